@@ -1,0 +1,55 @@
+"""The `edge-alpr` command. Each subcommand lives in its own module beside this one."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from edge import __version__
+from edge.cli.common import setup_logging
+from edge.config import ConfigError
+from edge.errors import EdgeError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="edge-alpr")
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug). Logs never carry plate text.")
+def main(verbose: int) -> None:
+    """Licence-plate recognition at the edge whose every read, share and search is accounted for.
+
+    \b
+    Example:
+      edge-alpr replay samples/sample.mp4 --db data/demo.db
+      edge-alpr config check config/example.yaml
+    """
+    setup_logging(verbose)
+
+
+def _register() -> None:
+    from edge.cli.config_cmd import config_group
+
+    main.add_command(config_group)
+
+
+_register()
+
+
+def run() -> None:
+    """Entry point: user-facing errors go to stderr with a non-zero exit, never a traceback."""
+    try:
+        main.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except ConfigError as exc:
+        click.echo(f"error: invalid configuration:\n{exc}", err=True)
+        sys.exit(2)
+    except EdgeError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)

@@ -1,0 +1,46 @@
+"""Options and helpers shared by the `edge-alpr` commands."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from edge.config import Config, load_config
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def config_options(func: F) -> F:
+    """Add --config FILE and --db PATH (every command that touches stored data takes both)."""
+    func = click.option(
+        "--db",
+        "db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="SQLite store file (overrides store.path in the config).",
+    )(func)
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        envvar="EDGE_ALPR_CONFIG",
+        help="YAML config file (default: built-in defaults; env EDGE_ALPR_CONFIG).",
+    )(func)
+
+
+def resolve_config(config_path: Path | None, db: Path | None) -> Config:
+    """Load the config and apply --db. Raises ConfigError with file:line on bad input."""
+    cfg = load_config(config_path)
+    if db is not None:
+        cfg = cfg.model_copy(update={"store": cfg.store.model_copy(update={"path": str(db)})})
+    return cfg
+
+
+def setup_logging(verbose: int) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -1,0 +1,34 @@
+"""Camera sources."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import Field
+
+from edge.config.common import Duration, Strict
+
+
+class CameraConfig(Strict):
+    name: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$",
+        description="Short camera id used in reads and the ledger (lowercase letters, digits, - and _).",
+    )
+    source: str = Field(
+        description="What to open: a device index ('0'), a device path ('/dev/video0'), an rtsp:// or "
+        "http(s):// stream URL, a video file or a folder of images.",
+    )
+    width: int | None = Field(default=None, gt=0, description="Requested capture width (live cameras).")
+    height: int | None = Field(default=None, gt=0, description="Requested capture height (live cameras).")
+    fps: float | None = Field(default=None, gt=0, description="Requested capture rate (live cameras).")
+    fourcc: str | None = Field(
+        default=None, min_length=4, max_length=4, description="Capture pixel format, e.g. MJPG (USB cameras)."
+    )
+    reopen_backoff_max: Duration = Field(
+        default=timedelta(seconds=30), description="Longest wait between attempts to reopen a camera that disappeared."
+    )
+    roi: list[tuple[int, int]] | None = Field(
+        default=None,
+        min_length=3,
+        description="Region of interest polygon in frame pixels [[x, y], ...]; motion outside it is ignored.",
+    )

@@ -1,0 +1,41 @@
+"""The whole configuration: one section per concern, each in its own module."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from edge.config.audit import AuditConfig
+from edge.config.cameras import CameraConfig
+from edge.config.common import Strict
+from edge.config.pipeline import DetectorConfig, GateConfig, ModelsConfig, OcrConfig, TrackingConfig
+from edge.config.store import RetentionConfig, StoreConfig
+
+Profile = Literal["IL", "CA", "VA", "NH", "ME", "none"]
+
+
+class Config(Strict):
+    node_id: str = Field(
+        default="edge-node",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$",
+        description="Name of this device in reads, shares and the ledger.",
+    )
+    profile: Profile = Field(default="none", description="Jurisdiction profile whose ALPR law this device enforces.")
+    cameras: list[CameraConfig] = Field(default_factory=list, description="Cameras run by `edge-alpr run`.")
+    models: ModelsConfig = Field(default_factory=ModelsConfig, description="Which models to load.")
+    gate: GateConfig = Field(default_factory=GateConfig, description="Motion gate before the detector.")
+    detector: DetectorConfig = Field(default_factory=DetectorConfig, description="Plate detector settings.")
+    ocr: OcrConfig = Field(default_factory=OcrConfig, description="OCR settings.")
+    tracking: TrackingConfig = Field(default_factory=TrackingConfig, description="Tracking and voting.")
+    store: StoreConfig = Field(default_factory=StoreConfig, description="Local SQLite store.")
+    retention: RetentionConfig = Field(default_factory=RetentionConfig, description="How long data is kept.")
+    audit: AuditConfig = Field(default_factory=AuditConfig, description="Audit ledger.")
+
+    @model_validator(mode="after")
+    def _unique_camera_names(self) -> Config:
+        names = [c.name for c in self.cameras]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"camera names must be unique; repeated: {', '.join(dupes)}")
+        return self

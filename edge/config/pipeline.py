@@ -1,0 +1,87 @@
+"""Recognition stages: models, motion gate, detector, OCR and tracking."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from edge.config.common import Duration, Strict
+
+
+class ModelsConfig(Strict):
+    detector: str = Field(
+        default="plate-det-v1",
+        description="Plate detector: a model name in the models folder, or a path to an .onnx file.",
+    )
+    ocr: str = Field(
+        default="plate-ocr-v1",
+        description="OCR model: a name in the models folder (NAME.onnx + NAME.yaml), or a path to an .onnx "
+        "file with its plate config .yaml beside it.",
+    )
+    dir: str | None = Field(
+        default=None,
+        description="Folder holding named models; default: the models/ folder shipped with edge-alpr "
+        "(or $EDGE_ALPR_MODELS).",
+    )
+
+
+class GateConfig(Strict):
+    kind: Literal["motion", "none"] = Field(
+        default="motion", description="'motion' runs the detector only where something moves; 'none' on every frame."
+    )
+    scale_width: int = Field(default=320, ge=64, le=1920, description="Width of the downscaled frame for motion.")
+    min_area: float = Field(
+        default=0.002, gt=0, lt=1, description="Smallest moving blob, as a fraction of the frame area."
+    )
+    var_threshold: float = Field(default=25.0, gt=0, description="MOG2 variance threshold (higher: less sensitive).")
+    history: int = Field(default=300, ge=10, description="MOG2 background history in frames.")
+    pad: float = Field(default=0.15, ge=0, le=1, description="Grow each moving region by this fraction per side.")
+    warmup_frames: int = Field(
+        default=0, ge=0, description="Frames in which the whole frame is passed on while the background settles."
+    )
+
+
+class DetectorConfig(Strict):
+    score_threshold: float = Field(default=0.4, gt=0, lt=1, description="Minimum plate detector score.")
+    nms_iou: float = Field(default=0.5, gt=0, lt=1, description="IoU above which overlapping boxes are merged.")
+    threads: int = Field(default=1, ge=1, le=16, description="onnxruntime intra-op threads for the detector.")
+    min_width: int = Field(default=40, ge=1, description="Plates narrower than this (pixels) are not read.")
+
+
+class OcrConfig(Strict):
+    backend: Literal["fast-plate-ocr"] = Field(default="fast-plate-ocr", description="OCR engine.")
+    crop_pad: float = Field(
+        default=0.10, ge=0, le=0.5, description="Grow the detector box by this fraction per side before OCR."
+    )
+    threads: int = Field(default=1, ge=1, le=16, description="onnxruntime intra-op threads for OCR.")
+
+
+class TrackingConfig(Strict):
+    iou: float = Field(default=0.2, ge=0, le=1, description="Least IoU to continue a track from the last box.")
+    max_gap_frames: int = Field(
+        default=15, ge=1, description="A track whose plate is unseen for this many frames ends and is read."
+    )
+    min_observations: int = Field(default=2, ge=1, description="Tracks seen fewer times are dropped as noise.")
+    max_age: Duration = Field(
+        default=timedelta(seconds=30), description="A track still open after this long is read anyway (parked car)."
+    )
+    formats: list[str] = Field(
+        default_factory=lambda: [r"^[A-Z0-9]{4,8}$"],
+        description="Regular expressions a valid plate matches (uppercase A-Z, 0-9).",
+    )
+    invalid_format: Literal["keep", "drop"] = Field(
+        default="keep", description="Reads matching no format: 'keep' them flagged invalid, or 'drop' them."
+    )
+
+    @field_validator("formats")
+    @classmethod
+    def _regexes_compile(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
+        return value

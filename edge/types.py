@@ -1,0 +1,128 @@
+"""Frozen values that flow between the pipeline stages (source -> gate -> plates -> ocr -> tracker -> store).
+
+Each stage takes one of these and returns another; no stage reaches back up the data path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+
+Image = npt.NDArray[np.uint8]
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """Axis-aligned box in frame pixel coordinates (x1, y1) top-left, (x2, y2) bottom-right."""
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+    @property
+    def width(self) -> float:
+        return max(0.0, self.x2 - self.x1)
+
+    @property
+    def height(self) -> float:
+        return max(0.0, self.y2 - self.y1)
+
+    @property
+    def area(self) -> float:
+        return self.width * self.height
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        return ((self.x1 + self.x2) / 2.0, (self.y1 + self.y2) / 2.0)
+
+    def iou(self, other: Box) -> float:
+        ix = max(0.0, min(self.x2, other.x2) - max(self.x1, other.x1))
+        iy = max(0.0, min(self.y2, other.y2) - max(self.y1, other.y1))
+        inter = ix * iy
+        union = self.area + other.area - inter
+        return inter / union if union > 0 else 0.0
+
+    def expanded(self, fx: float, fy: float, width: int, height: int) -> Box:
+        """Grow by fx*width / fy*height on each side, clipped to an image of width x height."""
+        dx, dy = self.width * fx, self.height * fy
+        return Box(
+            max(0.0, self.x1 - dx),
+            max(0.0, self.y1 - dy),
+            min(float(width), self.x2 + dx),
+            min(float(height), self.y2 + dy),
+        )
+
+    def as_list(self) -> list[float]:
+        return [round(self.x1, 1), round(self.y1, 1), round(self.x2, 1), round(self.y2, 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One decoded frame. `ts` is wall clock for live sources, stream position for files."""
+
+    camera: str
+    index: int
+    ts: datetime
+    image: Image
+    live: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """Part of a frame where the gate saw something move (or a vehicle)."""
+
+    box: Box
+    score: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class PlateBox:
+    """A plate found by the detector, in frame coordinates."""
+
+    box: Box
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class PlateText:
+    """OCR result for one plate crop. `char_conf` holds one probability per character of `text`."""
+
+    text: str
+    confidence: float
+    char_conf: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One plate seen in one frame: box, OCR text and the crop it was read from."""
+
+    camera: str
+    frame_index: int
+    ts: datetime
+    live: bool
+    plate: PlateBox
+    text: PlateText
+    crop: Image | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """One read per vehicle pass: what the tracker emits and the store keeps."""
+
+    id: str
+    plate: str
+    confidence: float
+    camera: str
+    ts: datetime
+    frame_index: int | None
+    bbox: tuple[float, float, float, float]
+    track_id: str
+    observations: int
+    detector_model: str
+    ocr_model: str
+    valid_format: bool = True
+    crop_jpeg: bytes | None = field(default=None, repr=False)
