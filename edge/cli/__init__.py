@@ -28,6 +28,9 @@ def main(verbose: int) -> None:
 
 def _register() -> None:
     from edge.cli.config_cmd import config_group
+    from edge.cli.replay import replay
+
+    main.add_command(replay)
 
     main.add_command(config_group)
 

@@ -1,0 +1,159 @@
+"""ONNX plate detectors in onnxruntime.
+
+Two output formats are in use and are told apart by the model's own signature:
+- Ultralytics raw YOLO: one output [1, 4 + classes, N] of (cx, cy, w, h, class scores...), NMS here.
+- "end2end" (open-image-models YOLOv9): NMS inside, output [K, 7] of (batch, x1, y1, x2, y2, class, score).
+Both take a letterboxed RGB image scaled to [0, 1], NCHW float32.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import onnxruntime as ort
+
+from edge.errors import EdgeError
+from edge.types import Box, Image, PlateBox
+
+log = logging.getLogger(__name__)
+
+FloatArray = npt.NDArray[np.float32]
+
+
+class PlateDetector(Protocol):
+    name: str
+
+    def predict(self, image: Image) -> list[PlateBox]:
+        """Plates in a BGR image, boxes in that image's pixel coordinates."""
+        ...
+
+
+def letterbox(image: Image, size: tuple[int, int]) -> tuple[FloatArray, float, tuple[float, float]]:
+    """Resize keeping aspect into (height, width), pad with 114, -> NCHW RGB float32 in [0, 1]."""
+    h, w = image.shape[:2]
+    th, tw = size
+    r = min(th / h, tw / w)
+    nw, nh = round(w * r), round(h * r)
+    resized = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_LINEAR) if (nw, nh) != (w, h) else image
+    dw, dh = (tw - nw) / 2, (th - nh) / 2
+    top, left = round(dh - 0.1), round(dw - 0.1)
+    canvas = np.full((th, tw, 3), 114, np.uint8)
+    canvas[top : top + nh, left : left + nw] = resized
+    tensor = canvas[:, :, ::-1].transpose(2, 0, 1)[None].astype(np.float32) / np.float32(255.0)
+    return np.ascontiguousarray(tensor), r, (float(left), float(top))
+
+
+def nms(boxes: FloatArray, scores: FloatArray, iou: float) -> list[int]:
+    """Greedy non-maximum suppression over xyxy boxes; indices kept, best first."""
+    order = np.argsort(-scores)
+    keep: list[int] = []
+    areas = np.maximum(0, boxes[:, 2] - boxes[:, 0]) * np.maximum(0, boxes[:, 3] - boxes[:, 1])
+    while order.size:
+        i = int(order[0])
+        keep.append(i)
+        rest = order[1:]
+        xx1 = np.maximum(boxes[i, 0], boxes[rest, 0])
+        yy1 = np.maximum(boxes[i, 1], boxes[rest, 1])
+        xx2 = np.minimum(boxes[i, 2], boxes[rest, 2])
+        yy2 = np.minimum(boxes[i, 3], boxes[rest, 3])
+        inter = np.maximum(0, xx2 - xx1) * np.maximum(0, yy2 - yy1)
+        overlap = inter / np.maximum(areas[i] + areas[rest] - inter, 1e-9)
+        order = rest[overlap <= iou]
+    return keep
+
+
+def session_options(threads: int) -> ort.SessionOptions:
+    """One intra-op thread and no spinning: fastest per session under load on 2-4 cores."""
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    opts.log_severity_level = 3
+    return opts
+
+
+class OnnxPlateDetector:
+    """Run an ONNX plate detector; the output adapter is chosen from the model's signature."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        score_threshold: float = 0.4,
+        nms_iou: float = 0.5,
+        threads: int = 1,
+        imgsz: int | None = None,
+    ):
+        self.path = Path(path)
+        self.name = self.path.stem
+        self.score_threshold = score_threshold
+        self.nms_iou = nms_iou
+        try:
+            self.session = ort.InferenceSession(
+                str(self.path), sess_options=session_options(threads), providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime raises several unrelated types for a bad file
+            raise EdgeError(f"{self.path}: cannot load plate detector: {exc}") from exc
+        inp = self.session.get_inputs()[0]
+        self.input_name = inp.name
+        self.size = self._input_size(inp.shape, imgsz)
+        outputs = self.session.get_outputs()
+        shape = outputs[0].shape
+        if len(outputs) == 1 and len(shape) == 2 and shape[-1] == 7:
+            self.format = "end2end"
+        elif len(shape) == 3 and isinstance(shape[1], int) and shape[1] >= 5:
+            self.format = "yolo-raw"
+        else:
+            raise EdgeError(
+                f"{self.path}: unsupported detector output {outputs[0].name} {shape}: expected Ultralytics raw "
+                "[1, 4+classes, N] or end2end [K, 7]"
+            )
+        log.info("detector %s: format %s, input %s", self.name, self.format, self.size)
+
+    def _input_size(self, shape: list[object], imgsz: int | None) -> tuple[int, int]:
+        h, w = shape[2], shape[3]
+        if isinstance(h, int) and isinstance(w, int):
+            return h, w
+        meta = self.session.get_modelmeta().custom_metadata_map
+        size = imgsz or int(meta.get("imgsz", "384").strip("[]").split(",")[0])
+        return size, size
+
+    def predict(self, image: Image) -> list[PlateBox]:
+        tensor, ratio, (pad_x, pad_y) = letterbox(image, self.size)
+        out = self.session.run(None, {self.input_name: tensor})[0]
+        if self.format == "end2end":
+            rows = np.asarray(out, np.float32).reshape(-1, 7)
+            boxes = rows[:, 1:5]
+            scores = rows[:, 6]
+            keep = np.nonzero(scores >= self.score_threshold)[0]
+            boxes, scores = boxes[keep], scores[keep]
+        else:
+            pred = np.asarray(out, np.float32)[0].T  # (N, 4 + classes)
+            scores = pred[:, 4:].max(axis=1)
+            keep = np.nonzero(scores >= self.score_threshold)[0]
+            cxcywh, scores = pred[keep, :4], scores[keep]
+            boxes = np.empty_like(cxcywh)
+            boxes[:, 0] = cxcywh[:, 0] - cxcywh[:, 2] / 2
+            boxes[:, 1] = cxcywh[:, 1] - cxcywh[:, 3] / 2
+            boxes[:, 2] = cxcywh[:, 0] + cxcywh[:, 2] / 2
+            boxes[:, 3] = cxcywh[:, 1] + cxcywh[:, 3] / 2
+            idx = nms(boxes, scores, self.nms_iou)
+            boxes, scores = boxes[idx], scores[idx]
+        h, w = image.shape[:2]
+        result = []
+        for (x1, y1, x2, y2), score in zip(boxes, scores, strict=True):
+            bx = Box(
+                float(np.clip((x1 - pad_x) / ratio, 0, w)),
+                float(np.clip((y1 - pad_y) / ratio, 0, h)),
+                float(np.clip((x2 - pad_x) / ratio, 0, w)),
+                float(np.clip((y2 - pad_y) / ratio, 0, h)),
+            )
+            if bx.width >= 2 and bx.height >= 2:
+                result.append(PlateBox(bx, float(score)))
+        return result

@@ -1,0 +1,76 @@
+"""Config validation: every shipped YAML validates; bad ones fail naming file, line and key."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from edge.config import ConfigError, load_config, parse_config
+from edge.config.common import parse_duration
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = sorted((ROOT / "config").rglob("*.yaml"))
+
+
+def test_there_are_shipped_configs() -> None:
+    assert any(p.name == "example.yaml" for p in SHIPPED)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
+def test_every_shipped_yaml_validates(path: Path) -> None:
+    cfg = load_config(path)
+    assert cfg.node_id
+
+
+BAD = [
+    ("unknown top key", "nodeid: x\n", ":1: nodeid: unknown key"),
+    ("unknown nested key", "gate:\n  kind: motion\n  sensitivity: 3\n", ":3: gate.sensitivity: unknown key"),
+    ("duplicate key", "store:\n  path: a.db\n  path: b.db\n", ":3: store.path: duplicate key (first given at line 2)"),
+    ("wrong type", "detector:\n  threads: many\n", ":2: detector.threads: Input should be a valid integer"),
+    ("out of range", "detector:\n  score_threshold: 1.5\n", ":2: detector.score_threshold: Input should be less than 1"),
+    ("bad duration", "retention:\n  non_hit: 21 days\n", ":2: retention.non_hit: invalid duration '21 days'"),
+    ("bad enum", "profile: TX\n", ":1: profile: Input should be"),
+    ("malformed yaml", "store:\n  path: [a\n", ":3: invalid YAML"),
+    ("not a mapping", "- a\n- b\n", ":1: the config must be a mapping"),
+    ("camera in list", "cameras:\n  - name: a\n    source: '0'\n  - name: b\n    sorce: '1'\n", ":5: cameras.1.sorce: unknown key"),
+    ("missing camera source", "cameras:\n  - name: a\n", ":2: cameras.0.source: required key is missing"),
+    ("bad camera name", "cameras:\n  - name: Lane 1\n    source: '0'\n", ":2: cameras.0.name: String should match"),
+    ("dup camera", "cameras:\n  - {name: a, source: '0'}\n  - {name: a, source: '1'}\n", "camera names must be unique"),
+    ("bad regex", "tracking:\n  formats: ['[A-Z']\n", ":2: tracking.formats: invalid regular expression"),
+    ("merge key", "a: &x {b: 1}\nstore:\n  <<: *x\n", ":3: YAML merge keys"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [(t, e) for _, t, e in BAD], ids=[n for n, _, _ in BAD])
+def test_bad_config_is_refused_with_location(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert str(path) in message
+    assert expected in message
+
+
+def test_missing_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="nope.yaml: config file not found"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_durations() -> None:
+    assert parse_duration("3m") == timedelta(minutes=3)
+    assert parse_duration("21d") == timedelta(days=21)
+    assert parse_duration("1.5h") == timedelta(minutes=90)
+    assert parse_config("retention:\n  non_hit: 3m\n").retention.non_hit == timedelta(minutes=3)
+    for bad in ("3", "3x", "-1d", "d", ""):
+        with pytest.raises(ValueError, match="duration"):
+            parse_duration(bad)
+
+
+def test_defaults_validate() -> None:
+    cfg = load_config(None)
+    assert cfg.profile == "none"
+    assert cfg.store.path == "data/edge-alpr.db"
+    assert cfg.retention.non_hit == timedelta(days=21)

@@ -1,0 +1,59 @@
+"""Motion gate: nothing on a static scene, a region around a moving object, ROI respected."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+
+from edge.config.pipeline import GateConfig
+from edge.gate import FullFrameGate, MotionGate
+from edge.gate.motion import merge_boxes
+from edge.types import Box, Frame
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def scene(i: int, x: int | None) -> Frame:
+    rng = np.random.default_rng(i)
+    img = np.full((360, 640, 3), 90, np.uint8)
+    img += rng.integers(0, 4, img.shape, dtype=np.uint8)
+    if x is not None:
+        img[150:250, x : x + 120] = (20, 30, 40)  # darker than the road in grey too
+    return Frame("c", i, T0, img)
+
+
+def test_static_scene_gives_no_regions_after_warmup() -> None:
+    gate = MotionGate(GateConfig())
+    regions = [gate.predict(scene(i, None)) for i in range(40)]
+    assert all(r == [] for r in regions[5:])
+
+
+def test_moving_object_gives_region_around_it() -> None:
+    gate = MotionGate(GateConfig())
+    for i in range(30):
+        gate.predict(scene(i, None))
+    hits = []
+    for i in range(30, 50):
+        x = 50 + 10 * (i - 30)
+        regions = gate.predict(scene(i, x))
+        hits.append(any(r.box.x1 <= x + 60 <= r.box.x2 and r.box.y1 <= 200 <= r.box.y2 for r in regions))
+    assert sum(hits) >= 15
+
+
+def test_roi_excludes_motion_outside() -> None:
+    gate = MotionGate(GateConfig(), roi=[(0, 0), (640, 0), (640, 100), (0, 100)])
+    for i in range(30):
+        gate.predict(scene(i, None))
+    assert all(gate.predict(scene(i, 50 + 10 * (i - 30))) == [] for i in range(30, 45))
+
+
+def test_full_frame_gate() -> None:
+    (region,) = FullFrameGate().predict(scene(0, None))
+    assert (region.box.width, region.box.height) == (640, 360)
+
+
+def test_merge_boxes_unions_overlaps() -> None:
+    merged = merge_boxes([Box(0, 0, 10, 10), Box(5, 5, 20, 20), Box(100, 100, 110, 110)])
+    assert Box(0, 0, 20, 20) in merged
+    assert len(merged) == 2

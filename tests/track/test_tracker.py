@@ -1,0 +1,100 @@
+"""Tracker: one read per pass, character voting, format rules, max age."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from edge.config.pipeline import TrackingConfig
+from edge.track import PlateTracker, vote
+from edge.types import Box, Observation, PlateBox, PlateText
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def ob(frame: int, text: str, x: float, conf: float = 0.9, camera: str = "c") -> Observation:
+    return Observation(
+        camera=camera,
+        frame_index=frame,
+        ts=T0 + timedelta(seconds=frame / 30),
+        live=False,
+        plate=PlateBox(Box(x, 100, x + 120, 140), 0.9),
+        text=PlateText(text, conf, tuple([conf] * len(text))),
+    )
+
+
+def tracker(**kw: object) -> PlateTracker:
+    return PlateTracker(TrackingConfig(**kw), detector_model="d", ocr_model="o")  # type: ignore[arg-type]
+
+
+def test_vote_fixes_minority_misreads() -> None:
+    obs = [ob(0, "ABC1234", 0), ob(1, "A8C1234", 5, 0.6), ob(2, "ABC1Z34", 10, 0.5), ob(3, "ABC1234", 15)]
+    text, conf = vote(obs)
+    assert text == "ABC1234"
+    assert 0.5 < conf <= 1.0
+
+
+def test_vote_prefers_supported_length() -> None:
+    obs = [ob(0, "ABC123", 0, 0.4), ob(1, "ABC1234", 5), ob(2, "ABC1234", 10)]
+    assert vote(obs)[0] == "ABC1234"
+
+
+def test_one_read_per_pass_when_track_ends() -> None:
+    tr = tracker(max_gap_frames=5)
+    reads = []
+    for f in range(20):
+        reads += tr.update(f, T0, [ob(f, "XYZ789", 10 + 8 * f)])
+    assert reads == []  # still in view
+    for f in range(20, 27):
+        reads += tr.update(f, T0, [])
+    assert len(reads) == 1
+    assert reads[0].plate == "XYZ789"
+    assert reads[0].observations == 20
+    assert reads[0].frame_index is not None
+    assert 0 <= reads[0].frame_index < 20
+
+
+def test_two_vehicles_two_reads() -> None:
+    tr = tracker(max_gap_frames=3)
+    for f in range(10):
+        tr.update(f, T0, [ob(f, "AAA111", 10 + 5 * f), ob(f, "BBB222", 800 - 5 * f)])
+    reads = tr.flush()
+    assert sorted(r.plate for r in reads) == ["AAA111", "BBB222"]
+
+
+def test_single_glimpse_is_dropped_as_noise() -> None:
+    tr = tracker(min_observations=2)
+    tr.update(0, T0, [ob(0, "NOISE1", 10)])
+    assert tr.flush() == []
+    assert tr.dropped_short == 1
+
+
+def test_invalid_format_kept_flagged_or_dropped() -> None:
+    for mode, expect in (("keep", 1), ("drop", 0)):
+        tr = tracker(formats=[r"^[A-Z]{3}[0-9]{4}$"], invalid_format=mode)
+        for f in range(3):
+            tr.update(f, T0, [ob(f, "12AB", 10 + f)])
+        reads = tr.flush()
+        assert len(reads) == expect
+        if reads:
+            assert reads[0].valid_format is False
+
+
+def test_parked_car_read_once_at_max_age() -> None:
+    tr = tracker(max_age="2s")
+    reads = []
+    for f in range(0, 300):  # 10 s at 30 fps, same place
+        reads += tr.update(f, T0 + timedelta(seconds=f / 30), [ob(f, "PARK123", 300)])
+    reads += tr.flush()
+    assert [r.plate for r in reads] == ["PARK123"]
+
+
+def test_far_jump_starts_new_track() -> None:
+    tr = tracker(max_gap_frames=2)
+    reads = []
+    for f in range(3):
+        reads += tr.update(f, T0, [ob(f, "AAA111", 10 + f)])
+    for f in range(3, 6):
+        reads += tr.update(f, T0, [ob(f, "AAA111", 1000 + f)])
+    reads += tr.flush()
+    assert len(reads) == 2
+    assert len({r.track_id for r in reads}) == 2
