@@ -28,10 +28,11 @@ def main(verbose: int) -> None:
 
 def _register() -> None:
     from edge.cli.config_cmd import config_group
+    from edge.cli.eval_cmd import eval_cmd
     from edge.cli.replay import replay
 
     main.add_command(replay)
-
+    main.add_command(eval_cmd)
     main.add_command(config_group)
 
 

@@ -81,7 +81,7 @@ def replay(
 
             result = run_replay(source, recognizer, store.write, realtime=realtime, on_frame=tick)
         store.flush()
-    summary = {
+    summary: dict[str, object] = {
         "clip": str(clip),
         "store": str(cfg.store.path),
         "frames": result.frames,
@@ -92,10 +92,9 @@ def replay(
         "fps": round(result.fps, 1),
         "detector_calls": result.times.detector_calls,
         "ocr_calls": result.times.ocr_calls,
-        "stage_ms_per_frame": {
-            k: round(1000 * v / max(result.frames, 1), 2) for k, v in result.times.seconds.items()
-        },
     }
+    stage_ms = {k: round(1000 * v / max(result.frames, 1), 2) for k, v in result.times.seconds.items()}
+    summary["stage_ms_per_frame"] = stage_ms
     if as_json:
         click.echo(json.dumps(summary, indent=2))
         return
@@ -105,5 +104,5 @@ def replay(
         + (f", {result.decode_errors} undecodable frames skipped" if result.decode_errors else "")
         + (f", {result.refused} reads refused by the store" if result.refused else "")
     )
-    stages = ", ".join(f"{k} {v} ms" for k, v in summary["stage_ms_per_frame"].items())  # type: ignore[union-attr]
+    stages = ", ".join(f"{k} {v} ms" for k, v in stage_ms.items())
     click.echo(f"per frame: {stages}; detector calls {result.times.detector_calls}, OCR calls {result.times.ocr_calls}")

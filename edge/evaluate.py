@@ -1,0 +1,104 @@
+"""Score stored reads against a clip's ground truth (the `eval` command and the validation script).
+
+Truth: {"fps": F, "frames": N, "vehicles": [{"plate": "ABC1234", "first_frame": i, "last_frame": j}]}.
+A read belongs to a vehicle when its frame_index falls in [first_frame, last_frame + 2*fps]; a read
+whose text matches no candidate is a wrong read of the candidate whose window fits best (the one that
+contains the frame within its legible span, else the nearest); a read inside no window is a false read.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from edge.errors import InputError
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    plate: str
+    first_frame: int
+    last_frame: int
+
+
+@dataclass(frozen=True)
+class Truth:
+    fps: float
+    frames: int
+    vehicles: tuple[Vehicle, ...]
+
+    @classmethod
+    def load(cls, path: Path) -> Truth:
+        try:
+            data = json.loads(path.read_text())
+            vehicles = tuple(
+                Vehicle(str(v["plate"]), int(v["first_frame"]), int(v["last_frame"])) for v in data["vehicles"]
+            )
+            return cls(float(data["fps"]), int(data["frames"]), vehicles)
+        except FileNotFoundError:
+            raise InputError(f"{path}: truth file not found") from None
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InputError(f"{path}: not a truth JSON ({exc!r}); expected fps, frames, vehicles[]") from None
+
+
+@dataclass
+class EvalResult:
+    vehicles: int = 0
+    reads: int = 0
+    read_exact: int = 0
+    missed: int = 0
+    duplicate_reads: int = 0
+    wrong_reads: int = 0
+    false_reads: int = 0
+    frames: int = 0
+    seconds: float = 0.0
+    fps: float = 0.0
+    missed_plates: list[str] = field(default_factory=list)
+
+    def add(self, other: EvalResult) -> None:
+        for name in ("vehicles", "reads", "read_exact", "missed", "duplicate_reads", "wrong_reads", "false_reads"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.frames += other.frames
+        self.seconds += other.seconds
+        self.fps = self.frames / self.seconds if self.seconds else 0.0
+        self.missed_plates += other.missed_plates
+
+    @property
+    def exact_rate(self) -> float:
+        return self.read_exact / self.vehicles if self.vehicles else 1.0
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["exact_rate"] = round(self.exact_rate, 4)
+        d["fps"] = round(self.fps, 1)
+        d["seconds"] = round(self.seconds, 2)
+        return d
+
+
+def score(reads: list[tuple[str, int | None]], truth: Truth) -> EvalResult:
+    """Score (plate, frame_index) reads against the truth."""
+    slack = round(2 * truth.fps)
+    exact = [0] * len(truth.vehicles)
+    result = EvalResult(vehicles=len(truth.vehicles), reads=len(reads), frames=truth.frames)
+    for plate, frame in reads:
+        if frame is None:
+            result.false_reads += 1
+            continue
+        cands = [i for i, v in enumerate(truth.vehicles) if v.first_frame <= frame <= v.last_frame + slack]
+        match = [i for i in cands if truth.vehicles[i].plate == plate]
+        if match:
+            exact[match[0]] += 1
+        elif cands:
+            result.wrong_reads += 1
+        else:
+            result.false_reads += 1
+    for i, n in enumerate(exact):
+        if n:
+            result.read_exact += 1
+            result.duplicate_reads += n - 1
+        else:
+            result.missed += 1
+            result.missed_plates.append(truth.vehicles[i].plate)
+    return result

@@ -1,0 +1,47 @@
+"""Scoring rules of `edge-alpr eval`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from edge.errors import InputError
+from edge.evaluate import Truth, Vehicle, score
+
+TRUTH = Truth(
+    fps=10,
+    frames=300,
+    vehicles=(Vehicle("AAA111", 10, 40), Vehicle("BBB222", 100, 130), Vehicle("CCC333", 200, 220)),
+)
+
+
+def test_exact_duplicate_wrong_false_missed() -> None:
+    reads = [
+        ("AAA111", 35),  # exact, inside legible span
+        ("AAA111", 55),  # duplicate, inside last + 2*fps slack
+        ("BBB223", 120),  # wrong text for BBB222
+        ("ZZZ999", 170),  # in no window: false read
+        ("AAA111", 61),  # outside AAA111's window (40 + 20 = 60): false read
+    ]
+    r = score(reads, TRUTH)
+    assert (r.vehicles, r.read_exact, r.missed) == (3, 1, 2)
+    assert r.duplicate_reads == 1
+    assert r.wrong_reads == 1
+    assert r.false_reads == 2
+    assert sorted(r.missed_plates) == ["BBB222", "CCC333"]
+    assert r.exact_rate == pytest.approx(1 / 3)
+
+
+def test_live_reads_without_frame_are_false() -> None:
+    assert score([("AAA111", None)], TRUTH).false_reads == 1
+
+
+def test_truth_file_errors_name_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "t.json"
+    bad.write_text(json.dumps({"fps": 30}))
+    with pytest.raises(InputError, match=r"t\.json: not a truth JSON"):
+        Truth.load(bad)
+    with pytest.raises(InputError, match="not found"):
+        Truth.load(tmp_path / "none.json")
