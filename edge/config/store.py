@@ -1,12 +1,22 @@
-"""Local store and retention."""
+"""Local store and retention.
+
+Retention is a hard limit, not advice: the purge job deletes every read past its tier's duration.
+The jurisdiction cap is checked by the root config against ``RetentionConfig.longest()``.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from edge.config.common import Duration, Strict
+from edge.config.common import Duration, Strict, format_duration
+
+Tier = Literal["non_hit", "hit"]
+
+_MAX_AUTO_INTERVAL = timedelta(hours=1)
+_MIN_AUTO_INTERVAL = timedelta(seconds=10)
 
 
 class StoreConfig(Strict):
@@ -15,11 +25,109 @@ class StoreConfig(Strict):
         description="SQLite file of the reads (relative paths from the working directory). The audit ledger, "
         "outbox and keys live beside it unless set elsewhere.",
     )
-    keep_crops: bool = Field(default=False, description="Keep a small JPEG of the plate (never the full frame).")
+    keep_crops: bool = Field(
+        default=False,
+        description="Keep a small JPEG of the plate (never the full frame), for `retention.crops` at most.",
+    )
+    min_free_mb: int = Field(
+        default=200,
+        ge=0,
+        description="Free disk space (MiB) below which new reads are refused and counted instead of written; "
+        "writing resumes by itself once space is back.",
+    )
+
+
+class CameraRetention(Strict):
+    """Per-camera override; a key left out uses the global setting."""
+
+    non_hit: Duration | None = Field(default=None, description="Retention of this camera's non-hit reads.")
+    hit: Duration | None = Field(default=None, description="Retention of this camera's hotlist-hit reads.")
+    crops: Duration | None = Field(default=None, description="Retention of this camera's plate crops (0: none).")
+
+    @model_validator(mode="after")
+    def _positive(self) -> CameraRetention:
+        for name in ("non_hit", "hit"):
+            value = getattr(self, name)
+            if value is not None and value <= timedelta(0):
+                raise ValueError(f"{name} must be longer than 0s")
+        return self
+
+
+class Policy(Strict):
+    """Effective retention of one camera (after overrides); crops already capped by the tier."""
+
+    non_hit: timedelta
+    hit: timedelta
+    crops: timedelta
+
+    def crops_for(self, tier: Tier) -> timedelta:
+        return min(self.crops, self.non_hit if tier == "non_hit" else self.hit)
 
 
 class RetentionConfig(Strict):
     non_hit: Duration = Field(
-        default=timedelta(days=21), description="How long a read that matched no hotlist is kept."
+        default=timedelta(days=21), description="How long a read that matched no hotlist is kept (e.g. 3m, 21d)."
     )
     hit: Duration = Field(default=timedelta(days=90), description="How long a read that matched a hotlist is kept.")
+    crops: Duration = Field(
+        default=timedelta(days=7),
+        description="How long a plate crop is kept (0: never stored). Never longer than its read's tier.",
+    )
+    purge_interval: Duration | None = Field(
+        default=None,
+        description="How often the purge job runs (it also runs on start). Default: a quarter of the shortest "
+        "retention, between 10s and 1h. Cannot exceed the shortest retention.",
+    )
+    cameras: dict[str, CameraRetention] = Field(
+        default_factory=dict,
+        description="Per-camera overrides by camera name: {name: {non_hit: ..., hit: ..., crops: ...}}.",
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> RetentionConfig:
+        if self.non_hit <= timedelta(0):
+            raise ValueError("non_hit must be longer than 0s")
+        if self.hit <= timedelta(0):
+            raise ValueError("hit must be longer than 0s")
+        for name in self.cameras:
+            if not name or len(name) > 63:
+                raise ValueError(f"camera override name {name!r} is not a camera name")
+        if self.purge_interval is not None:
+            if self.purge_interval <= timedelta(0):
+                raise ValueError("purge_interval must be longer than 0s")
+            shortest = self.shortest()
+            if self.purge_interval > shortest:
+                raise ValueError(
+                    f"purge_interval {format_duration(self.purge_interval)} is longer than the shortest retention "
+                    f"{format_duration(shortest)}: reads would outlive their retention by up to the interval"
+                )
+        return self
+
+    def policy(self, camera: str | None = None) -> Policy:
+        """Effective retention for a camera (its overrides over the global settings)."""
+        o = self.cameras.get(camera) if camera is not None else None
+        return Policy(
+            non_hit=o.non_hit if o is not None and o.non_hit is not None else self.non_hit,
+            hit=o.hit if o is not None and o.hit is not None else self.hit,
+            crops=o.crops if o is not None and o.crops is not None else self.crops,
+        )
+
+    def longest(self, tier: Tier) -> timedelta:
+        """Longest retention of a tier over the global setting and every camera override (for the legal cap)."""
+        values = [self.non_hit if tier == "non_hit" else self.hit]
+        values += [v for o in self.cameras.values() if (v := getattr(o, tier)) is not None]
+        return max(values)
+
+    def shortest(self) -> timedelta:
+        """Shortest read retention (any tier, any camera): the purge interval may not exceed it."""
+        values = [self.non_hit, self.hit]
+        for o in self.cameras.values():
+            values += [v for v in (o.non_hit, o.hit) if v is not None]
+        return min(values)
+
+    def effective_purge_interval(self) -> timedelta:
+        if self.purge_interval is not None:
+            return self.purge_interval
+        shortest = self.shortest()
+        auto = max(_MIN_AUTO_INTERVAL, min(_MAX_AUTO_INTERVAL, shortest / 4))
+        return min(auto, shortest)

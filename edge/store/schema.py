@@ -1,0 +1,106 @@
+"""Store schema: numbered migrations, applied in order on open, version kept in ``PRAGMA user_version``.
+
+Never edit a migration that has shipped; add the next one. Each step runs in one transaction with
+its version bump, so a crash mid-migration leaves the previous version intact.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+from edge.errors import EdgeError
+
+log = logging.getLogger(__name__)
+
+
+class StoreError(EdgeError):
+    """The store cannot be opened or used (newer schema, unwritable path, closed store)."""
+
+
+# Version 1: the first store (reads with plate and time indexes).
+_V1 = [
+    """CREATE TABLE reads (
+        id TEXT PRIMARY KEY,
+        plate TEXT NOT NULL,
+        confidence REAL NOT NULL,
+        camera TEXT NOT NULL,
+        ts TEXT NOT NULL,
+        frame_index INTEGER
+    )""",
+    "CREATE INDEX idx_reads_plate ON reads (plate)",
+    "CREATE INDEX idx_reads_ts ON reads (ts)",
+]
+
+# Version 2: tracker / model provenance, optional plate crop, hotlist hits.
+_V2 = [
+    "ALTER TABLE reads ADD COLUMN bbox TEXT",
+    "ALTER TABLE reads ADD COLUMN track_id TEXT",
+    "ALTER TABLE reads ADD COLUMN observations INTEGER NOT NULL DEFAULT 1",
+    "ALTER TABLE reads ADD COLUMN detector_model TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE reads ADD COLUMN ocr_model TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE reads ADD COLUMN valid_format INTEGER NOT NULL DEFAULT 1",
+    "ALTER TABLE reads ADD COLUMN crop BLOB",
+    "ALTER TABLE reads ADD COLUMN is_hit INTEGER NOT NULL DEFAULT 0",
+    """CREATE TABLE hits (
+        id INTEGER PRIMARY KEY,
+        read_id TEXT NOT NULL REFERENCES reads (id),
+        hotlist TEXT NOT NULL,
+        category TEXT,
+        match_kind TEXT NOT NULL,
+        ts TEXT NOT NULL,
+        UNIQUE (read_id, hotlist)
+    )""",
+]
+
+# Version 3: retention: write time, crop-expiry index, (plate, ts) lookups, purge receipts.
+_V3 = [
+    "ALTER TABLE reads ADD COLUMN stored_at TEXT",
+    "UPDATE reads SET stored_at = ts WHERE stored_at IS NULL",
+    "DROP INDEX idx_reads_plate",
+    "CREATE INDEX idx_reads_plate_ts ON reads (plate, ts)",
+    "CREATE INDEX idx_reads_crop_ts ON reads (ts) WHERE crop IS NOT NULL",
+    """CREATE TABLE purge_log (
+        id INTEGER PRIMARY KEY,
+        ts TEXT NOT NULL,
+        cutoff_non_hit TEXT NOT NULL,
+        cutoff_hit TEXT NOT NULL,
+        reads_non_hit INTEGER NOT NULL,
+        reads_hit INTEGER NOT NULL,
+        hits INTEGER NOT NULL,
+        crops INTEGER NOT NULL,
+        oldest_remaining TEXT,
+        wal_truncated INTEGER NOT NULL,
+        receipt TEXT NOT NULL
+    )""",
+]
+
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("PRAGMA user_version").fetchone()
+    return int(row[0])
+
+
+def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
+    """Bring the database at `conn` (autocommit mode) up to `target`; returns the version it started at."""
+    start = schema_version(conn)
+    if start > SCHEMA_VERSION:
+        raise StoreError(
+            f"store schema version {start} is newer than this edge-alpr understands ({SCHEMA_VERSION}); "
+            "upgrade edge-alpr"
+        )
+    for version in range(start + 1, target + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in MIGRATIONS[version - 1]:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version:d}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        log.info("store schema migrated to version %s", version)
+    return start
