@@ -15,7 +15,7 @@ from edge.capture.base import Source
 from edge.config import Config
 from edge.detect import OnnxPlateDetector, PlateDetector
 from edge.gate import Gate, make_gate
-from edge.models import models_dir, resolve_model, resolve_ocr
+from edge.models import model_folders, resolve_model, resolve_ocr
 from edge.ocr import FastPlateOcr, PlateOcr
 from edge.track import PlateTracker
 from edge.types import Frame, Observation, PlateBox, Read
@@ -48,9 +48,9 @@ class Models:
 
 
 def load_models(cfg: Config) -> Models:
-    folder = models_dir(cfg.models.dir)
-    det_path = resolve_model(cfg.models.detector, folder)
-    ocr_model, ocr_config = resolve_ocr(cfg.models.ocr, folder)
+    folders = model_folders(cfg.models.dir)
+    det_path = resolve_model(cfg.models.detector, folders)
+    ocr_model, ocr_config = resolve_ocr(cfg.models.ocr, folders)
     detector = OnnxPlateDetector(
         det_path,
         score_threshold=cfg.detector.score_threshold,

@@ -29,11 +29,13 @@ def main(verbose: int) -> None:
 def _register() -> None:
     from edge.cli.config_cmd import config_group
     from edge.cli.eval_cmd import eval_cmd
+    from edge.cli.models import models_group
     from edge.cli.replay import replay
 
     main.add_command(replay)
     main.add_command(eval_cmd)
     main.add_command(config_group)
+    main.add_command(models_group)
 
 
 _register()

@@ -1,4 +1,4 @@
-"""Where models come from: names in the models folder, or explicit paths."""
+"""Where models come from: names in the models folders, or explicit paths."""
 
 from __future__ import annotations
 
@@ -8,16 +8,24 @@ from pathlib import Path
 from edge.errors import EdgeError
 
 SHIPPED = Path(__file__).resolve().parent.parent.parent / "models"
+MANIFEST = SHIPPED / "manifest.yaml"
 
 
-def models_dir(configured: str | None = None) -> Path:
-    """The models folder: config `models.dir`, else $EDGE_ALPR_MODELS, else the shipped models/."""
-    return Path(configured or os.environ.get("EDGE_ALPR_MODELS") or SHIPPED)
+def model_folders(configured: str | None = None) -> list[Path]:
+    """Folders searched for named models, in order: config `models.dir` or $EDGE_ALPR_MODELS, then shipped."""
+    first = configured or os.environ.get("EDGE_ALPR_MODELS")
+    folders = [Path(first)] if first else []
+    if SHIPPED not in folders:
+        folders.append(SHIPPED)
+    return folders
 
 
-def resolve_model(ref: str, folder: Path, suffix: str = ".onnx") -> Path:
-    """A model name in `folder` (NAME + suffix) or a path to a file."""
-    candidates = [Path(ref)] if ref.endswith(suffix) or "/" in ref else [folder / f"{ref}{suffix}", Path(ref)]
+def resolve_model(ref: str, folders: list[Path], suffix: str = ".onnx") -> Path:
+    """A model name (NAME + suffix in one of `folders`) or a path to a file."""
+    if ref.endswith(suffix) or "/" in ref:
+        candidates = [Path(ref)]
+    else:
+        candidates = [folder / f"{ref}{suffix}" for folder in folders]
     for path in candidates:
         if path.is_file():
             return path
@@ -25,9 +33,9 @@ def resolve_model(ref: str, folder: Path, suffix: str = ".onnx") -> Path:
     raise EdgeError(f"model {ref!r} not found (looked for {tried}); see `edge-alpr models list`")
 
 
-def resolve_ocr(ref: str, folder: Path) -> tuple[Path, Path]:
+def resolve_ocr(ref: str, folders: list[Path]) -> tuple[Path, Path]:
     """OCR model and its fast-plate-ocr plate config (.yaml beside the .onnx)."""
-    model = resolve_model(ref, folder)
+    model = resolve_model(ref, folders)
     config = model.with_suffix(".yaml")
     if not config.is_file():
         raise EdgeError(f"{model}: its plate config {config.name} is missing beside it")
