@@ -16,7 +16,7 @@ from edge.config import Config
 from edge.detect import OnnxPlateDetector, PlateDetector
 from edge.gate import Gate, make_gate
 from edge.models import model_folders, resolve_model, resolve_ocr
-from edge.ocr import FastPlateOcr, PlateOcr
+from edge.ocr import FastPlateOcr, PlateOcr, RapidOcr
 from edge.track import PlateTracker
 from edge.types import Frame, Observation, PlateBox, Read
 
@@ -50,14 +50,19 @@ class Models:
 def load_models(cfg: Config) -> Models:
     folders = model_folders(cfg.models.dir)
     det_path = resolve_model(cfg.models.detector, folders)
-    ocr_model, ocr_config = resolve_ocr(cfg.models.ocr, folders)
     detector = OnnxPlateDetector(
         det_path,
         score_threshold=cfg.detector.score_threshold,
         nms_iou=cfg.detector.nms_iou,
         threads=cfg.detector.threads,
     )
-    return Models(detector=detector, ocr=FastPlateOcr(ocr_model, ocr_config, threads=cfg.ocr.threads))
+    ocr: PlateOcr
+    if cfg.ocr.backend == "rapidocr":
+        ocr = RapidOcr(threads=cfg.ocr.threads)
+    else:
+        ocr_model, ocr_config = resolve_ocr(cfg.models.ocr, folders)
+        ocr = FastPlateOcr(ocr_model, ocr_config, threads=cfg.ocr.threads)
+    return Models(detector=detector, ocr=ocr)
 
 
 class Recognizer:

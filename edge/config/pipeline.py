@@ -52,7 +52,10 @@ class DetectorConfig(Strict):
 
 
 class OcrConfig(Strict):
-    backend: Literal["fast-plate-ocr"] = Field(default="fast-plate-ocr", description="OCR engine.")
+    backend: Literal["fast-plate-ocr", "rapidocr"] = Field(
+        default="fast-plate-ocr",
+        description="OCR engine: fast-plate-ocr with `models.ocr`, or rapidocr (optional extra, its own models).",
+    )
     crop_pad: float = Field(
         default=0.10, ge=0, le=0.5, description="Grow the detector box by this fraction per side before OCR."
     )
