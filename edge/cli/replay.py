@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from edge.capture import open_source
 from edge.cli.common import config_options, resolve_config
 from edge.errors import InputError
+from edge.types import Read
 
 
 @click.command("replay")
@@ -26,6 +27,12 @@ from edge.errors import InputError
     default=None,
     help="UTC time of the clip's first frame (default: now); read times are start + stream position.",
 )
+@click.option(
+    "--truth",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Ground-truth JSON of the clip: also score this replay's reads (see `edge-alpr eval`).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def replay(
@@ -35,6 +42,7 @@ def replay(
     realtime: bool,
     camera: str,
     start: datetime | None,
+    truth: Path | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -46,7 +54,9 @@ def replay(
     Example:
       edge-alpr replay samples/sample.mp4 --db data/demo.db
       edge-alpr replay clip.mp4 --config config/example.yaml --realtime
+      edge-alpr replay samples/sample.mp4 --truth samples/sample.json
     """
+    from edge.evaluate import Truth, score
     from edge.pipeline import Recognizer, load_models
     from edge.pipeline import replay as run_replay
     from edge.store import Store
@@ -58,6 +68,7 @@ def replay(
         start = start.replace(tzinfo=UTC)
     if not clip.exists():
         raise InputError(f"{clip}: no such file or folder")
+    expected = Truth.load(truth) if truth is not None else None
     source = open_source(clip, camera=camera, start=start)
     models = load_models(cfg)
     recognizer = Recognizer(cfg, models)
@@ -79,7 +90,15 @@ def replay(
             def tick(_frame: object) -> None:
                 progress.update(task, advance=1, reads=recognizer.times.reads)
 
-            result = run_replay(source, recognizer, store.write, realtime=realtime, on_frame=tick)
+            kept: list[tuple[str, int | None]] = []
+
+            def sink(read: Read) -> bool:
+                ok = bool(store.write(read))
+                if ok:
+                    kept.append((read.plate, read.frame_index))
+                return ok
+
+            result = run_replay(source, recognizer, sink, realtime=realtime, on_frame=tick)
         store.flush()
     summary: dict[str, object] = {
         "clip": str(clip),
@@ -95,6 +114,9 @@ def replay(
     }
     stage_ms = {k: round(1000 * v / max(result.frames, 1), 2) for k, v in result.times.seconds.items()}
     summary["stage_ms_per_frame"] = stage_ms
+    scored = score(kept, expected) if expected is not None else None
+    if scored is not None:
+        summary["eval"] = scored.as_dict()
     if as_json:
         click.echo(json.dumps(summary, indent=2))
         return
@@ -106,3 +128,9 @@ def replay(
     )
     stages = ", ".join(f"{k} {v} ms" for k, v in stage_ms.items())
     click.echo(f"per frame: {stages}; detector calls {result.times.detector_calls}, OCR calls {result.times.ocr_calls}")
+    if scored is not None:
+        click.echo(
+            f"vs truth: {scored.read_exact}/{scored.vehicles} vehicles read exactly ({scored.exact_rate:.0%}), "
+            f"{scored.missed} missed, {scored.duplicate_reads} duplicate, {scored.wrong_reads} wrong, "
+            f"{scored.false_reads} false reads"
+        )
