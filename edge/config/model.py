@@ -10,6 +10,7 @@ from edge.config.audit import AuditConfig
 from edge.config.cameras import CameraConfig
 from edge.config.common import Strict
 from edge.config.pipeline import DetectorConfig, GateConfig, ModelsConfig, OcrConfig, TrackingConfig
+from edge.config.sharing import SharingConfig
 from edge.config.store import RetentionConfig, StoreConfig
 
 Profile = Literal["IL", "CA", "VA", "NH", "ME", "none"]
@@ -31,6 +32,7 @@ class Config(Strict):
     store: StoreConfig = Field(default_factory=StoreConfig, description="Local SQLite store.")
     retention: RetentionConfig = Field(default_factory=RetentionConfig, description="How long data is kept.")
     audit: AuditConfig = Field(default_factory=AuditConfig, description="Audit ledger.")
+    sharing: SharingConfig = Field(default_factory=SharingConfig, description="Per-peer grants (none: nothing leaves).")
 
     @model_validator(mode="after")
     def _unique_camera_names(self) -> Config:
