@@ -1,0 +1,1 @@
+"""Audit ledger (hash chain with signed checkpoints), verification, justified search and transparency reports."""

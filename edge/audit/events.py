@@ -1,0 +1,51 @@
+"""What the ledger records: the actions, who did them, and what each one means."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    SEARCH = "search"
+    SEARCH_DENIED = "search_denied"
+    SHARE = "share"
+    SHARE_DENIED = "share_denied"
+    PURGE = "purge"
+    CONFIG_LOADED = "config_loaded"
+    CONFIG_CHANGED = "config_changed"
+    HOTLIST_IMPORTED = "hotlist_imported"
+    EXPORT = "export"
+    STARTUP = "startup"
+    SHUTDOWN = "shutdown"
+    VERIFY = "verify"
+
+
+ACTION_HELP: dict[Action, str] = {
+    Action.SEARCH: "A search policy allowed; written before the store is queried (detail: purpose, case, "
+    "reason, requester, on_behalf_of, query kind, plate token, time window).",
+    Action.SEARCH_DENIED: "A search policy refused (detail: the request and the rule and reason of the denial).",
+    Action.SHARE: "Reads sent to a peer under a grant (detail: peer, grant, number of reads).",
+    Action.SHARE_DENIED: "A share policy refused (detail: peer, rule, reason).",
+    Action.PURGE: "Retention removed data from the store (detail: the store's purge receipt).",
+    Action.CONFIG_LOADED: "A configuration was loaded for the first time (detail: its SHA-256 and content).",
+    Action.CONFIG_CHANGED: "The configuration differs from the last one recorded (detail: changed keys, old and "
+    "new values, who ran it).",
+    Action.HOTLIST_IMPORTED: "A hotlist was imported (detail: source, provenance, entry count).",
+    Action.EXPORT: "Data left the device by export (detail: what, how many, where).",
+    Action.STARTUP: "The pipeline started.",
+    Action.SHUTDOWN: "The pipeline stopped (a signed checkpoint follows).",
+    Action.VERIFY: "Someone verified the ledger (detail: result, first bad sequence number if any).",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who did it: a person (or 'system') and the agency they act for."""
+
+    user: str
+    agency: str
+
+    @classmethod
+    def system(cls, node_id: str) -> Actor:
+        return cls("system", node_id)

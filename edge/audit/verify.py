@@ -1,0 +1,212 @@
+"""Verify a ledger: recompute the hash chain in one streaming pass and check every signed checkpoint.
+
+Finds and names the first bad sequence number for an edited entry (its hash no longer matches), an
+edited-and-rehashed entry (its successor no longer links to it), a deleted entry (a gap, or a broken
+link), an inserted entry (two entries link to the same predecessor), reordered entries, a chain that
+was recomputed after tampering (the head no longer matches a signed checkpoint: the bad entry lies
+after the previous good checkpoint) and a truncated tail (a checkpoint or witness copy is larger than
+the ledger). Checkpoint signatures are checked against a pinned verifier key when one is given, else
+the key recorded when the ledger was created. The canonical text is injective (escaped strings,
+integer seq, fixed-width prev), so no two different rows share one canonical text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import time
+from dataclasses import asdict, dataclass, field
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from pathlib import Path
+from typing import Any
+
+from edge.audit.canonical import GENESIS
+from edge.audit.checkpoint import BadCheckpoint, SigningKeyError, open_checkpoint, parse_vkey
+from edge.audit.ledger import LedgerError, connect, entry_hash
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    entries: int = 0
+    head: str = GENESIS.hex()
+    checkpoints: int = 0
+    witnesses: int = 0
+    first_bad_seq: int | None = None
+    problem: str | None = None
+    message: str = ""
+    key: str | None = None
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _fail(res: VerifyResult, problem: str, seq: int | None, message: str) -> VerifyResult:
+    res.ok = False
+    res.problem = problem
+    res.first_bad_seq = seq
+    res.message = message
+    return res
+
+
+def verify_ledger(
+    path: Path | str, *, trusted_key: str | None = None, witness_notes: tuple[str, ...] = ()
+) -> VerifyResult:
+    """Check the whole ledger at `path`. `trusted_key` is a C2SP verifier key to pin; witness notes
+    are checkpoint copies held elsewhere (they catch a truncation that also removed checkpoints)."""
+    started = time.perf_counter()
+    res = VerifyResult(ok=True)
+    try:
+        conn = connect(Path(path), readonly=True)
+        try:
+            _verify(conn, res, trusted_key, witness_notes)
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise LedgerError(f"cannot read audit ledger {path}: {exc}") from None
+    res.seconds = round(time.perf_counter() - started, 3)
+    if res.ok:
+        res.message = (
+            f"intact: {res.entries} entries, {res.checkpoints} checkpoint(s)"
+            + (f", {res.witnesses} witness copy(ies)" if res.witnesses else "")
+            + " verified"
+        )
+    return res
+
+
+def _verify(conn: sqlite3.Connection, res: VerifyResult, trusted_key: str | None, witnesses: tuple[str, ...]) -> None:
+    try:
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    except sqlite3.Error as exc:
+        _fail(res, "not-a-ledger", None, f"not an audit ledger: {exc}")
+        return
+    origin = meta.get("origin")
+    recorded = meta.get("vkey")
+    vk = trusted_key or recorded
+    res.key = vk
+    if vk is None or origin is None:
+        _fail(res, "no-key", None, "the ledger records no verifier key and none was given")
+        return
+    if trusted_key and recorded and trusted_key.strip() != recorded:
+        res.notes.append("the ledger's recorded key differs from the pinned key; checking against the pinned key")
+    try:
+        _, key = parse_vkey(vk)
+    except SigningKeyError as exc:
+        _fail(res, "no-key", None, str(exc))
+        return
+
+    # Signed heads we expect: size -> (head, where it came from).
+    expected: dict[int, tuple[bytes, str]] = {}
+    for size, head, note in conn.execute("SELECT size, head, note FROM checkpoints ORDER BY size"):
+        try:
+            cp = open_checkpoint(note, key, origin)
+        except BadCheckpoint as exc:
+            _fail(res, "bad-checkpoint", size, f"checkpoint at {size}: {exc}")
+            return
+        if cp.size != size or cp.head != bytes(head):
+            _fail(
+                res,
+                "swapped-checkpoint",
+                size,
+                f"checkpoint row {size} holds a signed note for size {cp.size}: checkpoints were swapped or edited",
+            )
+            return
+        expected[size] = (cp.head, "checkpoint")
+        res.checkpoints += 1
+    for i, note in enumerate(witnesses, 1):
+        try:
+            cp = open_checkpoint(note, key, origin)
+        except BadCheckpoint as exc:
+            _fail(res, "bad-witness", None, f"witness copy {i}: {exc}")
+            return
+        have = expected.get(cp.size)
+        if have is not None and have[0] != cp.head:
+            _fail(res, "fork", cp.size, f"witness copy {i} and the ledger signed different heads at {cp.size}")
+            return
+        expected[cp.size] = (cp.head, f"witness copy {i}")
+        res.witnesses += 1
+
+    sizes = sorted(expected)
+    cp_index = 0
+    next_cp = sizes[0] if sizes else -1
+    good_cp = 0
+    sha = hashlib.sha256
+    enc = encode_basestring
+    prev = GENESIS
+    prev_prev = GENESIS
+    expect = 1
+    cur = conn.execute("SELECT seq, ts, user, agency, action, detail, outcome, prev, hash FROM entries ORDER BY seq")
+    for seq, ts, user, agency, action, detail, outcome, p, h in cur:
+        if seq != expect:
+            if seq > expect:
+                _fail(res, "missing", expect, f"entry {expect} is missing (next entry is {seq}): deleted")
+            else:
+                _fail(res, "duplicate", seq, f"entry {seq} appears twice")
+            return
+        text = (
+            f'{{"action":{enc(action)},"actor":{{"agency":{enc(agency)},"user":{enc(user)}}},'
+            f'"detail":{detail},"outcome":{enc(outcome)},"prev":"{p.hex()}","seq":{seq},'
+            f'"ts":"{ts}","v":1}}'
+        )
+        digest = sha(text.encode()).digest()
+        if p != prev:
+            self_ok = digest == h
+            if seq > 1 and p == prev_prev:
+                _fail(
+                    res,
+                    "inserted",
+                    seq - 1,
+                    f"entries {seq - 1} and {seq} both follow entry {seq - 2}: entry {seq - 1} was inserted",
+                )
+            elif seq > 1 and self_ok:
+                _fail(
+                    res,
+                    "edited",
+                    seq - 1,
+                    f"entry {seq} does not link to entry {seq - 1}, which was altered and re-hashed",
+                )
+            else:
+                _fail(
+                    res,
+                    "broken-link",
+                    seq,
+                    f"entry {seq} does not link to entry {seq - 1}: deleted, reordered or replaced",
+                )
+            return
+        if digest != h:
+            _fail(res, "edited", seq, f"entry {seq} does not match its hash: edited")
+            return
+        if seq == next_cp:
+            want, source = expected[seq]
+            if h != want:
+                _fail(
+                    res,
+                    "rewritten",
+                    good_cp + 1,
+                    f"head at {seq} differs from the signed {source}: entries {good_cp + 1}..{seq} were "
+                    "rewritten and re-hashed (the first bad entry is at or after "
+                    f"{good_cp + 1})",
+                )
+                return
+            good_cp = seq
+            cp_index += 1
+            next_cp = sizes[cp_index] if cp_index < len(sizes) else -1
+        prev_prev = prev
+        prev = h
+        expect += 1
+    res.entries = expect - 1
+    res.head = prev.hex()
+    if sizes and sizes[-1] > res.entries:
+        size = sizes[-1]
+        _fail(
+            res,
+            "truncated",
+            res.entries + 1,
+            f"the ledger ends at entry {res.entries} but a signed {expected[size][1]} covers {size} entries: "
+            f"entries {res.entries + 1}..{size} were removed",
+        )
+
+
+__all__ = ["VerifyResult", "entry_hash", "verify_ledger"]
