@@ -6,15 +6,17 @@ The jurisdiction cap is checked by the root config against ``RetentionConfig.lon
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from edge.config.common import Duration, Strict, format_duration
 
 Tier = Literal["non_hit", "hit"]
 
+_CAMERA_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _MAX_AUTO_INTERVAL = timedelta(hours=1)
 _MIN_AUTO_INTERVAL = timedelta(seconds=10)
 
@@ -44,13 +46,16 @@ class CameraRetention(Strict):
     hit: Duration | None = Field(default=None, description="Retention of this camera's hotlist-hit reads.")
     crops: Duration | None = Field(default=None, description="Retention of this camera's plate crops (0: none).")
 
-    @model_validator(mode="after")
-    def _positive(self) -> CameraRetention:
-        for name in ("non_hit", "hit"):
-            value = getattr(self, name)
-            if value is not None and value <= timedelta(0):
-                raise ValueError(f"{name} must be longer than 0s")
-        return self
+    @field_validator("non_hit", "hit")
+    @classmethod
+    def _positive(cls, value: timedelta | None) -> timedelta | None:
+        return _positive(value) if value is not None else None
+
+
+def _positive(value: timedelta) -> timedelta:
+    if value <= timedelta(0):
+        raise ValueError("must be longer than 0s (to keep nothing, do not run the camera)")
+    return value
 
 
 class Policy(Strict):
@@ -73,35 +78,44 @@ class RetentionConfig(Strict):
         default=timedelta(days=7),
         description="How long a plate crop is kept (0: never stored). Never longer than its read's tier.",
     )
+    cameras: dict[str, CameraRetention] = Field(
+        default_factory=dict,
+        description="Per-camera overrides by camera name: {name: {non_hit: ..., hit: ..., crops: ...}}.",
+    )
     purge_interval: Duration | None = Field(
         default=None,
         description="How often the purge job runs (it also runs on start). Default: a quarter of the shortest "
         "retention, between 10s and 1h. Cannot exceed the shortest retention.",
     )
-    cameras: dict[str, CameraRetention] = Field(
-        default_factory=dict,
-        description="Per-camera overrides by camera name: {name: {non_hit: ..., hit: ..., crops: ...}}.",
-    )
 
-    @model_validator(mode="after")
-    def _check(self) -> RetentionConfig:
-        if self.non_hit <= timedelta(0):
-            raise ValueError("non_hit must be longer than 0s")
-        if self.hit <= timedelta(0):
-            raise ValueError("hit must be longer than 0s")
-        for name in self.cameras:
-            if not name or len(name) > 63:
-                raise ValueError(f"camera override name {name!r} is not a camera name")
-        if self.purge_interval is not None:
-            if self.purge_interval <= timedelta(0):
-                raise ValueError("purge_interval must be longer than 0s")
-            shortest = self.shortest()
-            if self.purge_interval > shortest:
-                raise ValueError(
-                    f"purge_interval {format_duration(self.purge_interval)} is longer than the shortest retention "
-                    f"{format_duration(shortest)}: reads would outlive their retention by up to the interval"
-                )
-        return self
+    @field_validator("non_hit", "hit")
+    @classmethod
+    def _tier_positive(cls, value: timedelta) -> timedelta:
+        return _positive(value)
+
+    @field_validator("cameras")
+    @classmethod
+    def _camera_names(cls, value: dict[str, CameraRetention]) -> dict[str, CameraRetention]:
+        bad = sorted(name for name in value if not _CAMERA_NAME.match(name))
+        if bad:
+            raise ValueError(f"not a camera name: {', '.join(bad)} (lowercase letters, digits, - and _)")
+        return value
+
+    @field_validator("purge_interval")
+    @classmethod
+    def _interval_keeps_up(cls, value: timedelta | None, info: ValidationInfo) -> timedelta | None:
+        if value is None:
+            return None
+        _positive(value)
+        tiers = [info.data[k] for k in ("non_hit", "hit") if k in info.data]
+        for o in info.data.get("cameras", {}).values():
+            tiers += [v for v in (o.non_hit, o.hit) if v is not None]
+        if tiers and value > min(tiers):
+            raise ValueError(
+                f"{format_duration(value)} is longer than the shortest retention {format_duration(min(tiers))}: "
+                "reads would outlive their retention by up to the interval"
+            )
+        return value
 
     def policy(self, camera: str | None = None) -> Policy:
         """Effective retention for a camera (its overrides over the global settings)."""
