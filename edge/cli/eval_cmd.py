@@ -25,7 +25,7 @@ def evaluate_clip(clip: Path, truth_path: Path, cfg_path: Path | None, progress:
         source = open_source(clip, camera="eval")
         recognizer = Recognizer(cfg, load_models(cfg))
         kept: list[Read] = []
-        with Store(cfg.store.path, retention=cfg.retention) as store:
+        with Store.from_config(cfg) as store:
 
             def sink(read: Read) -> bool:
                 ok = bool(store.write(read))

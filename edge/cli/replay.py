@@ -74,7 +74,7 @@ def replay(
     recognizer = Recognizer(cfg, models)
     console = Console(stderr=True)
     total = getattr(source, "frame_count", None)
-    with Store(cfg.store.path, retention=cfg.retention, keep_crops=cfg.store.keep_crops) as store:
+    with Store.from_config(cfg) as store:
         progress = Progress(
             TextColumn("[bold]replay[/] {task.description}"),
             BarColumn(),

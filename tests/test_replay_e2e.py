@@ -1,0 +1,112 @@
+"""The walking skeleton end to end, as a user runs it: the real CLI, real models, real clip and SQLite."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "samples" / "sample.mp4"
+TRUTH = ROOT / "samples" / "sample.json"
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run(
+        [sys.executable, "-m", "edge", *args], capture_output=True, text=True, cwd=cwd or ROOT, env=env, timeout=900
+    )
+
+
+@pytest.mark.slow
+def test_replay_of_sample_clip_reads_most_vehicles_exactly(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    res = cli("replay", str(SAMPLE), "--db", str(db), "--truth", str(TRUTH), "--json")
+    assert res.returncode == 0, res.stderr
+    summary = json.loads(res.stdout)
+    truth = json.loads(TRUTH.read_text())
+    assert summary["frames"] == truth["frames"]
+    assert summary["eval"]["vehicles"] == len(truth["vehicles"])
+    assert summary["eval"]["exact_rate"] >= 0.8, summary["eval"]
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT id, plate, confidence, camera, ts, frame_index FROM reads").fetchall()
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+    assert len(rows) == summary["reads"]
+    plates = {r[1] for r in rows}
+    assert len(plates & {v["plate"] for v in truth["vehicles"]}) >= 0.8 * len(truth["vehicles"])
+    for _id, _plate, conf, camera, ts, frame in rows:
+        assert 0.0 <= conf <= 1.0
+        assert camera == "replay"
+        assert ts.endswith(("Z", "+00:00"))
+        assert 0 <= frame < truth["frames"]
+
+
+def test_missing_clip_refused_and_nothing_stored(tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
+    res = cli("replay", str(tmp_path / "missing.mp4"), "--db", str(db))
+    assert res.returncode != 0
+    assert "missing.mp4" in res.stderr
+    assert not db.exists()
+
+
+def test_not_a_video_refused_and_nothing_stored(tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
+    bogus = tmp_path / "holiday.mp4"
+    bogus.write_bytes(b"\x00\x01 definitely not a video " * 500)
+    res = cli("replay", str(bogus), "--db", str(db))
+    assert res.returncode != 0
+    assert "holiday.mp4" in res.stderr
+    assert "Traceback" not in res.stderr
+    assert not db.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("store:\n  path: [oops\n", "invalid YAML"), ("gate:\n  knd: motion\n", ":2: gate.knd: unknown key")],
+)
+def test_bad_config_refused_and_nothing_stored(tmp_path: Path, text: str, expected: str) -> None:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(text)
+    db = tmp_path / "x.db"
+    res = cli("replay", str(SAMPLE), "--config", str(cfg), "--db", str(db))
+    assert res.returncode == 2
+    assert expected in res.stderr
+    assert str(cfg) in res.stderr
+    assert not db.exists()
+
+
+def test_existing_reads_survive_a_refused_replay(tmp_path: Path) -> None:
+    db = tmp_path / "keep.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE marker (x)")
+        conn.execute("INSERT INTO marker VALUES (42)")
+    res = cli("replay", str(tmp_path / "missing.mp4"), "--db", str(db))
+    assert res.returncode != 0
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT x FROM marker").fetchone() == (42,)
+
+
+def test_every_command_has_help_with_example() -> None:
+    from click import Group
+
+    from edge.cli import main
+
+    def walk(cmd: object, path: list[str]) -> list[list[str]]:
+        out = [path]
+        if isinstance(cmd, Group):
+            for name, sub in cmd.commands.items():
+                out += walk(sub, [*path, name])
+        return out
+
+    from click.testing import CliRunner
+
+    for path in walk(main, []):
+        res = CliRunner().invoke(main, [*path, "--help"])
+        assert res.exit_code == 0, (path, res.output)
+        assert "Example" in res.output, f"`edge-alpr {' '.join(path)} --help` has no example"
