@@ -46,6 +46,10 @@ _COLUMNS = (
 )
 
 ReceiptCallback = Callable[[PurgeReceipt], None]
+# Called on the writer thread inside each batch's transaction, after its inserts and before COMMIT, with
+# the write connection, the batch's reads and its hits: what it writes commits or rolls back with them
+# (used by edge.share to fill its outbox). An exception fails the batch like a database error.
+WriteHook = Callable[[sqlite3.Connection, "list[Read]", "list[_Hit]"], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +220,7 @@ class Store:
         self._check_disk(force=True)
         self._purger: threading.Thread | None = None
         self._purger_stop = threading.Event()
+        self._write_hooks: list[WriteHook] = []
         self._writer = threading.Thread(target=self._run_writer, name="store-writer", daemon=True)
         self._writer.start()
 
@@ -353,6 +358,10 @@ class Store:
                 refused_by_reason=dict(self._refused),
             )
 
+    def add_write_hook(self, hook: WriteHook) -> None:
+        """Run `hook(conn, reads, hits)` inside every write transaction from now on (see ``WriteHook``)."""
+        self._write_hooks.append(hook)
+
     # -- writer thread ---------------------------------------------------------------------------
 
     def _run_writer(self) -> None:
@@ -457,6 +466,8 @@ class Store:
                         "VALUES (?, ?, ?, ?, ?)",
                         (h.read_id, h.hotlist, h.category, h.match_kind, to_ts(h.ts)),
                     ).rowcount
+                for hook in self._write_hooks:
+                    hook(conn, [d for d in data if isinstance(d, Read)], hits)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
