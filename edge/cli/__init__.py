@@ -31,11 +31,13 @@ def _register() -> None:
     from edge.cli.eval_cmd import eval_cmd
     from edge.cli.models import models_group
     from edge.cli.replay import replay
+    from edge.cli.retention import retention_group
 
     main.add_command(replay)
     main.add_command(eval_cmd)
     main.add_command(config_group)
     main.add_command(models_group)
+    main.add_command(retention_group)
 
 
 _register()
