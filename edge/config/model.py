@@ -6,10 +6,11 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from edge.config.audit import AuditConfig
+from edge.config.audit import AuditConfig, SearchConfig
 from edge.config.cameras import CameraConfig
 from edge.config.common import Strict
 from edge.config.pipeline import DetectorConfig, GateConfig, ModelsConfig, OcrConfig, TrackingConfig
+from edge.config.profiles import check_profile
 from edge.config.sharing import SharingConfig
 from edge.config.store import RetentionConfig, StoreConfig
 
@@ -32,6 +33,7 @@ class Config(Strict):
     store: StoreConfig = Field(default_factory=StoreConfig, description="Local SQLite store.")
     retention: RetentionConfig = Field(default_factory=RetentionConfig, description="How long data is kept.")
     audit: AuditConfig = Field(default_factory=AuditConfig, description="Audit ledger.")
+    search: SearchConfig = Field(default_factory=SearchConfig, description="Justified search: purposes, agencies.")
     sharing: SharingConfig = Field(default_factory=SharingConfig, description="Per-peer grants (none: nothing leaves).")
 
     @model_validator(mode="after")
@@ -40,4 +42,9 @@ class Config(Strict):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"camera names must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+    @model_validator(mode="after")
+    def _jurisdiction_profile(self) -> Config:
+        check_profile(self)  # refuses retention, purposes or requester rules the profile's law forbids
         return self
