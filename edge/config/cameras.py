@@ -27,6 +27,20 @@ class CameraConfig(Strict):
     reopen_backoff_max: Duration = Field(
         default=timedelta(seconds=30), description="Longest wait between attempts to reopen a camera that disappeared."
     )
+    open_timeout: Duration = Field(
+        default=timedelta(seconds=10), description="Longest wait for a camera or stream to open (live cameras)."
+    )
+    read_timeout: Duration = Field(
+        default=timedelta(seconds=5),
+        description="A live camera that gives no frame for this long is treated as stalled and reopened.",
+    )
+    queue_size: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Frames buffered between capture and recognition; when full the oldest is dropped (and "
+        "counted) so the newest frame wins.",
+    )
     roi: list[tuple[int, int]] | None = Field(
         default=None,
         min_length=3,
