@@ -1,0 +1,451 @@
+#!/usr/bin/env python3
+"""Train edge-alpr's own small plate detector (torch, from scratch) and export it to ONNX.
+
+Model: a fully-convolutional FCOS/CenterNet-style net (depthwise-separable backbone to stride 16,
+one upsampling merge to stride 8, a 1x1 head giving a plate score and left/top/right/bottom
+distances per cell). Decoding happens inside the graph, so the ONNX file has EXACTLY the
+Ultralytics raw YOLO single-class contract:
+
+  input  `images`  float32 [1, 3, S, S], RGB / 255, letterboxed (aspect kept, pad 114, centred)
+  output `output0` float32 [1, 5, N]: rows (cx, cy, w, h, score) in input pixels, score sigmoid'ed,
+         no NMS inside; N = (S / 8) ** 2.  S is stored in the ONNX metadata as "imgsz".
+
+Dataset: scripts/make_detector_dataset.py (train and a disjoint val set).
+
+Examples:
+    python scripts/train_detector.py --data /work/data-gen/det --val /work/data-gen/det-val \
+        --epochs 12 --out /work/data-gen/det-runs --export models/plate-det-v1.onnx
+    python scripts/train_detector.py --eval-only --weights /work/data-gen/det-runs/best.pt \
+        --val /work/data-gen/det-val --export models/plate-det-v1.onnx
+
+Needs torch (2.13 CPU), numpy, opencv-python-headless, onnx, onnxruntime.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F  # noqa: N812
+
+STRIDE = 8
+
+
+def cbr(ci: int, co: int, s: int = 1, k: int = 3) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(ci, co, k, s, k // 2, bias=False), nn.BatchNorm2d(co), nn.ReLU(inplace=True))
+
+
+def dws(ci: int, co: int, s: int = 1) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(ci, ci, 3, s, 1, groups=ci, bias=False),
+        nn.BatchNorm2d(ci),
+        nn.ReLU(inplace=True),
+        nn.Conv2d(ci, co, 1, 1, 0, bias=False),
+        nn.BatchNorm2d(co),
+        nn.ReLU(inplace=True),
+    )
+
+
+class PlateNet(nn.Module):
+    """~0.2 M parameter plate detector; forward returns raw maps (score logits, ltrb)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Sequential(cbr(3, 16, 2), dws(16, 24, 2), dws(24, 24))  # /4
+        self.c3 = nn.Sequential(dws(24, 48, 2), dws(48, 48), dws(48, 48))  # /8
+        self.c4 = nn.Sequential(dws(48, 96, 2), dws(96, 96), dws(96, 96), dws(96, 96))  # /16
+        self.c5 = nn.Sequential(dws(96, 128, 2), dws(128, 128))  # /32 (context)
+        self.lat5 = cbr(128, 64, k=1)
+        self.lat4 = cbr(96, 64, k=1)
+        self.lat3 = cbr(48, 64, k=1)
+        self.neck = nn.Sequential(dws(64, 64), dws(64, 64))
+        self.head_cls = nn.Conv2d(64, 1, 1)
+        self.head_box = nn.Conv2d(64, 4, 1)
+        nn.init.constant_(self.head_cls.bias, -4.6)
+        nn.init.constant_(self.head_box.bias, 0.5)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x = self.stem(x)
+        c3 = self.c3(x)
+        c4 = self.c4(c3)
+        c5 = self.c5(c4)
+        p4 = self.lat4(c4) + F.interpolate(self.lat5(c5), scale_factor=2.0, mode="nearest")
+        p3 = self.lat3(c3) + F.interpolate(p4, scale_factor=2.0, mode="nearest")
+        f = self.neck(p3)
+        return self.head_cls(f), self.head_box(f)
+
+
+class Exported(nn.Module):
+    """Wraps PlateNet with in-graph decoding to the [1, 5, N] (cx, cy, w, h, score) contract."""
+
+    def __init__(self, net: PlateNet, size: int) -> None:
+        super().__init__()
+        self.net = net
+        g = size // STRIDE
+        ys, xs = torch.meshgrid(torch.arange(g), torch.arange(g), indexing="ij")
+        self.register_buffer("gx", ((xs.reshape(1, -1) + 0.5) * STRIDE).float())
+        self.register_buffer("gy", ((ys.reshape(1, -1) + 0.5) * STRIDE).float())
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        cls, box = self.net(images)
+        b = cls.shape[0]
+        score = torch.sigmoid(cls.reshape(b, -1))
+        ltrb = decode_ltrb(box.reshape(b, 4, -1))
+        x1 = self.gx - ltrb[:, 0]
+        y1 = self.gy - ltrb[:, 1]
+        x2 = self.gx + ltrb[:, 2]
+        y2 = self.gy + ltrb[:, 3]
+        return torch.stack([(x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1, score], dim=1)
+
+
+def decode_ltrb(raw: torch.Tensor) -> torch.Tensor:
+    return torch.exp(raw.clamp(-4.0, 5.0)) * STRIDE
+
+
+# -- data ---------------------------------------------------------------------------------------
+
+
+def load_set(root: Path) -> tuple[np.ndarray, list[np.ndarray], int]:
+    meta = json.loads((root / "labels.json").read_text())
+    size = int(meta["imgsz"])
+    items = meta["items"]
+    imgs = np.empty((len(items), size, size, 3), np.uint8)
+    boxes = []
+    for i, it in enumerate(items):
+        imgs[i] = cv2.imread(str(root / it["image"]))[:, :, ::-1]  # RGB
+        boxes.append(np.array(it["boxes"], np.float32).reshape(-1, 4))
+    return imgs, boxes, size
+
+
+def make_targets(boxes: list[np.ndarray], size: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Per-cell targets: positive mask (B, N), target boxes (B, N, 4 xyxy), centre weights."""
+    g = size // STRIDE
+    cx = (np.arange(g) + 0.5) * STRIDE
+    gx, gy = np.meshgrid(cx, cx)
+    gx, gy = gx.reshape(-1), gy.reshape(-1)
+    n = g * g
+    pos = np.zeros((len(boxes), n), np.float32)
+    tb = np.zeros((len(boxes), n, 4), np.float32)
+    for bi, bb in enumerate(boxes):
+        best_area = np.full(n, np.inf, np.float32)
+        for x1, y1, x2, y2 in bb:
+            w, h = x2 - x1, y2 - y1
+            mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+            rx = max(0.3 * w, 0.75 * STRIDE)
+            ry = max(0.3 * h, 0.75 * STRIDE)
+            m = (np.abs(gx - mx) <= rx) & (np.abs(gy - my) <= ry)
+            if not m.any():
+                m = np.zeros(n, bool)
+                m[np.argmin((gx - mx) ** 2 + (gy - my) ** 2)] = True
+            area = w * h
+            m &= area < best_area
+            best_area[m] = area
+            pos[bi, m] = 1
+            tb[bi, m] = (x1, y1, x2, y2)
+    return torch.from_numpy(pos), torch.from_numpy(tb), torch.from_numpy(np.stack([gx, gy], 1).astype(np.float32))
+
+
+def augment(img: np.ndarray, bx: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    img = img.copy()
+    bx = bx.copy()
+    s = img.shape[1]
+    if rng.random() < 0.5:
+        img = img[:, ::-1].copy()
+        if len(bx):
+            bx[:, [0, 2]] = s - bx[:, [2, 0]]
+    if rng.random() < 0.8:
+        a = rng.uniform(0.6, 1.4)
+        b = rng.uniform(-30, 30)
+        img = np.clip(img.astype(np.float32) * a + b, 0, 255).astype(np.uint8)
+    if rng.random() < 0.2:
+        img = cv2.GaussianBlur(img, (3, 3), 0)
+    if rng.random() < 0.3:
+        img = np.ascontiguousarray(img[:, :, rng.permutation(3)])
+    return img, bx
+
+
+def giou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    ix1 = torch.max(a[:, 0], b[:, 0])
+    iy1 = torch.max(a[:, 1], b[:, 1])
+    ix2 = torch.min(a[:, 2], b[:, 2])
+    iy2 = torch.min(a[:, 3], b[:, 3])
+    inter = (ix2 - ix1).clamp(min=0) * (iy2 - iy1).clamp(min=0)
+    aa = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    ab = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    union = aa + ab - inter + 1e-6
+    iou = inter / union
+    cx1 = torch.min(a[:, 0], b[:, 0])
+    cy1 = torch.min(a[:, 1], b[:, 1])
+    cx2 = torch.max(a[:, 2], b[:, 2])
+    cy2 = torch.max(a[:, 3], b[:, 3])
+    carea = (cx2 - cx1) * (cy2 - cy1) + 1e-6
+    return iou - (carea - union) / carea
+
+
+def loss_fn(cls: torch.Tensor, box: torch.Tensor, pos: torch.Tensor, tb: torch.Tensor, grid: torch.Tensor):
+    b = cls.shape[0]
+    logits = cls.reshape(b, -1)
+    ltrb = decode_ltrb(box.reshape(b, 4, -1)).permute(0, 2, 1)  # B, N, 4
+    pred = torch.stack(
+        [grid[:, 0] - ltrb[..., 0], grid[:, 1] - ltrb[..., 1], grid[:, 0] + ltrb[..., 2], grid[:, 1] + ltrb[..., 3]], -1
+    )
+    npos = pos.sum().clamp(min=1.0)
+    m = pos > 0
+    # Quality target: IoU of the predicted box for positives (keeps scores ranked by box quality).
+    with torch.no_grad():
+        tq = torch.zeros_like(logits)
+        if m.any():
+            tq[m] = giou(pred[m], tb[m]).clamp(min=0.0).detach() * 0.5 + 0.5
+    p = torch.sigmoid(logits)
+    bce = F.binary_cross_entropy_with_logits(logits, tq, reduction="none")
+    wgt = torch.where(m, torch.ones_like(p) * 1.0, 0.75 * p.pow(2.0))
+    l_cls = (bce * wgt).sum() / npos
+    l_box = (1 - giou(pred[m], tb[m])).sum() / npos if m.any() else logits.sum() * 0
+    return l_cls + 2.0 * l_box, float(l_cls), float(l_box)
+
+
+# -- evaluation ---------------------------------------------------------------------------------
+
+
+def nms(boxes: np.ndarray, scores: np.ndarray, thr: float = 0.5) -> list[int]:
+    order = scores.argsort()[::-1]
+    keep = []
+    while len(order):
+        i = order[0]
+        keep.append(int(i))
+        rest = order[1:]
+        ix1 = np.maximum(boxes[i, 0], boxes[rest, 0])
+        iy1 = np.maximum(boxes[i, 1], boxes[rest, 1])
+        ix2 = np.minimum(boxes[i, 2], boxes[rest, 2])
+        iy2 = np.minimum(boxes[i, 3], boxes[rest, 3])
+        inter = np.clip(ix2 - ix1, 0, None) * np.clip(iy2 - iy1, 0, None)
+        ar = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+        iou = inter / (ar[i] + ar[rest] - inter + 1e-6)
+        order = rest[iou < thr]
+    return keep
+
+
+def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ix1 = np.maximum(a[:, None, 0], b[None, :, 0])
+    iy1 = np.maximum(a[:, None, 1], b[None, :, 1])
+    ix2 = np.minimum(a[:, None, 2], b[None, :, 2])
+    iy2 = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = np.clip(ix2 - ix1, 0, None) * np.clip(iy2 - iy1, 0, None)
+    aa = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    ab = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    return inter / (aa[:, None] + ab[None, :] - inter + 1e-6)
+
+
+def evaluate(predict, imgs: np.ndarray, boxes: list[np.ndarray], score_thr: float = 0.4, min_gt_w: float = 0.0) -> dict:
+    """Recall/precision at IoU 0.5. `predict(img_uint8_rgb) -> (1, 5, N)` array."""
+    tp = fp = fn = 0
+    ms = []
+    for img, gt in zip(imgs, boxes, strict=True):
+        t = time.perf_counter()
+        out = predict(img)[0]
+        ms.append((time.perf_counter() - t) * 1000)
+        keep = out[4] >= score_thr
+        o = out[:, keep]
+        pb = np.stack([o[0] - o[2] / 2, o[1] - o[3] / 2, o[0] + o[2] / 2, o[1] + o[3] / 2], 1)
+        sc = o[4]
+        k = nms(pb, sc, 0.5) if len(sc) else []
+        pb = pb[k]
+        gt_big = gt[(gt[:, 2] - gt[:, 0]) >= min_gt_w] if len(gt) else gt
+        gt_small = gt[(gt[:, 2] - gt[:, 0]) < min_gt_w] if len(gt) else gt
+        matched = set()
+        if len(pb) and len(gt_big):
+            iou = iou_matrix(pb, gt_big)
+            for pi in np.argsort(-iou.max(1)):
+                gj = int(iou[pi].argmax())
+                if iou[pi, gj] >= 0.5 and gj not in matched:
+                    matched.add(gj)
+                    tp += 1
+                elif len(gt_small) and iou_matrix(pb[pi : pi + 1], gt_small).max() >= 0.3:
+                    pass  # detection of a plate smaller than the evaluated size: neither TP nor FP
+                else:
+                    fp += 1
+        elif len(pb):
+            for pi in range(len(pb)):
+                if len(gt_small) and iou_matrix(pb[pi : pi + 1], gt_small).max() >= 0.3:
+                    continue
+                fp += 1
+        fn += len(gt_big) - len(matched)
+    return {
+        "recall": tp / max(tp + fn, 1),
+        "precision": tp / max(tp + fp, 1),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "ms_median": float(np.median(ms)) if ms else 0.0,
+    }
+
+
+def export_onnx(net: PlateNet, size: int, path: Path) -> None:
+    import onnx
+
+    net.eval()
+    m = Exported(net, size).eval()
+    x = torch.zeros(1, 3, size, size)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.onnx.export(
+        m,
+        (x,),
+        str(path),
+        input_names=["images"],
+        output_names=["output0"],
+        opset_version=17,
+        dynamo=False,
+        do_constant_folding=True,
+    )
+    model = onnx.load(str(path))
+    for k, v in {
+        "imgsz": str(size),
+        "stride": str(STRIDE),
+        "names": "{0: 'plate'}",
+        "task": "detect",
+        "description": "edge-alpr plate-det-v1: synthetic-data plate detector, Ultralytics raw output",
+    }.items():
+        p = model.metadata_props.add()
+        p.key, p.value = k, v
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+
+
+def ort_predictor(path: Path, threads: int = 1):
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+
+    def predict(img: np.ndarray) -> np.ndarray:
+        x = (img.astype(np.float32) / 255.0).transpose(2, 0, 1)[None]
+        return sess.run(["output0"], {"images": x})[0]
+
+    return predict
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=Path("/work/data-gen/det"), help="training set folder")
+    ap.add_argument("--val", type=Path, default=Path("/work/data-gen/det-val"), help="validation set folder")
+    ap.add_argument("--out", type=Path, default=Path("/work/data-gen/det-runs"), help="checkpoints folder")
+    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--threads", type=int, default=1, help="torch threads")
+    ap.add_argument("--seed", type=int, default=1127)
+    ap.add_argument("--max-minutes", type=float, default=0, help="stop after this many minutes (0: no limit)")
+    ap.add_argument("--export", type=Path, default=None, help="write the ONNX model here at the end")
+    ap.add_argument("--weights", type=Path, default=None, help="start from / evaluate these weights")
+    ap.add_argument("--eval-only", action="store_true", help="skip training: export + evaluate --weights")
+    a = ap.parse_args()
+
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    rng = np.random.default_rng(a.seed)
+    net = PlateNet()
+    if a.weights:
+        net.load_state_dict(torch.load(a.weights, map_location="cpu"))
+    print(f"parameters: {sum(p.numel() for p in net.parameters())}", flush=True)
+    vimgs, vboxes, size = load_set(a.val)
+    a.out.mkdir(parents=True, exist_ok=True)
+    if not a.eval_only:
+        t0 = time.time()
+        imgs, boxes, size = load_set(a.data)
+        print(
+            f"train images {len(imgs)}, boxes {sum(len(b) for b in boxes)}; val images {len(vimgs)}; "
+            f"load {time.time() - t0:.0f} s",
+            flush=True,
+        )
+        opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
+        steps_per_epoch = math.ceil(len(imgs) / a.batch)
+        total = a.epochs * steps_per_epoch
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=total, pct_start=0.08)
+        best = -1.0
+        step = 0
+        stop = False
+        for ep in range(a.epochs):
+            net.train()
+            perm = rng.permutation(len(imgs))
+            te = time.time()
+            run = [0.0, 0.0]
+            for bi in range(steps_per_epoch):
+                idx = perm[bi * a.batch : (bi + 1) * a.batch]
+                batch, bxs = [], []
+                for i in idx:
+                    im, bx = augment(imgs[i], boxes[i], rng)
+                    batch.append(im)
+                    bxs.append(bx)
+                x = torch.from_numpy(np.stack(batch)).permute(0, 3, 1, 2).float() / 255.0
+                pos, tb, grid = make_targets(bxs, size)
+                cls, box = net(x)
+                loss, lc, lb = loss_fn(cls, box, pos, tb, grid)
+                opt.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
+                opt.step()
+                if step < total - 1:
+                    sched.step()
+                step += 1
+                run[0] += lc
+                run[1] += lb
+                if bi % 20 == 0:
+                    print(
+                        f"epoch {ep + 1}/{a.epochs} step {bi}/{steps_per_epoch} cls {run[0] / (bi + 1):.4f} "
+                        f"box {run[1] / (bi + 1):.4f} ({time.time() - te:.0f} s)",
+                        flush=True,
+                    )
+                if a.max_minutes and time.time() - t0 > a.max_minutes * 60:
+                    stop = True
+                    break
+            net.eval()
+            with torch.no_grad():
+                ev = evaluate(
+                    lambda im: Exported(net, size)(
+                        torch.from_numpy(im.copy()).permute(2, 0, 1)[None].float() / 255.0
+                    ).numpy(),
+                    vimgs[:400],
+                    vboxes[:400],
+                )
+            f1 = 2 * ev["recall"] * ev["precision"] / max(ev["recall"] + ev["precision"], 1e-6)
+            print(
+                f"epoch {ep + 1} done in {time.time() - te:.0f} s: val(400) recall {ev['recall']:.3f} "
+                f"precision {ev['precision']:.3f} f1 {f1:.3f}",
+                flush=True,
+            )
+            torch.save(net.state_dict(), a.out / "last.pt")
+            if f1 > best:
+                best = f1
+                torch.save(net.state_dict(), a.out / "best.pt")
+                print(f"  saved best.pt (f1 {f1:.3f})", flush=True)
+            if stop:
+                print("time limit reached", flush=True)
+                break
+        net.load_state_dict(torch.load(a.out / "best.pt", map_location="cpu"))
+        print(f"training time {(time.time() - t0) / 60:.1f} min", flush=True)
+    if a.export:
+        export_onnx(net, size, a.export)
+        print(f"exported {a.export} ({a.export.stat().st_size} bytes)", flush=True)
+        pred = ort_predictor(a.export, threads=1)
+        pred(vimgs[0])
+        res = {"all": evaluate(pred, vimgs, vboxes)}
+        res["plates>=20px"] = evaluate(pred, vimgs, vboxes, min_gt_w=20)
+        res["plates>=40px"] = evaluate(pred, vimgs, vboxes, min_gt_w=40)
+        res["val_images"] = len(vimgs)
+        print(json.dumps(res, indent=2), flush=True)
+        (a.out / "eval.json").write_text(json.dumps(res, indent=2))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
