@@ -14,7 +14,7 @@ from edge.config import Config
 from edge.errors import InputError
 
 if TYPE_CHECKING:
-    from edge.store import Store
+    from edge.store import PurgeReceipt, Store
 
 
 def _open(cfg: Config) -> Store:
@@ -24,6 +24,13 @@ def _open(cfg: Config) -> Store:
     if not path.exists():
         raise InputError(f"{path}: no store here (set store.path in the config or pass --db)")
     return Store.from_config(cfg)
+
+
+def _ledger_path(cfg: Config) -> tuple[Path, Path]:
+    here = Path(cfg.store.path).parent
+    ledger = Path(cfg.audit.ledger) if cfg.audit.ledger else here / "audit.db"
+    key = Path(cfg.audit.key) if cfg.audit.key else here / "audit-ed25519.key"
+    return ledger, key
 
 
 def _when(value: datetime | None) -> str:
@@ -63,7 +70,8 @@ def purge(config_path: Path | None, db: Path | None, dry_run: bool, as_json: boo
 
     Deleted rows are overwritten (secure delete) and the WAL is checkpointed and truncated, so the
     plate text is in neither the database file nor its -wal file afterwards. A receipt (time,
-    cut-offs, counts per table, oldest remaining read) is written to the store's purge log.
+    cut-offs, counts per table, oldest remaining read) is written to the store's purge log and,
+    when the audit ledger exists (audit.ledger, default audit.db beside the store), to the ledger.
     The running device does the same on its own schedule (retention.purge_interval).
 
     \b
@@ -74,8 +82,25 @@ def purge(config_path: Path | None, db: Path | None, dry_run: bool, as_json: boo
     from edge.store import StoreError
 
     cfg = resolve_config(config_path, db)
+    ledger_path, key_path = _ledger_path(cfg)
     with _open(cfg) as store:
-        receipt = store.purge(dry_run=dry_run)
+        if dry_run or not ledger_path.exists():
+            receipt = store.purge(dry_run=dry_run)
+            ledgered = False
+        else:
+            import getpass
+
+            from edge.audit.events import Action, Actor
+            from edge.audit.ledger import Ledger
+
+            actor = Actor(getpass.getuser(), cfg.node_id)
+            with Ledger(ledger_path, key_path, checkpoint_every=cfg.audit.checkpoint_every) as ledger:
+
+                def record(r: PurgeReceipt) -> None:
+                    ledger.append(Action.PURGE, actor, r.to_dict())
+
+                receipt = store.purge(on_receipt=record)
+            ledgered = True
     if as_json:
         click.echo(json.dumps(receipt.to_dict(), indent=2, sort_keys=True))
     else:
@@ -89,7 +114,7 @@ def purge(config_path: Path | None, db: Path | None, dry_run: bool, as_json: boo
             click.echo(f"  camera {camera}: non-hit before {_when(cuts['non_hit'])}, hit before {_when(cuts['hit'])}")
         click.echo(f"oldest read {'now' if dry_run else 'remaining'}: {_when(receipt.oldest_remaining)}")
         if not dry_run:
-            click.echo("receipt written to the purge log")
+            click.echo(f"receipt written to the purge log{' and the audit ledger' if ledgered else ''}")
     if not dry_run and not receipt.wal_truncated:
         raise StoreError(
             "rows were deleted but the WAL file could not be truncated (another process holds a read "

@@ -91,3 +91,19 @@ def test_missing_store_and_bad_config_are_refused(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["retention", "purge", "--config", str(cfg), "--db", str(tmp_path / "s.db")])
     assert isinstance(res.exception, ConfigError)
     assert "bad.yaml:3: retention.purge_interval" in str(res.exception)
+
+
+def test_purge_receipt_goes_to_the_audit_ledger_when_it_exists(tmp_path: Path, make_read: MakeRead) -> None:
+    from edge.audit.ledger import Ledger
+
+    db = tmp_path / "s.db"
+    _seed(db, make_read)
+    Ledger(tmp_path / "audit.db", tmp_path / "audit-ed25519.key").close()  # the device's ledger, beside the store
+    res = CliRunner().invoke(main, ["retention", "purge", "--db", str(db), "--json"])
+    assert res.exit_code == 0, res.output
+    receipt = json.loads(res.output)
+    with Ledger(tmp_path / "audit.db", readonly=True) as ledger:
+        entry = ledger.last("purge")
+    assert entry is not None
+    assert entry.detail_obj() == receipt
+    assert b"CLIOLD1" not in (tmp_path / "audit.db").read_bytes()
