@@ -165,6 +165,22 @@ def _in_tx(conn: sqlite3.Connection, statements: list[tuple[str, list[Any]]]) ->
     return counts
 
 
+def _oldest_kept(conn: sqlite3.Connection, retention: RetentionConfig, now: datetime) -> str | None:
+    """Oldest read that retention keeps as of `now` (after a purge: the oldest read left)."""
+    found = [
+        first
+        for _camera, cond, params, policy in _scopes(retention)
+        for tier, is_hit in _TIERS
+        if (
+            first := conn.execute(
+                f"SELECT min(ts) FROM reads WHERE is_hit = ? AND ts >= ? AND {cond}",
+                [is_hit, to_ts(now - _keep(policy, tier)), *params],
+            ).fetchone()[0]
+        )
+    ]
+    return min(found) if found else None
+
+
 def run_purge(
     conn: sqlite3.Connection, retention: RetentionConfig, now: datetime, *, dry_run: bool = False, chunk: int = CHUNK
 ) -> PurgeReceipt:
@@ -222,7 +238,7 @@ def run_purge(
         wal_truncated = busy == 0
         if not wal_truncated:
             log.warning("purge: WAL checkpoint could not truncate (a reader is busy); retried on the next purge")
-    oldest = conn.execute("SELECT min(ts) FROM reads").fetchone()[0]
+    oldest = _oldest_kept(conn, retention, now)
     default = retention.policy(None)
     receipt = PurgeReceipt(
         ts=now,

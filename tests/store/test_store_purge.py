@@ -220,3 +220,13 @@ def test_background_purger_runs_on_start_and_again(tmp_path: Path, make_read: Ma
         assert store.count() == 0
     # close() stopped the purger thread
     assert store._purger is None
+
+
+def test_dry_run_reports_the_oldest_read_that_would_remain(tmp_path: Path, make_read: MakeRead, clock: Clock) -> None:
+    with Store(tmp_path / "s.db", clock=clock) as store:
+        store.write(make_read("OLD001", ts=T0 - 30 * DAY))
+        store.write(make_read("KEEP01", ts=T0 - 5 * DAY))
+        store.flush(timeout=10)
+        dry = store.purge(dry_run=True)
+        real = store.purge()
+    assert dry.oldest_remaining == real.oldest_remaining == T0 - 5 * DAY
