@@ -15,6 +15,9 @@ class Action(StrEnum):
     CONFIG_LOADED = "config_loaded"
     CONFIG_CHANGED = "config_changed"
     HOTLIST_IMPORTED = "hotlist_imported"
+    HOTLIST_REFUSED = "hotlist_refused"
+    HOTLIST_REMOVED = "hotlist_removed"
+    ALERT = "alert"
     EXPORT = "export"
     STARTUP = "startup"
     SHUTDOWN = "shutdown"
@@ -32,6 +35,12 @@ ACTION_HELP: dict[Action, str] = {
     Action.CONFIG_CHANGED: "The configuration differs from the last one recorded (detail: changed keys, old and "
     "new values, who ran it).",
     Action.HOTLIST_IMPORTED: "A hotlist was imported (detail: source, provenance, entry count).",
+    Action.HOTLIST_REFUSED: "A hotlist import policy refused, e.g. a prohibited category (detail: the list's "
+    "provenance, file SHA-256, rule and reason; no plates).",
+    Action.HOTLIST_REMOVED: "Hotlist entries were removed, by hand or because they expired (detail: list, "
+    "provenance, entry count, reason; no plates).",
+    Action.ALERT: "A read matched a hotlist and raised an alert; written before the hit is stored and shared "
+    "(detail: read id, camera, hotlist, category, basis, match kind; no plate).",
     Action.EXPORT: "Data left the device by export (detail: what, how many, where).",
     Action.STARTUP: "The pipeline started.",
     Action.SHUTDOWN: "The pipeline stopped (a signed checkpoint follows).",
