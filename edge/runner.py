@@ -1,0 +1,428 @@
+"""The multi-camera runtime behind `edge-alpr run`.
+
+Per camera two threads joined by a small bounded queue:
+
+    capture thread ──FrameQueue(queue_size)──▶ inference thread ──store.write──▶ store writer thread
+    (decode; wall clock    newest frame wins:     (Recognizer: gate, detector,    (SQLite batches,
+     for live cameras)     the oldest is dropped   OCR, tracker)                    its own queue)
+                           and counted
+
+Decoding (OpenCV) and inference (onnxruntime) release the GIL, so threads suffice: capture of the
+next frame overlaps recognition of the current one. Under overload the queue never grows: live
+cameras and paced files drop their oldest queued frame, so what is recognised is always recent.
+Unpaced files (benchmarks) block instead and lose nothing.
+
+One stop event ends everything: capture stops, the inference thread drains what is queued, the
+tracker is flushed (`Recognizer.finish`) and its last reads are written; the caller then closes the
+store.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+from edge.capture.base import Source
+from edge.capture.live import LiveSource, open_camera
+from edge.config import Config
+from edge.gate import make_gate
+from edge.pipeline import Models, Recognizer, StageTimes, load_models
+from edge.types import Frame, Read
+
+log = logging.getLogger(__name__)
+
+Sink = Callable[[Read], bool]
+
+
+class FrameProcessor(Protocol):
+    """What the inference thread runs: `Recognizer` (or a stand-in in tests)."""
+
+    times: StageTimes
+
+    def process(self, frame: Frame) -> list[Read]: ...
+
+    def finish(self) -> list[Read]: ...
+
+
+class FrameQueue:
+    """A bounded FIFO between one producer and one consumer.
+
+    `drop_oldest=True`: `put` never blocks; when full the oldest item is discarded and counted.
+    `drop_oldest=False`: `put` waits for room (back-pressure), unless `stop` is set, then it drops.
+    `get` returns None once the queue is closed and empty.
+    """
+
+    def __init__(self, maxsize: int, *, drop_oldest: bool = True, stop: threading.Event | None = None) -> None:
+        if maxsize < 1:
+            raise ValueError("maxsize must be at least 1")
+        self.maxsize = maxsize
+        self.drop_oldest = drop_oldest
+        self.dropped = 0
+        self._stop = stop or threading.Event()
+        self._items: deque[Any] = deque()
+        self._cond = threading.Condition()
+        self._closed = False
+
+    def put(self, item: Any) -> int:
+        """Queue `item`; returns how many older items were dropped to make room (0 or 1)."""
+        with self._cond:
+            if self._closed:
+                raise RuntimeError("put on a closed FrameQueue")
+            if not self.drop_oldest:
+                while len(self._items) >= self.maxsize and not self._stop.is_set():
+                    self._cond.wait(0.1)
+            dropped = 0
+            while len(self._items) >= self.maxsize:
+                self._items.popleft()
+                dropped += 1
+            self.dropped += dropped
+            self._items.append(item)
+            self._cond.notify_all()
+            return dropped
+
+    def get(self, timeout: float | None = None) -> Any:
+        """The oldest item; None when closed and empty (or on timeout)."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._items or self._closed, timeout):
+                return None
+            if self._items:
+                item = self._items.popleft()
+                self._cond.notify_all()
+                return item
+            return None
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    def __len__(self) -> int:
+        with self._cond:
+            return len(self._items)
+
+
+class Latency:
+    """Recent latency samples (seconds) with percentiles; keeps the last `keep` samples."""
+
+    def __init__(self, keep: int = 20000) -> None:
+        self._samples: deque[float] = deque(maxlen=keep)
+        self._lock = threading.Lock()
+        self.count = 0
+        self.max = 0.0
+
+    def add(self, seconds: float) -> None:
+        with self._lock:
+            self._samples.append(seconds)
+            self.count += 1
+            self.max = max(self.max, seconds)
+
+    def percentile(self, q: float) -> float:
+        with self._lock:
+            data = sorted(self._samples)
+        if not data:
+            return 0.0
+        k = min(len(data) - 1, max(0, round(q / 100 * (len(data) - 1))))
+        return data[k]
+
+    def samples(self) -> list[float]:
+        with self._lock:
+            return list(self._samples)
+
+
+@dataclass
+class CameraStats:
+    """Counters of one camera: what the metrics endpoint exports and `run` prints at exit."""
+
+    camera: str
+    running: bool
+    frames_in: int  # frames the source decoded and handed on
+    decode_errors: int
+    dropped: int  # frames discarded because recognition was busy (newest wins)
+    processed: int  # frames recognised
+    gated: int  # frames in which the gate saw motion
+    detector_calls: int
+    detections: int
+    ocr_calls: int
+    reads: int  # reads the store accepted
+    refused: int  # reads the store refused (disk low, closed, queue full)
+    errors: int  # frames whose recognition raised (logged, skipped)
+    reopens: int
+    disconnects: int
+    latency_p50_ms: float  # frame decoded -> recognised and its reads handed to the store
+    latency_p95_ms: float
+    latency_max_ms: float
+    stage_ms: dict[str, float] = field(default_factory=dict)  # mean ms per processed frame
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class CameraWorker:
+    """Capture thread + inference thread for one camera."""
+
+    def __init__(
+        self,
+        name: str,
+        source: Source,
+        recognizer: FrameProcessor,
+        sink: Sink,
+        *,
+        queue_size: int = 2,
+        drop_oldest: bool = True,
+        pace: bool = False,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.name = name
+        self.source = source
+        self.recognizer = recognizer
+        self.sink = sink
+        self.pace = pace
+        self.stop_event = stop or threading.Event()
+        self.queue = FrameQueue(queue_size, drop_oldest=drop_oldest, stop=self.stop_event)
+        self.latency = Latency()
+        self.frames_in = 0
+        self.processed = 0
+        self.reads = 0
+        self.refused = 0
+        self.errors = 0
+        self.capture_seconds = 0.0
+        self.capture_error: str | None = None
+        self._lock = threading.Lock()
+        self._capture = threading.Thread(target=self._run_capture, name=f"capture-{name}", daemon=True)
+        self._infer = threading.Thread(target=self._run_inference, name=f"infer-{name}", daemon=True)
+
+    def start(self) -> None:
+        self._capture.start()
+        self._infer.start()
+
+    def stop(self) -> None:
+        """Ask capture to stop. A live source is interrupted at once (its close only sets a flag);
+        a file source stops after the frame being decoded (releasing it from here would race)."""
+        self.stop_event.set()
+        if isinstance(self.source, LiveSource):
+            self.source.close()
+
+    @property
+    def alive(self) -> bool:
+        return self._capture.is_alive() or self._infer.is_alive()
+
+    def join(self, timeout: float | None = None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for t in (self._capture, self._infer):
+            t.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        return not self.alive
+
+    def _run_capture(self) -> None:
+        start = time.perf_counter()
+        frames = iter(self.source.frames())
+        try:
+            while not self.stop_event.is_set():
+                t0 = time.perf_counter()
+                frame: Frame | None = next(frames, None)
+                if frame is None:
+                    break
+                t1 = time.perf_counter()
+                self.capture_seconds += t1 - t0
+                if self.stop_event.is_set():
+                    break
+                if self.pace:
+                    delay = start + frame.index / max(self.source.fps, 0.1) - t1
+                    if delay > 0 and self.stop_event.wait(delay):
+                        break
+                self.frames_in += 1
+                self.queue.put((frame, time.perf_counter()))
+        except Exception:
+            self.capture_error = "capture failed"
+            log.exception("camera %s: capture failed; this camera stops", self.name)
+        finally:
+            close = getattr(frames, "close", None)
+            if close is not None:
+                close()
+            self.source.close()
+            self.queue.close()
+
+    def _emit(self, reads: list[Read]) -> None:
+        for read in reads:
+            if self.sink(read):
+                self.reads += 1
+            else:
+                self.refused += 1
+                log.warning("camera %s: read %s refused by the store", self.name, read.id)
+
+    def _run_inference(self) -> None:
+        while True:
+            item = self.queue.get()
+            if item is None:
+                break
+            frame, t_captured = item
+            try:
+                reads = self.recognizer.process(frame)
+                self._emit(reads)
+            except Exception:
+                self.errors += 1
+                log.exception("camera %s: frame %d: recognition failed; frame skipped", self.name, frame.index)
+                continue
+            self.processed += 1
+            self.latency.add(time.perf_counter() - t_captured)
+        try:
+            self._emit(self.recognizer.finish())
+        except Exception:
+            self.errors += 1
+            log.exception("camera %s: flushing the tracker failed", self.name)
+
+    def snapshot(self) -> CameraStats:
+        t = self.recognizer.times
+        stats = self.source.stats
+        n = max(self.processed, 1)
+        stage_ms = {k: round(1000 * v / n, 3) for k, v in t.seconds.items()}
+        stage_ms["capture"] = round(1000 * self.capture_seconds / max(self.frames_in, 1), 3)
+        return CameraStats(
+            camera=self.name,
+            running=self.alive,
+            frames_in=self.frames_in,
+            decode_errors=stats.decode_errors,
+            dropped=self.queue.dropped,
+            processed=self.processed,
+            gated=t.gated_frames,
+            detector_calls=t.detector_calls,
+            detections=t.detections,
+            ocr_calls=t.ocr_calls,
+            reads=self.reads,
+            refused=self.refused,
+            errors=self.errors,
+            reopens=stats.reopens,
+            disconnects=int(getattr(stats, "disconnects", 0)),
+            latency_p50_ms=round(1000 * self.latency.percentile(50), 2),
+            latency_p95_ms=round(1000 * self.latency.percentile(95), 2),
+            latency_max_ms=round(1000 * self.latency.max, 2),
+            stage_ms=stage_ms,
+        )
+
+
+@dataclass
+class RunReport:
+    seconds: float
+    cameras: list[CameraStats]
+    stopped_by_signal: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "seconds": round(self.seconds, 2),
+            "stopped_by_signal": self.stopped_by_signal,
+            "cameras": [c.as_dict() for c in self.cameras],
+        }
+
+
+class Runner:
+    """Every camera of the config, each on its own capture and inference threads, into one sink.
+
+    `sources` overrides how a camera is opened (tests, benchmarks); by default `open_camera`.
+    Recorded files are paced to their fps (they stand in for a camera) unless `pace_files=False`,
+    in which case they run as fast as recognition allows and nothing is dropped.
+    """
+
+    def __init__(
+        self,
+        cfg: Config,
+        sink: Sink,
+        *,
+        models: Models | None = None,
+        sources: Mapping[str, Source] | None = None,
+        pace_files: bool = True,
+        status_interval: float = 60.0,
+    ) -> None:
+        if not cfg.cameras:
+            from edge.errors import InputError
+
+            raise InputError("no cameras in the config: add at least one under `cameras:`")
+        self.cfg = cfg
+        self.status_interval = status_interval
+        self.stop_event = threading.Event()
+        opened: dict[str, Source] = {}
+        try:
+            for cam in cfg.cameras:
+                opened[cam.name] = sources[cam.name] if sources and cam.name in sources else open_camera(cam)
+            self.models = models if models is not None else load_models(cfg)
+        except Exception:
+            for src in opened.values():
+                src.close()
+            raise
+        self.workers: list[CameraWorker] = []
+        for cam in cfg.cameras:
+            source = opened[cam.name]
+            live = isinstance(source, LiveSource)
+            pace = pace_files and not live
+            recognizer = Recognizer(cfg, self.models, gate=make_gate(cfg.gate, cam.roi))
+            self.workers.append(
+                CameraWorker(
+                    cam.name,
+                    source,
+                    recognizer,
+                    sink,
+                    queue_size=cam.queue_size,
+                    drop_oldest=live or pace,
+                    pace=pace,
+                    stop=self.stop_event,
+                )
+            )
+        self._started = 0.0
+
+    def start(self) -> None:
+        self._started = time.perf_counter()
+        for w in self.workers:
+            w.start()
+        log.info("runner: %d camera(s) started", len(self.workers))
+
+    def stop(self) -> None:
+        for w in self.workers:
+            w.stop()
+
+    @property
+    def alive(self) -> bool:
+        return any(w.alive for w in self.workers)
+
+    def join(self, timeout: float | None = None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        ok = True
+        for w in self.workers:
+            ok = w.join(None if deadline is None else max(0.0, deadline - time.monotonic())) and ok
+        return ok
+
+    def snapshot(self) -> list[CameraStats]:
+        return [w.snapshot() for w in self.workers]
+
+    def log_status(self) -> None:
+        for s in self.snapshot():
+            log.info(
+                "camera %s: in %d, dropped %d, processed %d, reads %d, reopens %d, latency p95 %.0f ms",
+                s.camera,
+                s.frames_in,
+                s.dropped,
+                s.processed,
+                s.reads,
+                s.reopens,
+                s.latency_p95_ms,
+            )
+
+    def run(self, stop: threading.Event | None = None, *, join_timeout: float = 60.0) -> RunReport:
+        """Start, wait for `stop` (a signal) or for every camera to end, then stop and drain."""
+        stop = stop or threading.Event()
+        self.start()
+        next_status = time.monotonic() + self.status_interval
+        try:
+            while self.alive:
+                if stop.wait(0.2):
+                    break
+                if time.monotonic() >= next_status:
+                    self.log_status()
+                    next_status += self.status_interval
+        finally:
+            self.stop()
+            if not self.join(join_timeout):
+                log.error("runner: some camera threads did not stop within %.0f s", join_timeout)
+        return RunReport(time.perf_counter() - self._started, self.snapshot(), stopped_by_signal=stop.is_set())

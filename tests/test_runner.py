@@ -1,0 +1,365 @@
+"""The threaded runtime: bounded newest-wins queues, drop counting, stop and drain, `edge-alpr run`.
+
+Queue and worker logic use real video files and a stand-in recogniser whose pace the test controls
+(no sleeps, no timing assertions); the end-to-end tests use the shipped models, a real SQLite store,
+a rendered clip and a real MJPEG server process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from edge.capture import FileSource, LiveSource
+from edge.config import parse_config
+from edge.pipeline import StageTimes
+from edge.runner import CameraWorker, FrameQueue, Latency, Runner
+from edge.types import Frame, Read
+
+ROOT = Path(__file__).resolve().parents[1]
+MODELS = ROOT / "models"
+HAVE_MODELS = (MODELS / "plate-det-v1.onnx").is_file() and (MODELS / "plate-ocr-v1.onnx").is_file()
+needs_models = pytest.mark.skipif(not HAVE_MODELS, reason="shipped models not in models/ yet")
+sys.path.insert(0, str(ROOT / "tests" / "capture"))
+from mjpeg_server import MjpegServer, numbered_frames  # noqa: E402
+
+
+def write_clip(path: Path, frames: int = 30, fps: float = 30.0) -> None:
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (160, 120))
+    for i in range(frames):
+        writer.write(np.full((120, 160, 3), (i * 8) % 256, np.uint8))
+    writer.release()
+
+
+def fake_read(camera: str, index: int) -> Read:
+    return Read(
+        id=str(uuid.uuid4()),
+        plate="TEST123",
+        confidence=0.9,
+        camera=camera,
+        ts=datetime(2026, 1, 1, tzinfo=UTC),
+        frame_index=index,
+        bbox=(0.0, 0.0, 1.0, 1.0),
+        track_id="t",
+        observations=2,
+        detector_model="d",
+        ocr_model="o",
+    )
+
+
+class Gated:
+    """Stand-in recogniser: records frames; `hold` blocks it (recognition busy) until released."""
+
+    def __init__(self, hold: threading.Event | None = None) -> None:
+        self.hold = hold
+        self.times = StageTimes()
+        self.seen: list[int] = []
+        self.busy = threading.Event()
+        self.finished = 0
+
+    def process(self, frame: Frame) -> list[Read]:
+        self.busy.set()
+        if self.hold is not None:
+            assert self.hold.wait(60)
+        self.seen.append(frame.index)
+        self.times.frames += 1
+        return [fake_read(frame.camera, frame.index)] if frame.index % 10 == 0 else []
+
+    def finish(self) -> list[Read]:
+        self.finished += 1
+        return [fake_read("end", -1)]
+
+
+# -- FrameQueue ------------------------------------------------------------------------------------
+
+
+def test_queue_drops_oldest_when_full_and_counts() -> None:
+    q = FrameQueue(2)
+    assert [q.put(i) for i in range(5)] == [0, 0, 1, 1, 1]
+    assert q.dropped == 3
+    assert len(q) == 2
+    q.close()
+    assert [q.get(), q.get(), q.get()] == [3, 4, None]
+
+
+def test_blocking_queue_waits_for_room_and_loses_nothing() -> None:
+    q = FrameQueue(1, drop_oldest=False)
+    out: list[int] = []
+
+    def consume() -> None:
+        while (item := q.get()) is not None:
+            out.append(item)
+
+    t = threading.Thread(target=consume)
+    t.start()
+    for i in range(50):
+        q.put(i)
+    q.close()
+    t.join(30)
+    assert out == list(range(50))
+    assert q.dropped == 0
+
+
+def test_blocking_queue_drops_instead_once_stopping() -> None:
+    stop = threading.Event()
+    q = FrameQueue(1, drop_oldest=False, stop=stop)
+    q.put("a")
+    stop.set()
+    assert q.put("b") == 1  # would block forever without a consumer; stopping turns it into a drop
+    q.close()
+    assert q.get() == "b"
+    with pytest.raises(RuntimeError):
+        q.put("c")
+
+
+def test_latency_percentiles() -> None:
+    lat = Latency()
+    for ms in range(1, 101):
+        lat.add(ms / 1000)
+    assert lat.percentile(50) == pytest.approx(0.050, abs=0.0011)
+    assert lat.percentile(95) == pytest.approx(0.095, abs=0.0011)
+    assert lat.max == pytest.approx(0.1)
+    assert Latency().percentile(95) == 0.0
+
+
+# -- CameraWorker ----------------------------------------------------------------------------------
+
+
+def test_busy_recognition_drops_oldest_frames_and_keeps_the_newest(tmp_path: Path) -> None:
+    clip = tmp_path / "c.mp4"
+    write_clip(clip, frames=40)
+    hold = threading.Event()
+    rec = Gated(hold)
+    written: list[Read] = []
+    worker = CameraWorker("cam", FileSource(clip, camera="cam"), rec, lambda r: written.append(r) or True, queue_size=3)
+    worker.start()
+    # Recognition is stuck on its first frame until the whole clip has been captured.
+    assert worker._capture.join(60) is None
+    assert not worker._capture.is_alive()
+    hold.set()
+    assert worker.join(60)
+    s = worker.snapshot()
+    assert s.frames_in == 40
+    assert s.processed == 1 + 3  # the frame in hand plus a full queue
+    assert s.dropped == 40 - 4
+    assert s.processed + s.dropped == s.frames_in
+    assert rec.seen[1:] == [37, 38, 39]  # the newest frames won
+    assert rec.finished == 1
+    assert written[-1].camera == "end"  # open tracks flushed after the drain
+    assert s.reads == len(written)
+    assert not s.running
+
+
+def test_unpaced_file_blocks_instead_of_dropping(tmp_path: Path) -> None:
+    clip = tmp_path / "c.mp4"
+    write_clip(clip, frames=40)
+    rec = Gated()
+    written: list[Read] = []
+    worker = CameraWorker(
+        "cam", FileSource(clip, camera="cam"), rec, lambda r: written.append(r) or True, drop_oldest=False
+    )
+    worker.start()
+    assert worker.join(60)
+    s = worker.snapshot()
+    assert rec.seen == list(range(40))
+    assert (s.frames_in, s.processed, s.dropped) == (40, 40, 0)
+    assert s.reads == 4 + 1  # frames 0, 10, 20, 30 and the final flush
+    assert s.latency_p95_ms >= s.latency_p50_ms > 0
+
+
+def test_refused_reads_are_counted(tmp_path: Path) -> None:
+    clip = tmp_path / "c.mp4"
+    write_clip(clip, frames=12)
+    worker = CameraWorker("cam", FileSource(clip, camera="cam"), Gated(), lambda r: False, drop_oldest=False)
+    worker.start()
+    assert worker.join(60)
+    assert worker.snapshot().refused == 2 + 1
+    assert worker.snapshot().reads == 0
+
+
+def test_stop_ends_a_live_camera_and_drains() -> None:
+    with MjpegServer(numbered_frames(30)) as srv:
+        src = LiveSource(srv.url, "cam", read_timeout=2.0)
+        rec = Gated()
+        worker = CameraWorker("cam", src, rec, lambda r: True, queue_size=2)
+        worker.start()
+        assert rec.busy.wait(30)  # frames are flowing
+        worker.stop()
+        assert worker.join(30)
+    s = worker.snapshot()
+    assert s.processed >= 1
+    assert s.processed + s.dropped == s.frames_in  # every captured frame recognised or counted as dropped
+    assert rec.finished == 1
+
+
+# -- Runner and `edge-alpr run` with the real models -------------------------------------------------
+
+
+def render_clip(tmp_path: Path, seconds: float = 4.0) -> tuple[Path, dict[str, object]]:
+    from edge.synth.scene import render_clip as render
+
+    clip, truth_path = tmp_path / "lane.mp4", tmp_path / "lane.json"
+    truth = render(clip, truth_path, seed=7, seconds=seconds, fps=30, size=(1280, 720), n_vehicles=1)
+    return clip, truth
+
+
+def config_text(cameras: str, db: Path) -> str:
+    return f"cameras:\n{cameras}\nstore:\n  path: {db}\n"
+
+
+@needs_models
+def test_runner_reads_plates_from_a_clip_into_the_store(tmp_path: Path) -> None:
+    from edge.store import Store
+
+    clip, truth = render_clip(tmp_path)
+    db = tmp_path / "r.db"
+    cfg = parse_config(config_text(f"  - name: lane-1\n    source: {clip}\n  - name: lane-2\n    source: {clip}", db))
+    with Store.from_config(cfg) as store:
+        runner = Runner(cfg, store.write, pace_files=False)
+        report = runner.run()
+    assert not report.stopped_by_signal
+    assert [c.camera for c in report.cameras] == ["lane-1", "lane-2"]
+    for c in report.cameras:
+        assert c.frames_in == truth["frames"]
+        assert c.processed == c.frames_in
+        assert c.dropped == 0
+        assert c.detector_calls >= 1
+        assert c.ocr_calls >= 1
+        assert c.reads >= 1
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT camera, plate FROM reads").fetchall()
+    assert {r[0] for r in rows} == {"lane-1", "lane-2"}
+    assert len(rows) == sum(c.reads for c in report.cameras)
+
+
+def cli(*args: str, **kw: object) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "edge", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        **kw,  # type: ignore[call-overload]
+    )
+
+
+@needs_models
+def test_run_cli_with_a_file_camera_ends_with_the_file(tmp_path: Path) -> None:
+    clip, truth = render_clip(tmp_path, seconds=3.0)
+    db = tmp_path / "f.db"
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(config_text(f"  - name: gate-a\n    source: {clip}", db))
+    proc = cli("run", "--config", str(cfg), "--no-pace", "--json")
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err
+    summary = json.loads(out)
+    cam = summary["cameras"][0]
+    assert cam["camera"] == "gate-a"
+    assert cam["frames_in"] == truth["frames"]
+    assert summary["stopped_by_signal"] is False
+    assert summary["store"]["written"] == cam["reads"]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM reads").fetchone()[0] == cam["reads"]
+
+
+@needs_models
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_run_cli_stops_on_signal_drains_and_exits_0(tmp_path: Path, sig: signal.Signals) -> None:
+    clip, _ = render_clip(tmp_path, seconds=2.0)
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "capture" / "mjpeg_server.py"), str(clip), "--fps", "15"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:")
+        db = tmp_path / "s.db"
+        cfg = tmp_path / "c.yaml"
+        cfg.write_text(config_text(f"  - name: street\n    source: {url}\n    read_timeout: 2s", db))
+        proc = cli("-v", "run", "--config", str(cfg), "--json", "--status-interval", "0.2")
+        assert proc.stderr is not None
+        log_lines: list[str] = []
+        for line in proc.stderr:
+            log_lines.append(line)
+            if "camera street: in" in line and "processed 0," not in line:
+                break  # frames are being recognised
+        else:
+            pytest.fail("run ended before recognising a frame:\n" + "".join(log_lines))
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        summary = json.loads(out)
+        cam = summary["cameras"][0]
+        assert summary["stopped_by_signal"] is True
+        assert cam["processed"] >= 1
+        assert cam["processed"] + cam["dropped"] == cam["frames_in"]
+        assert summary["store"]["written"] == cam["reads"]
+        assert db.exists()
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def test_run_cli_refuses_a_config_without_cameras(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.yaml"
+    db = tmp_path / "n.db"
+    cfg.write_text(f"store:\n  path: {db}\n")
+    proc = cli("run", "--config", str(cfg))
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2
+    assert "no cameras" in err
+    assert not db.exists()
+
+
+def test_run_cli_refuses_a_missing_camera_file_before_opening_the_store(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.yaml"
+    db = tmp_path / "n.db"
+    cfg.write_text(config_text(f"  - name: gone\n    source: {tmp_path / 'gone.mp4'}", db))
+    proc = cli("run", "--config", str(cfg))
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2
+    assert "gone.mp4" in err
+    assert not db.exists()
+
+
+def test_cameras_cli_lists_devices_and_checks_configured_cameras(tmp_path: Path) -> None:
+    clip = tmp_path / "c.mp4"
+    write_clip(clip, frames=5)
+    empty = tmp_path / "dev"
+    empty.mkdir()
+    with MjpegServer(numbered_frames(5)) as srv:
+        cfg = tmp_path / "c.yaml"
+        cfg.write_text(f"cameras:\n  - name: ip-cam\n    source: {srv.url}\n  - name: clip\n    source: {clip}\n")
+        proc = cli("cameras", "--config", str(cfg), "--dev-dir", str(empty), "--json")
+        out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    data = json.loads(out)
+    assert data["devices"] == []
+    cams = {c["camera"]: c for c in data["cameras"]}
+    assert cams["ip-cam"]["ok"]
+    assert (cams["ip-cam"]["width"], cams["ip-cam"]["height"]) == (160, 120)
+    assert cams["clip"]["ok"]
+
+    cfg.write_text(f"cameras:\n  - name: lost\n    source: {tmp_path / 'lost.mp4'}\n")
+    proc = cli("cameras", "--config", str(cfg), "--dev-dir", str(empty))
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1
+    assert "no video devices" in out
+    assert "lost" in out
+    assert "cannot open camera(s): lost" in err
