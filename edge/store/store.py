@@ -275,18 +275,17 @@ class Store:
         return False
 
     def _enqueue(self, item: object) -> str | None:
-        """Queue an item; returns a refusal reason or None."""
-        if self._closed:
-            return "closed"
+        """Queue an item; returns a refusal reason or None. Serialised with close() so nothing lands behind
+        the writer's stop marker."""
+        with self._close_lock:
+            if self._closed:
+                return "closed"
+            try:
+                self._queue.put(item, timeout=self._put_timeout)
+            except queue.Full:
+                return "queue_full"
         with self._cond:
             self._enqueued += 1
-        try:
-            self._queue.put(item, timeout=self._put_timeout)
-        except queue.Full:
-            with self._cond:
-                self._enqueued -= 1
-                self._cond.notify_all()
-            return "queue_full"
         return None
 
     def write(self, read: Read) -> bool:
@@ -334,7 +333,7 @@ class Store:
                 return
             self._closed = True
         self.stop_purger()
-        self._queue.put(_STOP)
+        self._queue.put(_STOP)  # after every accepted item: _enqueue checks _closed under the same lock
         self._writer.join()
         with self._rlock:
             self._rconn.close()
@@ -353,7 +352,7 @@ class Store:
         with self._cond:
             return StoreStats(
                 **self._counts,
-                queued=self._enqueued - self._done,
+                queued=max(0, self._enqueued - self._done),
                 disk_low=not self._disk_ok,
                 refused_by_reason=dict(self._refused),
             )

@@ -188,3 +188,37 @@ def test_naive_timestamps_are_taken_as_utc(tmp_path: Path, make_read: MakeRead) 
         got = store.get(r.id)
     assert got is not None
     assert got.ts == datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def test_concurrent_writers_racing_close_lose_nothing_silently(tmp_path: Path, make_read: MakeRead) -> None:
+    import threading
+
+    db = tmp_path / "s.db"
+    store = Store(db, batch_size=50)
+    accepted: list[str] = []
+    lock = threading.Lock()
+    started = threading.Barrier(5)
+
+    def writer(n: int) -> None:
+        started.wait()
+        for i in range(400):
+            r = make_read(f"W{n}X{i:04d}")
+            if store.write(r):
+                with lock:
+                    accepted.append(r.id)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    started.wait()
+    store.close()  # while the writers are still going
+    for t in threads:
+        t.join()
+    stats = store.stats
+    assert stats.written == len(accepted)
+    assert stats.refused == 1600 - len(accepted)
+    assert set(stats.refused_by_reason) <= {"closed"}
+    conn = sqlite3.connect(db)
+    stored = {row[0] for row in conn.execute("SELECT id FROM reads")}
+    conn.close()
+    assert stored == set(accepted)
