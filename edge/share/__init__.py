@@ -1,0 +1,26 @@
+"""Sharing over MQTT: deny by default, per-peer grants, an outbox that loses nothing, every share in the ledger."""
+
+from __future__ import annotations
+
+from edge.share.law import GrantDecision, check_grant
+from edge.share.message import SCHEMA, plate_hash, topics
+from edge.share.outbox import Outbox, enqueue, ensure_schema
+from edge.share.publisher import PeerPublisher, PeerStatus, ShareError
+from edge.share.service import ShareService, check_grants, prepare_outbox
+
+__all__ = [
+    "SCHEMA",
+    "GrantDecision",
+    "Outbox",
+    "PeerPublisher",
+    "PeerStatus",
+    "ShareError",
+    "ShareService",
+    "check_grant",
+    "check_grants",
+    "enqueue",
+    "ensure_schema",
+    "plate_hash",
+    "prepare_outbox",
+    "topics",
+]

@@ -1,0 +1,155 @@
+"""Sharing wired together: grant checks, the store hook that fills the outbox, one publisher per peer.
+
+service = ShareService(cfg, ledger=ledger)      # refuses grants the profile forbids (ShareError)
+service.attach(store)                           # outbox rows in the same transaction as the reads
+service.start()                                 # publishers connect in the background
+...
+service.stop()
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from edge.config.sharing import PeerGrant
+from edge.share.law import GrantDecision, check_grant
+from edge.share.message import grant_ref
+from edge.share.outbox import HitLike, enqueue, ensure_schema
+from edge.share.publisher import LedgerLike, PeerPublisher, PeerStatus, SearchHandler, ShareError
+from edge.store.timefmt import utcnow
+from edge.types import Read
+
+if TYPE_CHECKING:
+    from edge.config.model import Config
+    from edge.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def check_grants(cfg: Config) -> list[tuple[PeerGrant, GrantDecision]]:
+    """Every grant with the profile's decision on it."""
+    return [(g, check_grant(cfg.profile, g)) for g in cfg.sharing.peers]
+
+
+def prepare_outbox(db_path: Path | str) -> None:
+    """Create the outbox tables in the store file (the store must have been opened once)."""
+    conn = sqlite3.connect(str(db_path), isolation_level=None, timeout=10.0)
+    try:
+        conn.execute("PRAGMA busy_timeout = 10000")
+        ensure_schema(conn)
+    finally:
+        conn.close()
+
+
+class ShareService:
+    """Grants, outbox hook and publishers of one device. Deny by default: no peers, nothing happens."""
+
+    def __init__(
+        self,
+        cfg: Config,
+        *,
+        ledger: LedgerLike,
+        actor: Any = None,
+        clock: Callable[[], datetime] = utcnow,
+        search_handler: SearchHandler | None = None,
+        db_path: Path | str | None = None,
+        publisher_options: dict[str, Any] | None = None,
+    ) -> None:
+        self.cfg = cfg
+        self.ledger = ledger
+        self.actor = actor if actor is not None else _system_actor(cfg.node_id)
+        self.clock = clock
+        self.search_handler = search_handler
+        self.db_path = Path(db_path if db_path is not None else cfg.store.path)
+        self.publisher_options = publisher_options or {}
+        refused = [(g, d) for g, d in check_grants(cfg) if not d.allowed]
+        for grant, decision in refused:
+            self._record_refused_grant(grant, decision)
+        if refused:
+            lines = "\n".join(f"  sharing.peers[{g.name}]: {d.reason}" for g, d in refused)
+            raise ShareError(f"profile {cfg.profile} refuses {len(refused)} sharing grant(s):\n{lines}")
+        self.grants: list[PeerGrant] = list(cfg.sharing.peers)
+        self.publishers: dict[str, PeerPublisher] = {}
+
+    def _record_refused_grant(self, grant: PeerGrant, decision: GrantDecision) -> None:
+        detail = {
+            "peer": grant.name,
+            "grant": grant_ref(grant),
+            "rule": decision.rule,
+            "reason": decision.reason,
+            "fields": list(grant.read_fields),
+            "read_ids": [],
+        }
+        # a refusal that cannot be recorded still refuses: the exception from the ledger propagates
+        self.ledger.append("share_denied", self.actor, detail, "denied")
+        log.error("share: grant to %s refused by profile %s: %s", grant.name, self.cfg.profile, decision.reason)
+
+    # -- store side -------------------------------------------------------------------------------
+    def hook(self, conn: sqlite3.Connection, reads: Sequence[Read], hits: Sequence[HitLike]) -> None:
+        """Store write hook: queue this batch's reads and hits for the grants that want them."""
+        if not self.grants:
+            return
+        try:
+            added = enqueue(conn, reads, self.grants, now=self.clock(), hits=hits)
+        except sqlite3.Error:
+            raise
+        except Exception as exc:
+            # anything else becomes a database error so the store fails (and counts) the batch
+            raise sqlite3.DatabaseError(f"share outbox: {exc}") from exc
+        if added:
+            for pub in self.publishers.values():
+                pub.wake()
+
+    def attach(self, store: Store) -> None:
+        """Create the outbox in the store's file and fill it from the store's write transactions."""
+        if not self.grants:
+            return
+        prepare_outbox(store.path)
+        self.db_path = store.path
+        store.add_write_hook(self.hook)
+
+    # -- publishers -------------------------------------------------------------------------------
+    def start(self) -> None:
+        today = self.clock().date()
+        for grant in self.grants:
+            if grant.name in self.publishers:
+                continue
+            if grant.expired(today):
+                log.warning("share: grant to %s expired on %s; not connecting", grant.name, grant.expires)
+            pub = PeerPublisher(
+                grant,
+                self.db_path,
+                node_id=self.cfg.node_id,
+                ledger=self.ledger,
+                actor=self.actor,
+                clock=self.clock,
+                search_handler=self.search_handler,
+                **self.publisher_options,
+            )
+            self.publishers[grant.name] = pub
+            pub.start()
+
+    def stop(self) -> None:
+        for pub in self.publishers.values():
+            pub.stop()
+        self.publishers.clear()
+
+    def status(self) -> list[PeerStatus]:
+        return [p.status() for p in self.publishers.values()]
+
+    def __enter__(self) -> ShareService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _system_actor(node_id: str) -> Any:
+    from edge.audit.events import Actor
+
+    return Actor.system(node_id)
