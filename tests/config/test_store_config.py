@@ -100,3 +100,25 @@ def test_bad_store_config_is_refused_with_line(yaml_text: str, expected: str) ->
     with pytest.raises(ConfigError) as info:
         parse_config(yaml_text, "site.yaml")
     assert expected in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "expected"),
+    [
+        ("profile: NH\nretention:\n  non_hit: 5m\n", ":3: retention.non_hit: 5m exceeds the 3m limit"),
+        ("profile: VA\nretention:\n  cameras:\n    a:\n      non_hit: 30d\n", ":5: retention.cameras.a.non_hit: 30d"),
+    ],
+    ids=["NH global", "VA camera override"],
+)
+def test_retention_above_the_profile_cap_is_refused_naming_the_law(yaml_text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(yaml_text, "site.yaml")
+    message = str(info.value)
+    assert expected in message
+    assert "RSA" in message or "Va. Code" in message  # names the law's limit
+
+
+def test_nh_profile_with_three_minutes_loads() -> None:
+    cfg = parse_config("profile: NH\nretention:\n  non_hit: 3m\n")
+    assert cfg.retention.non_hit == timedelta(minutes=3)
+    assert cfg.retention.effective_purge_interval() <= timedelta(minutes=3)
