@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -33,6 +33,9 @@ from edge.audit.canonical import GENESIS, canonical_json, entry_text, utc_text
 from edge.audit.checkpoint import Checkpoint, load_or_create_key, parse_vkey, sign_checkpoint, vkey
 from edge.audit.events import Action, Actor
 from edge.errors import EdgeError
+
+if TYPE_CHECKING:
+    from edge.config.model import Config
 
 log = logging.getLogger(__name__)
 
@@ -363,3 +366,23 @@ class Ledger:
             raise LedgerError("plate tokens need the ledger signing key")
         norm = "".join(ch for ch in plate.upper() if ch.isalnum() or ch in "*?_%")
         return hmac.new(self._token_key, norm.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def ledger_paths(cfg: Config, ledger: Path | None = None) -> tuple[Path, Path]:
+    """Ledger and key file of a config: audit.ledger / audit.key, else beside the store file."""
+    base = Path(cfg.store.path).parent
+    path = ledger or (Path(cfg.audit.ledger) if cfg.audit.ledger else base / "audit.db")
+    key = Path(cfg.audit.key) if cfg.audit.key else base / "audit-ed25519.key"
+    return path, key
+
+
+def open_ledger(cfg: Config, *, ledger: Path | None = None, readonly: bool = False) -> Ledger:
+    path, key = ledger_paths(cfg, ledger)
+    return Ledger(
+        path,
+        None if readonly else key,
+        origin=f"edge-alpr.local/{cfg.node_id}/audit",
+        checkpoint_every=cfg.audit.checkpoint_every,
+        busy_timeout=cfg.audit.busy_timeout.total_seconds(),
+        readonly=readonly,
+    )

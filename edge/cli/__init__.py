@@ -27,21 +27,27 @@ def main(verbose: int) -> None:
 
 
 def _register() -> None:
+    from edge.cli.audit import audit_group
     from edge.cli.cameras import cameras_cmd
     from edge.cli.config_cmd import config_group
     from edge.cli.eval_cmd import eval_cmd
+    from edge.cli.hotlist import hotlist_group
     from edge.cli.models import models_group
     from edge.cli.replay import replay
     from edge.cli.retention import retention_group
     from edge.cli.run import run_cmd
+    from edge.cli.search import search
 
     main.add_command(replay)
     main.add_command(eval_cmd)
     main.add_command(config_group)
     main.add_command(models_group)
     main.add_command(retention_group)
+    main.add_command(audit_group)
+    main.add_command(search)
     main.add_command(run_cmd)
     main.add_command(cameras_cmd)
+    main.add_command(hotlist_group)
 
 
 _register()

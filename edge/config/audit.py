@@ -16,6 +16,7 @@ config whose purposes, requester rules or retention break its jurisdiction profi
         repeat_plate_window: 7d
         repeat_plate_threshold: 3
         denied_threshold: 3
+        denied_window: 1d
     search:
       purposes:
         - {code: stolen-vehicle, description: Stolen vehicle or plate report, partial: true}
@@ -62,8 +63,9 @@ class MisuseConfig(Strict):
         default=3, ge=2, description="Lookups of one plate within the window that raise a signal."
     )
     denied_threshold: int = Field(
-        default=3, ge=1, description="Denied attempts by one user within a day that raise a signal."
+        default=3, ge=1, description="Denied attempts by one user within denied_window that raise a signal."
     )
+    denied_window: Duration = Field(default=timedelta(days=1), description="Window for counting denied attempts.")
 
 
 class AuditConfig(Strict):

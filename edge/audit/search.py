@@ -1,0 +1,180 @@
+"""Justified search: policy, then the ledger, then the store, in that order and only in that order.
+
+``justified_search`` decides the request (``edge.policy.search.decide``), writes the decision to the
+ledger, and only if the decision is an allow *and* the ledger entry is on disk does it run the query.
+A denial is recorded and raised as ``PolicyDenied``; a ledger that cannot be written raises
+``LedgerError`` and the store is never touched (fail closed). Misuse signals (volume per user and per
+agency, repeated lookups of one plate, repeated denials) are computed from the ledger at the moment of
+the search, recorded in the entry and counted in Prometheus counters; they do not block the search.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from edge.audit import metrics
+from edge.audit.canonical import canonical_json, utc_text
+from edge.audit.events import Action, Actor
+from edge.audit.ledger import Entry, Ledger, LedgerError
+from edge.config.audit import MisuseConfig
+from edge.errors import InputError, PolicyDenied
+from edge.policy.search import Decision, QueryKind, SearchPolicy, SearchRequest, decide
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """What to look up in the store (exactly the arguments of ``Store.search``)."""
+
+    plate: str | None = None
+    pattern: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    camera: str | None = None
+    limit: int = 1000
+
+    @property
+    def kind(self) -> QueryKind:
+        if self.plate is not None:
+            return "exact"
+        return "partial" if self.pattern is not None else "range"
+
+    def check(self) -> None:
+        if self.plate is not None and self.pattern is not None:
+            raise InputError("give --plate or --pattern, not both")
+        if self.plate is not None and not self.plate.strip():
+            raise InputError("--plate is empty")
+        if self.since is not None and self.until is not None and self.since >= self.until:
+            raise InputError("--since must be before --until")
+        for name, ts in (("since", self.since), ("until", self.until)):
+            if ts is not None and ts.tzinfo is None:
+                raise InputError(f"--{name} needs a timezone (use Z for UTC)")
+        if self.limit < 1:
+            raise InputError("--limit must be at least 1")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchOutcome:
+    decision: Decision
+    entry: Entry
+    results: Sequence[Any]
+    signals: tuple[str, ...] = field(default_factory=tuple)
+
+
+def live_signals(
+    ledger: Ledger, actor: Actor, requester: str, token: str | None, misuse: MisuseConfig, *, denied: bool
+) -> tuple[str, ...]:
+    """Misuse signals this search raises, counting it: volume, repeated plate, repeated denials."""
+    now = datetime.now(UTC)
+    out: list[str] = []
+    since = utc_text(now - misuse.window)
+    if not denied:
+        if ledger.count(Action.SEARCH, since, user=actor.user) + 1 > misuse.max_searches_per_user:
+            out.append("user-volume")
+        if ledger.count(Action.SEARCH, since, agency=requester) + 1 > misuse.max_searches_per_agency:
+            out.append("agency-volume")
+        if token is not None:
+            seen = ledger.count(
+                Action.SEARCH,
+                utc_text(now - misuse.repeat_plate_window),
+                detail_key="plate_token",
+                detail_value=token,
+            )
+            if seen + 1 >= misuse.repeat_plate_threshold:
+                out.append("repeat-plate")
+    denials = ledger.count(Action.SEARCH_DENIED, utc_text(now - misuse.denied_window), user=actor.user)
+    if denials + (1 if denied else 0) >= misuse.denied_threshold:
+        out.append("denied-attempts")
+    return tuple(out)
+
+
+def justified_search(
+    *,
+    ledger: Ledger,
+    policy: SearchPolicy,
+    misuse: MisuseConfig,
+    request: SearchRequest,
+    query: SearchQuery,
+    run: Callable[[SearchQuery], Sequence[T]],
+) -> SearchOutcome:
+    """Decide, record, then (only if allowed and recorded) run `query` with `run`."""
+    query.check()
+    window = query.until - query.since if query.since is not None and query.until is not None else None
+    request = replace(request, kind=query.kind, window=window)
+    query = replace(query, limit=min(query.limit, policy.max_results))
+    decision = decide(request, policy)
+    actor = Actor(request.user or "unknown", request.requester or "unknown")
+    target = query.plate if query.plate is not None else query.pattern
+    token = ledger.plate_token(target) if target is not None else None
+    signals = live_signals(ledger, actor, request.requester, token, misuse, denied=not decision.allowed)
+    detail: dict[str, Any] = {
+        "purpose": request.purpose,
+        "case": request.case_number,
+        "reason": request.reason,
+        "requester": request.requester,
+        "on_behalf_of": request.on_behalf_of,
+        "query": query.kind,
+        "plate_token": token,
+        "since": query.since,
+        "until": query.until,
+        "camera": query.camera,
+        "limit": query.limit,
+        "profile": policy.profile,
+        "rule": decision.rule,
+        "decision": decision.reason,
+        "signals": list(signals),
+    }
+    for s in signals:
+        metrics.MISUSE_SIGNALS.labels(kind=s).inc()
+    if not decision.allowed:
+        metrics.SEARCH_DENIED.labels(rule=decision.rule).inc()
+        try:
+            entry = ledger.append(Action.SEARCH_DENIED, actor, detail, "denied")
+        except LedgerError as exc:
+            raise PolicyDenied(
+                f"search denied ({decision.rule}): {decision.reason}; the denial could not be recorded: {exc}"
+            ) from None
+        log.info("search denied by rule %s (ledger entry %s)", decision.rule, entry.seq)
+        raise PolicyDenied(f"search denied ({decision.rule}): {decision.reason} [ledger entry {entry.seq}]")
+    entry = ledger.append(Action.SEARCH, actor, detail, "allowed")  # LedgerError: the search does not run
+    results = run(query)
+    log.info("search allowed (ledger entry %s): %s result(s)", entry.seq, len(results))
+    return SearchOutcome(decision, entry, results, signals)
+
+
+def _changes(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
+    if isinstance(old, dict) and isinstance(new, dict):
+        out: list[dict[str, Any]] = []
+        for key in sorted(set(old) | set(new), key=str):
+            sub = f"{path}.{key}" if path else str(key)
+            if key not in old:
+                out.append({"key": sub, "old": None, "new": new[key]})
+            elif key not in new:
+                out.append({"key": sub, "old": old[key], "new": None})
+            else:
+                out.extend(_changes(old[key], new[key], sub))
+        return out
+    return [] if old == new else [{"key": path or "(root)", "old": old, "new": new}]
+
+
+def record_config(ledger: Ledger, config: dict[str, Any], actor: Actor, source: str) -> Entry | None:
+    """Record the configuration in force if it differs from the last one recorded (who, what changed)."""
+    digest = hashlib.sha256(canonical_json(config).encode()).hexdigest()
+    last = ledger.last(Action.CONFIG_LOADED, Action.CONFIG_CHANGED)
+    previous = last.detail_obj() if last is not None else None
+    if previous is not None and previous.get("sha256") == digest:
+        return None
+    detail: dict[str, Any] = {"sha256": digest, "source": source, "config": config}
+    if previous is None:
+        return ledger.append(Action.CONFIG_LOADED, actor, detail, "ok")
+    detail["previous_sha256"] = previous.get("sha256")
+    detail["changes"] = _changes(previous.get("config"), config)
+    return ledger.append(Action.CONFIG_CHANGED, actor, detail, "ok")

@@ -1,0 +1,239 @@
+"""`edge-alpr audit ...`: verify the ledger, publish checkpoints, produce the transparency report."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from pathlib import Path
+
+import click
+
+from edge.cli.common import config_options, resolve_config
+from edge.errors import EdgeError
+
+_LEDGER = click.option(
+    "--ledger",
+    "ledger_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Ledger file (default: audit.ledger, else audit.db beside the store).",
+)
+
+
+class LedgerTampered(EdgeError):
+    """Verification found the ledger altered; the message names the first bad entry."""
+
+    exit_code = 4
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The tamper-evident audit ledger: verify it, sign and publish checkpoints, report from it.
+
+    \b
+    Example:
+      edge-alpr audit verify --config site.yaml
+      edge-alpr audit report --config site.yaml --out report/ --since 2026-01-01
+    """
+
+
+@audit_group.command("verify")
+@config_options
+@_LEDGER
+@click.option(
+    "--witness",
+    "witnesses",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A checkpoint copy held elsewhere (repeatable); catches a truncation that removed checkpoints too.",
+)
+@click.option("--public-key", default=None, help="Verifier key to trust (default: audit.public_key, else recorded).")
+@click.option("--no-record", is_flag=True, help="Do not append a 'verify' entry (for auditors working on a copy).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+def verify(
+    config_path: Path | None,
+    db: Path | None,
+    ledger_path: Path | None,
+    witnesses: tuple[Path, ...],
+    public_key: str | None,
+    no_record: bool,
+    as_json: bool,
+) -> None:
+    """Recompute the hash chain and check every signed checkpoint; exit 0 only if intact.
+
+    Detects an edited, deleted, reordered or inserted entry, a chain recomputed after tampering, a
+    swapped or forged checkpoint and a truncated tail (against the last checkpoint or a witness
+    copy), and names the first bad sequence number. Exit status 4 when the ledger is not intact.
+
+    \b
+    Example:
+      edge-alpr audit verify --config site.yaml
+      edge-alpr audit verify --ledger copy-of-audit.db --witness peer-checkpoint.txt --no-record --json
+    """
+    from edge.audit.events import Action, Actor
+    from edge.audit.ledger import ledger_paths, open_ledger
+    from edge.audit.verify import verify_ledger
+
+    cfg = resolve_config(config_path, db)
+    path, _ = ledger_paths(cfg, ledger_path)
+    notes = tuple(w.read_text(encoding="utf-8") for w in witnesses)
+    res = verify_ledger(path, trusted_key=public_key or cfg.audit.public_key, witness_notes=notes)
+    if not no_record:
+        with open_ledger(cfg, ledger=ledger_path) as ledger:
+            ledger.append(
+                Action.VERIFY,
+                Actor(getpass.getuser(), cfg.node_id),
+                {
+                    "entries": res.entries,
+                    "first_bad_seq": res.first_bad_seq,
+                    "problem": res.problem,
+                    "checkpoints": res.checkpoints,
+                    "witnesses": res.witnesses,
+                },
+                "intact" if res.ok else "failed",
+            )
+    if as_json:
+        click.echo(json.dumps(res.as_dict(), indent=2))
+    else:
+        click.echo(res.message if res.ok else f"NOT INTACT: {res.message}")
+        click.echo(f"entries {res.entries}, head {res.head[:16]}…, {res.seconds:.2f}s")
+        for note in res.notes:
+            click.echo(f"note: {note}", err=True)
+    if not res.ok:
+        raise LedgerTampered(f"ledger {path} is not intact: first bad entry {res.first_bad_seq} ({res.problem})")
+
+
+@audit_group.command("checkpoint")
+@config_options
+@_LEDGER
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Also write it here.")
+def checkpoint(config_path: Path | None, db: Path | None, ledger_path: Path | None, out: Path | None) -> None:
+    """Sign the ledger head now and print the checkpoint note (give it to witnesses to keep).
+
+    \b
+    Example:
+      edge-alpr audit checkpoint --config site.yaml --out /mnt/usb/checkpoint.txt
+    """
+    from edge.audit.ledger import open_ledger
+
+    cfg = resolve_config(config_path, db)
+    with open_ledger(cfg, ledger=ledger_path) as ledger:
+        cp = ledger.checkpoint()
+    if cp is None:
+        raise EdgeError("the ledger is empty: nothing to sign yet")
+    if out is not None:
+        out.write_text(cp.note, encoding="utf-8")
+    click.echo(cp.note, nl=False)
+
+
+@audit_group.command("key")
+@config_options
+@_LEDGER
+def key(config_path: Path | None, db: Path | None, ledger_path: Path | None) -> None:
+    """Print the ledger's verifier key (pin it as audit.public_key and give it to witnesses).
+
+    \b
+    Example:
+      edge-alpr audit key --config site.yaml
+    """
+    from edge.audit.ledger import open_ledger
+
+    cfg = resolve_config(config_path, db)
+    with open_ledger(cfg, ledger=ledger_path) as ledger:
+        click.echo(ledger.vkey)
+
+
+@audit_group.command("actions")
+def actions() -> None:
+    """List every action the ledger records and what its entries hold.
+
+    \b
+    Example:
+      edge-alpr audit actions
+    """
+    from edge.audit.events import ACTION_HELP
+
+    for action, text in ACTION_HELP.items():
+        click.echo(f"{action.value:<17} {text}")
+
+
+@audit_group.command("log")
+@config_options
+@_LEDGER
+@click.option("--last", type=int, default=20, show_default=True, help="How many of the latest entries.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def log_cmd(config_path: Path | None, db: Path | None, ledger_path: Path | None, last: int, as_json: bool) -> None:
+    """Show the latest ledger entries (searches show a plate token, never the plate).
+
+    \b
+    Example:
+      edge-alpr audit log --config site.yaml --last 50
+    """
+    from edge.audit.ledger import Ledger, ledger_paths
+
+    cfg = resolve_config(config_path, db)
+    path, _ = ledger_paths(cfg, ledger_path)
+    ledger = Ledger(path, readonly=True)
+    try:
+        size, _ = ledger.head()
+        since_seq = max(0, size - last)
+        for e in ledger.entries():
+            if e.seq <= since_seq:
+                continue
+            if as_json:
+                doc = {
+                    "seq": e.seq,
+                    "ts": e.ts,
+                    "user": e.actor.user,
+                    "agency": e.actor.agency,
+                    "action": e.action,
+                    "outcome": e.outcome,
+                    "detail": e.detail_obj(),
+                    "hash": e.hash.hex(),
+                }
+                click.echo(json.dumps(doc, sort_keys=True))
+            else:
+                click.echo(f"{e.seq:>8} {e.ts} {e.action:<15} {e.outcome:<8} {e.actor.user}@{e.actor.agency}")
+    finally:
+        ledger.close(checkpoint=False)
+
+
+@audit_group.command("report")
+@config_options
+@_LEDGER
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder.")
+@click.option("--since", default=None, help="From this date or time (UTC), e.g. 2026-01-01.")
+@click.option("--until", default=None, help="Until this date or time (UTC, exclusive).")
+def report(
+    config_path: Path | None,
+    db: Path | None,
+    ledger_path: Path | None,
+    out_dir: Path,
+    since: str | None,
+    until: str | None,
+) -> None:
+    """Write a transparency report from the ledger alone: HTML with charts, CSV and JSON.
+
+    Searches by purpose and by requesting agency, denials by rule, shares by peer, purges, misuse
+    signals and the ledger's own verification status. No plate text is in the report.
+
+    \b
+    Example:
+      edge-alpr audit report --config site.yaml --out report/ --since 2026-01-01
+    """
+    from edge.audit.ledger import ledger_paths
+    from edge.audit.report import build_report, write_report
+    from edge.cli.search import parse_when
+
+    cfg = resolve_config(config_path, db)
+    path, _ = ledger_paths(cfg, ledger_path)
+    data = build_report(
+        path,
+        since=parse_when(since, "since"),
+        until=parse_when(until, "until"),
+        misuse=cfg.audit.misuse,
+        trusted_key=cfg.audit.public_key,
+        title=f"{cfg.node_id} (profile {cfg.profile})",
+    )
+    files = write_report(data, out_dir)
+    click.echo(f"wrote {len(files)} file(s) to {out_dir}: {', '.join(f.name for f in files)}")
