@@ -94,15 +94,16 @@ def test_hit_categories_needs_categories() -> None:
 @pytest.mark.parametrize(
     ("profile", "kw", "rule"),
     [
-        ("IL", {"purposes": ["immigration"]}, "forbidden_purpose"),
-        ("none", {"purposes": ["stolen_vehicle", "ICE warrant"]}, "forbidden_purpose"),
-        ("IL", {"purposes": ["reproductive-health"]}, "forbidden_purpose"),
-        ("IL", {"jurisdiction": "TX"}, "il_declaration"),
-        ("IL", {"jurisdiction": "federal"}, "il_declaration"),
-        ("CA", {"jurisdiction": "NV"}, "ca_public_agencies_in_state"),
-        ("CA", {"jurisdiction": "CA", "public_agency": False}, "ca_public_agencies_in_state"),
-        ("NH", {"jurisdiction": "NH", "share": "all"}, "nh_hits_only"),
-        ("VA", {"jurisdiction": "VA", "public_agency": False}, "public_agency_only"),
+        ("IL", {"purposes": ["immigration"]}, "prohibited-use"),
+        ("none", {"purposes": ["stolen_vehicle", "ICE warrant"]}, "prohibited-use"),
+        ("IL", {"purposes": ["reproductive-health"]}, "prohibited-use"),
+        ("none", {"purposes": ["warrant service"], "agency": "ICE ERO field office"}, "prohibited-use"),
+        ("IL", {"jurisdiction": "TX"}, "il-declaration"),
+        ("IL", {"jurisdiction": "federal"}, "il-declaration"),
+        ("CA", {"jurisdiction": "NV"}, "ca-in-state-public-agencies"),
+        ("CA", {"jurisdiction": "CA", "public_agency": False}, "ca-in-state-public-agencies"),
+        ("NH", {"jurisdiction": "NH", "share": "all"}, "nh-hits-only"),
+        ("VA", {"jurisdiction": "VA", "public_agency": False}, "public-agency-only"),
     ],
 )
 def test_profiles_refuse_what_their_law_forbids(profile: str, kw: dict[str, object], rule: str) -> None:
@@ -136,5 +137,5 @@ def test_service_refuses_to_start_with_an_unlawful_grant_and_records_it() -> Non
         ShareService(cfg, ledger=ledger, actor="system")
     (entry,) = ledger.of("share_denied")
     assert entry["peer"] == "peer-a"
-    assert entry["rule"] == "ca_public_agencies_in_state"
+    assert entry["rule"] == "ca-in-state-public-agencies"
     assert entry["grant"]["jurisdiction"] == "federal"
