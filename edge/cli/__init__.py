@@ -37,6 +37,7 @@ def _register() -> None:
     from edge.cli.retention import retention_group
     from edge.cli.run import run_cmd
     from edge.cli.search import search
+    from edge.cli.share import share_group
 
     main.add_command(replay)
     main.add_command(eval_cmd)
@@ -48,6 +49,7 @@ def _register() -> None:
     main.add_command(run_cmd)
     main.add_command(cameras_cmd)
     main.add_command(hotlist_group)
+    main.add_command(share_group)
 
 
 _register()

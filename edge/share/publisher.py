@@ -46,6 +46,16 @@ class LedgerLike(Protocol):
     def append(self, action: Any, actor: Any, detail: Mapping[str, Any], outcome: str = ...) -> object: ...
 
 
+LedgerSource = LedgerLike | Callable[[], LedgerLike]
+
+
+def open_ledger_source(source: LedgerSource) -> tuple[LedgerLike, bool]:
+    """(ledger, opened here): a factory is called (one ledger per thread: SQLite connections are per thread)."""
+    if hasattr(source, "append"):
+        return source, False  # type: ignore[return-value]
+    return source(), True  # type: ignore[operator]
+
+
 class ShareError(EdgeError):
     """Sharing cannot start: bad grant, unreadable certificate, outbox missing."""
 
@@ -104,7 +114,7 @@ class PeerPublisher:
         db_path: Path | str,
         *,
         node_id: str,
-        ledger: LedgerLike,
+        ledger: LedgerSource,
         actor: Any,
         clock: Callable[[], datetime] = utcnow,
         batch: int = 50,
@@ -115,7 +125,8 @@ class PeerPublisher:
         self.grant = grant
         self.db_path = Path(db_path)
         self.node_id = node_id
-        self.ledger = ledger
+        self._ledger_source = ledger
+        self.ledger: LedgerLike | None = None
         self.actor = actor
         self.clock = clock
         self.batch = batch
@@ -244,7 +255,9 @@ class PeerPublisher:
     # -- worker thread --------------------------------------------------------------------------
     def _run(self) -> None:
         outbox = Outbox(self.db_path)
+        opened = False
         try:
+            self.ledger, opened = open_ledger_source(self._ledger_source)
             if not outbox.has_schema():
                 self._last_error = "no outbox in the store (sharing never enabled on this store)"
                 log.error("share %s: %s", self.grant.name, self._last_error)
@@ -282,6 +295,9 @@ class PeerPublisher:
                 self._write_state(outbox)
             finally:
                 outbox.close()
+                close = getattr(self.ledger, "close", None)
+                if opened and close is not None:
+                    close()
 
     def _write_state(self, outbox: Outbox) -> None:
         self._state_dirty = False
@@ -375,6 +391,7 @@ class PeerPublisher:
             "broker": f"{self.grant.host}:{self.grant.port}",
         }
         try:
+            assert self.ledger is not None
             self.ledger.append("share", self.actor, detail, "sent")
         except Exception as exc:  # noqa: BLE001 - any ledger failure must stop the publish (fail closed)
             # fail closed: without the ledger entry nothing is published
@@ -412,6 +429,7 @@ class PeerPublisher:
             "fields": list(self.grant.read_fields),
         }
         try:
+            assert self.ledger is not None
             self.ledger.append("share_denied", self.actor, detail, "denied")
         except Exception:
             log.exception("share %s: cannot record the expired grant in the ledger; retrying", self.grant.name)

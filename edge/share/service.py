@@ -20,7 +20,7 @@ from edge.config.sharing import PeerGrant
 from edge.share.law import GrantDecision, check_grant
 from edge.share.message import grant_ref
 from edge.share.outbox import HitLike, enqueue, ensure_schema
-from edge.share.publisher import LedgerLike, PeerPublisher, PeerStatus, SearchHandler, ShareError
+from edge.share.publisher import LedgerSource, PeerPublisher, PeerStatus, SearchHandler, ShareError, open_ledger_source
 from edge.store.timefmt import utcnow
 from edge.types import Read
 
@@ -53,7 +53,7 @@ class ShareService:
         self,
         cfg: Config,
         *,
-        ledger: LedgerLike,
+        ledger: LedgerSource,
         actor: Any = None,
         clock: Callable[[], datetime] = utcnow,
         search_handler: SearchHandler | None = None,
@@ -68,15 +68,22 @@ class ShareService:
         self.db_path = Path(db_path if db_path is not None else cfg.store.path)
         self.publisher_options = publisher_options or {}
         refused = [(g, d) for g, d in check_grants(cfg) if not d.allowed]
-        for grant, decision in refused:
-            self._record_refused_grant(grant, decision)
+        if refused:
+            book, opened = open_ledger_source(ledger)
+            try:
+                for grant, decision in refused:
+                    self._record_refused_grant(book, grant, decision)
+            finally:
+                close = getattr(book, "close", None)
+                if opened and close is not None:
+                    close()
         if refused:
             lines = "\n".join(f"  sharing.peers[{g.name}]: {d.reason}" for g, d in refused)
             raise ShareError(f"profile {cfg.profile} refuses {len(refused)} sharing grant(s):\n{lines}")
         self.grants: list[PeerGrant] = list(cfg.sharing.peers)
         self.publishers: dict[str, PeerPublisher] = {}
 
-    def _record_refused_grant(self, grant: PeerGrant, decision: GrantDecision) -> None:
+    def _record_refused_grant(self, book: Any, grant: PeerGrant, decision: GrantDecision) -> None:
         detail = {
             "peer": grant.name,
             "grant": grant_ref(grant),
@@ -86,7 +93,7 @@ class ShareService:
             "read_ids": [],
         }
         # a refusal that cannot be recorded still refuses: the exception from the ledger propagates
-        self.ledger.append("share_denied", self.actor, detail, "denied")
+        book.append("share_denied", self.actor, detail, "denied")
         log.error("share: grant to %s refused by profile %s: %s", grant.name, self.cfg.profile, decision.reason)
 
     # -- store side -------------------------------------------------------------------------------

@@ -1,0 +1,152 @@
+"""Search requests from a peer over MQTT: the same justification, policy and ledger as the CLI search.
+
+A peer whose grant has ``search: true`` publishes a JSON request on ``<prefix>/search/request/<node>``:
+
+    {"request_id": "...", "purpose": "stolen-vehicle", "case": "2026-00123", "reason": "...",
+     "requester": "SPRINGFIELD-PD", "on_behalf_of": null, "user": "jdoe",
+     "plate": "ABC1234" | "pattern": "AB?12*", "since": "...", "until": "...", "camera": null, "limit": 100}
+
+It goes through ``edge.audit.search.justified_search`` (policy decision, ledger entry first, then the
+store), exactly like ``edge-alpr search``. The requester must be the peer's own agency. The answer
+(reads with the grant's fields only) or the denial with its reason goes to ``<prefix>/search/reply/<node>``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from edge.config.sharing import PeerGrant
+from edge.errors import EdgeError, InputError, PolicyDenied
+from edge.share.message import grant_ref, read_message
+from edge.share.publisher import SearchHandler
+from edge.share.secrets import resolve_bytes
+from edge.store.timefmt import utcnow
+
+if TYPE_CHECKING:
+    from edge.config.model import Config
+
+log = logging.getLogger(__name__)
+
+
+def _when(value: Any, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        ts = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"{name}: not an ISO 8601 time") from None
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+
+
+def _text(req: dict[str, Any], key: str, *, required: bool = False) -> str | None:
+    value = req.get(key)
+    if value is None:
+        if required:
+            raise InputError(f"{key} is required")
+        return None
+    if not isinstance(value, str):
+        raise InputError(f"{key} must be a string")
+    return value
+
+
+def make_search_handler(
+    cfg: Config, ledger_factory: Callable[[], Any], *, clock: Callable[[], datetime] = utcnow
+) -> SearchHandler:
+    """A handler for PeerPublisher: decide, record and run one remote request; returns the reply."""
+    from edge.audit.events import Action, Actor
+    from edge.audit.search import SearchQuery, justified_search
+    from edge.policy.search import SearchRequest, build_policy
+    from edge.store import Store
+
+    policy = build_policy(cfg)
+    store_path = Path(cfg.store.path)
+
+    def handle(grant: PeerGrant, req: dict[str, Any]) -> dict[str, Any]:
+        base: dict[str, Any] = {"request_id": req.get("request_id"), "peer": grant.name}
+        with ledger_factory() as ledger:
+            requester = _text(req, "requester", required=True) or ""
+            mine, theirs = policy.agency(grant.agency), policy.agency(requester)
+            if not grant.search or mine is None or theirs is None or mine.id != theirs.id:
+                reason = (
+                    f"peer {grant.name} has no search grant"
+                    if not grant.search
+                    else f"requester {requester!r} is not the peer's agency ({grant.agency})"
+                )
+                entry = ledger.append(
+                    Action.SEARCH_DENIED,
+                    Actor(f"{grant.name}:{req.get('user') or 'unknown'}", requester or grant.agency),
+                    {"peer": grant.name, "grant": grant_ref(grant), "rule": "peer-grant", "reason": reason},
+                    "denied",
+                )
+                return {**base, "status": "denied", "rule": "peer-grant", "reason": reason, "ledger_seq": entry.seq}
+            query = SearchQuery(
+                plate=_text(req, "plate"),
+                pattern=_text(req, "pattern"),
+                since=_when(req.get("since"), "since"),
+                until=_when(req.get("until"), "until"),
+                camera=_text(req, "camera"),
+                limit=int(req.get("limit") or 100),
+            )
+            request = SearchRequest(
+                purpose=_text(req, "purpose", required=True) or "",
+                reason=_text(req, "reason", required=True) or "",
+                requester=requester,
+                case_number=_text(req, "case"),
+                on_behalf_of=_text(req, "on_behalf_of"),
+                user=f"{grant.name}:{_text(req, 'user') or 'unknown'}",
+            )
+
+            def run(q: SearchQuery) -> list[Any]:
+                with Store.from_config(cfg) as store:
+                    return list(
+                        store.search(
+                            plate=q.plate,
+                            pattern=q.pattern,
+                            since=q.since,
+                            until=q.until,
+                            camera=q.camera,
+                            limit=q.limit,
+                        )
+                    )
+
+            try:
+                outcome = justified_search(
+                    ledger=ledger, policy=policy, misuse=cfg.audit.misuse, request=request, query=query, run=run
+                )
+            except PolicyDenied as exc:
+                return {**base, "status": "denied", "reason": str(exc)}
+        key = (
+            resolve_bytes(grant.plate_hash_key, "plate_hash_key")
+            if grant.plate_hash_key and "plate_hash" in grant.read_fields
+            else None
+        )
+        conn = sqlite3.connect(f"file:{store_path.resolve()}?mode=ro", uri=True)
+        try:
+            results = []
+            for r in outcome.results:
+                msg = read_message(
+                    conn, grant, node_id=cfg.node_id, read_id=r.id, kind="search", sent_at=clock(), hash_key=key
+                )
+                if msg is not None:
+                    results.append({"read_id": r.id, "fields": msg["fields"]})
+        finally:
+            conn.close()
+        log.info(
+            "remote search from %s allowed (ledger entry %s): %s result(s)", grant.name, outcome.entry.seq, len(results)
+        )
+        return {**base, "status": "ok", "ledger_seq": outcome.entry.seq, "results": results}
+
+    def guarded(grant: PeerGrant, req: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return handle(grant, req)
+        except (InputError, ValueError, TypeError) as exc:
+            return {"request_id": req.get("request_id"), "status": "error", "reason": str(exc)}
+        except EdgeError as exc:  # ledger down: nothing was searched (fail closed)
+            return {"request_id": req.get("request_id"), "status": "error", "reason": f"not searched: {exc}"}
+
+    return guarded
