@@ -49,6 +49,7 @@ def replay(
     """Replay a recorded video (or a folder of images) and store one read per vehicle pass.
 
     The clip, config and models are checked before the store is opened, so bad input writes nothing.
+    With hotlists loaded (`edge-alpr hotlist import`), each stored read is matched and alerts are shown.
 
     \b
     Example:
@@ -57,6 +58,8 @@ def replay(
       edge-alpr replay samples/sample.mp4 --truth samples/sample.json
     """
     from edge.evaluate import Truth, score
+    from edge.hotlist import Alert
+    from edge.hotlist.sink import open_read_sink
     from edge.pipeline import Recognizer, load_models
     from edge.pipeline import replay as run_replay
     from edge.store import Store
@@ -74,7 +77,17 @@ def replay(
     recognizer = Recognizer(cfg, models)
     console = Console(stderr=True)
     total = getattr(source, "frame_count", None)
-    with Store.from_config(cfg) as store:
+    alerts: list[Alert] = []
+
+    def on_alert(alert: Alert) -> None:
+        alerts.append(alert)
+        if not as_json:
+            console.print(
+                f"[bold red]ALERT[/] {alert.plate} on {alert.camera} at {alert.ts:%H:%M:%S}: hotlist {alert.hotlist} "
+                f"({alert.category}, {alert.match_kind} match), read {alert.read_id}"
+            )
+
+    with Store.from_config(cfg) as store, open_read_sink(cfg, store, on_alert=on_alert) as write:
         progress = Progress(
             TextColumn("[bold]replay[/] {task.description}"),
             BarColumn(),
@@ -93,7 +106,7 @@ def replay(
             kept: list[tuple[str, int | None]] = []
 
             def sink(read: Read) -> bool:
-                ok = bool(store.write(read))
+                ok = bool(write(read))
                 if ok:
                     kept.append((read.plate, read.frame_index))
                 return ok
@@ -111,6 +124,7 @@ def replay(
         "fps": round(result.fps, 1),
         "detector_calls": result.times.detector_calls,
         "ocr_calls": result.times.ocr_calls,
+        "alerts": [a.as_dict() for a in alerts],
     }
     stage_ms = {k: round(1000 * v / max(result.frames, 1), 2) for k, v in result.times.seconds.items()}
     summary["stage_ms_per_frame"] = stage_ms
@@ -128,6 +142,8 @@ def replay(
     )
     stages = ", ".join(f"{k} {v} ms" for k, v in stage_ms.items())
     click.echo(f"per frame: {stages}; detector calls {result.times.detector_calls}, OCR calls {result.times.ocr_calls}")
+    if alerts:
+        click.echo(f"{len(alerts)} hotlist alert(s) raised and stored as hits")
     if scored is not None:
         click.echo(
             f"vs truth: {scored.read_exact}/{scored.vehicles} vehicles read exactly ({scored.exact_rate:.0%}), "

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from edge.config.audit import AuditConfig, SearchConfig
 from edge.config.cameras import CameraConfig
 from edge.config.common import Strict
+from edge.config.hotlist import HotlistConfig
 from edge.config.pipeline import DetectorConfig, GateConfig, ModelsConfig, OcrConfig, TrackingConfig
 from edge.config.profiles import check_profile
 from edge.config.sharing import SharingConfig
@@ -35,6 +36,9 @@ class Config(Strict):
     audit: AuditConfig = Field(default_factory=AuditConfig, description="Audit ledger.")
     search: SearchConfig = Field(default_factory=SearchConfig, description="Justified search: purposes, agencies.")
     sharing: SharingConfig = Field(default_factory=SharingConfig, description="Per-peer grants (none: nothing leaves).")
+    hotlists: HotlistConfig = Field(
+        default_factory=HotlistConfig, description="Hotlist categories, tolerant matching and alert muting."
+    )
 
     @model_validator(mode="after")
     def _unique_camera_names(self) -> Config:

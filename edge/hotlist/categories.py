@@ -1,0 +1,77 @@
+"""Which hotlist categories may be loaded: configured ones only, never one that names a prohibited use.
+
+The words are those of ``edge.policy.terms`` matched with ``edge.policy.text`` (the same matcher that
+refuses search reasons), so "Immigration Violator", "ICE detainer" or "I.C.E. hold" are caught however
+they are written, while "police" or "service" are not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from edge.policy.terms import CATEGORY_TERMS, termsets
+from edge.policy.text import find_term
+
+# The project baseline: refused under every profile (DESIGN.md, "Why").
+BASELINE: tuple[str, ...] = tuple(CATEGORY_TERMS)
+
+
+def profile_categories(profile: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(prohibited-use categories, prohibited purpose codes) of a jurisdiction profile, baseline included."""
+    from edge.config.profiles import PROFILES
+
+    prof = PROFILES.get(profile)
+    if prof is None:
+        return BASELINE, ()
+    return tuple(dict.fromkeys([*BASELINE, *prof.prohibited_categories])), prof.all_prohibited_purposes
+
+
+def prohibited_use(text: str, *, profile: str = "none", extra: Iterable[str] = ()) -> str | None:
+    """The prohibited use (category and word) `text` reveals, e.g. "immigration-enforcement: 'ice'"; or None."""
+    cats, codes = profile_categories(profile)
+    if text.strip().lower() in codes:
+        return f"prohibited purpose {text.strip().lower()!r} under profile {profile}"
+    match = find_term(text, termsets(cats, tuple(extra)))
+    return None if match is None else f"{match.category}: {match.term!r}"
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryDecision:
+    allowed: bool
+    rule: str
+    reason: str
+
+
+def check_import(
+    *,
+    category: str,
+    allowed: Iterable[str],
+    texts: dict[str, str],
+    profile: str = "none",
+    extra: Iterable[str] = (),
+) -> CategoryDecision:
+    """Allow or refuse a hotlist import: `texts` are its other free-text fields (name, source, basis...)."""
+    extra = tuple(extra)
+    found = prohibited_use(category, profile=profile, extra=extra)
+    if found is not None:
+        return CategoryDecision(
+            False, "prohibited_category", f"category {category!r} names a prohibited use ({found}); it cannot be loaded"
+        )
+    for label, text in texts.items():
+        found = prohibited_use(text, profile=profile, extra=extra)
+        if found is not None:
+            return CategoryDecision(
+                False,
+                "prohibited_text",
+                f"{label} {text!r} names a prohibited use ({found}); the list cannot be loaded",
+            )
+    codes = list(allowed)
+    if category not in codes:
+        return CategoryDecision(
+            False,
+            "category_not_configured",
+            f"category {category!r} is not configured under hotlists.categories "
+            f"(allowed: {', '.join(codes) or 'none'})",
+        )
+    return CategoryDecision(True, "allowed", f"category {category!r} allowed")
