@@ -17,7 +17,6 @@ flagging "police", "service", "device", "juice" or "notice" as "ICE":
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -98,12 +97,10 @@ def squash(term: str) -> str:
     return "".join(_TOKEN.findall(_fold(term)))
 
 
-def normalise(text: str) -> Normalised:
-    folded = _fold(text)
-    raw = _TOKEN.findall(folded.translate(_SYMBOL_LEET))
+def _tokens(folded: str) -> list[str]:
     tokens: list[str] = []
     run: list[str] = []
-    for tok in raw:
+    for tok in _TOKEN.findall(folded):
         if len(tok) == 1 and tok.isalpha():
             run.append(tok)
             continue
@@ -113,9 +110,17 @@ def normalise(text: str) -> Normalised:
         tokens.append(tok)
     if run:
         tokens.append("".join(run))
-    leet = tuple(t.translate(_LEET) if (not t.isalpha() and not t.isdigit()) else t for t in tokens)
+    return tokens
+
+
+def normalise(text: str) -> Normalised:
+    """Two readings: symbols as separators ("ice|ero"), and symbols and digits as letters ("@b0rt!on")."""
+    folded = _fold(text)
+    tokens = _tokens(folded)
+    leet_src = _tokens(folded.translate(_SYMBOL_LEET))
+    leet = tuple(t.translate(_LEET) if (not t.isalpha() and not t.isdigit()) else t for t in leet_src)
     joined = "".join(tokens)
-    joined_leet = "".join(t.translate(_LEET) if not t.isdigit() else t for t in tokens)
+    joined_leet = "".join(t.translate(_LEET) if not t.isdigit() else t for t in leet_src)
     return Normalised(tuple(tokens), leet, joined, joined_leet)
 
 
@@ -131,10 +136,15 @@ def _short_hit(tokens: tuple[str, ...], short: frozenset[str], glue: frozenset[s
                 return term
             if tok.endswith(term) and _compound(tok[: -len(term)], short, glue):
                 return term
-    # A short term split across two adjacent tokens ("Ic.E", "H SI").
-    for a, b in itertools.pairwise(tokens):
-        if len(a) + len(b) <= _SHORT and a + b in short:
-            return a + b
+    # A short term split across adjacent tokens ("Ic.E", "H SI", "us ci s").
+    for i in range(len(tokens)):
+        glued = tokens[i]
+        for j in range(i + 1, len(tokens)):
+            glued += tokens[j]
+            if len(glued) > _SHORT:
+                break
+            if glued in short:
+                return glued
     return None
 
 

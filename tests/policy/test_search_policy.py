@@ -1,0 +1,101 @@
+"""decide(): a table of requests and the rule that must decide each one."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from policy_fixtures import site_yaml
+
+from edge.config import parse_config
+from edge.policy.search import SearchRequest, build_policy, check_agency, decide
+
+IL = build_policy(parse_config(site_yaml("IL")))
+NONE = build_policy(parse_config(site_yaml("none", kinds="[local, state, federal]")))
+OK = {
+    "purpose": "stolen-vehicle",
+    "reason": "Vehicle reported stolen from Elm St lot",
+    "requester": "SPRINGFIELD-PD",
+    "case_number": "2026-00123",
+}
+
+
+def req(**kw: object) -> SearchRequest:
+    return SearchRequest(**{**OK, **kw})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("changes", "rule"),
+    [
+        ({}, "allowed"),
+        ({"requester": "spd"}, "allowed"),  # alias, any case
+        ({"requester": "Springfield Police Department"}, "allowed"),
+        ({"reason": "immigration"}, "prohibited-use"),
+        ({"reason": "ICE+ERO"}, "prohibited-use"),
+        ({"reason": "ICE WARRANT"}, "prohibited-use"),
+        ({"reason": "assist I.C.E. with a stolen car"}, "prohibited-use"),
+        ({"case_number": "ICE-2026-1"}, "prohibited-use"),
+        ({"purpose": "immigration-enforcement"}, "prohibited-use"),
+        ({"purpose": "abortion"}, "prohibited-use"),
+        ({"requester": "ICE"}, "prohibited-use"),
+        ({"on_behalf_of": "ICE"}, "prohibited-use"),
+        ({"on_behalf_of": "H.S.I."}, "prohibited-use"),
+        ({"purpose": "immigration-status"}, "prohibited-use"),
+        ({"purpose": "curiosity"}, "unknown-purpose"),
+        ({"requester": "ACME-SECURITY"}, "unknown-agency"),
+        ({"on_behalf_of": "NOBODY-PD"}, "unknown-agency"),
+        ({"requester": "FBI"}, "agency-kind"),
+        ({"on_behalf_of": "FBI"}, "agency-kind"),
+        ({"requester": "GARY-PD"}, "out-of-state"),
+        ({"case_number": None}, "case-number"),
+        ({"case_number": "  "}, "case-number"),
+        ({"case_number": "123"}, "case-number"),
+        ({"reason": "Investigation"}, "reason"),
+        ({"reason": "investigation - ongoing case"}, "reason"),
+        ({"reason": "LE purpose per Sgt"}, "reason"),
+        ({"reason": "stolen"}, "reason"),  # too short
+        ({"kind": "partial"}, "allowed"),
+        ({"purpose": "violent-felony", "kind": "partial"}, "query-kind"),
+        ({"purpose": "violent-felony", "kind": "range", "window": timedelta(hours=1)}, "query-kind"),
+        ({"purpose": "amber-alert", "kind": "range", "window": timedelta(hours=1)}, "allowed"),
+        ({"purpose": "amber-alert", "kind": "range", "window": timedelta(hours=5)}, "query-kind"),
+        ({"purpose": "amber-alert", "kind": "range", "window": None}, "query-kind"),
+    ],
+)
+def test_il_decisions(changes, rule):
+    d = decide(req(**changes), IL)
+    assert d.rule == rule, d.reason
+    assert d.allowed is (rule == "allowed")
+    assert d.reason
+
+
+def test_every_denial_gives_a_reason_naming_the_problem():
+    d = decide(req(requester="FBI"), IL)
+    assert "federal" in d.reason
+    assert "625 ILCS 5/2-130" in d.reason
+    d = decide(req(reason="ICE+ERO"), IL)
+    assert "immigration" in d.reason
+
+
+def test_profile_none_allows_a_registered_federal_agency_for_a_legitimate_purpose():
+    d = decide(req(requester="FBI", reason="Bank robbery getaway car seen on Route 9"), NONE)
+    assert d.allowed, d.reason
+    # ... but never for immigration enforcement, whatever the profile
+    assert decide(req(requester="FBI", reason="locate for ERO"), NONE).rule == "prohibited-use"
+    assert decide(req(requester="ICE"), NONE).rule == "prohibited-use"
+
+
+def test_purpose_may_waive_a_case_number_where_the_profile_allows():
+    d = decide(req(purpose="missing-person", case_number=None, reason="Elderly man with dementia walked away"), NONE)
+    assert d.allowed, d.reason
+
+
+def test_check_agency_is_usable_for_share_and_peer_requests():
+    assert check_agency("STATE-POLICE", IL).allowed
+    assert check_agency("GARY-PD", IL, "peer").rule == "out-of-state"
+    assert "peer" in check_agency("ICE", IL, "peer").reason
+
+
+def test_no_purposes_configured_denies_everything():
+    empty = build_policy(parse_config("profile: none\n"))
+    assert decide(req(), empty).rule == "unknown-purpose"
