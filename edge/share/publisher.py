@@ -145,11 +145,13 @@ class PeerPublisher:
         self._client.on_publish = self._on_publish
         self._client.on_message = self._on_message
         self._client.on_connect_fail = self._on_connect_fail
+        self._client.on_subscribe = self._on_subscribe
         self._acks: queue.Queue[tuple[int, bool]] = queue.Queue()
         self._requests: queue.Queue[bytes] = queue.Queue(maxsize=100)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._connected = threading.Event()
+        self.listening = threading.Event()  # subscribed to the search request topic
         self._inflight: dict[int, tuple[int, float]] = {}  # mid -> (row id, monotonic publish time)
         self._cursor = 0
         self._pause_until = 0.0
@@ -188,6 +190,12 @@ class PeerPublisher:
             )
         self._connected.clear()
         self._state_dirty = True
+
+    def _on_subscribe(self, _c: mqtt.Client, _u: object, _mid: int, reasons: list[ReasonCode], _p: object) -> None:
+        if all(not r.is_failure for r in reasons):
+            self.listening.set()
+        else:
+            log.error("share %s: broker refused the search request subscription (ACL)", self.grant.name)
 
     def _on_connect_fail(self, _c: mqtt.Client, _u: object) -> None:
         self._last_error = "connection failed (broker unreachable or TLS handshake refused)"

@@ -17,6 +17,7 @@ import ssl
 import subprocess
 import threading
 import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -263,7 +264,9 @@ class Subscriber:
         self.subscribed = threading.Event()
         self.refused: list[str] = []
         self.client = mqtt.Client(
-            callback_api_version=CallbackAPIVersion.VERSION2, client_id=f"sub-{cn}", protocol=mqtt.MQTTv5
+            callback_api_version=CallbackAPIVersion.VERSION2,
+            client_id=f"sub-{cn}-{uuid.uuid4().hex[:8]}",
+            protocol=mqtt.MQTTv5,
         )
         self.client.tls_set_context(tls_context(broker.pki.ca.path, identity or broker.pki.client(cn)))
         self.client.reconnect_delay_set(0.2, 1)
@@ -281,7 +284,8 @@ class Subscriber:
             self.refused.append(str(reason))
             return
         self.connected.set()
-        client.subscribe([(t, 1) for t in self.topics])
+        if self.topics:
+            client.subscribe([(t, 1) for t in self.topics])
 
     def _on_subscribe(self, _c: Any, _u: Any, _mid: Any, reasons: Any, _p: Any) -> None:
         self.subscribed.set()

@@ -1,0 +1,232 @@
+"""End to end through the CLI: `edge-alpr share run` killed with SIGKILL resends on restart; status;
+remote search over MQTT through the same policy and ledger as `edge-alpr search`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import NODE, BrokerFactory, MakeRead, default_acl
+from mosquitto import Broker, Pki, Subscriber
+
+from edge.cli import main
+from edge.config import load_config
+from edge.share import Outbox, prepare_outbox
+from edge.store import Store
+
+EDGE = [sys.executable, "-c", "from edge.cli import run; run()"]
+
+
+def write_config(
+    tmp_path: Path, broker: Broker, pki: Pki, *, search: bool = False, expires: str = "2030-01-01"
+) -> Path:
+    ident = pki.client(NODE)
+    text = f"""
+node_id: {NODE}
+profile: IL
+store:
+  path: {tmp_path / "store.db"}
+  min_free_mb: 0
+search:
+  purposes:
+    - code: stolen-vehicle
+      description: Vehicle reported stolen
+  agencies:
+    - id: SPRINGFIELD-PD
+      name: Springfield Police Department
+      kind: local
+      state: IL
+      aliases: [Springfield PD]
+sharing:
+  peers:
+    - name: peer-a
+      broker: {broker.url}
+      ca: {pki.ca.path}
+      cert: {ident.cert}
+      key: {ident.key}
+      topic_prefix: peers/a
+      agency: Springfield PD
+      jurisdiction: IL
+      share: all
+      fields: [plate, time, camera]
+      purposes: [stolen-vehicle]
+      legal_basis: mutual aid agreement 2026-14
+      expires: {expires}
+      search: {str(search).lower()}
+      max_inflight: 5
+"""
+    path = tmp_path / "site.yaml"
+    path.write_text(text)
+    return path
+
+
+def fill(cfg_path: Path, make_read: MakeRead, n: int) -> list[str]:
+    from edge.share import ShareService
+
+    cfg = load_config(cfg_path)
+    ids = []
+    with Store.from_config(cfg) as store:
+        prepare_outbox(store.path)
+        service = ShareService(cfg, ledger=lambda: None, actor="test")  # only the hook: nothing is started
+        service.attach(store)
+        for _ in range(n):
+            r = make_read()
+            ids.append(r.id)
+            store.write(r)
+        store.flush()
+    return ids
+
+
+def ids_of(messages: list[tuple[str, bytes]]) -> set[str]:
+    return {json.loads(p)["read_id"] for _, p in messages}
+
+
+def test_sigkill_mid_publish_resends_on_restart(
+    broker_factory: BrokerFactory, pki: Pki, tmp_path: Path, make_read: MakeRead
+) -> None:
+    broker = broker_factory(default_acl())
+    peer = Subscriber(broker, "peer-a", ["peers/a/#"])
+    peer.wait_ready()
+    cfg_path = write_config(tmp_path, broker, pki)
+    ids = fill(cfg_path, make_read, 400)
+    db = tmp_path / "store.db"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([*EDGE, "share", "run", "--config", str(cfg_path)], env=env, stderr=subprocess.PIPE)
+    try:
+        assert peer.wait_for(lambda m: len(m) >= 10, timeout=60), "the publisher sent nothing"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stderr:
+            proc.stderr.close()
+    outbox = Outbox(db, readonly=True)
+    left = outbox.depth("peer-a")
+    outbox.close()
+    assert 0 < left < 400, f"kill was not mid-publish ({left} left)"  # some acknowledged, some not
+    # restart: everything not acknowledged goes again
+    proc = subprocess.Popen([*EDGE, "share", "run", "--config", str(cfg_path)], env=env)
+    try:
+        assert peer.wait_for(lambda m: ids_of(m) >= set(ids), timeout=90), (
+            f"missing {len(set(ids) - ids_of(peer.payloads()))}"
+        )
+        deadline = time.monotonic() + 30
+        while Outbox(db, readonly=True).depth("peer-a") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        result = CliRunner().invoke(main, ["share", "status", "--config", str(cfg_path), "--json"])
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+        peer.close()
+    assert proc.returncode == 0
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.output)
+    assert row["peer"] == "peer-a"
+    assert row["outbox_depth"] == 0
+    assert row["sent"] == 400
+    assert row["last_ack"] is not None
+    assert row["grant_expires"] == "2030-01-01"
+    # and the ledger holds a share entry for every read (resends included)
+    from edge.audit.ledger import open_ledger
+
+    with open_ledger(load_config(cfg_path), readonly=True) as ledger:
+        shared = {rid for e in ledger.entries(actions=("share",)) for rid in e.detail_obj()["read_ids"]}
+    assert shared == set(ids)
+
+
+def test_status_without_a_running_publisher(pki: Pki, broker_factory: BrokerFactory, tmp_path: Path) -> None:
+    broker = broker_factory(default_acl())
+    cfg_path = write_config(tmp_path, broker, pki, expires="2020-01-01")
+    result = CliRunner().invoke(main, ["share", "status", "--config", str(cfg_path)])
+    assert result.exit_code == 0, result.output
+    assert "peer-a: not running; outbox 0 pending, 0 sent; last ack never; grant EXPIRED 2020-01-01" in result.output
+
+
+def test_share_check_refuses_unlawful_grant(pki: Pki, broker_factory: BrokerFactory, tmp_path: Path) -> None:
+    broker = broker_factory(default_acl())
+    cfg_path = write_config(tmp_path, broker, pki)
+    cfg_path.write_text(cfg_path.read_text().replace("jurisdiction: IL", "jurisdiction: federal"))
+    args = [*EDGE, "share", "check", "--config", str(cfg_path)]
+    result = subprocess.run(args, check=False, capture_output=True, text=True)
+    assert result.returncode == 3
+    assert "peer-a: REFUSED (il-declaration)" in result.stdout
+    assert "error: profile IL refuses 1 grant(s)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("request_fields", "status"),
+    [
+        ({"purpose": "stolen-vehicle", "requester": "SPRINGFIELD-PD"}, "ok"),
+        ({"purpose": "immigration enforcement", "requester": "SPRINGFIELD-PD"}, "denied"),
+        ({"purpose": "stolen-vehicle", "requester": "CHICAGO-PD"}, "denied"),
+    ],
+)
+def test_remote_search_goes_through_policy_and_ledger(
+    broker_factory: BrokerFactory,
+    pki: Pki,
+    tmp_path: Path,
+    make_read: MakeRead,
+    request_fields: dict[str, str],
+    status: str,
+) -> None:
+    from edge.audit.ledger import open_ledger
+    from edge.share import ShareService
+    from edge.share.remote import make_search_handler
+
+    broker = broker_factory(default_acl())
+    cfg_path = write_config(tmp_path, broker, pki, search=True)
+    cfg = load_config(cfg_path)
+    target = make_read(plate="RMT0001")
+    with Store.from_config(cfg) as store:
+        store.write(target)
+        store.write(make_read())
+        store.flush()
+    prepare_outbox(cfg.store.path)
+    peer = Subscriber(broker, "peer-a", ["peers/a/search/reply/#"])
+    peer.wait_ready()
+    service = ShareService(
+        cfg, ledger=lambda: open_ledger(cfg), search_handler=make_search_handler(cfg, lambda: open_ledger(cfg))
+    )
+    service.start()
+    request_id = str(uuid.uuid4())
+    try:
+        pub = service.publishers["peer-a"]
+        assert pub.listening.wait(20), "the publisher did not subscribe to its request topic"
+        body = {
+            "request_id": request_id,
+            "plate": "RMT0001",
+            "case": "2026-00123",
+            "reason": "Vehicle reported stolen from Elm St lot last night",
+            "user": "jdoe",
+            **request_fields,
+        }
+        asker = Subscriber(broker, "peer-a", [], identity=pki.client("peer-a"))
+        assert asker.connected.wait(10)
+        asker.client.publish(f"peers/a/search/request/{NODE}", json.dumps(body), qos=1).wait_for_publish(10)
+        assert peer.wait_for(lambda m: len(m) >= 1, timeout=30), "no reply"
+        asker.close()
+    finally:
+        service.stop()
+        peer.close()
+    (reply,) = [json.loads(p) for _, p in peer.payloads()]
+    assert reply["request_id"] == request_id
+    assert reply["status"] == status, reply
+    with open_ledger(cfg, readonly=True) as ledger:
+        actions = [e.action for e in ledger.entries(actions=("search", "search_denied"))]
+    if status == "ok":
+        assert [r["read_id"] for r in reply["results"]] == [target.id]
+        assert reply["results"][0]["fields"]["plate"] == "RMT0001"
+        assert actions == ["search"]
+    else:
+        assert reply["reason"]
+        assert actions == ["search_denied"]
