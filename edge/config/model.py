@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from edge.config.audit import AuditConfig, SearchConfig
 from edge.config.cameras import CameraConfig
 from edge.config.common import Strict
+from edge.config.health import HealthConfig
 from edge.config.hotlist import HotlistConfig
 from edge.config.pipeline import DetectorConfig, GateConfig, ModelsConfig, OcrConfig, TrackingConfig
 from edge.config.profiles import check_profile
@@ -38,6 +39,9 @@ class Config(Strict):
     sharing: SharingConfig = Field(default_factory=SharingConfig, description="Per-peer grants (none: nothing leaves).")
     hotlists: HotlistConfig = Field(
         default_factory=HotlistConfig, description="Hotlist categories, tolerant matching and alert muting."
+    )
+    health: HealthConfig = Field(
+        default_factory=HealthConfig, description="Local health, metrics and status endpoint of `edge-alpr run`."
     )
 
     @model_validator(mode="after")
