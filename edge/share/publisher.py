@@ -189,6 +189,7 @@ class PeerPublisher:
                 "share %s: disconnected (%s); unacknowledged messages are resent on reconnect", self.grant.name, reason
             )
         self._connected.clear()
+        self.listening.clear()
         self._state_dirty = True
 
     def _on_subscribe(self, _c: mqtt.Client, _u: object, _mid: int, reasons: list[ReasonCode], _p: object) -> None:
