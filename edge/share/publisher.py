@@ -271,6 +271,10 @@ class PeerPublisher:
                 self._last_error = "no outbox in the store (sharing never enabled on this store)"
                 log.error("share %s: %s", self.grant.name, self._last_error)
                 return
+            if self.grant.expired(self.clock().date()):  # never connect under an expired grant
+                while not self._refuse_expired(outbox) and not self._stop.wait(self.retry_pause):
+                    pass
+                return
             self._client.connect_async(
                 self.grant.host, self.grant.port, keepalive=int(self.grant.keepalive.total_seconds())
             )
