@@ -192,6 +192,7 @@ class CameraWorker:
         self.errors = 0
         self.capture_seconds = 0.0
         self.capture_error: str | None = None
+        self.last_frame_at: float | None = None  # time.monotonic() of the last frame handed on (health)
         self._lock = threading.Lock()
         self._capture = threading.Thread(target=self._run_capture, name=f"capture-{name}", daemon=True)
         self._infer = threading.Thread(target=self._run_inference, name=f"infer-{name}", daemon=True)
@@ -235,6 +236,7 @@ class CameraWorker:
                     if delay > 0 and self.stop_event.wait(delay):
                         break
                 self.frames_in += 1
+                self.last_frame_at = time.monotonic()
                 self.queue.put((frame, time.perf_counter()))
         except Exception:
             self.capture_error = "capture failed"
