@@ -3,6 +3,8 @@
 # Usage: bash scripts/test.sh [pytest args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# MQTT sharing tests need a real broker (they start their own on random ports; a system service on 1883 is harmless)
+command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null; } || echo "warning: could not install mosquitto (Debian package); MQTT tests fail under CI=true, skip elsewhere" >&2
 bash scripts/setup.sh --dev
 export PATH="$PWD/.venv/bin:$PATH"
 echo "== ruff" >&2
