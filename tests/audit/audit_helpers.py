@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
 from pathlib import Path
+
+import pytest
 
 from edge.audit.events import Actor
 from edge.audit.ledger import Ledger, entry_hash
@@ -45,3 +48,24 @@ def rechain(conn: sqlite3.Connection, start: int) -> None:
     for (seq,) in conn.execute("SELECT seq FROM entries WHERE seq >= ? ORDER BY seq", (start,)).fetchall():
         conn.execute("UPDATE entries SET prev = ? WHERE seq = ?", (prev, seq))
         prev = rehash(conn, seq)
+
+
+PLATES = ["ZZT4821", "ZZT4821", "QRX7702", "ZZT4891"]  # synthetic plates
+GOOD = [
+    "--purpose", "stolen-vehicle", "--case", "2026-00123", "--reason", "Vehicle reported stolen from Elm St lot",
+    "--requester", "SPRINGFIELD-PD", "--user", "officer1",
+]  # fmt: skip
+
+
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run the real `edge-alpr` entry point in-process: (exit status, stdout, stderr)."""
+    from edge.cli import run
+
+    monkeypatch.setattr(sys, "argv", ["edge-alpr", *args])
+    try:
+        run()
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -1,0 +1,161 @@
+"""Justified search end to end: real store, real ledger, the real `edge-alpr` entry point."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from audit_helpers import GOOD, cli
+
+from edge.audit.events import Actor
+from edge.audit.ledger import Ledger, LedgerError, open_ledger
+from edge.audit.search import SearchQuery, justified_search, record_config
+from edge.config import load_config
+from edge.errors import PolicyDenied
+from edge.policy.search import SearchRequest, build_policy
+
+
+def entries(cfg_path: Path) -> list:
+    cfg = load_config(cfg_path)
+    ledger = Ledger(Path(cfg.store.path).parent / "audit.db", readonly=True)
+    return list(ledger.entries())
+
+
+def test_allowed_search_is_recorded_before_results_and_the_ledger_holds_no_plate(site, monkeypatch, capsys):
+    code, out, err = cli(monkeypatch, capsys, "search", "--config", str(site), "--plate", "zzt4821", *GOOD)
+    assert code == 0, err
+    assert out.count("ZZT4821") == 2
+    assert "QRX7702" not in out
+    log = entries(site)
+    assert [e.action for e in log] == ["config_loaded", "search"]
+    detail = log[1].detail_obj()
+    assert detail["purpose"] == "stolen-vehicle"
+    assert detail["case"] == "2026-00123"
+    assert detail["plate_token"]
+    assert (log[1].actor.user, log[1].actor.agency) == ("officer1", "SPRINGFIELD-PD")
+    raw = (site.parent / "data" / "audit.db").read_bytes()
+    wal = site.parent / "data" / "audit.db-wal"
+    raw += wal.read_bytes() if wal.exists() else b""
+    assert b"ZZT4821" not in raw.upper()
+
+
+@pytest.mark.parametrize(
+    ("change", "rule"),
+    [
+        (("--reason", "ICE+ERO"), "prohibited-use"),
+        (("--reason", "Investigation"), "reason"),
+        (("--requester", "GARY-PD"), "out-of-state"),
+        (("--on-behalf-of", "ICE"), "prohibited-use"),
+        (("--purpose", "immigration-enforcement"), "prohibited-use"),
+    ],
+)
+def test_denied_search_exits_3_says_why_and_is_recorded(site, monkeypatch, capsys, change, rule):
+    args = list(GOOD)
+    if change[0] in args:
+        args[args.index(change[0]) + 1] = change[1]
+    else:
+        args += list(change)
+    code, out, err = cli(monkeypatch, capsys, "search", "--config", str(site), "--plate", "ZZT4821", *args)
+    assert code == 3
+    assert f"search denied ({rule})" in err
+    assert "ZZT4821" not in out
+    last = entries(site)[-1]
+    assert (last.action, last.outcome, last.detail_obj()["rule"]) == ("search_denied", "denied", rule)
+
+
+def test_search_does_not_run_when_the_ledger_cannot_be_written(site, monkeypatch, capsys, tmp_path):
+    (tmp_path / "not-a-dir").write_text("x")
+    # the audit: section is last in the file, so this line lands in it
+    site.write_text(site.read_text() + f"  ledger: {tmp_path / 'not-a-dir' / 'audit.db'}\n")
+    code, out, err = cli(monkeypatch, capsys, "search", "--config", str(site), "--plate", "ZZT4821", *GOOD)
+    assert code != 0
+    assert "audit ledger" in err
+    assert "ZZT4821" not in out
+
+
+def test_search_does_not_run_when_another_writer_holds_the_ledger(site, monkeypatch, capsys):
+    cli(monkeypatch, capsys, "search", "--config", str(site), "--plate", "ZZT4821", *GOOD)
+    ledger_file = site.parent / "data" / "audit.db"
+    cfg = load_config(site)
+    calls: list[SearchQuery] = []
+    with open_ledger(cfg) as ledger:
+        blocker = sqlite3.connect(ledger_file, isolation_level=None)
+        blocker.execute("BEGIN EXCLUSIVE")
+        try:
+            with pytest.raises(LedgerError):
+                justified_search(
+                    ledger=ledger,
+                    policy=build_policy(cfg),
+                    misuse=cfg.audit.misuse,
+                    request=SearchRequest("stolen-vehicle", "Vehicle reported stolen from Elm St lot",
+                                          "SPRINGFIELD-PD", "2026-00123", user="officer1"),
+                    query=SearchQuery(plate="ZZT4821"),
+                    run=lambda q: calls.append(q) or [],
+                )  # fmt: skip
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+    assert calls == []  # the store was never asked
+
+
+def test_partial_and_range_searches_only_for_purposes_that_allow_them(site, monkeypatch, capsys):
+    code, out, _ = cli(monkeypatch, capsys, "search", "--config", str(site), "--pattern", "ZZT48?1", *GOOD)
+    assert code == 0
+    assert out.count("ZZT48") == 3
+    args = [a if a != "stolen-vehicle" else "violent-felony" for a in GOOD]
+    code, _, err = cli(monkeypatch, capsys, "search", "--config", str(site), "--pattern", "ZZT48?1", *args)
+    assert code == 3
+    assert "query-kind" in err
+    args = [a if a != "stolen-vehicle" else "amber-alert" for a in GOOD]
+    code, out, err = cli(monkeypatch, capsys, "search", "--config", str(site), "--since", "1h", "--until", "0s", *args)
+    assert code == 0, err
+    assert "4 read(s)" in out
+    code, _, err = cli(monkeypatch, capsys, "search", "--config", str(site), "--since", "5h", *args)
+    assert code == 3
+    assert "at most" in err
+
+
+def test_misuse_signals_repeat_plate_and_denials(site, monkeypatch, capsys):
+    for _ in range(3):
+        code, _, err = cli(monkeypatch, capsys, "search", "--config", str(site), "--plate", "ZZT4821", *GOOD)
+        assert code == 0
+    assert "repeat-plate" in err
+    assert entries(site)[-1].detail_obj()["signals"] == ["repeat-plate"]
+    bad = [a if a != "Vehicle reported stolen from Elm St lot" else "investigation" for a in GOOD]
+    for _ in range(3):
+        cli(monkeypatch, capsys, "search", "--config", str(site), "--plate", "QRX7702", *bad)
+    assert "denied-attempts" in entries(site)[-1].detail_obj()["signals"]
+
+
+def test_config_changes_are_recorded_with_who_and_what(tmp_path):
+    with Ledger(tmp_path / "a.db", tmp_path / "k") as ledger:
+        first = record_config(ledger, {"search": {"allow_out_of_state": False}}, Actor("admin", "node"), "a.yaml")
+        assert first is not None
+        assert first.action == "config_loaded"
+        assert (
+            record_config(ledger, {"search": {"allow_out_of_state": False}}, Actor("admin", "node"), "a.yaml") is None
+        )
+        changed = record_config(ledger, {"search": {"allow_out_of_state": True}}, Actor("mallory", "node"), "a.yaml")
+    assert changed is not None
+    assert changed.action == "config_changed"
+    assert changed.actor.user == "mallory"
+    assert changed.detail_obj()["changes"] == [{"key": "search.allow_out_of_state", "old": False, "new": True}]
+
+
+def test_denial_that_cannot_be_recorded_still_denies(tmp_path):
+    cfg = load_config(None)
+    ledger = Ledger(tmp_path / "a.db", tmp_path / "k")
+    ledger.close()
+    ledger = Ledger(tmp_path / "a.db", tmp_path / "k", busy_timeout=0.1)
+    blocker = sqlite3.connect(tmp_path / "a.db", isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(PolicyDenied, match="could not be recorded"):
+            justified_search(
+                ledger=ledger, policy=build_policy(cfg), misuse=cfg.audit.misuse,
+                request=SearchRequest("x", "ICE", "NOBODY"), query=SearchQuery(plate="ZZT4821"),
+                run=lambda q: [],
+            )  # fmt: skip
+    finally:
+        blocker.execute("ROLLBACK")
