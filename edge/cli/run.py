@@ -59,6 +59,7 @@ def run_cmd(config_path: Path | None, db: Path | None, no_pace: bool, status_int
       edge-alpr run --config /etc/edge-alpr/config.yaml
       edge-alpr -v run --config config/example.yaml --db data/edge.db --status-interval 10
     """
+    from edge.hotlist.sink import open_read_sink
     from edge.runner import Runner
     from edge.store import Store
 
@@ -80,8 +81,8 @@ def run_cmd(config_path: Path | None, db: Path | None, no_pace: bool, status_int
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with Store.from_config(cfg) as store:
-            sink.write = store.write
+        with Store.from_config(cfg) as store, open_read_sink(cfg, store) as write:
+            sink.write = write  # stores each read, then matches it against the hotlists (edge.hotlist)
             store.start_purger()
             report = runner.run(stop)
             store.flush()

@@ -18,8 +18,9 @@ A failure while matching never loses the read: it is counted and logged, the rea
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,7 +28,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from edge.hotlist.alerts import Alert, Muter
 from edge.hotlist.db import Hit, Hotlists
+from edge.hotlist.hits import ensure_schema
 from edge.hotlist.match import Confusions, plate_key, valid_plate
+from edge.store.timefmt import to_ts
 from edge.types import Read
 
 if TYPE_CHECKING:
@@ -112,6 +115,27 @@ class ReadSink:
         self.muter = Muter(config.mute)
         self.stats = SinkStats()
         self._lock = threading.Lock()
+        # alerts whose hit is queued in the store: the write hook records their basis with the hit
+        self._pending: dict[tuple[str, str], Alert] = {}
+        ensure_schema(store.path)
+        store.add_write_hook(self._record)
+
+    def _record(self, conn: sqlite3.Connection, _reads: Sequence[Read], hits: Sequence[Any]) -> None:
+        """Store write hook (writer thread, inside the hit's transaction): keep each alert's provenance."""
+        rows = []
+        with self._lock:
+            for h in hits:
+                a = self._pending.pop((h.read_id, h.hotlist), None)
+                if a is not None:
+                    rows.append(
+                        (a.read_id, a.hotlist, a.category, a.source, a.basis, a.match_kind, to_ts(a.ts), a.read_id)
+                    )
+        if rows:
+            conn.executemany(
+                "INSERT OR IGNORE INTO hotlist_alerts (read_id, hotlist, category, source, basis, match_kind, ts) "
+                "SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM reads WHERE id = ?)",
+                rows,
+            )
 
     def __call__(self, read: Read) -> bool:
         if not self.store.write(read):
@@ -181,10 +205,13 @@ class ReadSink:
                 self.stats.failed += 1
             log.error("hotlist: alert for read %s not raised, the ledger refused it: %s", alert.read_id, exc)  # noqa: TRY400
             return False
+        with self._lock:
+            self._pending[(alert.read_id, alert.hotlist)] = alert
         if not self.store.mark_hit(
             alert.read_id, alert.hotlist, category=alert.category, match_kind=alert.match_kind, ts=alert.ts
         ):
             with self._lock:
+                self._pending.pop((alert.read_id, alert.hotlist), None)
                 self.stats.failed += 1
             log.error("hotlist: hit for read %s could not be queued to the store", alert.read_id)
             return False

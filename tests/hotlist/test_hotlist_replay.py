@@ -1,0 +1,158 @@
+"""A replay with a hotlisted plate in it: one hit and one alert, through the pipeline's sink.
+
+The first test drives ``edge.pipeline.replay`` with a stub recognizer (no models needed) through the
+same sink the CLI uses (``open_read_sink``). The second runs the real `edge-alpr replay` on the
+committed sample clip with the shipped models.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hotlist_helpers import T0, make_read, random_plates, write_csv
+
+from edge.capture.base import SourceStats
+from edge.config import Config, load_config
+from edge.hotlist.sink import open_read_sink
+from edge.pipeline import StageTimes, replay
+from edge.store import Store
+from edge.types import Frame, Read
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "samples" / "sample.mp4"
+TRUTH = ROOT / "samples" / "sample.json"
+
+
+class StubSource:
+    camera = "replay"
+    fps = 30.0
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.stats = SourceStats()
+
+    def frames(self) -> Iterator[Frame]:
+        for i in range(self.n):
+            self.stats.frames += 1
+            yield Frame("replay", i, T0 + timedelta(seconds=i / self.fps), np.zeros((4, 4, 3), np.uint8))
+
+    def close(self) -> None:
+        pass
+
+
+class StubRecognizer:
+    """Emits a read of `plate` every 100 frames (a car parked in view) and passers-by in between."""
+
+    def __init__(self, plate: str, others: list[str]) -> None:
+        self.plate, self.others = plate, others
+        self.times = StageTimes()
+
+    def process(self, frame: Frame) -> list[Read]:
+        if frame.index % 100 == 0:
+            return [make_read(self.plate, camera=frame.camera, ts=frame.ts)]
+        if frame.index % 37 == 0:
+            return [make_read(self.others[frame.index % len(self.others)], camera=frame.camera, ts=frame.ts)]
+        return []
+
+    def finish(self) -> list[Read]:
+        return []
+
+
+def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run(
+        [sys.executable, "-m", "edge", *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=900,
+    )
+
+
+def _config(tmp_path: Path, extra: str = "") -> Path:
+    cfg = tmp_path / "edge.yaml"
+    cfg.write_text(f"store:\n  path: {tmp_path / 'store.db'}\n  min_free_mb: 0\n{extra}")
+    return cfg
+
+
+def _import(cfg: Path, csv: Path) -> None:
+    res = cli(
+        "hotlist", "import", str(csv), "--config", str(cfg), "--name", "ncic-stolen", "--category", "stolen-vehicle",
+        "--source", "NCIC test extract", "--basis", "test agreement 1", "--user", "tester",
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+
+
+def test_parked_hotlisted_car_in_a_replay_gives_one_hit_and_one_alert(tmp_path: Path) -> None:
+    wanted, *others = random_plates(20, seed=11)
+    cfg_path = _config(tmp_path)
+    _import(cfg_path, write_csv(tmp_path / "l.csv", [wanted, *random_plates(500, seed=12)]))
+    cfg: Config = load_config(cfg_path)
+    alerts = []
+    with Store.from_config(cfg) as store, open_read_sink(cfg, store, on_alert=alerts.append) as sink:
+        result = replay(StubSource(900), StubRecognizer(wanted, others), sink)  # type: ignore[arg-type]
+        store.flush()
+        assert result.reads == store.count("reads") > 9
+        assert store.count("hits") == 1
+    assert [(a.hotlist, a.match_kind, a.plate) for a in alerts] == [("ncic-stolen", "exact", wanted)]
+    with sqlite3.connect(tmp_path / "audit.db") as conn:
+        details = [json.loads(d) for (d,) in conn.execute("SELECT detail FROM entries WHERE action = 'alert'")]
+    assert [d["read_id"] for d in details] == [alerts[0].read_id]
+
+
+def test_replay_without_hotlists_creates_no_hotlist_or_ledger_file(tmp_path: Path) -> None:
+    cfg = load_config(_config(tmp_path))
+    with Store.from_config(cfg) as store, open_read_sink(cfg, store) as sink:
+        assert sink(make_read("KX7731"))
+    assert not (tmp_path / "hotlists.db").exists()
+    assert not (tmp_path / "audit.db").exists()
+
+
+def _models_present() -> bool:
+    from edge.models import model_folders, resolve_model, resolve_ocr
+
+    cfg = Config()
+    try:
+        resolve_model(cfg.models.detector, model_folders(cfg.models.dir))
+        resolve_ocr(cfg.models.ocr, model_folders(cfg.models.dir))
+    except Exception:  # noqa: BLE001
+        return False
+    return True
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SAMPLE.exists() or not _models_present(), reason="sample clip or shipped models not present")
+def test_sample_clip_with_a_hotlisted_plate_gives_one_hit_and_one_alert(tmp_path: Path) -> None:
+    truth = json.loads(TRUTH.read_text())
+    wanted = truth["vehicles"][0]["plate"]
+    others = {v["plate"] for v in truth["vehicles"]}
+    cfg = _config(tmp_path, "hotlists:\n  tolerant:\n    enabled: true\n")
+    decoys = [p for p in random_plates(2000, seed=5) if p not in others]
+    _import(cfg, write_csv(tmp_path / "l.csv", [wanted, *decoys]))
+    res = cli("replay", str(SAMPLE), "--config", str(cfg), "--json")
+    assert res.returncode == 0, res.stderr
+    summary = json.loads(res.stdout)
+    assert summary["reads"] >= len(truth["vehicles"]) // 2
+    (alert,) = summary["alerts"]
+    assert alert["hotlist"] == "ncic-stolen"
+    assert alert["category"] == "stolen-vehicle"
+    assert alert["basis"] == "test agreement 1"
+    assert alert["match_kind"] == ("exact" if alert["plate"] == wanted else "tolerant")
+    with sqlite3.connect(tmp_path / "store.db") as conn:
+        hits = conn.execute("SELECT read_id, hotlist, match_kind FROM hits").fetchall()
+    assert hits == [(alert["read_id"], "ncic-stolen", alert["match_kind"])]
+    with sqlite3.connect(tmp_path / "audit.db") as conn:
+        actions = [a for (a,) in conn.execute("SELECT action FROM entries ORDER BY seq")]
+    assert actions.count("alert") == 1
+    assert actions[0] == "hotlist_imported"
