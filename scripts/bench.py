@@ -1,0 +1,350 @@
+"""Benchmark: this pipeline vs the per-frame baseline vs decode only, on the same clips and models.
+
+One run, same machine, same clips, same models, side by side:
+  decode    the physical floor: decode every frame and nothing else
+  pipeline  edge.runner.Runner on the clip as fast as it goes (unpaced, nothing dropped), reads
+            into a real SQLite store
+  paced     the same Runner with the clip paced at its frame rate like a camera (newest frame wins;
+            drops counted): frame->store latency under real-time input
+  baseline  what fast-alpr's `ALPR.predict` does, every frame: detector on the whole frame, OCR of
+            every box. Uses fast-alpr 0.4 itself with our detector (a BaseDetector adapter) and our
+            OCR model plugged in when it is importable, else the same loop written plainly.
+
+Each (clip, mode) runs in its own subprocess, so peak RSS and CPU time belong to that mode alone.
+Clips are rendered once by edge.synth.scene (deterministic seeds) into --clips-dir:
+  empty   an empty road (no vehicle)
+  one     one vehicle always in view (a slow approach; the plate is visible in every frame)
+  sparse  sparse traffic (two vehicles in the clip)
+at 1280x720 and 1920x1080, 30 fps, MPEG-4 Part 2 (the wheels' OpenCV has no H.264 encoder).
+
+Usage:
+  python scripts/bench.py                                   # all clips, all modes; table on stdout
+  python scripts/bench.py --sizes 720 --json docs/bench-720.json
+  PYTHONPATH=data/bench-deps python scripts/bench.py        # with fast-alpr for the baseline:
+      pip install --target data/bench-deps --no-deps fast-alpr==0.4.0 open-image-models==0.6.0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SIZES = {"720": (1280, 720), "1080": (1920, 1080)}
+MODES = ("decode", "pipeline", "paced", "baseline")
+
+
+# -- clips -----------------------------------------------------------------------------------------
+
+
+def _one_vehicle_seed(seconds: float, size: tuple[int, int]) -> tuple[int, float]:
+    """A seed and speed whose single vehicle's plate is in view in every frame of the clip."""
+    from edge.synth.scene import Clip
+
+    for speed in (0.06, 0.05, 0.04):
+        for seed in range(1, 60):
+            clip = Clip(seed=seed, seconds=seconds, fps=30, size=size, n_vehicles=1, speed=speed)
+            if all(clip.plates(i) for i in range(0, clip.n_frames, 3)) and clip.plates(clip.n_frames - 1):
+                return seed, speed
+    raise SystemExit("no seed keeps one vehicle in view for the whole clip; shorten --seconds")
+
+
+def ensure_clip(folder: Path, scene: str, size_key: str, seconds: float) -> Path:
+    from edge.synth.scene import render_clip
+
+    size = SIZES[size_key]
+    path = folder / f"{scene}-{size_key}p-{seconds:g}s.mp4"
+    truth = path.with_suffix(".json")
+    if path.exists() and truth.exists():
+        return path
+    print(f"rendering {path.name} ...", file=sys.stderr, flush=True)
+    if scene == "empty":
+        render_clip(path, truth, seed=11, seconds=seconds, size=size, n_vehicles=0)
+    elif scene == "one":
+        seed, speed = _one_vehicle_seed(seconds, size)
+        render_clip(path, truth, seed=seed, seconds=seconds, size=size, n_vehicles=1, speed=speed)
+    elif scene == "sparse":
+        render_clip(path, truth, seed=21, seconds=seconds, size=size, n_vehicles=2)
+    else:
+        raise SystemExit(f"unknown scene {scene}")
+    return path
+
+
+# -- workers (one per subprocess) --------------------------------------------------------------------
+
+
+def _cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    data = sorted(values)
+    return data[min(len(data) - 1, round(q / 100 * (len(data) - 1)))]
+
+
+def _truth_hits(clip: Path, plates: set[str]) -> tuple[int, int]:
+    truth = json.loads(clip.with_suffix(".json").read_text())
+    want = {v["plate"] for v in truth["vehicles"]}
+    return len(want & plates), len(want)
+
+
+def worker_decode(clip: Path) -> dict[str, Any]:
+    from edge.capture import FileSource
+
+    src = FileSource(clip, camera="bench")
+    t0, c0 = time.perf_counter(), _cpu()
+    n = sum(1 for _ in src.frames())
+    return {"frames": n, "wall": time.perf_counter() - t0, "cpu": _cpu() - c0}
+
+
+def worker_runner(clip: Path, paced: bool) -> dict[str, Any]:
+    from edge.config import parse_config
+    from edge.runner import Runner
+    from edge.store import Store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = parse_config(f"cameras:\n  - name: bench\n    source: {clip}\nstore:\n  path: {tmp}/bench.db\n")
+        store = Store.from_config(cfg)
+        plates: set[str] = set()
+
+        def sink(read: Any) -> bool:
+            plates.add(read.plate)
+            return bool(store.write(read))
+
+        runner = Runner(cfg, sink, pace_files=paced, status_interval=3600)
+        t0, c0 = time.perf_counter(), _cpu()
+        report = runner.run()
+        store.close()
+        wall, cpu = time.perf_counter() - t0, _cpu() - c0
+        cam = report.cameras[0]
+        lat = runner.workers[0].latency.samples()
+    hit, vehicles = _truth_hits(clip, plates)
+    return {
+        "frames": cam.frames_in,
+        "processed": cam.processed,
+        "dropped": cam.dropped,
+        "gated": cam.gated,
+        "detector_calls": cam.detector_calls,
+        "ocr_calls": cam.ocr_calls,
+        "reads": cam.reads,
+        "exact_vehicles": hit,
+        "vehicles": vehicles,
+        "wall": wall,
+        "cpu": cpu,
+        "lat_p50_ms": 1000 * _pct(lat, 50),
+        "lat_p95_ms": 1000 * _pct(lat, 95),
+        "stage_ms": cam.stage_ms,
+    }
+
+
+def worker_baseline(clip: Path, impl: str) -> dict[str, Any]:
+    from edge.capture import FileSource
+    from edge.config import Config
+    from edge.detect.onnx import session_options
+    from edge.models import model_folders, resolve_ocr
+    from edge.pipeline import load_models
+
+    cfg = Config()
+    models = load_models(cfg)
+    detector = models.detector
+    used = impl
+    predict: Any
+    if impl == "fast-alpr":
+        try:
+            from fast_alpr import ALPR
+            from fast_alpr.base import BaseDetector
+            from open_image_models.detection.core.base import BoundingBox, DetectionResult
+        except ImportError:
+            used = "loop"
+        else:
+
+            class OurDetector(BaseDetector):  # type: ignore[misc]
+                def predict(self, frame: Any) -> list[Any]:
+                    return [
+                        DetectionResult(
+                            "License Plate",
+                            p.score,
+                            BoundingBox(int(p.box.x1), int(p.box.y1), int(p.box.x2), int(p.box.y2)),
+                        )
+                        for p in detector.predict(frame)
+                    ]
+
+            ocr_model, ocr_config = resolve_ocr(cfg.models.ocr, model_folders(cfg.models.dir))
+            alpr = ALPR(
+                detector=OurDetector(),
+                ocr_model_path=ocr_model,
+                ocr_config_path=ocr_config,
+                ocr_device="cpu",
+                ocr_sess_options=session_options(cfg.ocr.threads),
+            )
+
+            def predict(image: Any) -> list[str]:
+                return [r.ocr.text for r in alpr.predict(image) if r.ocr is not None]
+
+    if used == "loop":
+        ocr = models.ocr
+
+        def predict(image: Any) -> list[str]:
+            h, w = image.shape[:2]
+            crops = []
+            for p in detector.predict(image):
+                b = p.box
+                crops.append(image[max(int(b.y1), 0) : min(int(b.y2), h), max(int(b.x1), 0) : min(int(b.x2), w)])
+            return [t.text for t in ocr.predict(crops)] if crops else []
+
+    src = FileSource(clip, camera="bench")
+    frames = iter(src.frames())
+    texts: set[str] = set()
+    lat: list[float] = []
+    ocr_calls = 0
+    t0, c0 = time.perf_counter(), _cpu()
+    while True:
+        f = next(frames, None)
+        if f is None:
+            break
+        t1 = time.perf_counter()
+        out = predict(f.image)
+        lat.append(time.perf_counter() - t1)
+        ocr_calls += len(out)
+        texts.update(out)
+    wall, cpu = time.perf_counter() - t0, _cpu() - c0
+    hit, vehicles = _truth_hits(clip, texts)
+    return {
+        "frames": src.stats.frames,
+        "wall": wall,
+        "cpu": cpu,
+        "ocr_calls": ocr_calls,
+        "exact_vehicles": hit,
+        "vehicles": vehicles,
+        "lat_p50_ms": 1000 * _pct(lat, 50),
+        "lat_p95_ms": 1000 * _pct(lat, 95),
+        "impl": used,
+    }
+
+
+def worker_main(args: argparse.Namespace) -> int:
+    import logging
+
+    logging.basicConfig(level=logging.ERROR)
+    clip = Path(args.clip)
+    if args.mode == "decode":
+        res = worker_decode(clip)
+    elif args.mode == "pipeline":
+        res = worker_runner(clip, paced=False)
+    elif args.mode == "paced":
+        res = worker_runner(clip, paced=True)
+    else:
+        res = worker_baseline(clip, args.baseline)
+    res["peak_rss_mb"] = _peak_rss_mb()
+    res["fps"] = res.get("processed", res["frames"]) / res["wall"] if res["wall"] > 0 else 0.0
+    res["cpu_ms_per_frame"] = 1000 * res["cpu"] / max(res["frames"], 1)
+    print(json.dumps(res))
+    return 0
+
+
+# -- driver ------------------------------------------------------------------------------------------
+
+
+def run_worker(mode: str, clip: Path, baseline: str) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "worker", "--mode", mode, "--clip", str(clip), "--baseline", baseline]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"worker {mode} {clip.name} failed:\n{proc.stderr[-3000:]}")
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    head = (
+        "| clip | mode | fps | CPU ms/frame | frame→store p50 / p95 ms | dropped | peak RSS MB | "
+        "detector calls | exact vehicles | a/b fps |\n"
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    )
+    rows = [head]
+    by_clip: dict[str, dict[str, dict[str, Any]]] = {}
+    for r in results:
+        by_clip.setdefault(r["clip"], {})[r["mode"]] = r
+    for clip, modes in by_clip.items():
+        base = modes.get("baseline")
+        for mode in MODES:
+            r = modes.get(mode)
+            if r is None:
+                continue
+            name = mode if mode != "baseline" else f"baseline ({r.get('impl')})"
+            lat = f"{r['lat_p50_ms']:.0f} / {r['lat_p95_ms']:.0f}" if "lat_p50_ms" in r else "-"
+            ratio = f"{r['fps'] / base['fps']:.1f}×" if mode == "pipeline" and base and base["fps"] > 0 else ""
+            exact = f"{r['exact_vehicles']}/{r['vehicles']}" if "vehicles" in r else "-"
+            rows.append(
+                f"| {clip} | {name} | {r['fps']:.1f} | {r['cpu_ms_per_frame']:.1f} | {lat} | "
+                f"{r.get('dropped', 0)} | {r['peak_rss_mb']:.0f} | {r.get('detector_calls', '-')} | {exact} | {ratio} |"
+            )
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd")
+    w = sub.add_parser("worker", help="internal: one mode on one clip, JSON on stdout")
+    w.add_argument("--mode", choices=MODES, required=True)
+    w.add_argument("--clip", required=True)
+    w.add_argument("--baseline", choices=("fast-alpr", "loop"), default="fast-alpr")
+    ap.add_argument("--sizes", nargs="+", choices=sorted(SIZES), default=["720", "1080"])
+    ap.add_argument("--scenes", nargs="+", choices=("empty", "one", "sparse"), default=["empty", "one", "sparse"])
+    ap.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
+    ap.add_argument("--seconds", type=float, default=20.0, help="clip length")
+    ap.add_argument("--clips-dir", type=Path, default=ROOT / "data" / "bench")
+    ap.add_argument("--baseline", choices=("fast-alpr", "loop"), default="fast-alpr")
+    ap.add_argument("--json", type=Path, default=None, help="also write every measurement here")
+    args = ap.parse_args(argv)
+    if args.cmd == "worker":
+        return worker_main(args)
+
+    results: list[dict[str, Any]] = []
+    for size in args.sizes:
+        for scene in args.scenes:
+            clip = ensure_clip(args.clips_dir, scene, size, args.seconds)
+            for mode in args.modes:
+                print(f"{clip.name}: {mode} ...", file=sys.stderr, flush=True)
+                r = run_worker(mode, clip, args.baseline)
+                r.update(clip=f"{scene} {size}p", mode=mode)
+                results.append(r)
+                print(
+                    f"  {r['fps']:.1f} fps, {r['cpu_ms_per_frame']:.1f} CPU ms/frame, rss {r['peak_rss_mb']:.0f} MB",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    meta = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": f"{platform.machine()} {os.cpu_count()} cores, {platform.python_version()}",
+        "loadavg_at_end": os.getloadavg(),
+        "seconds": args.seconds,
+        "command": "python scripts/bench.py " + " ".join(sys.argv[1:] if argv is None else argv),
+    }
+    print(f"<!-- {json.dumps(meta)} -->")
+    print(table(results))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"meta": meta, "results": results}, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
