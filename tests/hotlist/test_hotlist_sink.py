@@ -181,3 +181,25 @@ def test_expired_list_stops_alerting(
     assert len(sink.check(make_read("KX7731"))) == 1
     hot.clock = lambda: T0 + timedelta(hours=5)  # type: ignore[method-assign]
     assert sink.check(make_read("KX7731")) == []
+
+
+def test_alert_provenance_goes_with_the_read_when_retention_purges_it(
+    tmp_path: Path, hot: Hotlists, ledger: Ledger, loaded: list[str]
+) -> None:
+    from edge.config.store import RetentionConfig
+
+    retention = RetentionConfig(non_hit=timedelta(hours=1), hit=timedelta(days=2), crops=timedelta(0))
+    with Store(tmp_path / "p.db", retention=retention, min_free_mb=0, clock=lambda: T0) as store:
+        sink = make_sink(store, hot, ledger)
+        read = make_read(loaded[7])
+        sink(read)
+        sink(make_read("ZZZZ999"))
+        store.flush()
+        q = "SELECT basis, match_kind FROM hotlist_alerts WHERE read_id = ?"
+        assert sqlite3.connect(store.path).execute(q, (read.id,)).fetchall() == [("agreement 2024-17", "exact")]
+        store.purge(T0 + timedelta(days=1))  # the hit tier keeps it
+        assert store.count("reads") == 1
+        assert sqlite3.connect(store.path).execute(q, (read.id,)).fetchall() == [("agreement 2024-17", "exact")]
+        store.purge(T0 + timedelta(days=3))
+        assert store.count("reads") == 0
+        assert sqlite3.connect(store.path).execute("SELECT count(*) FROM hotlist_alerts").fetchone() == (0,)

@@ -1,0 +1,130 @@
+"""`edge-alpr hotlist` as a user runs it: exit codes, stderr messages, ledger entries, help examples."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hotlist_helpers import random_plates, write_csv
+
+
+@dataclass
+class Result:
+    exit_code: int
+    output: str
+    stderr: str
+
+
+_state: dict[str, Callable[..., Result]] = {}
+
+
+@pytest.fixture(autouse=True)
+def _cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Run the real `edge-alpr` entry point in-process (errors to stderr, exit status as a user sees it)."""
+    from edge.cli import run as entry
+
+    def invoke(*args: str) -> Result:
+        monkeypatch.setattr(sys, "argv", ["edge-alpr", *args])
+        try:
+            entry()
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+
+    _state["run"] = invoke
+
+
+def run(*args: str) -> Result:
+    return _state["run"](*args)
+
+
+def ledger_actions(folder: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(folder / "audit.db") as conn:
+        return conn.execute("SELECT action, outcome FROM entries ORDER BY seq").fetchall()
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    cfg = tmp_path / "edge.yaml"
+    cfg.write_text(
+        f"profile: IL\nstore:\n  path: {tmp_path / 'store.db'}\n  min_free_mb: 0\n"
+        "hotlists:\n  categories:\n    - {code: stolen-vehicle, description: Stolen vehicle}\n"
+    )
+    return cfg
+
+
+def imp(site: Path, f: Path, *extra: str, name: str = "ncic", category: str = "stolen-vehicle") -> Result:
+    return run(
+        "hotlist", "import", str(f), "--config", str(site), "--name", name, "--category", category,
+        "--source", "NCIC extract", "--basis", "agreement 17", "--user", "tester", *extra,
+    )  # fmt: skip
+
+
+def test_import_list_remove_roundtrip(site: Path, tmp_path: Path) -> None:
+    f = write_csv(tmp_path / "l.csv", random_plates(30))
+    res = imp(site, f, "--expires", "2099-01-01", "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["entries"] == 30
+    res = run("hotlist", "list", "--config", str(site), "--json")
+    (info,) = json.loads(res.output)
+    assert (info["name"], info["active"], info["imported_by"]) == ("ncic", 30, "tester")
+    assert info["expires"].startswith("2099-01-02T00:00:00")
+    res = run("hotlist", "remove", "ncic", "--config", str(site))
+    assert res.exit_code != 0
+    assert "--reason" in res.stderr
+    res = run("hotlist", "remove", "ncic", "--reason", "agreement ended", "--config", str(site), "--user", "tester")
+    assert res.exit_code == 0, res.output
+    assert json.loads(run("hotlist", "list", "--config", str(site), "--json").output) == []
+    assert ledger_actions(tmp_path) == [("hotlist_imported", "ok"), ("hotlist_removed", "ok")]
+
+
+def test_prohibited_category_refused_with_message_exit_3_and_ledger(site: Path, tmp_path: Path) -> None:
+    f = write_csv(tmp_path / "l.csv", random_plates(5))
+    res = imp(site, f, name="iv", category="Immigration-Violator")
+    assert res.exit_code == 3
+    assert "prohibited use" in res.stderr
+    assert ledger_actions(tmp_path) == [("hotlist_refused", "denied")]
+    assert (
+        not (tmp_path / "hotlists.db").exists()
+        or json.loads(run("hotlist", "list", "--config", str(site), "--json").output) == []
+    )
+
+
+def test_profile_prohibited_purpose_code_refused(site: Path, tmp_path: Path) -> None:
+    f = write_csv(tmp_path / "l.csv", random_plates(5))
+    res = imp(site, f, name="rh", category="reproductive-health-care")
+    assert res.exit_code == 3
+    assert ledger_actions(tmp_path) == [("hotlist_refused", "denied")]
+
+
+def test_unconfigured_category_and_bad_file(site: Path, tmp_path: Path) -> None:
+    f = write_csv(tmp_path / "l.csv", random_plates(5))
+    res = imp(site, f, category="amber-alert")  # allowed by default, not in this site's config
+    assert res.exit_code == 3
+    assert "not configured" in res.stderr
+    bad = tmp_path / "bad.csv"
+    bad.write_text("plate\nKX7731\n!!\n")
+    res = imp(site, bad)
+    assert res.exit_code == 2
+    assert "row 3" in res.stderr
+    assert ledger_actions(tmp_path) == [("hotlist_refused", "denied")]  # a bad file changes nothing
+
+
+def test_remove_expired_needs_no_name(site: Path, tmp_path: Path) -> None:
+    res = run("hotlist", "remove", "--expired", "--config", str(site))
+    assert res.exit_code == 0, res.output
+    assert "removed 0 expired lists" in res.output
+
+
+@pytest.mark.parametrize("cmd", [["hotlist"], ["hotlist", "import"], ["hotlist", "list"], ["hotlist", "remove"]])
+def test_every_command_has_an_example(cmd: list[str]) -> None:
+    res = run(*cmd, "--help")
+    assert res.exit_code == 0
+    assert "Example:" in res.output
