@@ -512,7 +512,11 @@ class Store:
         receipt: PurgeReceipt = self._submit(lambda conn: run_purge(conn, self.retention, at))
         callback = on_receipt if on_receipt is not None else self.on_receipt
         if callback is not None:
-            callback(receipt)
+            try:
+                callback(receipt)
+            except Exception as exc:
+                log.error("store: purge done and its receipt is in purge_log, but handing it on failed: %s", exc)  # noqa: TRY400
+                raise
         return receipt
 
     def status(self, now: datetime | None = None) -> RetentionStatus:

@@ -230,3 +230,16 @@ def test_dry_run_reports_the_oldest_read_that_would_remain(tmp_path: Path, make_
         dry = store.purge(dry_run=True)
         real = store.purge()
     assert dry.oldest_remaining == real.oldest_remaining == T0 - 5 * DAY
+
+
+def test_failing_receipt_callback_does_not_undo_the_purge(tmp_path: Path, make_read: MakeRead, clock: Clock) -> None:
+    def broken(_receipt: PurgeReceipt) -> None:
+        raise OSError("ledger disk gone")
+
+    with Store(tmp_path / "s.db", clock=clock, on_receipt=broken) as store:
+        store.write(make_read("OLD001", ts=T0 - 100 * DAY))
+        store.flush(timeout=10)
+        with pytest.raises(OSError, match="ledger disk gone"):
+            store.purge()
+        assert store.count() == 0  # retention is not held hostage by the ledger
+        assert store.count("purge_log") == 1
