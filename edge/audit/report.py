@@ -22,6 +22,7 @@ from edge.audit.events import Action
 from edge.audit.ledger import Ledger
 from edge.audit.verify import verify_ledger
 from edge.config.audit import MisuseConfig
+from edge.config.profiles import format_duration as _dur
 
 
 def _max_in_window(times: list[datetime], window: timedelta) -> int:
@@ -56,7 +57,7 @@ def misuse_signals(
                     "kind": "user-volume",
                     "subject": user,
                     "count": peak,
-                    "detail": f"{peak} searches within {cfg.window} (threshold {cfg.max_searches_per_user})",
+                    "detail": f"{peak} searches within {_dur(cfg.window)} (threshold {cfg.max_searches_per_user})",
                 }
             )
     for agency, times in sorted(by_agency.items()):
@@ -67,19 +68,22 @@ def misuse_signals(
                     "kind": "agency-volume",
                     "subject": agency,
                     "count": peak,
-                    "detail": f"{peak} searches within {cfg.window} (threshold {cfg.max_searches_per_agency})",
+                    "detail": f"{peak} searches within {_dur(cfg.window)} (threshold {cfg.max_searches_per_agency})",
                 }
             )
     for token, seen in sorted(by_plate.items()):
         peak = _max_in_window([t for t, _ in seen], cfg.repeat_plate_window)
         if peak >= cfg.repeat_plate_threshold:
-            users = ", ".join(sorted({u for _, u in seen}))
+            counts = Counter(u for _, u in seen).most_common()
+            users = ", ".join(f"{u} ({n})" for u, n in counts[:5]) + (
+                f" and {len(counts) - 5} more" if len(counts) > 5 else ""
+            )
             out.append(
                 {
                     "kind": "repeat-plate",
                     "subject": f"plate token {token[:8]}",
                     "count": peak,
-                    "detail": f"one plate looked up {peak} times within {cfg.repeat_plate_window} by {users}",
+                    "detail": f"one plate looked up {peak} times within {_dur(cfg.repeat_plate_window)} by {users}",
                 }
             )
     den_user: dict[str, list[datetime]] = defaultdict(list)
@@ -93,7 +97,7 @@ def misuse_signals(
                     "kind": "denied-attempts",
                     "subject": user,
                     "count": peak,
-                    "detail": f"{peak} denied searches within {cfg.denied_window}",
+                    "detail": f"{peak} denied searches within {_dur(cfg.denied_window)}",
                 }
             )
     return out
@@ -125,6 +129,7 @@ def build_report(
     actions: Counter[str] = Counter()
     daily: dict[str, Counter[str]] = defaultdict(Counter)
     purges: list[dict[str, Any]] = []
+    daily_purged: Counter[str] = Counter()
     config_changes: list[dict[str, Any]] = []
     sig_searches: list[tuple[datetime, str, str, str | None]] = []
     sig_denials: list[tuple[datetime, str]] = []
@@ -183,14 +188,18 @@ def build_report(
                     }
                 )
             else:
-                keys = [c.get("key") for c in d.get("changes", [])] if e.action == Action.CONFIG_CHANGED else []
+                changes = d.get("changes", []) if e.action == Action.CONFIG_CHANGED else []
+                summary = "; ".join(
+                    f"{c.get('key')}: {json.dumps(c.get('old'))} -> {json.dumps(c.get('new'))}"[:160]
+                    for c in changes[:10]
+                )
                 config_changes.append(
                     {
                         "ts": e.ts,
                         "user": e.actor.user,
                         "action": e.action,
                         "sha256": str(d.get("sha256", ""))[:16],
-                        "changed": "; ".join(map(str, keys)),
+                        "changed": summary,
                     }
                 )
     finally:
@@ -228,6 +237,7 @@ def build_report(
         "share_denials": dict(share_denials.most_common()),
         "daily": {day: {"allowed": c["allowed"], "denied": c["denied"]} for day, c in sorted(daily.items())},
         "purges": purges,
+        "daily_purged": dict(sorted(daily_purged.items())),
         "config_changes": config_changes,
         "actions": dict(actions.most_common()),
         "signals": misuse_signals(sig_searches, sig_denials, misuse),
@@ -235,8 +245,6 @@ def build_report(
 
 
 # -- output ---------------------------------------------------------------------------------------
-
-_COLOURS = {"allowed": "#2b6cb0", "denied": "#c53030"}
 
 
 def _esc(value: object) -> str:
@@ -268,19 +276,25 @@ def bar_chart(title: str, data: dict[str, int], colour: str = "#2b6cb0", width: 
     return "".join(parts)
 
 
-def daily_chart(daily: dict[str, dict[str, int]], width: int = 900, height: int = 240) -> str:
-    """Stacked columns of allowed and denied searches per day, inline SVG."""
+def daily_chart(
+    daily: dict[str, dict[str, int]],
+    series: tuple[tuple[str, str], ...] = (("allowed", "#2b6cb0"), ("denied", "#c53030")),
+    title: str = "Searches per day (blue allowed, red denied)",
+    width: int = 900,
+    height: int = 240,
+) -> str:
+    """Stacked columns per day (one colour per series), inline SVG."""
     if not daily:
-        return '<p class="empty">No searches in this period.</p>'
+        return f'<p class="empty">{_esc(title)}: none in this period.</p>'
     days = list(daily.items())[-90:]
-    left, bottom, top = 40, 40, 30
+    left, bottom, top = 50, 40, 30
     plot_w, plot_h = width - left - 10, height - top - bottom
-    peak = max(v["allowed"] + v["denied"] for _, v in days) or 1
+    peak = max(sum(v.get(k, 0) for k, _ in series) for _, v in days) or 1
     col = plot_w / len(days)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-        'aria-label="Searches per day"><title>Searches per day</title>',
-        '<text x="0" y="18" font-size="15" font-weight="bold">Searches per day (blue allowed, red denied)</text>',
+        f'aria-label="{_esc(title)}"><title>{_esc(title)}</title>',
+        f'<text x="0" y="18" font-size="15" font-weight="bold">{_esc(title)}</text>',
         f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 10}" y2="{top + plot_h}" stroke="#555" />',
         f'<text x="{left - 4}" y="{top + 10}" font-size="11" text-anchor="end">{peak}</text>',
         f'<text x="{left - 4}" y="{top + plot_h}" font-size="11" text-anchor="end">0</text>',
@@ -289,13 +303,13 @@ def daily_chart(daily: dict[str, dict[str, int]], width: int = 900, height: int 
     for i, (day, v) in enumerate(days):
         x = left + i * col
         y = float(top + plot_h)
-        for kind in ("allowed", "denied"):
-            hgt = plot_h * v[kind] / peak
+        for kind, colour in series:
+            hgt = plot_h * v.get(kind, 0) / peak
             if hgt > 0:
                 y -= hgt
                 parts.append(
                     f'<rect x="{x + 1:.1f}" y="{y:.1f}" width="{max(1.0, col - 2):.1f}" height="{hgt:.1f}" '
-                    f'fill="{_COLOURS[kind]}"><title>{_esc(day)}: {v[kind]} {kind}</title></rect>'
+                    f'fill="{colour}"><title>{_esc(day)}: {v.get(kind, 0)} {kind}</title></rect>'
                 )
         if i % step == 0:
             parts.append(
@@ -368,15 +382,23 @@ Generated {_esc(data["generated"])} from the audit ledger alone. No plate number
 {_table(["denied share", "count"], data["share_denials"].items())}
 <h2>Retention</h2>
 {
+        daily_chart(
+            {d: {"purged": n} for d, n in data["daily_purged"].items()},
+            (("purged", "#4a5568"),),
+            "Reads purged per day",
+        )
+    }
+{
         _table(
-            ["purge time", "non-hit reads", "hit reads", "hit records", "crops", "oldest remaining"],
+            ["latest purges", "non-hit reads", "hit reads", "hit records", "crops", "oldest remaining"],
             (
                 [p["ts"], p["reads_non_hit"], p["reads_hit"], p["hits"], p["crops"], p["oldest_remaining"] or "-"]
-                for p in data["purges"][-50:]
+                for p in data["purges"][-15:]
             ),
         )
     }
 <h2>Misuse signals</h2>
+{bar_chart("Misuse signals by kind", dict(Counter(s["kind"] for s in data["signals"]).most_common()), "#b7791f")}
 {
         _table(
             ["signal", "subject", "peak", "detail"],

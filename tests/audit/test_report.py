@@ -1,0 +1,44 @@
+"""Misuse signals over a period and the report's inline SVG charts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from edge.audit.report import bar_chart, daily_chart, misuse_signals
+from edge.config.audit import MisuseConfig
+
+T0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+CFG = MisuseConfig(max_searches_per_user=5, max_searches_per_agency=8, repeat_plate_threshold=3, denied_threshold=2)
+
+
+def test_volume_counts_searches_inside_one_sliding_window():
+    spread = [(T0 + timedelta(hours=2 * i), "steady", "SPD", None) for i in range(20)]  # 20, never 6 in an hour
+    burst = [(T0 + timedelta(minutes=9 * i), "burst", "SO", None) for i in range(7)]  # 7 within 54 minutes
+    kinds = {(s["kind"], s["subject"]): s["count"] for s in misuse_signals(spread + burst, [], CFG)}
+    assert kinds == {("user-volume", "burst"): 7}
+
+
+def test_agency_volume_repeat_plate_and_denials():
+    searches = [(T0 + timedelta(minutes=i), f"u{i}", "SO", "tok1" if i < 3 else f"t{i}") for i in range(9)]
+    denials = [(T0, "mallory"), (T0 + timedelta(hours=3), "mallory"), (T0, "once")]
+    sig = {(s["kind"], s["subject"]): s for s in misuse_signals(searches, denials, CFG)}
+    assert set(sig) == {("agency-volume", "SO"), ("repeat-plate", "plate token tok1"), ("denied-attempts", "mallory")}
+    assert "u0 (1)" in sig[("repeat-plate", "plate token tok1")]["detail"]
+    assert "7d" in sig[("repeat-plate", "plate token tok1")]["detail"]
+
+
+def test_repeat_lookups_far_apart_are_not_a_signal():
+    searches = [(T0 + timedelta(days=10 * i), "u", "SO", "tok") for i in range(5)]
+    assert misuse_signals(searches, [], CFG) == []
+
+
+def test_charts_are_svg_with_escaped_labels():
+    svg = bar_chart("By agency", {"<script>x</script>": 3, "B&B": 1})
+    assert svg.startswith("<svg")
+    assert "<script>" not in svg
+    assert "&lt;script&gt;" in svg
+    assert "B&amp;B" in svg
+    assert svg.count("<rect") == 2
+    assert "none in this period" in bar_chart("Empty", {})
+    days = {"2026-10-01": {"allowed": 3, "denied": 1}, "2026-10-02": {"allowed": 0, "denied": 2}}
+    assert daily_chart(days).count("<rect") == 3
