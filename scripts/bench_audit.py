@@ -176,11 +176,12 @@ def bench_verify(n: int, workdir: Path) -> dict[str, object]:
     t0 = time.perf_counter()
     build(path, key, n)
     built = time.perf_counter() - t0
-    runs = []
+    runs, cpu = [], []
     for _ in range(2):  # the first run reads the file from disk, the second mostly from the page cache
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         res = verify_ledger(path)
         runs.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
         assert res.ok, res.message
     return {
         "entries": n,
@@ -188,6 +189,8 @@ def bench_verify(n: int, workdir: Path) -> dict[str, object]:
         "build_s": round(built, 1),
         "verify_s_first": round(runs[0], 2),
         "verify_s_second": round(runs[1], 2),
+        "verify_cpu_s": round(min(cpu), 2),
+        "load_avg_1m": round(os.getloadavg()[0], 1),
         "entries_per_s": int(n / min(runs)),
     }
 

@@ -19,11 +19,12 @@ import hashlib
 import hmac
 import logging
 import sqlite3
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -72,6 +73,21 @@ CREATE TRIGGER IF NOT EXISTS checkpoints_no_delete BEFORE DELETE ON checkpoints
 _ACTIONS = frozenset(a.value for a in Action)
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _locked(method: F) -> F:
+    """Serialise a Ledger method: one ledger may be shared by threads (e.g. the store's purge thread)."""
+
+    def wrapper(self: Ledger, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    wrapper.__doc__ = method.__doc__
+    wrapper.__name__ = method.__name__
+    return cast(F, wrapper)
+
+
 class LedgerError(EdgeError):
     """The ledger cannot be opened or written. Whatever the entry was for must not happen."""
 
@@ -111,10 +127,10 @@ def connect(path: Path, *, readonly: bool, busy_timeout: float = 5.0) -> sqlite3
         if not path.exists():
             raise LedgerError(f"no audit ledger at {path}")
         uri = f"file:{path.resolve()}?mode=ro"
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=busy_timeout)
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=busy_timeout, check_same_thread=False)
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout)
+        conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
     return conn
@@ -136,6 +152,7 @@ class Ledger:
         self.path = Path(path)
         self.readonly = readonly
         self.checkpoint_every = max(1, checkpoint_every)
+        self._lock = threading.RLock()
         self._key: Ed25519PrivateKey | None = None
         try:
             if not readonly:
@@ -196,6 +213,7 @@ class Ledger:
         return parse_vkey(self.vkey)[1] if self.vkey else None
 
     # -- writing -----------------------------------------------------------------------------------
+    @_locked
     def append(self, action: Action | str, actor: Actor, detail: Mapping[str, Any], outcome: str = "ok") -> Entry:
         """Write one entry durably and return it; raise LedgerError if it is not on disk."""
         action = str(action)
@@ -244,6 +262,7 @@ class Ledger:
         )
         return cp
 
+    @_locked
     def checkpoint(self) -> Checkpoint | None:
         """Sign the current head unless it is already signed; return the latest checkpoint (None if empty)."""
         if self.readonly or self._key is None:
@@ -271,6 +290,7 @@ class Ledger:
         assert latest is not None
         return latest
 
+    @_locked
     def close(self, *, checkpoint: bool = True) -> None:
         try:
             if checkpoint and not self.readonly:
@@ -289,16 +309,19 @@ class Ledger:
         row = self._conn.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
         return (int(row[0]), bytes(row[1])) if row else (0, GENESIS)
 
+    @_locked
     def head(self) -> tuple[int, bytes]:
         """(number of the last entry, its hash); (0, zeros) when empty."""
         return self._head()
 
+    @_locked
     def latest_checkpoint(self) -> Checkpoint | None:
         row = self._conn.execute("SELECT size, ts, head, note FROM checkpoints ORDER BY size DESC LIMIT 1").fetchone()
         if row is None:
             return None
         return Checkpoint(origin=self.origin, size=row[0], head=bytes(row[2]), time=row[1], note=row[3])
 
+    @_locked
     def checkpoint_notes(self) -> list[tuple[int, bytes, str]]:
         """(size, head, note) of every stored checkpoint, by size."""
         return [
@@ -323,6 +346,7 @@ class Ledger:
         for r in self._conn.execute(sql, args):
             yield Entry(r[0], r[1], Actor(r[2], r[3]), r[4], r[5], r[6], bytes(r[7]), bytes(r[8]))
 
+    @_locked
     def last(self, *actions: str) -> Entry | None:
         marks = ",".join("?" * len(actions))
         r = self._conn.execute(
@@ -332,6 +356,7 @@ class Ledger:
         ).fetchone()
         return None if r is None else Entry(r[0], r[1], Actor(r[2], r[3]), r[4], r[5], r[6], bytes(r[7]), bytes(r[8]))
 
+    @_locked
     def count(
         self,
         action: str,

@@ -111,3 +111,24 @@ def test_plate_tokens_are_stable_keyed_and_hide_the_plate(tmp_path):
 def test_every_action_is_documented():
     assert set(ACTION_HELP) == set(Action)
     assert all(len(text) > 10 for text in ACTION_HELP.values())
+
+
+def test_one_ledger_can_be_shared_by_threads(tmp_path):
+    """The store calls on_receipt from its purge thread; appends from many threads keep one clean chain."""
+    import threading
+
+    from edge.audit.verify import verify_ledger
+
+    with Ledger(tmp_path / "a.db", tmp_path / "k", checkpoint_every=7) as ledger:
+
+        def work(n: int) -> None:
+            for i in range(10):
+                ledger.append("purge", Actor.system("node"), {"thread": n, "i": i})
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert ledger.head()[0] == 40
+    assert verify_ledger(tmp_path / "a.db").ok
