@@ -176,8 +176,10 @@ class CameraWorker:
         drop_oldest: bool = True,
         pace: bool = False,
         stop: threading.Event | None = None,
+        on_emit: Callable[[Read, float], None] | None = None,
     ) -> None:
         self.name = name
+        self.on_emit = on_emit  # (read, perf_counter when its frame was decoded), before the store gets it
         self.source = source
         self.recognizer = recognizer
         self.sink = sink
@@ -248,8 +250,10 @@ class CameraWorker:
             self.source.close()
             self.queue.close()
 
-    def _emit(self, reads: list[Read]) -> None:
+    def _emit(self, reads: list[Read], t_captured: float) -> None:
         for read in reads:
+            if self.on_emit is not None:
+                self.on_emit(read, t_captured)
             if self.sink(read):
                 self.reads += 1
             else:
@@ -264,7 +268,7 @@ class CameraWorker:
             frame, t_captured = item
             try:
                 reads = self.recognizer.process(frame)
-                self._emit(reads)
+                self._emit(reads, t_captured)
             except Exception:
                 self.errors += 1
                 log.exception("camera %s: frame %d: recognition failed; frame skipped", self.name, frame.index)
@@ -272,7 +276,7 @@ class CameraWorker:
             self.processed += 1
             self.latency.add(time.perf_counter() - t_captured)
         try:
-            self._emit(self.recognizer.finish())
+            self._emit(self.recognizer.finish(), time.perf_counter())
         except Exception:
             self.errors += 1
             log.exception("camera %s: flushing the tracker failed", self.name)
@@ -337,6 +341,7 @@ class Runner:
         sources: Mapping[str, Source] | None = None,
         pace_files: bool = True,
         status_interval: float = 60.0,
+        on_emit: Callable[[Read, float], None] | None = None,
     ) -> None:
         if not cfg.cameras:
             from edge.errors import InputError
@@ -370,6 +375,7 @@ class Runner:
                     drop_oldest=live or pace,
                     pace=pace,
                     stop=self.stop_event,
+                    on_emit=on_emit,
                 )
             )
         self._started = 0.0

@@ -115,21 +115,41 @@ def worker_decode(clip: Path) -> dict[str, Any]:
     return {"frames": n, "wall": time.perf_counter() - t0, "cpu": _cpu() - c0}
 
 
-def worker_runner(clip: Path, paced: bool) -> dict[str, Any]:
-    from edge.config import parse_config
+def load_cfg(path: str | None, clip: Path, db: Path) -> Any:
+    """The --config file (or the defaults) with one camera on the clip and the store in `db`."""
+    from edge.config import load_config
+    from edge.config.cameras import CameraConfig
+
+    cfg = load_config(path)
+    cam = CameraConfig(name="bench", source=str(clip))
+    return cfg.model_copy(update={"cameras": [cam], "store": cfg.store.model_copy(update={"path": str(db)})})
+
+
+def worker_runner(clip: Path, paced: bool, config: str | None) -> dict[str, Any]:
     from edge.runner import Runner
     from edge.store import Store
 
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = parse_config(f"cameras:\n  - name: bench\n    source: {clip}\nstore:\n  path: {tmp}/bench.db\n")
+        cfg = load_cfg(config, clip, Path(tmp) / "bench.db")
         store = Store.from_config(cfg)
         plates: set[str] = set()
+        captured: dict[str, float] = {}
+        committed: list[float] = []
+
+        def on_emit(read: Any, t_captured: float) -> None:
+            captured[read.id] = t_captured
+
+        def on_commit(_conn: Any, reads: list[Any], _hits: Any) -> None:
+            now = time.perf_counter()
+            committed.extend(now - captured[r.id] for r in reads if r.id in captured)
+
+        store.add_write_hook(on_commit)
 
         def sink(read: Any) -> bool:
             plates.add(read.plate)
             return bool(store.write(read))
 
-        runner = Runner(cfg, sink, pace_files=paced, status_interval=3600)
+        runner = Runner(cfg, sink, pace_files=paced, status_interval=3600, on_emit=on_emit)
         t0, c0 = time.perf_counter(), _cpu()
         report = runner.run()
         store.close()
@@ -152,17 +172,20 @@ def worker_runner(clip: Path, paced: bool) -> dict[str, Any]:
         "lat_p50_ms": 1000 * _pct(lat, 50),
         "lat_p95_ms": 1000 * _pct(lat, 95),
         "stage_ms": cam.stage_ms,
+        # Reads only: decode of the frame whose recognition ended the track -> its row committed.
+        "read_commit_p50_ms": 1000 * _pct(committed, 50),
+        "read_commit_p95_ms": 1000 * _pct(committed, 95),
+        "read_commits": len(committed),
     }
 
 
-def worker_baseline(clip: Path, impl: str) -> dict[str, Any]:
+def worker_baseline(clip: Path, impl: str, config: str | None) -> dict[str, Any]:
     from edge.capture import FileSource
-    from edge.config import Config
     from edge.detect.onnx import session_options
     from edge.models import model_folders, resolve_ocr
     from edge.pipeline import load_models
 
-    cfg = Config()
+    cfg = load_cfg(config, clip, Path(tempfile.gettempdir()) / "unused.db")
     models = load_models(cfg)
     detector = models.detector
     used = impl
@@ -248,11 +271,11 @@ def worker_main(args: argparse.Namespace) -> int:
     if args.mode == "decode":
         res = worker_decode(clip)
     elif args.mode == "pipeline":
-        res = worker_runner(clip, paced=False)
+        res = worker_runner(clip, paced=False, config=args.config)
     elif args.mode == "paced":
-        res = worker_runner(clip, paced=True)
+        res = worker_runner(clip, paced=True, config=args.config)
     else:
-        res = worker_baseline(clip, args.baseline)
+        res = worker_baseline(clip, args.baseline, args.config)
     res["peak_rss_mb"] = _peak_rss_mb()
     res["fps"] = res.get("processed", res["frames"]) / res["wall"] if res["wall"] > 0 else 0.0
     res["cpu_ms_per_frame"] = 1000 * res["cpu"] / max(res["frames"], 1)
@@ -263,8 +286,10 @@ def worker_main(args: argparse.Namespace) -> int:
 # -- driver ------------------------------------------------------------------------------------------
 
 
-def run_worker(mode: str, clip: Path, baseline: str) -> dict[str, Any]:
+def run_worker(mode: str, clip: Path, baseline: str, config: Path | None) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "worker", "--mode", mode, "--clip", str(clip), "--baseline", baseline]
+    if config is not None:
+        cmd += ["--config", str(config)]
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:
@@ -274,9 +299,9 @@ def run_worker(mode: str, clip: Path, baseline: str) -> dict[str, Any]:
 
 def table(results: list[dict[str, Any]]) -> str:
     head = (
-        "| clip | mode | fps | CPU ms/frame | frame→store p50 / p95 ms | dropped | peak RSS MB | "
-        "detector calls | exact vehicles | a/b fps |\n"
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "| clip | mode | fps | CPU ms/frame | frame→store p50 / p95 ms | read→commit p95 ms | dropped | "
+        "peak RSS MB | detector calls | exact vehicles | a/b fps |\n"
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     )
     rows = [head]
     by_clip: dict[str, dict[str, dict[str, Any]]] = {}
@@ -292,8 +317,9 @@ def table(results: list[dict[str, Any]]) -> str:
             lat = f"{r['lat_p50_ms']:.0f} / {r['lat_p95_ms']:.0f}" if "lat_p50_ms" in r else "-"
             ratio = f"{r['fps'] / base['fps']:.1f}×" if mode == "pipeline" and base and base["fps"] > 0 else ""
             exact = f"{r['exact_vehicles']}/{r['vehicles']}" if "vehicles" in r else "-"
+            commit = f"{r['read_commit_p95_ms']:.0f}" if r.get("read_commits") else "-"
             rows.append(
-                f"| {clip} | {name} | {r['fps']:.1f} | {r['cpu_ms_per_frame']:.1f} | {lat} | "
+                f"| {clip} | {name} | {r['fps']:.1f} | {r['cpu_ms_per_frame']:.1f} | {lat} | {commit} | "
                 f"{r.get('dropped', 0)} | {r['peak_rss_mb']:.0f} | {r.get('detector_calls', '-')} | {exact} | {ratio} |"
             )
     return "\n".join(rows)
@@ -306,12 +332,19 @@ def main(argv: list[str] | None = None) -> int:
     w.add_argument("--mode", choices=MODES, required=True)
     w.add_argument("--clip", required=True)
     w.add_argument("--baseline", choices=("fast-alpr", "loop"), default="fast-alpr")
+    w.add_argument("--config", default=None)
     ap.add_argument("--sizes", nargs="+", choices=sorted(SIZES), default=["720", "1080"])
     ap.add_argument("--scenes", nargs="+", choices=("empty", "one", "sparse"), default=["empty", "one", "sparse"])
     ap.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
     ap.add_argument("--seconds", type=float, default=20.0, help="clip length")
     ap.add_argument("--clips-dir", type=Path, default=ROOT / "data" / "bench")
     ap.add_argument("--baseline", choices=("fast-alpr", "loop"), default="fast-alpr")
+    ap.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="edge-alpr YAML config for models, gate, detector threads (cameras and store are replaced)",
+    )
     ap.add_argument("--json", type=Path, default=None, help="also write every measurement here")
     args = ap.parse_args(argv)
     if args.cmd == "worker":
@@ -323,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
             clip = ensure_clip(args.clips_dir, scene, size, args.seconds)
             for mode in args.modes:
                 print(f"{clip.name}: {mode} ...", file=sys.stderr, flush=True)
-                r = run_worker(mode, clip, args.baseline)
+                r = run_worker(mode, clip, args.baseline, args.config)
                 r.update(clip=f"{scene} {size}p", mode=mode)
                 results.append(r)
                 print(
@@ -336,6 +369,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{platform.machine()} {os.cpu_count()} cores, {platform.python_version()}",
         "loadavg_at_end": os.getloadavg(),
         "seconds": args.seconds,
+        "config": args.config.read_text() if args.config else "defaults",
         "command": "python scripts/bench.py " + " ".join(sys.argv[1:] if argv is None else argv),
     }
     print(f"<!-- {json.dumps(meta)} -->")
