@@ -53,12 +53,17 @@ def run_cmd(config_path: Path | None, db: Path | None, no_pace: bool, status_int
     A camera that disappears or a stream that stalls is reopened with backoff; the process keeps
     running. On SIGINT/SIGTERM capture stops, queued frames are recognised, open tracks are read,
     the store is flushed and the command exits 0. Cameras whose source is a file end with the file.
+    SIGHUP re-reads the config: a bad one is refused and the one in force kept; a good one is
+    recorded in the audit ledger (changed keys, secrets redacted) and its live parts applied.
+    While running, /healthz, /metrics and a status page are served on health.bind:health.port
+    (127.0.0.1:9108 by default; see `edge-alpr status`).
 
     \b
     Example:
       edge-alpr run --config /etc/edge-alpr/config.yaml
       edge-alpr -v run --config config/example.yaml --db data/edge.db --status-interval 10
     """
+    from edge.health.service import Observability  # /healthz, /metrics, SIGHUP reload (edge.reload)
     from edge.hotlist.sink import open_read_sink
     from edge.runner import Runner
     from edge.store import Store
@@ -81,8 +86,13 @@ def run_cmd(config_path: Path | None, db: Path | None, no_pace: bool, status_int
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with Store.from_config(cfg) as store, open_read_sink(cfg, store) as write:
-            sink.write = write  # stores each read, then matches it against the hotlists (edge.hotlist)
+        with (
+            Store.from_config(cfg) as store,
+            open_read_sink(cfg, store) as write,
+            Observability(cfg, runner, store, config_path=config_path, db=db) as obs,
+        ):
+            # stores each read, then matches it against the hotlists (edge.hotlist); obs: log redaction
+            sink.write = obs.watch(write)
             store.start_purger()
             report = runner.run(stop)
             store.flush()

@@ -1,0 +1,178 @@
+"""Prometheus metrics of the running service, in a registry of its own (not the global one).
+
+Everything is read from the health monitor's status document at scrape time (a custom collector),
+so the pipeline carries no metric objects of its own. Names (all prefixed ``edge_alpr_``):
+
+    camera_up, camera_last_frame_age_seconds, frames_total, frames_dropped_total,
+    frames_processed_total, decode_errors_total, recognition_errors_total, camera_reopens_total,
+    reads_total, reads_refused_total, stage_seconds_total{stage}, frame_latency_seconds{quantile}
+    (per camera); store_written_total, store_refused_total{reason}, store_queue_depth, reads_today,
+    disk_free_bytes, disk_low, purge_lag_seconds, last_purge_timestamp_seconds, outbox_depth{peer},
+    share_peer_connected{peer}, ledger_ok, ledger_size, ledger_entries{action} (shares, denials,
+    searches, purges, ... recorded in the ledger), config_reloads_total{outcome}, healthy, and the
+    audit counters of this process (audit_entries_total, audit_write_failures_total, search_denied_total,
+    misuse_signals_total); process_* from prometheus_client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from prometheus_client import CollectorRegistry, PlatformCollector, ProcessCollector
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from edge.health.monitor import HealthMonitor
+
+P = "edge_alpr_"
+
+
+def _ts(text: str | None) -> float | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+class ServiceCollector(Collector):
+    """Turns one status document into metric families at each scrape."""
+
+    def __init__(self, monitor: HealthMonitor) -> None:
+        self.monitor = monitor
+
+    def collect(self) -> Iterator[Metric]:
+        doc = self.monitor.snapshot()
+        yield from _camera_metrics(doc.get("cameras", []))
+        yield from _store_metrics(doc)
+        yield from _ledger_metrics(doc.get("ledger", {}))
+        reloads = CounterMetricFamily(P + "config_reloads", "Config reloads (SIGHUP) by outcome.", labels=["outcome"])
+        for outcome, n in ((doc.get("config") or {}).get("reloads") or {}).items():
+            reloads.add_metric([outcome], n)
+        yield reloads
+        yield GaugeMetricFamily(P + "healthy", "1 when /healthz reports no problem.", value=1 if doc["healthy"] else 0)
+
+
+def _camera_metrics(cameras: list[dict[str, Any]]) -> Iterator[Metric]:
+    cam = ["camera"]
+    up = GaugeMetricFamily(P + "camera_up", "1 while the camera delivers frames.", labels=cam)
+    age = GaugeMetricFamily(P + "camera_last_frame_age_seconds", "Seconds since the camera's last frame.", labels=cam)
+    fps = GaugeMetricFamily(P + "camera_fps", "Frames per second captured over the last minute.", labels=cam)
+    counters = {
+        "frames": ("frames", "Frames decoded and handed to recognition."),
+        "dropped": ("frames_dropped", "Frames dropped because recognition was busy (newest frame wins)."),
+        "processed": ("frames_processed", "Frames recognised."),
+        "decode_errors": ("decode_errors", "Frames that could not be decoded."),
+        "errors": ("recognition_errors", "Frames whose recognition failed (skipped)."),
+        "reopens": ("camera_reopens", "Attempts to reopen a lost camera or stream."),
+        "reads": ("reads", "Reads (one per vehicle pass) the store accepted."),
+        "refused": ("reads_refused", "Reads the store refused (disk low, queue full, closed)."),
+    }
+    fams = {k: CounterMetricFamily(P + name, text, labels=cam) for k, (name, text) in counters.items()}
+    stage = CounterMetricFamily(
+        P + "stage_seconds",
+        "Seconds spent per pipeline stage (divide its rate by frames_processed for the mean per frame).",
+        labels=["camera", "stage"],
+    )
+    latency = GaugeMetricFamily(
+        P + "frame_latency_seconds",
+        "Frame decoded to recognised, recent quantiles.",
+        labels=["camera", "quantile"],
+    )
+    for c in cameras:
+        name = [c["camera"]]
+        up.add_metric(name, 1 if c.get("up") else 0)
+        if "frames" not in c:
+            continue
+        if c.get("last_frame_age_s") is not None:
+            age.add_metric(name, c["last_frame_age_s"])
+        fps.add_metric(name, c.get("fps", 0.0))
+        for k, fam in fams.items():
+            fam.add_metric(name, c.get(k, 0))
+        for st, seconds in (c.get("stage_seconds") or {}).items():
+            stage.add_metric([c["camera"], st], seconds)
+        latency.add_metric([c["camera"], "0.5"], c.get("latency_p50_ms", 0.0) / 1000)
+        latency.add_metric([c["camera"], "0.95"], c.get("latency_p95_ms", 0.0) / 1000)
+    yield from (up, age, fps, *fams.values(), stage, latency)
+
+
+def _store_metrics(doc: dict[str, Any]) -> Iterator[Metric]:
+    store = doc.get("store") or {}
+    if "written" in store:
+        yield CounterMetricFamily(P + "store_written", "Reads committed to the store.", value=store["written"])
+        refused = CounterMetricFamily(P + "store_refused", "Reads the store refused, by reason.", labels=["reason"])
+        for reason, n in sorted(store.get("refused_by_reason", {}).items()):
+            refused.add_metric([reason], n)
+        yield refused
+        yield GaugeMetricFamily(P + "store_queue_depth", "Reads waiting for the store writer.", value=store["queued"])
+    reads = doc.get("reads") or {}
+    if reads.get("today") is not None:
+        yield GaugeMetricFamily(P + "reads_today", "Reads stored since local midnight.", value=reads["today"])
+    disk = doc.get("disk") or {}
+    if disk:
+        yield GaugeMetricFamily(P + "disk_free_bytes", "Free space beside the store.", value=disk["free_mb"] * 1048576)
+        yield GaugeMetricFamily(
+            P + "disk_low", "1 when new reads are refused for lack of disk.", value=int(disk["low"])
+        )
+    ret = doc.get("retention") or {}
+    if ret.get("lag_s") is not None:
+        yield GaugeMetricFamily(
+            P + "purge_lag_seconds", "How far past its retention the oldest overdue read is.", value=ret["lag_s"]
+        )
+    last = _ts(ret.get("last_purge"))
+    if last is not None:
+        yield GaugeMetricFamily(P + "last_purge_timestamp_seconds", "Unix time of the last purge.", value=last)
+    outbox = doc.get("outbox") or {}
+    depth = GaugeMetricFamily(P + "outbox_depth", "Reads waiting to be sent, by peer.", labels=["peer"])
+    conn = GaugeMetricFamily(P + "share_peer_connected", "1 while the peer's broker connection is up.", labels=["peer"])
+    for p in outbox.get("peers", []):
+        depth.add_metric([p["peer"]], p.get("pending", 0))
+        if p.get("connected") is not None:
+            conn.add_metric([p["peer"]], int(p["connected"]))
+    yield depth
+    yield conn
+
+
+def _ledger_metrics(ledger: dict[str, Any]) -> Iterator[Metric]:
+    yield GaugeMetricFamily(
+        P + "ledger_ok",
+        "1 when the ledger is readable, verified and writes succeed.",
+        value=1 if ledger.get("ok") else 0,
+    )
+    yield GaugeMetricFamily(P + "ledger_size", "Entries in the audit ledger.", value=ledger.get("entries", 0))
+    entries = GaugeMetricFamily(
+        P + "ledger_entries",
+        "Ledger entries by action (share, share_denied, search, search_denied, purge, ...), all processes.",
+        labels=["action"],
+    )
+    for action, n in sorted((ledger.get("actions") or {}).items()):
+        entries.add_metric([action], n)
+    yield entries
+
+
+class _AuditCounters(Collector):
+    """The audit counters of this process (defined in edge.audit.metrics) in the service's registry."""
+
+    def collect(self) -> Iterator[Metric]:
+        from edge.audit import metrics as audit_metrics
+
+        for counter in (
+            audit_metrics.ENTRIES,
+            audit_metrics.WRITE_FAILURES,
+            audit_metrics.SEARCH_DENIED,
+            audit_metrics.MISUSE_SIGNALS,
+        ):
+            yield from counter.collect()
+
+
+def make_registry(monitor: HealthMonitor, *, process: bool = True) -> CollectorRegistry:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(ServiceCollector(monitor))
+    registry.register(_AuditCounters())
+    if process:
+        ProcessCollector(registry=registry)
+        PlatformCollector(registry=registry)
+    return registry

@@ -1,0 +1,434 @@
+"""What the health endpoint and `edge-alpr status` report, gathered in one place.
+
+`HealthMonitor.snapshot()` builds the status document (served as JSON on /healthz, as HTML on /,
+printed by `edge-alpr status`):
+
+    {"healthy": bool, "problems": [...], "service": {...}, "cameras": [...], "reads": {...},
+     "store": {...}, "retention": {...}, "disk": {...}, "outbox": {...}, "ledger": {...}, "config": {...}}
+
+Store, outbox and ledger facts come from read-only SQLite connections to the files, so the same code
+serves the running service and `edge-alpr status` when the service is down. The running service
+adds its cameras (from the runner), the store's in-memory counters and the config reload state.
+Nothing here returns plate text.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sqlite3
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from edge.config import Config
+from edge.store.timefmt import to_ts
+
+log = logging.getLogger(__name__)
+
+MiB = 1024 * 1024
+
+
+def _ro(path: Path, timeout: float = 2.0) -> sqlite3.Connection:
+    conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True, timeout=timeout, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+    return conn
+
+
+def _table(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+
+
+def local_midnight(now: datetime) -> datetime:
+    """Start of today in the device's local time, as an aware UTC datetime."""
+    local = now.astimezone()
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z") if value else None
+
+
+@dataclass
+class LedgerCheck:
+    """Result of the last full verification of the ledger (hash chain and signed checkpoints)."""
+
+    ok: bool | None = None  # None: not verified yet
+    at: str | None = None
+    entries: int = 0
+    problem: str | None = None
+    message: str = ""
+    seconds: float = 0.0
+
+
+class LedgerVerifier:
+    """Verifies the ledger now and then every `interval` on a background thread (low cost between runs)."""
+
+    def __init__(self, cfg: Config) -> None:
+        from edge.audit.ledger import ledger_paths
+
+        self.path, _key = ledger_paths(cfg)
+        self.trusted_key = cfg.audit.public_key
+        self.interval = cfg.health.verify_interval.total_seconds()
+        self.result = LedgerCheck()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def verify(self) -> LedgerCheck:
+        from edge.audit.verify import verify_ledger
+
+        if not self.path.exists():
+            self.result = LedgerCheck(ok=True, at=_iso(datetime.now(UTC)), message="no ledger yet")
+            return self.result
+        try:
+            res = verify_ledger(self.path, trusted_key=self.trusted_key)
+        except Exception as exc:  # an unreadable ledger is a failed check, not a crashed thread
+            log.exception("ledger verification could not run")
+            self.result = LedgerCheck(ok=False, at=_iso(datetime.now(UTC)), problem="unreadable", message=str(exc))
+            return self.result
+        self.result = LedgerCheck(
+            ok=res.ok,
+            at=_iso(datetime.now(UTC)),
+            entries=res.entries,
+            problem=res.problem,
+            message=res.message,
+            seconds=round(res.seconds, 3),
+        )
+        if not res.ok:
+            log.error("audit ledger verification FAILED: %s (first bad entry %s)", res.problem, res.first_bad_seq)
+        return self.result
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="ledger-verify", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(30)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.verify()
+            self._stop.wait(self.interval)
+
+
+class _Rate:
+    """Frames per second of one camera from its frame counter, over the last minute of samples."""
+
+    def __init__(self) -> None:
+        self._samples: deque[tuple[float, int]] = deque(maxlen=64)
+
+    def add(self, t: float, frames: int) -> float:
+        self._samples.append((t, frames))
+        while len(self._samples) > 2 and t - self._samples[0][0] > 60.0:
+            self._samples.popleft()
+        t0, f0 = self._samples[0]
+        if t - t0 < 0.5:
+            return 0.0
+        return max(0.0, (frames - f0) / (t - t0))
+
+
+class HealthMonitor:
+    """Builds the status document. `runner`, `store` and `reloader` are the running service's objects
+    (None when `edge-alpr status` reads the files of a stopped service)."""
+
+    def __init__(
+        self,
+        cfg: Config,
+        *,
+        runner: Any = None,
+        store: Any = None,
+        reloader: Any = None,
+        verifier: LedgerVerifier | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        cache_seconds: float = 1.0,
+    ) -> None:
+        self._cfg = cfg
+        self.runner = runner
+        self.store = store
+        self.reloader = reloader
+        self.verifier = verifier
+        self.clock = clock
+        self.started = time.monotonic()
+        self.started_at = clock()
+        self.cache_seconds = cache_seconds
+        self._rates: dict[str, _Rate] = {}
+        self._lock = threading.Lock()
+        self._cached: tuple[float, dict[str, Any]] | None = None
+
+    @property
+    def cfg(self) -> Config:
+        if self.reloader is not None:
+            current: Config = self.reloader.current
+            return current
+        return self._cfg
+
+    # -- parts ------------------------------------------------------------------------------------
+    def cameras(self) -> list[dict[str, Any]]:
+        cfg = self.cfg
+        stale = cfg.health.stale_after.total_seconds()
+        if self.runner is None:
+            return [
+                {"camera": c.name, "source_kind": _source_kind(c.source), "up": None, "state": "not running"}
+                for c in cfg.cameras
+            ]
+        now = time.monotonic()
+        out = []
+        for w in self.runner.workers:
+            s = w.snapshot()
+            last = getattr(w, "last_frame_at", None)
+            age = None if last is None else round(now - last, 3)
+            rate = self._rates.setdefault(s.camera, _Rate()).add(now, s.frames_in)
+            if not s.running:
+                state = "failed" if getattr(w, "capture_error", None) else "ended"
+            elif age is None:
+                state = "starting" if now - self.started < stale else "no frames"
+            elif age > stale:
+                state = "stalled"
+            else:
+                state = "up"
+            out.append(
+                {
+                    "camera": s.camera,
+                    "up": state == "up",
+                    "state": state,
+                    "fps": round(rate, 2),
+                    "last_frame_age_s": age,
+                    "frames": s.frames_in,
+                    "dropped": s.dropped,
+                    "processed": s.processed,
+                    "decode_errors": s.decode_errors,
+                    "errors": s.errors,
+                    "reads": s.reads,
+                    "refused": s.refused,
+                    "reopens": s.reopens,
+                    "disconnects": s.disconnects,
+                    "latency_p50_ms": s.latency_p50_ms,
+                    "latency_p95_ms": s.latency_p95_ms,
+                    "stage_ms": s.stage_ms,
+                    "stage_seconds": dict(w.recognizer.times.seconds, capture=w.capture_seconds),
+                }
+            )
+        return out
+
+    def store_facts(self, now: datetime) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]:
+        """(reads, retention, disk, outbox) from the store file."""
+        from edge.store.purge import retention_status
+
+        cfg = self.cfg
+        path = Path(cfg.store.path)
+        free = _disk_free(path.parent if path.parent.exists() else Path("."))
+        disk = {
+            "path": str(path.parent),
+            "free_mb": round(free / MiB, 1),
+            "min_free_mb": cfg.store.min_free_mb,
+            "low": free / MiB < cfg.store.min_free_mb,
+        }
+        reads: dict[str, Any] = {"today": None, "total": None, "last": None}
+        retention: dict[str, Any] = {"lag_s": None, "last_purge": None, "next_purge": None}
+        outbox: dict[str, Any] = {"depth": 0, "peers": []}
+        if not path.exists():
+            reads["note"] = "no store yet"
+            return reads, retention, disk, self._outbox(None, now)
+        try:
+            conn = _ro(path)
+        except sqlite3.Error as exc:
+            reads["error"] = f"cannot open the store: {exc}"
+            return reads, retention, disk, outbox
+        try:
+            if _table(conn, "reads"):
+                today = local_midnight(now)
+                reads["today"] = int(
+                    conn.execute("SELECT count(*) FROM reads WHERE ts >= ?", (to_ts(today),)).fetchone()[0]
+                )
+                reads["total"] = int(conn.execute("SELECT count(*) FROM reads").fetchone()[0])
+                reads["last"] = conn.execute("SELECT max(ts) FROM reads").fetchone()[0]
+                if _table(conn, "purge_log"):
+                    st = retention_status(
+                        conn, cfg.retention, now, disk_free_mb=free / MiB, min_free_mb=cfg.store.min_free_mb
+                    )
+                    retention = {
+                        "lag_s": round(st.lag.total_seconds(), 3),
+                        "overdue": sum(t.overdue for t in st.tiers.values()),
+                        "last_purge": _iso(st.last_purge),
+                        "next_purge": _iso(st.next_purge),
+                        "purge_interval_s": st.purge_interval.total_seconds(),
+                    }
+            outbox = self._outbox(conn, now)
+        except sqlite3.Error as exc:
+            reads["error"] = f"cannot read the store: {exc}"
+        finally:
+            conn.close()
+        return reads, retention, disk, outbox
+
+    def _outbox(self, conn: sqlite3.Connection | None, now: datetime) -> dict[str, Any]:
+        peers = []
+        depth = 0
+        have = conn is not None and _table(conn, "share_outbox")
+        have_state = conn is not None and _table(conn, "share_peer_state")
+        for grant in self.cfg.sharing.peers:
+            row: dict[str, Any] = {"peer": grant.name, "pending": 0, "connected": None, "last_ack": None}
+            if have and conn is not None:
+                n = conn.execute(
+                    "SELECT count(*) FROM share_outbox WHERE peer = ? AND sent_at IS NULL", (grant.name,)
+                ).fetchone()[0]
+                row["pending"] = int(n)
+            if have_state and conn is not None:
+                st = conn.execute(
+                    "SELECT connected, last_ack, last_error FROM share_peer_state WHERE peer = ?", (grant.name,)
+                ).fetchone()
+                if st is not None:
+                    row["connected"] = bool(st[0])
+                    row["last_ack"] = st[1]
+                    row["last_error"] = st[2]
+            row["expired"] = grant.expires < now.date()
+            peers.append(row)
+        if have and conn is not None:
+            depth = int(conn.execute("SELECT count(*) FROM share_outbox WHERE sent_at IS NULL").fetchone()[0])
+        return {"depth": depth, "peers": peers}
+
+    def ledger(self) -> dict[str, Any]:
+        from edge.audit.ledger import Ledger, LedgerError, ledger_paths
+
+        path, _key = ledger_paths(self.cfg)
+        out: dict[str, Any] = {"path": str(path), "ok": None, "entries": 0, "head": None, "checkpoint": None}
+        if not path.exists():
+            out["ok"] = True
+            out["note"] = "no ledger yet"
+        else:
+            try:
+                ledger = Ledger(path, readonly=True)
+            except LedgerError as exc:
+                out["ok"] = False
+                out["error"] = str(exc)
+                return out
+            try:
+                size, head = ledger.head()
+                cp = ledger.latest_checkpoint()
+                out["entries"] = size
+                out["head"] = head.hex() if size else None
+                out["checkpoint"] = {"size": cp.size, "time": cp.time} if cp is not None else None
+                counts = ledger.connection.execute("SELECT action, count(*) FROM entries GROUP BY action").fetchall()
+                out["actions"] = {str(a): int(n) for a, n in counts}
+            except (LedgerError, sqlite3.Error) as exc:
+                out["ok"] = False
+                out["error"] = f"cannot read the ledger: {exc}"
+                return out
+            finally:
+                ledger.close(checkpoint=False)
+        failures = ledger_write_failures()
+        out["write_failures"] = failures
+        check = self.verifier.result if self.verifier is not None else None
+        if check is not None:
+            out["verified"] = {"ok": check.ok, "at": check.at, "entries": check.entries, "problem": check.problem}
+        if out["ok"] is None:
+            out["ok"] = True
+        if check is not None and check.ok is False:
+            out["ok"] = False
+            out["error"] = f"verification failed: {check.problem}: {check.message}"
+        elif failures:
+            out["ok"] = False
+            out["error"] = f"{failures} ledger write(s) failed since start"
+        return out
+
+    # -- document ---------------------------------------------------------------------------------
+    def snapshot(self, *, fresh: bool = False) -> dict[str, Any]:
+        with self._lock:
+            t = time.monotonic()
+            if not fresh and self._cached is not None and t - self._cached[0] < self.cache_seconds:
+                return self._cached[1]
+            doc = self._build()
+            self._cached = (t, doc)
+            return doc
+
+    def _build(self) -> dict[str, Any]:
+        cfg = self.cfg
+        now = self.clock()
+        cameras = self.cameras()
+        reads, retention, disk, outbox = self.store_facts(now)
+        ledger = self.ledger()
+        running = self.runner is not None
+        store: dict[str, Any] = {"path": cfg.store.path}
+        if self.store is not None:
+            st = self.store.stats
+            store.update(
+                written=st.written,
+                refused=st.refused,
+                failed=st.failed,
+                queued=st.queued,
+                refused_by_reason=dict(st.refused_by_reason),
+            )
+        problems: list[str] = []
+        if running:
+            problems += [
+                f"camera {c['camera']}: {c['state']}" for c in cameras if not c["up"] and c["state"] != "starting"
+            ]
+        if disk["low"]:
+            problems.append(f"disk: {disk['free_mb']:.0f} MiB free, below the minimum {disk['min_free_mb']} MiB")
+        if ledger["ok"] is False:
+            problems.append(f"ledger: {ledger.get('error', 'not OK')}")
+        lag = retention.get("lag_s")
+        interval = retention.get("purge_interval_s") or cfg.retention.effective_purge_interval().total_seconds()
+        if lag is not None and lag > interval + 60:
+            problems.append(f"retention: purge is {timedelta(seconds=int(lag))} behind")
+        config = self.reloader.status() if self.reloader is not None else {"source": None}
+        if self.reloader is not None and config["pending_restart"]:
+            problems.append("config: changes wait for a restart: " + ", ".join(config["pending_restart"]))
+        doc: dict[str, Any] = {
+            "healthy": not problems,
+            "problems": problems,
+            "time": _iso(now),
+            "service": {
+                "running": running,
+                "node_id": cfg.node_id,
+                "pid": os.getpid() if running else None,
+                "started": _iso(self.started_at) if running else None,
+                "uptime_s": round(time.monotonic() - self.started, 1) if running else None,
+            },
+            "cameras": cameras,
+            "reads": reads,
+            "store": store,
+            "retention": retention,
+            "disk": disk,
+            "outbox": outbox,
+            "ledger": ledger,
+            "config": config,
+        }
+        return doc
+
+
+def ledger_write_failures() -> int:
+    """Ledger appends that failed in this process (the operations they recorded did not happen)."""
+    from edge.audit import metrics as audit_metrics
+
+    total = 0.0
+    for family in audit_metrics.WRITE_FAILURES.collect():
+        total += sum(s.value for s in family.samples if s.name.endswith("_total"))
+    return int(total)
+
+
+def _disk_free(path: Path) -> int:
+    try:
+        return shutil.disk_usage(path).free
+    except OSError:
+        return 0
+
+
+def _source_kind(source: str) -> str:
+    s = source.strip()
+    if s.isdigit() or s.startswith("/dev/"):
+        return "usb"
+    if "://" in s:
+        return s.split("://", 1)[0].lower()
+    return "file"

@@ -1,0 +1,173 @@
+"""Logging for the service: text or JSON lines, and a filter that keeps plate text out of every log line.
+
+Plates are personal data: outside the audit ledger they must not appear in logs. Code logs read ids,
+never plates; `PlateFilter` is the safety net under that rule. It is installed on the handlers (so it
+sees records from every logger) and, before anything is written, replaces in the message and in any
+traceback text:
+
+- plates the pipeline has seen (`remember_plate`; kept only as keyed hashes, never as text),
+- values of plate-named fields (``plate=ABC123``, ``'plate': 'ABC123'``),
+- plate-shaped tokens: 4-8 uppercase letters and digits with at least one of each (``AB12CD``),
+  except inside timestamps and hexadecimal ids.
+
+The replacement is ``[plate]``. A record's arguments are formatted first and dropped, so nothing
+reaches a formatter or handler unfiltered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import re
+import sys
+import threading
+from collections import OrderedDict
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+LogFormat = Literal["text", "json"]
+REDACTED = "[plate]"
+
+_TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+_FIELD = re.compile(
+    r"""(?P<key>\b(?:plate|plate_text|pattern)\b\s*(?:=|:)\s*)(?P<q>['"]?)(?P<value>[^'",\s)}\]]+)(?P=q)""",
+    re.IGNORECASE,
+)
+_TOKEN = re.compile(r"(?<![\w.:/-])[A-Z0-9]{4,8}(?![\w.:/-])")
+_WORDS = re.compile(r"[A-Za-z0-9]{2,10}")
+_HAS_DIGIT = re.compile(r"\d")
+_HAS_LETTER = re.compile(r"[A-Z]")
+_HEX = re.compile(r"^[0-9A-F]+$")
+
+
+class _Seen:
+    """Plates the pipeline handed to the store, as keyed hashes (the text itself is never kept here)."""
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self._key = os.urandom(16)
+        self._limit = limit
+        self._hashes: OrderedDict[bytes, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _digest(self, text: str) -> bytes:
+        norm = "".join(ch for ch in text.upper() if ch.isalnum())
+        return hmac.new(self._key, norm.encode(), hashlib.sha256).digest()[:12]
+
+    def add(self, plate: str) -> None:
+        if len("".join(ch for ch in plate if ch.isalnum())) < 2:
+            return
+        d = self._digest(plate)
+        with self._lock:
+            self._hashes[d] = None
+            self._hashes.move_to_end(d)
+            while len(self._hashes) > self._limit:
+                self._hashes.popitem(last=False)
+
+    def contains(self, word: str) -> bool:
+        if not self._hashes:
+            return False
+        d = self._digest(word)
+        with self._lock:
+            return d in self._hashes
+
+    def clear(self) -> None:
+        with self._lock:
+            self._hashes.clear()
+
+
+_seen = _Seen()
+
+
+def remember_plate(plate: str) -> None:
+    """Tell the log filter about a plate the pipeline read, so it is redacted wherever it shows up."""
+    _seen.add(plate)
+
+
+def forget_plates() -> None:
+    _seen.clear()
+
+
+def _shape(match: re.Match[str]) -> str:
+    token = match.group(0)
+    if not (_HAS_DIGIT.search(token) and _HAS_LETTER.search(token)):
+        return token
+    if _HEX.match(token) and len(token) == 8:  # an 8-digit hex id (hash prefix), not a plate
+        return token
+    return REDACTED
+
+
+def scrub(text: str) -> str:
+    """`text` with everything that is or looks like a plate replaced by ``[plate]``."""
+    if not text:
+        return text
+    text = _FIELD.sub(lambda m: f"{m.group('key')}{m.group('q')}{REDACTED}{m.group('q')}", text)
+    if _seen._hashes:
+        text = _WORDS.sub(lambda m: REDACTED if _seen.contains(m.group(0)) else m.group(0), text)
+    return _TOKEN.sub(_shape, text)
+
+
+class PlateFilter(logging.Filter):
+    """Formats each record's message, scrubs it (and its traceback) and drops the arguments."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "_edge_scrubbed", False):
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a bad format string must not lose the record (nor leak its args)
+            message = f"{record.msg} (unformattable log arguments dropped)"
+        record.msg = scrub(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+            record.exc_info = None  # the formatter must use the scrubbed text, not re-render the exception
+        if record.stack_info:
+            record.stack_info = scrub(record.stack_info)
+        record._edge_scrubbed = True
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: ts (UTC), level, logger, message, thread, and the traceback if any."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "thread": record.threadName,
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            out["exc"] = record.exc_text
+        if record.stack_info:
+            out["stack"] = record.stack_info
+        return json.dumps(out, ensure_ascii=False)
+
+
+def make_handler(fmt: LogFormat = "text", stream: Any = None) -> logging.Handler:
+    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(_TEXT_FORMAT))
+    handler.addFilter(PlateFilter())
+    return handler
+
+
+def setup(verbose: int = 0, fmt: LogFormat = "text", stream: Any = None) -> None:
+    """Root logging for the CLI: level from -v count, text or JSON lines on stderr, plate filter on.
+
+    Replaces handlers set up earlier, so calling it again (e.g. after reading the config) is safe.
+    """
+    level = logging.WARNING if verbose <= 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    root = logging.getLogger()
+    for h in list(root.handlers):
+        root.removeHandler(h)
+    root.addHandler(make_handler(fmt, stream))
+    root.setLevel(level)
+    logging.captureWarnings(True)

@@ -1,0 +1,362 @@
+"""Configuration reload on SIGHUP: validate first, refuse a bad config, record the change in the ledger.
+
+    reloader = Reloader(cfg, config_path, db=None)
+    reloader.record_start()                 # config_loaded / config_changed if it differs from the last one
+    reloader.add_applier(apply_to_store)    # what can change while running
+    restore = reloader.install_sighup()     # main thread; each SIGHUP reloads on a worker thread
+    ...
+    restore()
+
+A reload reads and validates the whole file (file:line errors, jurisdiction profile). A config that
+fails is refused: it is logged with the reason, counted, and the config in force stays. A good one
+that differs is first written to the audit ledger as ``config_changed`` with the changed keys and
+their old and new values, secrets redacted; if that write fails the change is not applied (fail
+closed). Then the live parts are applied (retention, minimum free disk, search and misuse rules,
+health thresholds). Keys that need the cameras or models reopened (cameras, models, gate, detector,
+ocr, tracking, store path, crops, hotlists, sharing, node id, health port) are recorded and reported
+as ``pending_restart`` until the service restarts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any, Literal
+
+from edge.config import Config, ConfigError, load_config
+from edge.errors import EdgeError
+
+log = logging.getLogger(__name__)
+
+REDACTED = "[redacted]"
+# Config keys whose value is a secret or points at one: the ledger records that it changed, not to what.
+_SECRET_KEYS = frozenset({"key", "cert", "ca", "password", "passwd", "secret", "token", "credentials"})
+_SECRET_SUFFIXES = ("_key", "_password", "_secret", "_token")
+_NOT_SECRET = frozenset({"public_key"})
+_URL_USERINFO = re.compile(r"^(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^@/]+)@")
+
+# Top-level sections (or dotted keys) that take effect while running; everything else waits for a restart.
+LIVE_KEYS: tuple[str, ...] = (
+    "retention",
+    "store.min_free_mb",
+    "search",
+    "audit.misuse",
+    "audit.public_key",
+    "profile",
+    "health.stale_after",
+    "health.verify_interval",
+)
+
+Outcome = Literal["applied", "unchanged", "refused"]
+Applier = Callable[[Config, Config], None]
+
+
+def is_secret_key(name: str) -> bool:
+    name = name.lower()
+    if name in _NOT_SECRET:
+        return False
+    return name in _SECRET_KEYS or name.endswith(_SECRET_SUFFIXES)
+
+
+def _redact_value(value: Any) -> Any:
+    if isinstance(value, str):
+        if value.startswith("env:"):
+            return REDACTED
+        m = _URL_USERINFO.match(value)
+        if m:
+            return f"{m.group('scheme')}{REDACTED}@{value[m.end() :]}"
+    return value
+
+
+def redact(value: Any, key: str = "") -> Any:
+    """A JSON-like config dump with secrets replaced: secret-named keys, env: references, URL credentials."""
+    if key and is_secret_key(key) and value is not None:
+        return REDACTED
+    if isinstance(value, dict):
+        return {k: redact(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return _redact_value(value)
+
+
+def config_diff(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
+    """Changed keys between two config dumps as [{key, old, new}], secrets redacted (a changed secret is
+    listed with both values redacted). Lists are compared whole (a camera list is one key)."""
+    leaf = path.rsplit(".", 1)[-1]
+    if path and is_secret_key(leaf):
+        if old == new:
+            return []
+        return [
+            {
+                "key": path,
+                "old": None if old is None else REDACTED,
+                "new": None if new is None else REDACTED,
+                "redacted": True,
+            }
+        ]
+    if isinstance(old, dict) and isinstance(new, dict):
+        out: list[dict[str, Any]] = []
+        for k in sorted(set(old) | set(new), key=str):
+            sub = f"{path}.{k}" if path else str(k)
+            out.extend(config_diff(old.get(k), new.get(k), sub))
+        return out
+    if old == new:
+        return []
+    return [{"key": path or "(root)", "old": redact(old, leaf), "new": redact(new, leaf)}]
+
+
+def config_digest(dump: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of a config dump (the same digest `edge-alpr search` records)."""
+    from edge.audit.canonical import canonical_json
+
+    return hashlib.sha256(canonical_json(dump).encode()).hexdigest()
+
+
+def is_live(key: str) -> bool:
+    return any(key == k or key.startswith(k + ".") for k in LIVE_KEYS)
+
+
+@dataclass
+class ReloadResult:
+    outcome: Outcome
+    at: str
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    applied: list[str] = field(default_factory=list)
+    pending_restart: list[str] = field(default_factory=list)
+    error: str | None = None
+    ledger_seq: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome,
+            "at": self.at,
+            "changed": [c["key"] for c in self.changes],
+            "applied": self.applied,
+            "pending_restart": self.pending_restart,
+            "error": self.error,
+            "ledger_seq": self.ledger_seq,
+        }
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class Reloader:
+    """The config in force for a running service, and how it changes on SIGHUP."""
+
+    def __init__(
+        self,
+        cfg: Config,
+        config_path: Path | None,
+        *,
+        db: Path | None = None,
+        ledger_factory: Callable[[Config], Any] | None = None,
+    ) -> None:
+        self.current = cfg
+        self.config_path = config_path
+        self.db = db
+        self._ledger_factory = ledger_factory
+        self._appliers: list[Applier] = []
+        self._lock = threading.Lock()
+        self.loaded_at = _now()
+        self.counts: dict[str, int] = {"applied": 0, "unchanged": 0, "refused": 0}
+        self.last: ReloadResult | None = None
+        self.pending_restart: list[str] = []
+        self.done = threading.Condition()
+        self._threads: list[threading.Thread] = []
+
+    # -- ledger ------------------------------------------------------------------------------------
+    def _open_ledger(self, cfg: Config) -> Any:
+        if self._ledger_factory is not None:
+            return self._ledger_factory(cfg)
+        from edge.audit.ledger import open_ledger
+
+        return open_ledger(cfg)
+
+    def _dump(self, cfg: Config) -> dict[str, Any]:
+        dump: dict[str, Any] = cfg.model_dump(mode="json")
+        return dump
+
+    @property
+    def source(self) -> str:
+        return str(self.config_path) if self.config_path is not None else "(defaults)"
+
+    @property
+    def sha256(self) -> str:
+        return config_digest(self._dump(self.current))
+
+    def record_start(self) -> int | None:
+        """Record the config in force at start: config_loaded the first time, config_changed (with the
+        diff against the last recorded config) when it differs; nothing when unchanged. Returns the
+        entry's sequence number. A ledger that cannot be written raises LedgerError."""
+        from edge.audit.events import Action, Actor
+
+        dump = self._dump(self.current)
+        digest = config_digest(dump)
+        ledger = self._open_ledger(self.current)
+        try:
+            last = ledger.last(Action.CONFIG_LOADED, Action.CONFIG_CHANGED)
+            previous = last.detail_obj() if last is not None else None
+            if previous is not None and previous.get("sha256") == digest:
+                return None
+            actor = Actor.system(self.current.node_id)
+            detail: dict[str, Any] = {
+                "sha256": digest,
+                "source": self.source,
+                "trigger": "start",
+                "config": redact(dump),
+            }
+            if previous is None:
+                entry = ledger.append(Action.CONFIG_LOADED, actor, detail, "ok")
+            else:
+                detail["previous_sha256"] = previous.get("sha256")
+                # The previous dump may be unredacted (older entries): redact both sides before comparing.
+                detail["changes"] = config_diff(redact(previous.get("config") or {}), redact(dump))
+                entry = ledger.append(Action.CONFIG_CHANGED, actor, detail, "ok")
+            log.info("config %s recorded in the audit ledger (entry %s)", digest[:12], entry.seq)
+            return int(entry.seq)
+        finally:
+            ledger.close()
+
+    # -- reload ------------------------------------------------------------------------------------
+    def add_applier(self, fn: Applier) -> None:
+        """`fn(old, new)` applies the live parts of a new config; called after the ledger entry."""
+        self._appliers.append(fn)
+
+    def _load(self) -> Config:
+        cfg = load_config(self.config_path)
+        if self.db is not None:
+            cfg = cfg.model_copy(update={"store": cfg.store.model_copy(update={"path": str(self.db)})})
+        return cfg
+
+    def reload(self, trigger: str = "SIGHUP") -> ReloadResult:
+        """Re-read the config file; refuse it if invalid; else record the change and apply the live parts."""
+        with self._lock:
+            result = self._reload(trigger)
+            self.counts[result.outcome] += 1
+            self.last = result
+        with self.done:
+            self.done.notify_all()
+        return result
+
+    def _reload(self, trigger: str) -> ReloadResult:
+        from edge.audit.events import Action, Actor
+
+        error: str | None = None
+        try:
+            new = self._load()
+        except ConfigError as exc:
+            error = str(exc)
+        if error is not None:
+            log.error("config reload refused; the config in force is kept:\n%s", error)
+            return ReloadResult("refused", _now(), error=error)
+        old = self.current
+        old_dump, new_dump = self._dump(old), self._dump(new)
+        changes = config_diff(old_dump, new_dump)
+        if not changes:
+            log.info("config reload: %s is unchanged", self.source)
+            return ReloadResult("unchanged", _now())
+        keys = [c["key"] for c in changes]
+        live = [k for k in keys if is_live(k)]
+        restart = [k for k in keys if not is_live(k)]
+        detail: dict[str, Any] = {
+            "sha256": config_digest(new_dump),
+            "previous_sha256": config_digest(old_dump),
+            "source": self.source,
+            "trigger": trigger,
+            "changes": changes,
+            "applied": live,
+            "pending_restart": restart,
+            "config": redact(new_dump),
+        }
+        entry, failure = None, None
+        try:
+            ledger = self._open_ledger(new)
+            try:
+                entry = ledger.append(Action.CONFIG_CHANGED, Actor.system(new.node_id), detail, "ok")
+            finally:
+                ledger.close()
+        except EdgeError as exc:
+            failure = str(exc)
+        if entry is None:
+            log.error("config reload refused: the change could not be recorded in the audit ledger: %s", failure)
+            return ReloadResult("refused", _now(), changes=changes, error=f"audit ledger: {failure}")
+        for fn in self._appliers:
+            try:
+                fn(old, new)
+            except Exception:
+                log.exception("config reload: applying a live setting failed; restart the service to apply it")
+        self.current = new
+        self.loaded_at = _now()
+        self.pending_restart = sorted(set(self.pending_restart) | set(restart))
+        if restart:
+            log.warning(
+                "config reloaded (ledger entry %s); %d changed key(s) take effect after a restart: %s",
+                entry.seq,
+                len(restart),
+                ", ".join(restart),
+            )
+        else:
+            log.warning("config reloaded (ledger entry %s): %s", entry.seq, ", ".join(keys))
+        return ReloadResult(
+            "applied", _now(), changes=changes, applied=live, pending_restart=restart, ledger_seq=int(entry.seq)
+        )
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "sha256": self.sha256,
+            "loaded_at": self.loaded_at,
+            "reloads": dict(self.counts),
+            "last_reload": self.last.as_dict() if self.last is not None else None,
+            "pending_restart": list(self.pending_restart),
+        }
+
+    # -- signal ------------------------------------------------------------------------------------
+    def _reload_logged(self) -> None:
+        try:
+            self.reload("SIGHUP")
+        except Exception:
+            log.exception("config reload failed; the config in force is kept")
+
+    def install_sighup(self) -> Callable[[], None]:
+        """Reload on SIGHUP (main thread only). Returns a function that restores the previous handler."""
+
+        def on_hup(_signum: int, _frame: FrameType | None) -> None:
+            t = threading.Thread(target=self._reload_logged, name="config-reload", daemon=True)
+            self._threads.append(t)
+            t.start()
+
+        previous = signal.signal(signal.SIGHUP, on_hup)
+
+        def restore() -> None:
+            signal.signal(signal.SIGHUP, previous)
+            for t in self._threads:
+                t.join(30)
+
+        return restore
+
+
+def apply_to_store(store: Any) -> Applier:
+    """Applier for a running Store: new retention (purge restarted at once) and minimum free disk."""
+
+    def apply(old: Config, new: Config) -> None:
+        if new.store.min_free_mb != old.store.min_free_mb:
+            store.min_free_mb = new.store.min_free_mb
+        if new.retention != old.retention:
+            store.retention = new.retention
+            running = getattr(store, "_purger", None) is not None
+            if running:
+                store.stop_purger()
+                store.start_purger()  # purges now under the new retention, then at the new interval
+
+    return apply

@@ -1,0 +1,184 @@
+"""The health endpoint of a running service: /healthz JSON, /metrics parsed as Prometheus text, the
+status page; cameras up and stalled; the ledger reported broken when it is. In-process runner with
+stand-in models and an endless camera; the server on 127.0.0.1 with a free port."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from health_helpers import MODELS, EndlessCamera, get, get_json, make_read, write_config
+from prometheus_client.parser import text_string_to_metric_families
+
+from edge.config import load_config
+from edge.health.service import Observability
+from edge.runner import Runner
+from edge.store import Store
+
+
+def wait_for(check: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
+    """Poll until `check()` is truthy (no timing is asserted: the deadline only bounds a hang)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Service:
+    def __init__(self, tmp: Path, stale_after: str = "5s") -> None:
+        self.config_path = write_config(tmp / "edge.yaml", tmp / "data" / "edge.db", stale_after=stale_after)
+        self.cfg = load_config(self.config_path)
+        self.camera = EndlessCamera("lane-1")
+        self.stop = threading.Event()
+        self.runner = Runner(self.cfg, lambda r: True, models=MODELS, sources={"lane-1": self.camera})
+        self.store = Store.from_config(self.cfg)
+        self.obs = Observability(self.cfg, self.runner, self.store, config_path=self.config_path, sighup=False)
+        self.thread = threading.Thread(target=self.runner.run, args=(self.stop,), daemon=True)
+
+    def __enter__(self) -> Service:
+        self.obs.__enter__()
+        self.thread.start()
+        assert self.obs.server is not None
+        self.url = self.obs.server.url
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.camera.close()  # a held (stalled) stand-in camera would keep its capture thread waiting
+        self.stop.set()
+        self.thread.join(60)
+        self.obs.__exit__()
+        self.store.close()
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[Service]:
+    with Service(tmp_path) as svc:
+        yield svc
+
+
+def healthy_doc(svc: Service) -> dict[str, Any] | None:
+    status, doc = get_json(svc.url + "/healthz")
+    return doc if status == 200 and doc["cameras"][0]["state"] == "up" else None
+
+
+def test_healthz_reports_cameras_frames_outbox_ledger_purge_and_disk(service: Service) -> None:
+    assert service.url.startswith("http://127.0.0.1:")
+    doc = wait_for(lambda: healthy_doc(service), "the camera to be up")
+    assert doc["healthy"] is True
+    assert doc["problems"] == []
+    cam = doc["cameras"][0]
+    assert cam["camera"] == "lane-1"
+    assert cam["up"] is True
+    assert cam["frames"] > 0
+    assert isinstance(cam["last_frame_age_s"], float)
+    assert doc["outbox"] == {"depth": 0, "peers": []}
+    ledger = doc["ledger"]
+    assert ledger["ok"] is True
+    assert ledger["entries"] >= 1  # the config was recorded at start
+    assert ledger["actions"]["config_loaded"] == 1
+    assert doc["retention"]["lag_s"] == 0
+    assert doc["disk"]["free_mb"] > 0
+    assert doc["disk"]["low"] is False
+    assert doc["service"]["running"] is True
+    assert doc["service"]["node_id"] == "test-node"
+    assert doc["config"]["sha256"]
+    assert doc["config"]["reloads"] == {"applied": 0, "unchanged": 0, "refused": 0}
+
+
+def test_metrics_parse_as_prometheus_text(service: Service) -> None:
+    wait_for(lambda: healthy_doc(service), "the camera to be up")
+    assert service.store.write(make_read("AB12CD"))
+    service.store.flush()
+    service.obs.monitor.cache_seconds = 0
+    status, ctype, body = get(service.url + "/metrics")
+    assert status == 200
+    assert ctype.startswith("text/plain")
+    families = {f.name: f for f in text_string_to_metric_families(body)}
+
+    def value(name: str, **labels: str) -> float:
+        for s in families[name].samples:
+            if all(s.labels.get(k) == v for k, v in labels.items()) and s.name in (name, name + "_total"):
+                return float(s.value)
+        raise AssertionError(f"{name} {labels} not in /metrics")
+
+    assert families["edge_alpr_frames"].type == "counter"
+    assert value("edge_alpr_frames", camera="lane-1") > 0
+    assert value("edge_alpr_frames_dropped", camera="lane-1") >= 0
+    assert value("edge_alpr_camera_up", camera="lane-1") == 1
+    assert value("edge_alpr_stage_seconds", camera="lane-1", stage="gate") >= 0
+    assert value("edge_alpr_stage_seconds", camera="lane-1", stage="capture") >= 0
+    assert value("edge_alpr_store_written") == 1
+    assert value("edge_alpr_reads_today") == 1
+    assert value("edge_alpr_purge_lag_seconds") == 0
+    assert value("edge_alpr_ledger_ok") == 1
+    assert value("edge_alpr_ledger_entries", action="config_loaded") == 1
+    assert value("edge_alpr_config_reloads", outcome="refused") == 0
+    assert value("edge_alpr_healthy") == 1
+    assert "edge_alpr_outbox_depth" in families
+    assert "edge_alpr_audit_entries" in families  # the audit counters of the process
+    assert "process_cpu_seconds" in families
+    assert "AB12CD" not in body
+
+
+def test_status_page_and_unknown_path(service: Service) -> None:
+    wait_for(lambda: healthy_doc(service), "the camera to be up")
+    status, ctype, body = get(service.url + "/")
+    assert status == 200
+    assert ctype.startswith("text/html")
+    assert "lane-1" in body
+    assert "healthy" in body
+    assert "reads today" in body
+    status, _ctype, _body = get(service.url + "/nope")
+    assert status == 404
+
+
+def test_stalled_camera_turns_healthz_503(tmp_path: Path) -> None:
+    with Service(tmp_path, stale_after="1s") as svc:
+        wait_for(lambda: healthy_doc(svc), "the camera to be up")
+        svc.obs.monitor.cache_seconds = 0
+        svc.camera.hold.set()
+
+        def stalled() -> dict[str, Any] | None:
+            status, doc = get_json(svc.url + "/healthz")
+            return doc if status == 503 else None
+
+        # the camera is reported stalled once no frame came for stale_after (1s here)
+        doc = wait_for(stalled, "the stalled camera to be reported", timeout=120)
+        assert doc["healthy"] is False
+        assert doc["cameras"][0]["state"] == "stalled"
+        assert doc["cameras"][0]["up"] is False
+        assert "camera lane-1: stalled" in doc["problems"]
+        _status, _ctype, body = get(svc.url + "/metrics")
+        up = [s for f in text_string_to_metric_families(body) if f.name == "edge_alpr_camera_up" for s in f.samples]
+        assert up[0].value == 0
+
+
+def test_tampered_ledger_is_reported_not_ok(tmp_path: Path) -> None:
+    with Service(tmp_path) as svc:
+        wait_for(lambda: healthy_doc(svc), "the camera to be up")
+        db = Path(svc.cfg.store.path).parent / "audit.db"
+        with sqlite3.connect(db) as conn:  # edit an entry behind the ledger's back
+            conn.execute("DROP TRIGGER entries_no_update")
+            conn.execute("UPDATE entries SET detail = '{}' WHERE seq = 1")
+        svc.obs.verifier.verify()
+        svc.obs.monitor.cache_seconds = 0
+        status, doc = get_json(svc.url + "/healthz")
+        assert status == 503
+        assert doc["ledger"]["ok"] is False
+        assert any(p.startswith("ledger: verification failed") for p in doc["problems"])
+
+
+def test_port_in_use_is_a_clear_error(tmp_path: Path, service: Service) -> None:
+    from edge.health.server import HealthServer, HealthServerError
+
+    assert service.obs.server is not None
+    with pytest.raises(HealthServerError, match=r"cannot listen on 127\.0\.0\.1"):
+        HealthServer(service.obs.monitor, service.obs.registry, "127.0.0.1", service.obs.server.port)
