@@ -159,15 +159,20 @@ def make_handler(fmt: LogFormat = "text", stream: Any = None) -> logging.Handler
     return handler
 
 
-def setup(verbose: int = 0, fmt: LogFormat = "text", stream: Any = None) -> None:
+def setup(verbose: int = 0, fmt: LogFormat = "text", stream: Any = None, *, force: bool = False) -> None:
     """Root logging for the CLI: level from -v count, text or JSON lines on stderr, plate filter on.
 
-    Replaces handlers set up earlier, so calling it again (e.g. after reading the config) is safe.
+    Replaces the handler an earlier call installed. Like `logging.basicConfig`, it leaves alone a root
+    logger that something else configured (a test harness, an embedding program) unless `force`.
     """
     level = logging.WARNING if verbose <= 0 else logging.INFO if verbose == 1 else logging.DEBUG
     root = logging.getLogger()
-    for h in list(root.handlers):
+    ours = [h for h in root.handlers if getattr(h, "_edge_alpr", False)]
+    if len(ours) < len(root.handlers) and not force:
+        return
+    for h in root.handlers if force else ours:
         root.removeHandler(h)
-    root.addHandler(make_handler(fmt, stream))
+    handler = make_handler(fmt, stream)
+    handler._edge_alpr = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
     root.setLevel(level)
-    logging.captureWarnings(True)

@@ -7,7 +7,6 @@ import sys
 import click
 
 from edge import __version__
-from edge.cli.common import setup_logging
 from edge.config import ConfigError
 from edge.errors import EdgeError
 
@@ -15,7 +14,15 @@ from edge.errors import EdgeError
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="edge-alpr")
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug). Logs never carry plate text.")
-def main(verbose: int) -> None:
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    envvar="EDGE_ALPR_LOG_FORMAT",
+    show_default=True,
+    help="Log lines on stderr as text or one JSON object per line (env EDGE_ALPR_LOG_FORMAT).",
+)
+def main(verbose: int, log_format: str) -> None:
     """Licence-plate recognition at the edge whose every read, share and search is accounted for.
 
     \b
@@ -23,7 +30,9 @@ def main(verbose: int) -> None:
       edge-alpr replay samples/sample.mp4 --db data/demo.db
       edge-alpr config check config/example.yaml
     """
-    setup_logging(verbose)
+    from edge.logs import setup
+
+    setup(verbose, "json" if log_format == "json" else "text")  # plate text is redacted from every line
 
 
 def _register() -> None:
@@ -38,6 +47,7 @@ def _register() -> None:
     from edge.cli.run import run_cmd
     from edge.cli.search import search
     from edge.cli.share import share_group
+    from edge.cli.status import status_cmd
 
     main.add_command(replay)
     main.add_command(eval_cmd)
@@ -50,6 +60,7 @@ def _register() -> None:
     main.add_command(cameras_cmd)
     main.add_command(hotlist_group)
     main.add_command(share_group)
+    main.add_command(status_cmd)
 
 
 _register()
