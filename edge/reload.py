@@ -280,7 +280,7 @@ class Reloader:
         }
         entry, failure = None, None
         try:
-            ledger = self._open_ledger(new)
+            ledger = self._open_ledger(old)  # recorded in the ledger in force (a new ledger path waits for restart)
             try:
                 entry = ledger.append(Action.CONFIG_CHANGED, Actor.system(new.node_id), detail, "ok")
             finally:
