@@ -7,6 +7,15 @@ Rows are made-up plates (two letters + five digits), bulk-inserted with executem
 store created by `Store` (the set-up is not what is measured). The purge runs through `Store.purge`
 (secure delete, chunked transactions, WAL TRUNCATE) and the lookup through `Store.search(plate=...)`,
 i.e. the real code paths. Prints a JSON summary; numbers depend on the disk and on other load.
+
+Measured 2026-11-27 (x86-64 VM, 2 cores shared with model training, load average 5-9, SQLite 3.40.1,
+page cache warm):
+  purge of 1,000,000 past-retention reads beside 100,000 kept: 57.8 s (17,300 reads/s), 200 chunked
+  transactions; file 351.8 MB before and after (freed pages are zeroed and reused, not returned to
+  the OS), WAL 0 bytes after; 2,000,937 old plate strings in the .db before, 0 in .db + -wal after.
+  exact-plate lookup over 10,000,000 rows (2 M distinct plates, ~5 reads each, 3.2 GB file) through
+  Store.search: median 0.11 ms, p95 0.27 ms, p99 4.6 ms, max 10.2 ms over 2,000 lookups; a miss
+  0.007 ms; prefix pattern LK1234* (1,000 rows) 67 ms. Bulk set-up of the 10 M rows took 665 s.
 """
 
 from __future__ import annotations
