@@ -33,7 +33,7 @@ REDACTED = "[plate]"
 
 _TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _FIELD = re.compile(
-    r"""(?P<key>\b(?:plate|plate_text|pattern)\b\s*(?:=|:)\s*)(?P<q>['"]?)(?P<value>[^'",\s)}\]]+)(?P=q)""",
+    r"""(?P<key>\b(?:plate|plate_text|pattern)\b['"]?\s*(?:=|:)\s*)(?P<q>['"]?)(?P<value>[^'",\s)}\]]+)(?P=q)""",
     re.IGNORECASE,
 )
 _TOKEN = re.compile(r"(?<![\w.:/-])[A-Z0-9]{4,8}(?![\w.:/-])")
@@ -170,7 +170,7 @@ def setup(verbose: int = 0, fmt: LogFormat = "text", stream: Any = None, *, forc
     ours = [h for h in root.handlers if getattr(h, "_edge_alpr", False)]
     if len(ours) < len(root.handlers) and not force:
         return
-    for h in root.handlers if force else ours:
+    for h in list(root.handlers) if force else ours:
         root.removeHandler(h)
     handler = make_handler(fmt, stream)
     handler._edge_alpr = True  # type: ignore[attr-defined]
