@@ -55,7 +55,9 @@ def utc_text(ts: datetime) -> str:
 
 
 def parse_utc(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    """Inverse of utc_text (fromisoformat: C speed, it matters in reports over a million entries)."""
+    value = datetime.fromisoformat(text)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def entry_text(seq: int, ts: str, user: str, agency: str, action: str, detail: str, outcome: str, prev: bytes) -> str:
