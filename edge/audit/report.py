@@ -177,6 +177,7 @@ def build_report(
                 share_denials[f"{d.get('peer')}: {d.get('rule', d.get('reason'))}"] += 1
             elif e.action == Action.PURGE:
                 deleted = d.get("deleted") or {}
+                daily_purged[day] += int(deleted.get("reads_non_hit", 0)) + int(deleted.get("reads_hit", 0))
                 purges.append(
                     {
                         "ts": e.ts,

@@ -42,3 +42,16 @@ def test_charts_are_svg_with_escaped_labels():
     assert "none in this period" in bar_chart("Empty", {})
     days = {"2026-10-01": {"allowed": 3, "denied": 1}, "2026-10-02": {"allowed": 0, "denied": 2}}
     assert daily_chart(days).count("<rect") == 3
+
+
+def test_report_counts_purges_per_day_and_renders_the_chart(tmp_path):
+    from edge.audit.events import Action, Actor
+    from edge.audit.ledger import Ledger
+    from edge.audit.report import build_report, render_html
+
+    with Ledger(tmp_path / "a.db", tmp_path / "k") as ledger:
+        for n in (10, 5):
+            ledger.append(Action.PURGE, Actor.system("node"), {"deleted": {"reads_non_hit": n, "reads_hit": 1}})
+    data = build_report(tmp_path / "a.db")
+    assert sum(data["daily_purged"].values()) == 17
+    assert "Reads purged per day</title>" in render_html(data)
