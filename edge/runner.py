@@ -194,7 +194,6 @@ class CameraWorker:
         self.errors = 0
         self.capture_seconds = 0.0
         self.capture_error: str | None = None
-        self.last_frame_at: float | None = None  # time.monotonic() of the last frame captured (health: stalls)
         self.last_frame_at: float | None = None  # time.monotonic() of the last frame handed on (health)
         self._lock = threading.Lock()
         self._capture = threading.Thread(target=self._run_capture, name=f"capture-{name}", daemon=True)
