@@ -1,0 +1,178 @@
+"""scripts/install-pi.sh and deploy/edge-alpr.service: shellcheck, an install into a scratch root
+(--prefix: files only, privileged steps printed), idempotence, --dry-run, and `systemd-analyze verify`
+of the unit it installs. shellcheck and systemd-analyze come from Debian packages (scripts/test.sh
+installs them)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from edge.config import load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "install-pi.sh"
+UNIT = ROOT / "deploy" / "edge-alpr.service"
+HARDENING = [
+    "Restart=on-failure",
+    "NoNewPrivileges=yes",
+    "ProtectSystem=strict",
+    "ProtectHome=yes",
+    "PrivateTmp=yes",
+    "SupplementaryGroups=video",
+    "ReadWritePaths=/var/lib/edge-alpr",
+    "ExecReload=/bin/kill -HUP $MAINPID",
+    "User=edge-alpr",
+]
+
+
+def install(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHON": sys.executable}
+    return subprocess.run(
+        ["bash", str(SCRIPT), *args], capture_output=True, text=True, env=env, timeout=300, check=False
+    )
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def need(tool: str, package: str) -> None:
+    if shutil.which(tool) is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{tool} is not installed (Debian package {package}; scripts/test.sh installs it)")
+        pytest.skip(f"{tool} not installed (Debian package {package}; scripts/test.sh installs it)")
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    root = tmp_path_factory.mktemp("root")
+    res = install("--prefix", str(root), "--camera", "/dev/video2", "--port", "9200")
+    assert res.returncode == 0, res.stderr
+    return root, res
+
+
+def test_shellcheck_is_clean() -> None:
+    need("shellcheck", "shellcheck")
+    res = subprocess.run(["shellcheck", str(SCRIPT)], capture_output=True, text=True, check=False)
+    assert res.returncode == 0, res.stdout
+
+
+def test_prefix_install_writes_the_files_with_safe_modes(
+    installed: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    root, _res = installed
+    config = root / "etc/edge-alpr/config.yaml"
+    key = root / "var/lib/edge-alpr/audit-ed25519.key"
+    unit = root / "etc/systemd/system/edge-alpr.service"
+    assert mode(config) == 0o640
+    assert mode(key) == 0o600
+    assert mode(root / "etc/edge-alpr") == 0o750
+    assert mode(root / "var/lib/edge-alpr") == 0o750
+    assert key.read_text().startswith("-----BEGIN PRIVATE KEY-----")
+    cfg = load_config(config)  # the starter config is valid as installed
+    assert cfg.cameras[0].source == "/dev/video2"
+    assert cfg.health.port == 9200
+    assert cfg.health.bind == "127.0.0.1"
+    assert cfg.store.path == "/var/lib/edge-alpr/edge-alpr.db"
+    assert (root / "opt/edge-alpr/src/edge/cli/status.py").is_file()
+    assert (root / "opt/edge-alpr/models/plate-ocr-v1.yaml").is_file()
+    assert os.readlink(root / "usr/local/bin/edge-alpr") == "/opt/edge-alpr/venv/bin/edge-alpr"
+    text = unit.read_text()
+    body = [line for line in text.splitlines() if not line.startswith("#")]
+    assert not [line for line in body if "@" in line], "unfilled placeholders in the unit"
+    for line in HARDENING:
+        assert line in body, line
+    assert "ExecStart=/opt/edge-alpr/venv/bin/edge-alpr -v run --config /etc/edge-alpr/config.yaml" in body
+
+
+def test_prefix_install_prints_the_privileged_steps_instead_of_running_them(
+    installed: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    _root, res = installed
+    out = res.stdout
+    for step in (
+        "useradd --system",
+        "usermod --append --groups video edge-alpr",
+        "chown edge-alpr:edge-alpr",
+        "systemctl daemon-reload",
+        "systemctl enable edge-alpr",
+        "systemctl restart edge-alpr",
+        "venv",
+    ):
+        assert "would run: " in out
+        assert step in out, step
+    assert "created the ledger signing key" in res.stderr
+
+
+def test_a_second_run_keeps_config_and_key(installed: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    root, _res = installed
+    config = root / "etc/edge-alpr/config.yaml"
+    key = root / "var/lib/edge-alpr/audit-ed25519.key"
+    config.write_text(config.read_text().replace("node_id: pi-edge-1", "node_id: my-pi"))
+    before = (config.read_bytes(), key.read_bytes())
+    res = install("--prefix", str(root))
+    assert res.returncode == 0, res.stderr
+    assert (config.read_bytes(), key.read_bytes()) == before
+    assert "keeping the existing /etc/edge-alpr/config.yaml" in res.stderr
+    assert "keeping the existing ledger key" in res.stderr
+
+
+def test_dry_run_changes_nothing(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    res = install("--prefix", str(root), "--dry-run")
+    assert res.returncode == 0, res.stderr
+    assert not root.exists()
+    assert "would run: render_unit" in res.stdout
+    assert "would run: make_key" in res.stdout
+    assert "would run: write_config" in res.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--bogus"], "unknown option --bogus"),
+        (["--port", "70000"], "--port must be a number"),
+        (["--user", "Bad User"], "--user must be a plain user name"),
+    ],
+)
+def test_bad_arguments_are_refused(tmp_path: Path, args: list[str], message: str) -> None:
+    res = install("--prefix", str(tmp_path / "r"), *args)
+    assert res.returncode != 0
+    assert message in res.stderr
+
+
+def test_the_installed_unit_verifies(installed: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path) -> None:
+    """`systemd-analyze verify` checks every key and that the commands exist: point the unit's app folder at
+    a scratch one whose venv/bin/edge-alpr is this checkout's entry point."""
+    need("systemd-analyze", "systemd")
+    root, _res = installed
+    entry = Path(sys.executable).parent / "edge-alpr"
+    assert entry.is_file()
+    app = tmp_path / "app"
+    (app / "venv" / "bin").mkdir(parents=True)
+    (app / "venv" / "bin" / "edge-alpr").symlink_to(entry)
+    text = (root / "etc/systemd/system/edge-alpr.service").read_text().replace("/opt/edge-alpr", str(app))
+    unit = tmp_path / "edge-alpr.service"
+    unit.write_text(text)
+    res = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, check=False)
+    output = res.stdout + res.stderr
+    assert res.returncode == 0, output
+    for problem in ("Unknown key", "ignoring", "not executable", "Failed", "Invalid"):
+        assert problem not in output, output
+
+
+def test_the_unit_template_has_every_placeholder_filled_by_the_script() -> None:
+    import re
+
+    placeholders = set(re.findall(r"@([A-Z_]+)@", UNIT.read_text()))
+    script = SCRIPT.read_text()
+    assert placeholders == {"USER", "APP_DIR", "STATE_DIR", "CONFIG_DIR", "CONFIG"}
+    for name in placeholders:
+        assert f"s|@{name}@|" in script, name
