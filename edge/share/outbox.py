@@ -172,7 +172,14 @@ class Outbox:
         return [OutboxRow(*r) for r in rows]
 
     def mark_attempt(self, ids: Sequence[int]) -> None:
-        self.conn.executemany("UPDATE share_outbox SET attempts = attempts + 1 WHERE id = ?", [(i,) for i in ids])
+        """Count a send attempt (one transaction for the batch)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.executemany("UPDATE share_outbox SET attempts = attempts + 1 WHERE id = ?", [(i,) for i in ids])
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
 
     def mark_sent(self, ids: Sequence[int], at: datetime) -> int:
         """Set sent_at on acknowledged rows (one transaction); returns rows changed."""
