@@ -32,6 +32,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from edge.config.sharing import PeerGrant
 from edge.errors import EdgeError
+from edge.share import homeassistant
 from edge.share.message import checkpoint_message, encode, grant_ref, read_message, topics
 from edge.share.outbox import Outbox, OutboxRow
 from edge.share.secrets import resolve_bytes, resolve_file
@@ -121,6 +122,7 @@ class PeerPublisher:
         poll: float = 0.2,
         retry_pause: float = 2.0,
         search_handler: SearchHandler | None = None,
+        cameras: list[str] | None = None,
     ) -> None:
         self.grant = grant
         self.db_path = Path(db_path)
@@ -134,6 +136,9 @@ class PeerPublisher:
         self.retry_pause = retry_pause
         self.search_handler = search_handler if grant.search else None
         self.topics = topics(grant, node_id)
+        self.cameras = list(cameras or [])
+        self._ha = homeassistant.enabled(grant)
+        self._announced = False
         self._hash_key = (
             resolve_bytes(grant.plate_hash_key, f"peer {grant.name} plate_hash_key")
             if "plate_hash" in grant.read_fields and grant.plate_hash_key is not None
@@ -190,6 +195,7 @@ class PeerPublisher:
             )
         self._connected.clear()
         self.listening.clear()
+        self._announced = False
         self._state_dirty = True
 
     def _on_subscribe(self, _c: mqtt.Client, _u: object, _mid: int, reasons: list[ReasonCode], _p: object) -> None:
@@ -357,6 +363,10 @@ class PeerPublisher:
         """Publish the next batch if connected and there is room; False when there was nothing to do."""
         if not self._connected.is_set() or time.monotonic() < self._pause_until:
             return False
+        if self._ha and not self._announced:
+            for topic, payload in homeassistant.discovery(self.grant, self.node_id, self.cameras):
+                self._client.publish(topic, payload, qos=1, retain=True)
+            self._announced = True
         with self._lock:
             room = self.grant.max_inflight - len(self._inflight)
             busy = {row_id for row_id, _ in self._inflight.values()}
@@ -371,6 +381,7 @@ class PeerPublisher:
             return False
         at = self.clock()
         messages: list[tuple[OutboxRow, bytes, str]] = []
+        ha_updates: dict[str, bytes] = {}
         for row in rows:
             if row.kind == "checkpoint":
                 msg = checkpoint_message(row.payload or "{}", grant=self.grant, node_id=self.node_id, sent_at=at)
@@ -390,6 +401,10 @@ class PeerPublisher:
                     continue
                 msg, topic = built, self.topics.reads
             messages.append((row, encode(msg), topic))
+            if self._ha and row.kind != "checkpoint":
+                update = homeassistant.state(msg)
+                if update is not None:
+                    ha_updates[update[0]] = update[1]
         if not messages:
             self._cursor = rows[-1].id
             return True
@@ -425,6 +440,8 @@ class PeerPublisher:
                 self._inflight[info.mid] = (row.id, time.monotonic())
                 self._counts["published"] += 1
                 self._cursor = max(self._cursor, row.id)
+        for camera, payload in ha_updates.items():  # last read per camera; not retained, not tracked
+            self._client.publish(homeassistant.state_topic(self.grant, self.node_id, camera), payload, qos=0)
         return True
 
     def _refuse_expired(self, outbox: Outbox) -> bool:

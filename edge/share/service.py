@@ -136,6 +136,7 @@ class ShareService:
                 actor=self.actor,
                 clock=self.clock,
                 search_handler=self.search_handler,
+                cameras=[c.name for c in self.cfg.cameras],
                 **self.publisher_options,
             )
             self.publishers[grant.name] = pub

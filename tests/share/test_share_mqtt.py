@@ -220,3 +220,63 @@ def test_no_ledger_entry_no_publish(
         store.close()
         peer_a.close()
     assert [e["read_ids"] for e in ledger.of("share")] == [[r.id]]
+
+
+def test_home_assistant_discovery_only_when_granted(
+    broker_factory: BrokerFactory, pki: Pki, tmp_path: Path, ledger: FakeLedger, make_read: MakeRead
+) -> None:
+    from edge.config.cameras import CameraConfig
+
+    acl = default_acl()
+    acl[NODE] = [*acl[NODE], ("write", "homeassistant/#")]
+    acl["peer-a"] = [*acl["peer-a"], ("read", "homeassistant/#")]
+    broker = broker_factory(acl)
+    ha = Subscriber(broker, "peer-a", ["homeassistant/#", "peers/a/ha/#"])
+    ha.wait_ready()
+    grant = make_grant(broker, pki, fields=["plate", "time", "camera"], home_assistant=True)
+    cfg = config(tmp_path, grant).model_copy(update={"cameras": [CameraConfig(name="gate-1", source="0")]})
+    store, service = run_service(cfg, ledger)
+    try:
+        r = make_read(plate="HAS0001", camera="gate-1")
+        store.write(r)
+        store.flush()
+        assert ha.wait_for(lambda m: any(t.endswith("/last_plate") for t, _ in m))
+    finally:
+        service.stop()
+        store.close()
+        ha.close()
+    by_topic = dict(ha.payloads())
+    config_msg = json.loads(
+        by_topic[f"homeassistant/sensor/edge_alpr_{NODE.replace('-', '_')}_gate_1_last_plate/config"]
+    )
+    assert config_msg["state_topic"] == f"peers/a/ha/{NODE}/gate-1/last_plate"
+    state = json.loads(by_topic[f"peers/a/ha/{NODE}/gate-1/last_plate"])
+    assert state == {"plate": "HAS0001", "time": "2026-06-01T12:00:00.000000Z", "read_id": r.id}
+
+
+def test_no_home_assistant_without_the_grant_flag(
+    broker_factory: BrokerFactory, pki: Pki, tmp_path: Path, ledger: FakeLedger, make_read: MakeRead
+) -> None:
+    from edge.config.cameras import CameraConfig
+
+    acl = default_acl()
+    acl[NODE] = [*acl[NODE], ("write", "homeassistant/#")]
+    acl["peer-a"] = [*acl["peer-a"], ("read", "homeassistant/#")]
+    broker = broker_factory(acl)
+    ha = Subscriber(broker, "peer-a", ["homeassistant/#", "peers/a/#"])
+    ha.wait_ready()
+    cfg = config(tmp_path, make_grant(broker, pki)).model_copy(
+        update={"cameras": [CameraConfig(name="gate-1", source="0")]}
+    )
+    store, service = run_service(cfg, ledger)
+    try:
+        r = make_read(camera="gate-1")
+        store.write(r)
+        store.flush()
+        assert ha.wait_for(lambda m: len(m) >= 1)
+        assert service.publishers["peer-a"].wait_idle(20)
+    finally:
+        service.stop()
+        store.close()
+        ha.close()
+    assert [t for t, _ in ha.payloads()] == [f"peers/a/reads/{NODE}"]
