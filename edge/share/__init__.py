@@ -6,7 +6,7 @@ from edge.share.law import GrantDecision, check_grant
 from edge.share.message import SCHEMA, plate_hash, topics
 from edge.share.outbox import Outbox, enqueue, ensure_schema
 from edge.share.publisher import PeerPublisher, PeerStatus, ShareError
-from edge.share.service import ShareService, check_grants, prepare_outbox
+from edge.share.service import ShareService, check_grants, prepare_outbox, sharing
 
 __all__ = [
     "SCHEMA",
@@ -22,5 +22,6 @@ __all__ = [
     "ensure_schema",
     "plate_hash",
     "prepare_outbox",
+    "sharing",
     "topics",
 ]

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -161,3 +162,33 @@ def _system_actor(node_id: str) -> Any:
     from edge.audit.events import Actor
 
     return Actor.system(node_id)
+
+
+@contextmanager
+def sharing(cfg: Config, store: Store) -> Iterator[ShareService | None]:
+    """Sharing for a running pipeline, in one line beside the store::
+
+        with Store.from_config(cfg) as store, sharing(cfg, store):
+            ...  # reads written to the store are queued for their grants and published
+
+    No peers: yields None and touches nothing. Otherwise the grants are checked (ShareError if the
+    profile refuses one), the outbox hook is attached before the first read, and the publishers (with
+    remote search for peers granted it) run until the block ends.
+    """
+    if not cfg.sharing.peers:
+        yield None
+        return
+    from edge.audit.ledger import open_ledger
+    from edge.share.remote import make_search_handler
+
+    def ledger() -> Any:
+        return open_ledger(cfg)
+
+    handler = make_search_handler(cfg, ledger) if any(g.search for g in cfg.sharing.peers) else None
+    service = ShareService(cfg, ledger=ledger, search_handler=handler, db_path=store.path)
+    service.attach(store)
+    service.start()
+    try:
+        yield service
+    finally:
+        service.stop()

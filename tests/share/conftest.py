@@ -79,11 +79,11 @@ def default_acl(prefix_a: str = "peers/a", prefix_b: str = "peers/b") -> Acl:
     }
 
 
-def make_grant(broker: Broker | None = None, pki: Pki | None = None, **kw: Any) -> PeerGrant:
+def make_grant(broker: Broker | str | None = None, pki: Pki | None = None, **kw: Any) -> PeerGrant:
     ident = pki.client(NODE) if pki is not None else None
     values: dict[str, Any] = {
         "name": "peer-a",
-        "broker": broker.url if broker is not None else "mqtts://127.0.0.1:8883",
+        "broker": broker.url if isinstance(broker, Broker) else (broker or "mqtts://127.0.0.1:8883"),
         "ca": str(pki.ca.path) if pki is not None else "ca.pem",
         "cert": str(ident.cert) if ident is not None else "client.crt",
         "key": str(ident.key) if ident is not None else "client.key",

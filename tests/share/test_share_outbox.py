@@ -130,3 +130,17 @@ def test_fixture_fails_under_ci_and_skips_elsewhere(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("CI", "false")
     with pytest.raises(pytest.skip.Exception, match="mosquitto is not installed"):
         mosquitto.mosquitto_binary()
+
+
+def test_sharing_context_for_the_pipeline(tmp_path: Path, make_read: MakeRead, pki: mosquitto.Pki) -> None:
+    from edge.share import sharing
+
+    with Store.from_config(cfg_with(tmp_path)) as store, sharing(cfg_with(tmp_path), store) as none:
+        assert none is None
+    cfg = cfg_with(tmp_path, make_grant("mqtts://127.0.0.1:1", pki))
+    with Store.from_config(cfg) as store, sharing(cfg, store) as service:
+        assert service is not None
+        assert set(service.publishers) == {"peer-a"}
+        store.write(make_read())
+        store.flush()
+        assert Outbox(tmp_path / "s.db", readonly=True).depth("peer-a") == 1
