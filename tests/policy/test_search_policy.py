@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from policy_fixtures import site_yaml
 
 from edge.config import parse_config
@@ -99,3 +101,40 @@ def test_check_agency_is_usable_for_share_and_peer_requests():
 def test_no_purposes_configured_denies_everything():
     empty = build_policy(parse_config("profile: none\n"))
     assert decide(req(), empty).rule == "unknown-purpose"
+
+
+_SEP = st.sampled_from(["", " ", ".", "-", "+", "/", "_"])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    word=st.sampled_from(["ICE", "ERO", "HSI", "CBP", "immigration", "deport", "abortion"]),
+    field=st.sampled_from(["reason", "on_behalf_of", "case_number", "purpose"]),
+    data=st.data(),
+)
+def test_disguised_prohibited_words_are_denied_in_any_field(word, field, data):
+    disguised = "".join(
+        (ch.upper() if data.draw(st.booleans()) else ch.lower()) + data.draw(_SEP) for ch in word
+    ).strip()
+    value = {"reason": f"Stolen car, assist {disguised}", "case_number": f"2026-{disguised}"}.get(field, disguised)
+    d = decide(req(**{field: value}), IL)
+    assert (d.allowed, d.rule) == (False, "prohibited-use"), value
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    reason=st.sampled_from(
+        [
+            "Vehicle reported stolen from Elm St lot",
+            "Armed robbery at gas station, suspect vehicle fled north",
+            "Hit and run, pedestrian injured on Main St",
+            "Stolen plates reported by owner, police report filed",
+            "Carjacking suspect vehicle seen near the service station",
+        ]
+    ),
+    case=st.sampled_from([str.lower, str.upper, str.title, str]),
+    tail=st.sampled_from(["", ".", "!", " (urgent)", " - see report"]),
+)
+def test_legitimate_reasons_are_allowed_however_cased(reason, case, tail):
+    d = decide(req(reason=case(reason) + tail), IL)
+    assert d.allowed, d.reason
