@@ -237,3 +237,43 @@ def report(
     )
     files = write_report(data, out_dir)
     click.echo(f"wrote {len(files)} file(s) to {out_dir}: {', '.join(f.name for f in files)}")
+
+
+@audit_group.command("find")
+@config_options
+@_LEDGER
+@click.option("--plate", required=True, help="Plate whose lookups to list (matched by the ledger's keyed token).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def find(config_path: Path | None, db: Path | None, ledger_path: Path | None, plate: str, as_json: bool) -> None:
+    """List every search (allowed or denied) of one plate: who, when, for whom and why.
+
+    The ledger keeps a keyed token instead of the plate, so this needs the device's signing key;
+    an oversight body answering "who looked up this car?" runs it on the device.
+
+    \b
+    Example:
+      edge-alpr audit find --config site.yaml --plate ABC1234
+    """
+    from edge.audit.events import Action
+    from edge.audit.ledger import open_ledger
+
+    cfg = resolve_config(config_path, db)
+    with open_ledger(cfg, ledger=ledger_path) as ledger:
+        token = ledger.plate_token(plate)
+        hits = [
+            e
+            for e in ledger.entries(actions=(Action.SEARCH, Action.SEARCH_DENIED))
+            if f'"plate_token":"{token}"' in e.detail
+        ]
+    for e in hits:
+        d = e.detail_obj()
+        if as_json:
+            click.echo(json.dumps({"seq": e.seq, "ts": e.ts, "user": e.actor.user, "outcome": e.outcome, **d}))
+        else:
+            behalf = f" for {d['on_behalf_of']}" if d.get("on_behalf_of") else ""
+            click.echo(
+                f"{e.seq:>8} {e.ts} {e.outcome:<8} {e.actor.user}@{d.get('requester')}{behalf} "
+                f"purpose={d.get('purpose')} case={d.get('case')} reason={d.get('reason')!r}"
+            )
+    if not as_json:
+        click.echo(f"{len(hits)} search(es) of this plate in the ledger")

@@ -137,7 +137,12 @@ def test_actions_command_lists_every_action(monkeypatch, capsys):
 
 
 @pytest.mark.parametrize(
-    "cmd", [["search"], ["audit"], *[["audit", c] for c in ("verify", "report", "checkpoint", "key", "actions", "log")]]
+    "cmd",
+    [
+        ["search"],
+        ["audit"],
+        *[["audit", c] for c in ("verify", "report", "checkpoint", "key", "actions", "log", "find")],
+    ],
 )
 def test_every_command_has_an_example(cmd, monkeypatch, capsys):
     code, out, _ = cli(monkeypatch, capsys, *cmd, "--help")
@@ -152,3 +157,14 @@ def test_log_shows_entries_without_plate_text(site, monkeypatch, capsys):
     rows = [json.loads(line) for line in out.splitlines()]
     assert [r["action"] for r in rows] == ["config_loaded", "search", "search_denied", "search_denied"]
     assert "ZZT4821" not in out
+
+
+def test_find_lists_who_searched_a_plate(site, monkeypatch, capsys):
+    _activity(site, monkeypatch, capsys)
+    code, out, _ = cli(monkeypatch, capsys, "audit", "find", "--config", str(site), "--plate", "qrx 7702", "--json")
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [(r["outcome"], r["rule"]) for r in rows] == [("denied", "prohibited-use"), ("denied", "agency-kind")]
+    code, out, _ = cli(monkeypatch, capsys, "audit", "find", "--config", str(site), "--plate", "ZZT4821")
+    assert "1 search(es)" in out
+    assert "officer1@SPRINGFIELD-PD" in out
