@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from edge.config.sharing import PeerGrant
 from edge.share.law import GrantDecision, check_grant
 from edge.share.message import grant_ref
-from edge.share.outbox import HitLike, enqueue, ensure_schema
+from edge.share.outbox import HitLike, Outbox, enqueue, enqueue_checkpoint, ensure_schema
 from edge.share.publisher import LedgerSource, PeerPublisher, PeerStatus, SearchHandler, ShareError, open_ledger_source
 from edge.store.timefmt import utcnow
 from edge.types import Read
@@ -60,6 +61,7 @@ class ShareService:
         search_handler: SearchHandler | None = None,
         db_path: Path | str | None = None,
         publisher_options: dict[str, Any] | None = None,
+        checkpoint_interval: float = 600.0,
     ) -> None:
         self.cfg = cfg
         self.ledger = ledger
@@ -83,6 +85,10 @@ class ShareService:
             raise ShareError(f"profile {cfg.profile} refuses {len(refused)} sharing grant(s):\n{lines}")
         self.grants: list[PeerGrant] = list(cfg.sharing.peers)
         self.publishers: dict[str, PeerPublisher] = {}
+        self.checkpoint_interval = checkpoint_interval
+        self._checkpoint_size = 0
+        self._checkpoint_stop = threading.Event()
+        self._checkpointer: threading.Thread | None = None
 
     def _record_refused_grant(self, book: Any, grant: PeerGrant, decision: GrantDecision) -> None:
         detail = {
@@ -142,11 +148,66 @@ class ShareService:
             )
             self.publishers[grant.name] = pub
             pub.start()
+        if self._checkpointer is None and self.checkpoint_interval > 0:
+            self._checkpoint_stop.clear()
+            self._checkpointer = threading.Thread(target=self._run_checkpoints, name="share-checkpoints", daemon=True)
+            self._checkpointer.start()
 
     def stop(self) -> None:
+        self._checkpoint_stop.set()
+        if self._checkpointer is not None:
+            self._checkpointer.join(10)
+            self._checkpointer = None
         for pub in self.publishers.values():
             pub.stop()
         self.publishers.clear()
+
+    # -- signed ledger checkpoints to peers ------------------------------------------------------
+    def share_checkpoint(self) -> bool:
+        """Queue the ledger's latest signed checkpoint for every live grant if it is newer than the last
+        one queued (no personal data: origin, size, head hash, time, signed note). True if queued."""
+        book, opened = open_ledger_source(self.ledger)
+        try:
+            latest = getattr(book, "latest_checkpoint", None)
+            cp = latest() if latest is not None else None
+        finally:
+            close = getattr(book, "close", None)
+            if opened and close is not None:
+                close(checkpoint=False)
+        if cp is None or cp.size <= self._checkpoint_size:
+            return False
+        payload = {"origin": cp.origin, "size": cp.size, "head": cp.head.hex(), "time": cp.time, "note": cp.note}
+        conn = sqlite3.connect(str(self.db_path), isolation_level=None, timeout=10.0)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            enqueue_checkpoint(conn, self.grants, payload, self.clock())
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+        self._checkpoint_size = cp.size
+        for pub in self.publishers.values():
+            pub.wake()
+        return True
+
+    def _run_checkpoints(self) -> None:
+        keep = self.cfg.sharing.outbox_retention
+        while not self._checkpoint_stop.is_set():
+            try:
+                self.share_checkpoint()
+            except Exception:
+                log.exception("share: could not queue the ledger checkpoint; retrying later")
+            if keep is not None:
+                try:
+                    outbox = Outbox(self.db_path)
+                    try:
+                        dropped = outbox.purge(self.clock() - keep)
+                    finally:
+                        outbox.close()
+                    if dropped:
+                        log.warning("share: outbox retention dropped %s rows (sent or not)", dropped)
+                except sqlite3.Error:
+                    log.exception("share: outbox retention purge failed; retrying later")
+            self._checkpoint_stop.wait(self.checkpoint_interval)
 
     def status(self) -> list[PeerStatus]:
         return [p.status() for p in self.publishers.values()]

@@ -280,3 +280,37 @@ def test_no_home_assistant_without_the_grant_flag(
         store.close()
         ha.close()
     assert [t for t, _ in ha.payloads()] == [f"peers/a/reads/{NODE}"]
+
+
+def test_checkpoints_only_grant_gets_signed_checkpoints_and_no_reads(
+    broker_factory: BrokerFactory, pki: Pki, tmp_path: Path, make_read: MakeRead
+) -> None:
+    from edge.audit.events import Actor
+    from edge.audit.ledger import open_ledger
+
+    broker = broker_factory(default_acl())
+    peer = Subscriber(broker, "peer-a", ["peers/a/#"])
+    peer.wait_ready()
+    cfg = config(tmp_path, make_grant(broker, pki, share="checkpoints"))
+    with open_ledger(cfg) as book:
+        book.append("startup", Actor.system(NODE), {"note": "test"}, "ok")
+    # closing the ledger signed a checkpoint of size 1
+    store = Store.from_config(cfg)
+    service = ShareService(cfg, ledger=lambda: open_ledger(cfg))
+    service.attach(store)
+    service.start()
+    try:
+        store.write(make_read())
+        store.flush()
+        assert peer.wait_for(lambda m: len(m) >= 1)
+        assert service.publishers["peer-a"].wait_idle(20)
+    finally:
+        service.stop()
+        store.close()
+        peer.close()
+    ((topic, raw),) = peer.payloads()
+    msg = json.loads(raw)
+    assert topic == f"peers/a/checkpoints/{NODE}"
+    assert msg["kind"] == "checkpoint"
+    assert msg["checkpoint"]["size"] >= 1
+    assert "read_id" not in msg
