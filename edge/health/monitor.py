@@ -33,6 +33,7 @@ from edge.store.timefmt import to_ts
 log = logging.getLogger(__name__)
 
 MiB = 1024 * 1024
+FAILURE_WINDOW = 600.0  # seconds a failed ledger write keeps the ledger reported not OK
 
 
 def _ro(path: Path, timeout: float = 2.0) -> sqlite3.Connection:
@@ -166,6 +167,9 @@ class HealthMonitor:
         self._rates: dict[str, _Rate] = {}
         self._lock = threading.Lock()
         self._cached: tuple[float, dict[str, Any]] | None = None
+        self._failures_base = ledger_write_failures()  # the counter is per process: count from here
+        self._failures_seen = 0
+        self._failures_changed = float("-inf")
 
     @property
     def cfg(self) -> Config:
@@ -327,8 +331,12 @@ class HealthMonitor:
                 return out
             finally:
                 ledger.close(checkpoint=False)
-        failures = ledger_write_failures()
-        out["write_failures"] = failures
+        total = ledger_write_failures() - self._failures_base
+        if total != self._failures_seen:
+            self._failures_seen, self._failures_changed = total, time.monotonic()
+        # unhealthy while ledger writes keep failing; a failure older than FAILURE_WINDOW (and none since) clears
+        failures = total if time.monotonic() - self._failures_changed < FAILURE_WINDOW else 0
+        out["write_failures"] = total
         check = self.verifier.result if self.verifier is not None else None
         if check is not None:
             out["verified"] = {"ok": check.ok, "at": check.at, "entries": check.entries, "problem": check.problem}
@@ -339,7 +347,7 @@ class HealthMonitor:
             out["error"] = f"verification failed: {check.problem}: {check.message}"
         elif failures:
             out["ok"] = False
-            out["error"] = f"{failures} ledger write(s) failed since start"
+            out["error"] = f"{failures} ledger write(s) failed since start, the last within {FAILURE_WINDOW:.0f} s"
         return out
 
     # -- document ---------------------------------------------------------------------------------

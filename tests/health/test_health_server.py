@@ -21,7 +21,7 @@ from edge.runner import Runner
 from edge.store import Store
 
 
-def wait_for(check: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
+def wait_for(check: Callable[[], Any], what: str, timeout: float = 60.0, extra: Any = "") -> Any:
     """Poll until `check()` is truthy (no timing is asserted: the deadline only bounds a hang)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -29,7 +29,7 @@ def wait_for(check: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
         if value:
             return value
         time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what}{extra}")
 
 
 class Service:
@@ -42,6 +42,10 @@ class Service:
         self.store = Store.from_config(self.cfg)
         self.obs = Observability(self.cfg, self.runner, self.store, config_path=self.config_path, sighup=False)
         self.thread = threading.Thread(target=self.runner.run, args=(self.stop,), daemon=True)
+        self.last_doc: dict[str, Any] | None = None
+
+    def __str__(self) -> str:
+        return f": last /healthz {self.last_doc}"
 
     def __enter__(self) -> Service:
         self.obs.__enter__()
@@ -66,12 +70,13 @@ def service(tmp_path: Path) -> Iterator[Service]:
 
 def healthy_doc(svc: Service) -> dict[str, Any] | None:
     status, doc = get_json(svc.url + "/healthz")
+    svc.last_doc = doc
     return doc if status == 200 and doc["cameras"][0]["state"] == "up" else None
 
 
 def test_healthz_reports_cameras_frames_outbox_ledger_purge_and_disk(service: Service) -> None:
     assert service.url.startswith("http://127.0.0.1:")
-    doc = wait_for(lambda: healthy_doc(service), "the camera to be up")
+    doc = wait_for(lambda: healthy_doc(service), "the camera to be up", extra=service)
     assert doc["healthy"] is True
     assert doc["problems"] == []
     cam = doc["cameras"][0]
@@ -94,7 +99,7 @@ def test_healthz_reports_cameras_frames_outbox_ledger_purge_and_disk(service: Se
 
 
 def test_metrics_parse_as_prometheus_text(service: Service) -> None:
-    wait_for(lambda: healthy_doc(service), "the camera to be up")
+    wait_for(lambda: healthy_doc(service), "the camera to be up", extra=service)
     assert service.store.write(make_read("AB12CD"))
     service.store.flush()
     service.obs.monitor.cache_seconds = 0
@@ -129,7 +134,7 @@ def test_metrics_parse_as_prometheus_text(service: Service) -> None:
 
 
 def test_status_page_and_unknown_path(service: Service) -> None:
-    wait_for(lambda: healthy_doc(service), "the camera to be up")
+    wait_for(lambda: healthy_doc(service), "the camera to be up", extra=service)
     status, ctype, body = get(service.url + "/")
     assert status == 200
     assert ctype.startswith("text/html")
@@ -142,7 +147,7 @@ def test_status_page_and_unknown_path(service: Service) -> None:
 
 def test_stalled_camera_turns_healthz_503(tmp_path: Path) -> None:
     with Service(tmp_path, stale_after="1s") as svc:
-        wait_for(lambda: healthy_doc(svc), "the camera to be up")
+        wait_for(lambda: healthy_doc(svc), "the camera to be up", extra=svc)
         svc.obs.monitor.cache_seconds = 0
         svc.camera.hold.set()
 
@@ -163,7 +168,7 @@ def test_stalled_camera_turns_healthz_503(tmp_path: Path) -> None:
 
 def test_tampered_ledger_is_reported_not_ok(tmp_path: Path) -> None:
     with Service(tmp_path) as svc:
-        wait_for(lambda: healthy_doc(svc), "the camera to be up")
+        wait_for(lambda: healthy_doc(svc), "the camera to be up", extra=svc)
         db = Path(svc.cfg.store.path).parent / "audit.db"
         with sqlite3.connect(db) as conn:  # edit an entry behind the ledger's back
             conn.execute("DROP TRIGGER entries_no_update")
@@ -182,3 +187,16 @@ def test_port_in_use_is_a_clear_error(tmp_path: Path, service: Service) -> None:
     assert service.obs.server is not None
     with pytest.raises(HealthServerError, match=r"cannot listen on 127\.0\.0\.1"):
         HealthServer(service.obs.monitor, service.obs.registry, "127.0.0.1", service.obs.server.port)
+
+
+def test_a_failed_ledger_write_is_reported(service: Service) -> None:
+    from edge.audit import metrics as audit_metrics
+
+    wait_for(lambda: healthy_doc(service), "the camera to be up", extra=service)
+    audit_metrics.WRITE_FAILURES.inc()  # what Ledger.append counts when a write does not reach the disk
+    service.obs.monitor.cache_seconds = 0
+    status, doc = get_json(service.url + "/healthz")
+    assert status == 503
+    assert doc["ledger"]["ok"] is False
+    assert doc["ledger"]["write_failures"] == 1
+    assert any("ledger write(s) failed" in p for p in doc["problems"])
