@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Regenerate samples/sample.mp4 and samples/sample.json from a fixed seed.
 
-A 24-second 1280x720 30 fps daytime roadside clip with 10 synthetic vehicles (no real plates).
+A 20-second 1280x720 30 fps daytime roadside clip with 9 synthetic vehicles (no real plates).
 The JSON is the ground truth: {"fps", "frames", "vehicles": [{"plate", "first_frame", "last_frame"}]},
 first/last being the frames where the plate is legible (see edge/synth/scene.py for the rule).
 
@@ -30,8 +30,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out-dir", type=Path, default=ROOT / "samples", help="output folder")
     ap.add_argument("--seed", type=int, default=SEED)
-    ap.add_argument("--seconds", type=float, default=24.0)
-    ap.add_argument("--vehicles", type=int, default=10)
+    ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--vehicles", type=int, default=9)
     ap.add_argument("--condition", default="day", choices=["day", "night", "rain"])
     a = ap.parse_args()
     t0 = time.time()

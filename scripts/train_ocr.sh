@@ -3,9 +3,9 @@
 #
 # Usage: scripts/train_ocr.sh [--help] [DATA_DIR] [EPOCHS] [RUNS_DIR]
 #   DATA_DIR  output of scripts/make_ocr_dataset.py  (default /work/data-gen/ocr)
-#   EPOCHS    training epochs                         (default 14)
+#   EPOCHS    training epochs                         (default 8) 
 #   RUNS_DIR  where fast-plate-ocr writes its runs    (default /work/data-gen/ocr-runs)
-# Then copies the best checkpoint's ONNX export to models/plate-ocr-v1.onnx.
+# OCR_THREADS sets torch threads (default 1). Then copies the best checkpoint's ONNX export to models/plate-ocr-v1.onnx.
 #
 # Needs a training venv (PYTHON, default /work/venv-train/bin/python) with:
 #   pip install "fast-plate-ocr[onnx]==1.1.0" "keras>=3.10,<4" albumentations click "pydantic>=2.5.2,<3" \
@@ -16,10 +16,12 @@ set -euo pipefail
 if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then sed -n '2,15p' "$0"; exit 0; fi
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
 DATA="${1:-/work/data-gen/ocr}"
-EPOCHS="${2:-14}"
+EPOCHS="${2:-8}"
 RUNS="${3:-/work/data-gen/ocr-runs}"
 PY="${PYTHON:-/work/venv-train/bin/python}"
 export KERAS_BACKEND=torch
+# One torch thread: on a shared 2-core machine two threads were several times slower (sync stalls).
+export OMP_NUM_THREADS="${OCR_THREADS:-1}" MKL_NUM_THREADS="${OCR_THREADS:-1}"
 mkdir -p "$RUNS"
 echo "[train_ocr] $(date -u +%FT%TZ) training $EPOCHS epochs on $DATA -> $RUNS"
 "$PY" -c "from fast_plate_ocr.cli.train import train; train()" \
