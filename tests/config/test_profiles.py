@@ -100,3 +100,15 @@ def test_every_profile_cites_its_basis():
             assert prof.statutes
             assert prof.non_hit_cap is not None
             assert prof.non_hit_cap.basis
+
+
+def test_the_documented_audit_and_search_snippet_loads_under_il():
+    import textwrap
+
+    import edge.config.audit as doc
+
+    text = doc.__doc__ or ""
+    snippet = textwrap.dedent(text[text.index("    audit:") :])
+    cfg = parse_config("profile: IL\n" + snippet, "edge/config/audit.py docstring")
+    assert [p.code for p in cfg.search.purposes][:2] == ["stolen-vehicle", "amber-alert"]
+    assert cfg.search.agencies[2].kind == "federal"
