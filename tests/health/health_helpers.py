@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import urllib.error
@@ -91,6 +92,16 @@ def make_read(plate: str, camera: str = "lane-1", ts: datetime | None = None) ->
         detector_model="d",
         ocr_model="o",
     )
+
+
+# A 214-byte ONNX "plate detector" in the end2end format ([K, 7] output) that never finds a plate: enough for
+# `edge-alpr run` to load models and run cameras in a subprocess without the trained detector. Made with
+# onnx.helper: images [1,3,64,64] -> ReduceMean -> *0 -> + zeros[1,7] -> output (opset 13, IR 8).
+NO_PLATES_ONNX = base64.b64decode(
+    "CAg6ywEKKAoGaW1hZ2VzEgFtIgpSZWR1Y2VNZWFuKg8KCGtlZXBkaW1zGACgAQIKEAoBbQoCemMSAm16IgNNdWwKFAoBegoCbXoS"
+    "Bm91dHB1dCIDQWRkEgRmYWtlKicIAQgHEAFCAXpKHAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAqDBABQgJ6Y0oEAAAAAFog"
+    "CgZpbWFnZXMSFgoUCAESEAoCCAEKAggDCgIIQAoCCEBiGAoGb3V0cHV0Eg4KDAgBEggKAggBCgIIB0IECgAQDQ=="
+)
 
 
 def write_config(

@@ -9,14 +9,14 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from health_helpers import get_json, write_config
+from health_helpers import NO_PLATES_ONNX, get, get_json, write_config
+from prometheus_client.parser import text_string_to_metric_families
 
 from edge.audit.events import Action
 from edge.audit.ledger import Ledger, LedgerError
@@ -26,7 +26,7 @@ from edge.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = Path(os.environ.get("EDGE_ALPR_MODELS") or ROOT / "models")
-HAVE_MODELS = (MODELS / "plate-det-v1.onnx").is_file() and (MODELS / "plate-ocr-v1.onnx").is_file()
+HAVE_OCR = (MODELS / "plate-ocr-v1.onnx").is_file() and (MODELS / "plate-ocr-v1.yaml").is_file()
 
 SECRET_CAMERA = "cameras:\n  - name: lane-1\n    source: rtsp://admin:hunter2@10.0.0.5/stream\n"
 PEER = """sharing:
@@ -242,9 +242,13 @@ def wait_for(check: Any, what: str, proc: subprocess.Popen[str], timeout: float 
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not HAVE_MODELS, reason="shipped models not in models/ yet")
+@pytest.mark.skipif(not HAVE_OCR, reason="shipped OCR model not in models/ yet")
 def test_sighup_on_the_running_service_good_then_bad(tmp_path: Path) -> None:
-    frames = tmp_path / "frames"  # a folder of images, looped by restarting? no: long enough for the test
+    """`edge-alpr run` on a folder of images with a stand-in detector (never finds a plate) and the shipped OCR:
+    SIGHUP with a good config (applied, ledger entry), then a bad one (refused, the good one stays), SIGTERM."""
+    detector = tmp_path / "no-plates.onnx"
+    detector.write_bytes(NO_PLATES_ONNX)
+    frames = tmp_path / "frames"  # 400 frames at 5 fps: the camera runs for the whole test
     frames.mkdir()
     import cv2
     import numpy as np
@@ -253,7 +257,10 @@ def test_sighup_on_the_running_service_good_then_bad(tmp_path: Path) -> None:
         cv2.imwrite(str(frames / f"{i:05d}.jpg"), np.full((120, 160, 3), (i * 7) % 256, np.uint8))
     store = tmp_path / "data" / "edge.db"
     port = free_port()
-    cameras = f"cameras:\n  - name: lane-1\n    source: {frames}\n    fps: 5\n"
+    cameras = (
+        f"cameras:\n  - name: lane-1\n    source: {frames}\n    fps: 5\n"
+        f"models:\n  detector: {detector}\n  dir: {MODELS}\n"
+    )
     path = write_config(tmp_path / "edge.yaml", store, port=port, cameras=cameras, stale_after="60s")
     env = {**os.environ, "PYTHONWARNINGS": "ignore", "EDGE_ALPR_LOG_FORMAT": "json"}
     proc = subprocess.Popen(
@@ -279,6 +286,16 @@ def test_sighup_on_the_running_service_good_then_bad(tmp_path: Path) -> None:
         assert doc["config"]["sha256"] == good_sha  # the good config stays in force
         assert "gate.kind" in doc["config"]["last_reload"]["error"]
         assert proc.poll() is None  # still running
+        _status, _ctype, body = get(url.replace("/healthz", "/metrics"))
+        frames = [
+            s.value
+            for f in text_string_to_metric_families(body)
+            if f.name == "edge_alpr_frames"
+            for s in f.samples
+            if s.labels.get("camera") == "lane-1"
+        ]
+        assert frames
+        assert frames[0] > 0
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -292,4 +309,3 @@ def test_sighup_on_the_running_service_good_then_bad(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
     assert any("config reload refused" in rec["message"] for rec in lines)
     assert all({"ts", "level", "logger", "message"} <= rec.keys() for rec in lines)
-    threading.enumerate()  # nothing left to join in this process
