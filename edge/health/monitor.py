@@ -130,13 +130,14 @@ class _Rate:
     def __init__(self) -> None:
         self._samples: deque[tuple[float, int]] = deque(maxlen=64)
 
-    def add(self, t: float, frames: int) -> float:
+    def add(self, t: float, frames: int) -> float | None:
+        """The rate since the oldest sample of the last minute; None until samples span 5 seconds."""
         self._samples.append((t, frames))
         while len(self._samples) > 2 and t - self._samples[0][0] > 60.0:
             self._samples.popleft()
         t0, f0 = self._samples[0]
-        if t - t0 < 0.5:
-            return 0.0
+        if t - t0 < 5.0:
+            return None
         return max(0.0, (frames - f0) / (t - t0))
 
 
@@ -194,6 +195,8 @@ class HealthMonitor:
             last = getattr(w, "last_frame_at", None)
             age = None if last is None else round(now - last, 3)
             rate = self._rates.setdefault(s.camera, _Rate()).add(now, s.frames_in)
+            if rate is None:  # too few samples yet (nobody asked recently): the average since start
+                rate = s.frames_in / max(now - self.started, 1e-3)
             if not s.running:
                 state = "failed" if getattr(w, "capture_error", None) else "ended"
             elif age is None:
