@@ -65,7 +65,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-say() { echo "install-pi: $*" >&2; }
+say() { if [ "$DRY_RUN" = 1 ]; then echo "install-pi (dry run): $*" >&2; else echo "install-pi: $*" >&2; fi; }
 die() { echo "install-pi: error: $*" >&2; exit 1; }
 
 if [ -n "$PREFIX" ]; then
