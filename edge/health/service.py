@@ -6,8 +6,9 @@ config record in the ledger, background ledger verification and plate redaction 
         runner.run(stop)
 
 Entering records the config in the audit ledger (fail closed: a ledger that cannot be written stops
-the start), starts the ledger verifier and the HTTP endpoint (if ``health.enabled``) and installs the
-SIGHUP handler (main thread). Leaving undoes all of it.
+the start), starts the ledger verifier and the HTTP endpoint (if ``health.enabled``; a port that is
+taken is logged as an error and the service runs on without it: monitoring never stops recognition)
+and installs the SIGHUP handler (main thread). Leaving undoes all of it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from edge.config import Config
 from edge.health.metrics import make_registry
 from edge.health.monitor import HealthMonitor, LedgerVerifier
-from edge.health.server import HealthServer
+from edge.health.server import HealthServer, HealthServerError
 from edge.logs import remember_plate
 from edge.reload import Reloader, apply_to_store
 from edge.types import Read
@@ -68,9 +69,17 @@ class Observability:
         self.verifier.start()
         try:
             if cfg.health.enabled:
-                self.server = HealthServer(self.monitor, self.registry, cfg.health.bind, cfg.health.port)
-                self.server.start()
-                log.warning("health endpoint: %s/healthz  %s/metrics  status page %s/", *[self.server.url] * 3)
+                problem = None
+                try:
+                    self.server = HealthServer(self.monitor, self.registry, cfg.health.bind, cfg.health.port)
+                except HealthServerError as exc:
+                    problem = str(exc)
+                if self.server is None:
+                    # Monitoring must not stop recognition: run on, say so loudly (status falls back to files).
+                    log.error("%s; running WITHOUT the health endpoint", problem)
+                else:
+                    self.server.start()
+                    log.warning("health endpoint: %s/healthz  %s/metrics  status page %s/", *[self.server.url] * 3)
             if self._sighup:
                 self._restore = self.reloader.install_sighup()
         except BaseException:

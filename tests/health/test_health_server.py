@@ -181,12 +181,20 @@ def test_tampered_ledger_is_reported_not_ok(tmp_path: Path) -> None:
         assert any(p.startswith("ledger: verification failed") for p in doc["problems"])
 
 
-def test_port_in_use_is_a_clear_error(tmp_path: Path, service: Service) -> None:
+def test_port_in_use_is_a_clear_error_and_the_service_runs_on(
+    tmp_path: Path, service: Service, caplog: pytest.LogCaptureFixture
+) -> None:
     from edge.health.server import HealthServer, HealthServerError
 
     assert service.obs.server is not None
+    port = service.obs.server.port
     with pytest.raises(HealthServerError, match=r"cannot listen on 127\.0\.0\.1"):
-        HealthServer(service.obs.monitor, service.obs.registry, "127.0.0.1", service.obs.server.port)
+        HealthServer(service.obs.monitor, service.obs.registry, "127.0.0.1", port)
+    cfg = load_config(write_config(tmp_path / "b.yaml", tmp_path / "b" / "edge.db", port=port))
+    with Store.from_config(cfg) as store, Observability(cfg, service.runner, store, sighup=False) as obs:
+        assert obs.server is None  # the second service runs without an endpoint
+        assert obs.reloader.current is cfg
+    assert "running WITHOUT the health endpoint" in caplog.text
 
 
 def test_a_failed_ledger_write_is_reported(service: Service) -> None:
