@@ -272,7 +272,15 @@ class PeerPublisher:
         outbox = Outbox(self.db_path)
         opened = False
         try:
-            self.ledger, opened = open_ledger_source(self._ledger_source)
+            while True:  # fail closed: without a ledger nothing is sent, but keep trying
+                try:
+                    self.ledger, opened = open_ledger_source(self._ledger_source)
+                    break
+                except EdgeError as exc:
+                    self._last_error = f"audit ledger unavailable, sharing paused: {exc}"
+                    log.error("share %s: audit ledger unavailable; nothing is sent until it opens", self.grant.name)  # noqa: TRY400
+                    if self._stop.wait(self.retry_pause):
+                        return
             if not outbox.has_schema():
                 self._last_error = "no outbox in the store (sharing never enabled on this store)"
                 log.error("share %s: %s", self.grant.name, self._last_error)

@@ -129,6 +129,13 @@ class ShareService:
 
     # -- publishers -------------------------------------------------------------------------------
     def start(self) -> None:
+        """Start one publisher per grant (and the checkpoint thread). The ledger is opened once here
+        first, so its files exist before several threads open it."""
+        if self.grants:
+            book, opened = open_ledger_source(self.ledger)
+            close = getattr(book, "close", None)
+            if opened and close is not None:
+                close()
         today = self.clock().date()
         for grant in self.grants:
             if grant.name in self.publishers:

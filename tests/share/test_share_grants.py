@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import FakeLedger, make_grant
+from share_helpers import FakeLedger, make_grant
 
 from edge.config import ConfigError, load_config, parse_config
 from edge.share import ShareError, ShareService, check_grant

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from conftest import NODE, BrokerFactory, FakeLedger, MakeRead, default_acl, make_grant
 from mosquitto import Broker, Pki, Subscriber, try_connect
+from share_helpers import NODE, BrokerFactory, FakeLedger, MakeRead, default_acl, make_grant
 
 from edge.config import Config
 from edge.config.sharing import PeerGrant

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import mosquitto
 import pytest
-from conftest import NODE, FakeLedger, MakeRead, make_grant
+from share_helpers import NODE, FakeLedger, MakeRead, make_grant
 
 from edge.config import Config
 from edge.config.sharing import PeerGrant
