@@ -1,0 +1,123 @@
+"""Static int8 (QDQ) quantisation of the plate detector, calibrated on frames of rendered clips.
+
+Needs the `onnx` package beside onnxruntime (the training venv has both; edge-alpr itself does not).
+The result is optional: point `models.detector` at it in the config and compare with
+`scripts/bench.py --config` (speed, exact vehicles) before deploying it.
+
+Usage:
+  python scripts/quantize_detector.py models/plate-det-v1.onnx data/plate-det-v1-int8.onnx \
+      --clips data/bench/one-720p-20s.mp4 data/bench/sparse-720p-20s.mp4
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def letterbox(image: np.ndarray, size: int) -> np.ndarray:
+    """Same preprocessing as edge.detect.onnx.letterbox: RGB/255, aspect kept, pad 114, NCHW."""
+    h, w = image.shape[:2]
+    r = min(size / h, size / w)
+    nw, nh = round(w * r), round(h * r)
+    resized = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_LINEAR)
+    canvas = np.full((size, size, 3), 114, np.uint8)
+    top, left = round((size - nh) / 2 - 0.1), round((size - nw) / 2 - 0.1)
+    canvas[top : top + nh, left : left + nw] = resized
+    return np.ascontiguousarray(canvas[:, :, ::-1].transpose(2, 0, 1)[None].astype(np.float32) / 255.0)
+
+
+def calibration_frames(clips: list[Path], size: int, count: int) -> list[np.ndarray]:
+    """Whole frames and random crops (what the motion gate hands the detector), evenly over the clips."""
+    rng = np.random.default_rng(0)
+    out: list[np.ndarray] = []
+    per_clip = max(1, count // max(len(clips), 1))
+    for clip in clips:
+        cap = cv2.VideoCapture(str(clip))
+        total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0) or per_clip
+        step = max(1, total // per_clip)
+        i = 0
+        while len(out) < count:
+            ok, frame = cap.read()
+            if not ok:
+                break
+            if i % step == 0:
+                h, w = frame.shape[:2]
+                if rng.random() < 0.5:
+                    cw, ch = int(w * rng.uniform(0.25, 0.6)), int(h * rng.uniform(0.3, 0.7))
+                    x, y = int(rng.integers(0, w - cw + 1)), int(rng.integers(0, h - ch + 1))
+                    frame = frame[y : y + ch, x : x + cw]
+                out.append(letterbox(frame, size))
+            i += 1
+        cap.release()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("model", type=Path)
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--clips", type=Path, nargs="+", required=True)
+    ap.add_argument("--count", type=int, default=200, help="calibration images")
+    args = ap.parse_args(argv)
+
+    import onnxruntime as ort
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    sess = ort.InferenceSession(str(args.model), providers=["CPUExecutionProvider"])
+    inp = sess.get_inputs()[0]
+    size = inp.shape[2] if isinstance(inp.shape[2], int) else 384
+    frames = calibration_frames(args.clips, size, args.count)
+    print(f"calibrating on {len(frames)} images of {size}x{size}", file=sys.stderr)
+
+    class Reader(CalibrationDataReader):  # type: ignore[misc]
+        def __init__(self) -> None:
+            self._it = iter(frames)
+
+        def get_next(self) -> dict[str, np.ndarray] | None:
+            x = next(self._it, None)
+            return None if x is None else {inp.name: x}
+
+    import onnx
+    from onnx import version_converter
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    source = onnx.load(str(args.model))
+    opset = max((o.version for o in source.opset_import if o.domain in ("", "ai.onnx")), default=0)
+    src_path = args.model
+    if opset < 13:  # per-channel DequantizeLinear (axis) needs opset 13
+        src_path = args.out.with_suffix(".op13.onnx")
+        onnx.save(version_converter.convert_version(source, 13), str(src_path))
+    pre = args.out.with_suffix(".pre.onnx")
+    quant_pre_process(str(src_path), str(pre))
+    quantize_static(
+        str(pre),
+        str(args.out),
+        Reader(),
+        quant_format=QuantFormat.QDQ,
+        activation_type=QuantType.QUInt8,
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+    )
+    pre.unlink(missing_ok=True)
+    if src_path != args.model:
+        src_path.unlink(missing_ok=True)
+    # Keep the metadata (imgsz) the detector adapter reads.
+    dst = onnx.load(str(args.out))
+    del dst.metadata_props[:]
+    dst.metadata_props.extend(source.metadata_props)
+    onnx.save(dst, str(args.out))
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
