@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
@@ -53,8 +53,8 @@ LedgerSource = LedgerLike | Callable[[], LedgerLike]
 def open_ledger_source(source: LedgerSource) -> tuple[LedgerLike, bool]:
     """(ledger, opened here): a factory is called (one ledger per thread: SQLite connections are per thread)."""
     if hasattr(source, "append"):
-        return source, False  # type: ignore[return-value]
-    return source(), True  # type: ignore[operator]
+        return cast(LedgerLike, source), False
+    return source(), True
 
 
 class ShareError(EdgeError):

@@ -18,7 +18,7 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -157,7 +157,7 @@ class Pki:
 
 # -- broker ------------------------------------------------------------------------------------------
 
-Acl = dict[str, Iterable[tuple[str, str]]]  # client CN -> [(read|write|readwrite, topic pattern)]
+Acl = Mapping[str, Iterable[tuple[str, str]]]  # client CN -> [(read|write|readwrite, topic pattern)]
 
 
 class Broker:
@@ -269,7 +269,7 @@ class Subscriber:
             protocol=mqtt.MQTTv5,
         )
         self.client.tls_set_context(tls_context(broker.pki.ca.path, identity or broker.pki.client(cn)))
-        self.client.reconnect_delay_set(0.2, 1)
+        self.client.reconnect_delay_set(1, 2)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
         self.client.on_subscribe = self._on_subscribe

@@ -41,7 +41,7 @@ class FakeLedger:
 BrokerFactory = Callable[[Acl], Broker]
 
 
-def default_acl(prefix_a: str = "peers/a", prefix_b: str = "peers/b") -> Acl:
+def default_acl(prefix_a: str = "peers/a", prefix_b: str = "peers/b") -> dict[str, list[tuple[str, str]]]:
     """This device may write under both prefixes; peer-a reads its prefix, peer-b only its own."""
     return {
         NODE: [("write", f"{prefix_a}/#"), ("write", f"{prefix_b}/#"), ("read", f"{prefix_a}/search/request/#")],
