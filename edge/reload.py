@@ -162,6 +162,7 @@ class Reloader:
         ledger_factory: Callable[[Config], Any] | None = None,
     ) -> None:
         self.current = cfg
+        self.started_with = cfg  # its ledger and key stay in force until a restart
         self.config_path = config_path
         self.db = db
         self._ledger_factory = ledger_factory
@@ -280,9 +281,9 @@ class Reloader:
         }
         entry, failure = None, None
         try:
-            ledger = self._open_ledger(old)  # recorded in the ledger in force (a new ledger path waits for restart)
+            ledger = self._open_ledger(self.started_with)  # the ledger in force (a new path waits for restart)
             try:
-                entry = ledger.append(Action.CONFIG_CHANGED, Actor.system(new.node_id), detail, "ok")
+                entry = ledger.append(Action.CONFIG_CHANGED, Actor.system(self.started_with.node_id), detail, "ok")
             finally:
                 ledger.close()
         except EdgeError as exc:

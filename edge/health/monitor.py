@@ -174,6 +174,8 @@ class HealthMonitor:
 
     @property
     def cfg(self) -> Config:
+        """The config in force: thresholds and retention follow a reload. File locations (store, ledger) and
+        node id come from `self._cfg`, the config the service started with, until it restarts."""
         if self.reloader is not None:
             current: Config = self.reloader.current
             return current
@@ -234,7 +236,7 @@ class HealthMonitor:
         from edge.store.purge import retention_status
 
         cfg = self.cfg
-        path = Path(cfg.store.path)
+        path = Path(self._cfg.store.path)
         free = _disk_free(path.parent if path.parent.exists() else Path("."))
         disk = {
             "path": str(path.parent),
@@ -308,7 +310,7 @@ class HealthMonitor:
     def ledger(self) -> dict[str, Any]:
         from edge.audit.ledger import Ledger, LedgerError, ledger_paths
 
-        path, _key = ledger_paths(self.cfg)
+        path, _key = ledger_paths(self._cfg)
         out: dict[str, Any] = {"path": str(path), "ok": None, "entries": 0, "head": None, "checkpoint": None}
         if not path.exists():
             out["ok"] = True
@@ -370,7 +372,7 @@ class HealthMonitor:
         reads, retention, disk, outbox = self.store_facts(now)
         ledger = self.ledger()
         running = self.runner is not None
-        store: dict[str, Any] = {"path": cfg.store.path}
+        store: dict[str, Any] = {"path": self._cfg.store.path}
         if self.store is not None:
             st = self.store.stats
             store.update(
@@ -402,7 +404,7 @@ class HealthMonitor:
             "time": _iso(now),
             "service": {
                 "running": running,
-                "node_id": cfg.node_id,
+                "node_id": self._cfg.node_id,
                 "pid": os.getpid() if running else None,
                 "started": _iso(self.started_at) if running else None,
                 "uptime_s": round(time.monotonic() - self.started, 1) if running else None,

@@ -309,3 +309,17 @@ def test_sighup_on_the_running_service_good_then_bad(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
     assert any("config reload refused" in rec["message"] for rec in lines)
     assert all({"ts", "level", "logger", "message"} <= rec.keys() for rec in lines)
+
+
+def test_every_reload_is_recorded_in_the_ledger_the_service_started_with(setup: tuple[Path, Path]) -> None:
+    path, store_path = setup
+    reloader = Reloader(load_config(path), path)
+    reloader.record_start()
+    moved = store_path.parent / "elsewhere" / "audit.db"
+    write_config(path, store_path, extra=f"audit:\n  ledger: {moved}\n")
+    assert reloader.reload().pending_restart == ["audit.ledger"]
+    write_config(path, store_path, extra=f"audit:\n  ledger: {moved}\nretention:\n  non_hit: 2d\n")
+    assert reloader.reload().applied == ["retention.non_hit"]
+    assert reloader.status()["pending_restart"] == ["audit.ledger"]
+    assert [e["action"] for e in entries(store_path)] == ["config_loaded", "config_changed", "config_changed"]
+    assert not moved.exists()
