@@ -97,6 +97,13 @@ def main() -> None:
             return open_ledger(cfg)
 
     now = datetime.now(UTC)
+    with Store(tmp / "baseline.db", min_free_mb=0) as base:  # same writes, no sharing: the hook's cost
+        t0 = time.perf_counter()
+        for i in range(args.reads):
+            rid = str(uuid.uuid4())
+            base.write(Read(rid, f"BEN{i:05d}", 0.9, "cam1", now, i, (1.0, 2.0, 3.0, 4.0), f"t{i}", 3, "det", "ocr"))
+        base.flush()
+        base_s = time.perf_counter() - t0
     ids: list[str] = []
     with Store.from_config(cfg) as store:
         service = ShareService(cfg, ledger=ledger, publisher_options={"batch": args.batch})
@@ -129,6 +136,7 @@ def main() -> None:
         "ledger": not args.no_ledger,
         "all_received": ok and got >= want,
         "outbox_rows_after_fill": depth,
+        "store_write_reads_per_s_without_sharing": round(args.reads / base_s, 1),
         "store_write_reads_per_s_with_outbox_hook": round(args.reads / write_s, 1),
         "publish_reads_per_s": round(args.reads / send_s, 1),
         "puback_latency_ms": {

@@ -103,6 +103,7 @@ def make_client(grant: PeerGrant, node_id: str) -> mqtt.Client:
     if grant.tls:
         client.tls_set_context(tls_context(grant))
     client.reconnect_delay_set(min_delay=1, max_delay=60)
+    client.max_inflight_messages_set(grant.max_inflight)
     return client
 
 
@@ -502,6 +503,9 @@ class PeerPublisher:
                     reply = handler(self.grant, request)
                 except EdgeError as exc:
                     reply = {"status": "error", "reason": str(exc)}
+                except Exception:
+                    log.exception("share %s: search request failed", self.grant.name)
+                    reply = {"status": "error", "reason": "internal error; nothing was returned"}
             reply.setdefault("request_id", request.get("request_id"))
             reply.setdefault("node_id", self.node_id)
             self._client.publish(self.topics.search_reply, encode(reply), qos=1)
