@@ -89,6 +89,7 @@ def ids_of(messages: list[tuple[str, bytes]]) -> set[str]:
     return {m["read_id"] for m in (json.loads(p) for _, p in messages) if "read_id" in m}
 
 
+@pytest.mark.slow
 def test_sigkill_mid_publish_resends_on_restart(
     broker_factory: BrokerFactory, pki: Pki, tmp_path: Path, make_read: MakeRead
 ) -> None:
