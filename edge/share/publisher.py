@@ -314,6 +314,12 @@ class PeerPublisher:
             log.exception("share %s: publisher stopped on an error; unsent rows stay in the outbox", self.grant.name)
             self._last_error = "publisher stopped on an error"
         finally:
+            # orderly stop: give acknowledgements of what is in flight a moment (what misses it is resent later)
+            deadline = time.monotonic() + 2.0
+            while self._inflight and self._connected.is_set() and time.monotonic() < deadline:
+                self._wake.wait(0.05)
+                self._wake.clear()
+                self._drain_acks(outbox)
             self._client.disconnect()
             self._client.loop_stop()
             self._connected.clear()
