@@ -216,7 +216,8 @@ def render_clip(tmp_path: Path, seconds: float = 4.0) -> tuple[Path, dict[str, o
 
 
 def config_text(cameras: str, db: Path) -> str:
-    return f"cameras:\n{cameras}\nstore:\n  path: {db}\n"
+    # health port 0: any free port, so concurrent runs on this machine do not collide
+    return f"cameras:\n{cameras}\nstore:\n  path: {db}\nhealth:\n  port: 0\n"
 
 
 @needs_models
