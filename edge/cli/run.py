@@ -63,10 +63,13 @@ def run_cmd(config_path: Path | None, db: Path | None, no_pace: bool, status_int
       edge-alpr run --config /etc/edge-alpr/config.yaml
       edge-alpr -v run --config config/example.yaml --db data/edge.db --status-interval 10
     """
+    from edge.audit.events import Action, Actor
+    from edge.audit.ledger import open_ledger
     from edge.health.service import Observability  # /healthz, /metrics, SIGHUP reload (edge.reload)
     from edge.hotlist.sink import open_read_sink
     from edge.runner import Runner
-    from edge.store import Store
+    from edge.share.service import sharing
+    from edge.store import PurgeReceipt, Store
 
     cfg = resolve_config(config_path, db)
     if not cfg.cameras:
@@ -85,18 +88,32 @@ def run_cmd(config_path: Path | None, db: Path | None, no_pace: bool, status_int
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    system = Actor.system(cfg.node_id)
     try:
-        with (
-            Store.from_config(cfg) as store,
-            open_read_sink(cfg, store) as write,
-            Observability(cfg, runner, store, config_path=config_path, db=db) as obs,
-        ):
-            # stores each read, then matches it against the hotlists (edge.hotlist); obs: log redaction
-            sink.write = obs.watch(write)
-            store.start_purger()
-            report = runner.run(stop)
-            store.flush()
-            store_stats = store.stats
+        # Fail closed: no ledger, no start. Purge receipts, startup and shutdown are recorded in it.
+        with open_ledger(cfg) as ledger:
+
+            def receipt(r: PurgeReceipt) -> None:
+                ledger.append(Action.PURGE, system, r.to_dict())
+
+            ledger.append(Action.STARTUP, system, {"cameras": [c.name for c in cfg.cameras], "profile": cfg.profile})
+            with (
+                Store.from_config(cfg, on_receipt=receipt) as store,
+                sharing(cfg, store),  # queues granted reads in the store's transaction; publishes them
+                open_read_sink(cfg, store) as write,
+                Observability(cfg, runner, store, config_path=config_path, db=db) as obs,
+            ):
+                # stores each read, then matches it against the hotlists (edge.hotlist); obs: log redaction
+                sink.write = obs.watch(write)
+                store.start_purger()
+                report = runner.run(stop)
+                store.flush()
+                store_stats = store.stats
+            ledger.append(
+                Action.SHUTDOWN,
+                system,
+                {"reads": store_stats.written, "refused": store_stats.refused, "signal": report.stopped_by_signal},
+            )
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
