@@ -162,3 +162,26 @@ def test_render_plate_crop() -> None:
     assert text == "AB12CDE"
     crop2, _ = render_plate_crop(np.random.default_rng(1), "AB12CDE", condition="day")
     assert np.array_equal(crop, crop2)
+
+
+def test_render_plate_crop_same_across_processes() -> None:
+    """Crops must not depend on per-process state such as Python's string-hash seed."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import hashlib, numpy as np\n"
+        "from edge.synth.scene import render_plate_crop\n"
+        "c, t = render_plate_crop(np.random.default_rng(4), 'ABC123', condition='night')\n"
+        "print(hashlib.sha256(c.tobytes()).hexdigest())\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    digests = set()
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(root)}
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        digests.add(out.stdout.strip())
+    crop, _ = render_plate_crop(np.random.default_rng(4), "ABC123", condition="night")
+    assert digests == {hashlib.sha256(crop.tobytes()).hexdigest()}
