@@ -30,9 +30,9 @@ from typing import Any, Protocol
 from edge.capture.base import Source
 from edge.capture.live import LiveSource, open_camera
 from edge.config import Config
-from edge.gate import make_gate
+from edge.gate import Gate, make_gate
 from edge.pipeline import Models, Recognizer, StageTimes, load_models
-from edge.types import Frame, Read
+from edge.types import Frame, Read, Region
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,18 @@ class FrameProcessor(Protocol):
     def process(self, frame: Frame) -> list[Read]: ...
 
     def finish(self) -> list[Read]: ...
+
+
+class HandoffGate:
+    """The Recognizer's gate when the real gate runs on the worker's gate thread: it returns the
+    regions computed there for the frame being processed."""
+
+    def __init__(self) -> None:
+        self.regions: list[Region] = []
+
+    def predict(self, frame: Frame) -> list[Region]:
+        del frame
+        return self.regions
 
 
 class FrameQueue:
@@ -163,7 +175,12 @@ class CameraStats:
 
 
 class CameraWorker:
-    """Capture thread + inference thread for one camera."""
+    """Capture thread (+ gate thread) + inference thread for one camera.
+
+    With `gate` (and the recognizer built on `handoff`), the motion gate runs on its own thread
+    between capture and the drop queue: it sees every frame (a steadier background model under
+    overload) and its cost overlaps the detector's instead of adding to it.
+    """
 
     def __init__(
         self,
@@ -177,8 +194,14 @@ class CameraWorker:
         pace: bool = False,
         stop: threading.Event | None = None,
         on_emit: Callable[[Read, float], None] | None = None,
+        gate: Gate | None = None,
+        handoff: HandoffGate | None = None,
     ) -> None:
+        if (gate is None) != (handoff is None):
+            raise ValueError("gate and handoff go together")
         self.name = name
+        self.gate = gate
+        self.handoff = handoff
         self.on_emit = on_emit  # (read, perf_counter when its frame was decoded), before the store gets it
         self.source = source
         self.recognizer = recognizer
@@ -186,6 +209,8 @@ class CameraWorker:
         self.pace = pace
         self.stop_event = stop or threading.Event()
         self.queue = FrameQueue(queue_size, drop_oldest=drop_oldest, stop=self.stop_event)
+        # capture -> gate when the gate has its own thread; it keeps up (a few ms), drops counted alike
+        self.raw_queue = FrameQueue(queue_size, drop_oldest=drop_oldest, stop=self.stop_event) if gate else None
         self.latency = Latency()
         self.frames_in = 0
         self.processed = 0
@@ -198,10 +223,12 @@ class CameraWorker:
         self._lock = threading.Lock()
         self._capture = threading.Thread(target=self._run_capture, name=f"capture-{name}", daemon=True)
         self._infer = threading.Thread(target=self._run_inference, name=f"infer-{name}", daemon=True)
+        self._gate = threading.Thread(target=self._run_gate, name=f"gate-{name}", daemon=True) if gate else None
+        self._threads = [t for t in (self._capture, self._gate, self._infer) if t is not None]
 
     def start(self) -> None:
-        self._capture.start()
-        self._infer.start()
+        for t in self._threads:
+            t.start()
 
     def stop(self) -> None:
         """Ask capture to stop. A live source is interrupted at once (its close only sets a flag);
@@ -212,15 +239,16 @@ class CameraWorker:
 
     @property
     def alive(self) -> bool:
-        return self._capture.is_alive() or self._infer.is_alive()
+        return any(t.is_alive() for t in self._threads)
 
     def join(self, timeout: float | None = None) -> bool:
         deadline = None if timeout is None else time.monotonic() + timeout
-        for t in (self._capture, self._infer):
+        for t in self._threads:
             t.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
         return not self.alive
 
     def _run_capture(self) -> None:
+        out = self.raw_queue if self.raw_queue is not None else self.queue
         start = time.perf_counter()
         frames = iter(self.source.frames())
         try:
@@ -239,7 +267,7 @@ class CameraWorker:
                         break
                 self.frames_in += 1
                 self.last_frame_at = time.monotonic()
-                self.queue.put((frame, time.perf_counter()))
+                out.put((frame, time.perf_counter(), None, 0.0))
         except Exception:
             self.capture_error = "capture failed"
             log.exception("camera %s: capture failed; this camera stops", self.name)
@@ -248,6 +276,25 @@ class CameraWorker:
             if close is not None:
                 close()
             self.source.close()
+            out.close()
+
+    def _run_gate(self) -> None:
+        gate, raw = self.gate, self.raw_queue
+        if gate is None or raw is None:  # the thread exists only with a gate
+            return
+        try:
+            while (item := raw.get()) is not None:
+                frame, t_captured, _, _ = item
+                t0 = time.perf_counter()
+                try:
+                    regions = gate.predict(frame)
+                except Exception:
+                    with self._lock:
+                        self.errors += 1
+                    log.exception("camera %s: frame %d: motion gate failed; frame skipped", self.name, frame.index)
+                    continue
+                self.queue.put((frame, t_captured, regions, time.perf_counter() - t0))
+        finally:
             self.queue.close()
 
     def _emit(self, reads: list[Read], t_captured: float) -> None:
@@ -265,12 +312,16 @@ class CameraWorker:
             item = self.queue.get()
             if item is None:
                 break
-            frame, t_captured = item
+            frame, t_captured, regions, gate_seconds = item
+            if self.handoff is not None:
+                self.handoff.regions = regions or []
             try:
                 reads = self.recognizer.process(frame)
+                self.recognizer.times.seconds["gate"] += gate_seconds
                 self._emit(reads, t_captured)
             except Exception:
-                self.errors += 1
+                with self._lock:
+                    self.errors += 1
                 log.exception("camera %s: frame %d: recognition failed; frame skipped", self.name, frame.index)
                 continue
             self.processed += 1
@@ -278,7 +329,8 @@ class CameraWorker:
         try:
             self._emit(self.recognizer.finish(), time.perf_counter())
         except Exception:
-            self.errors += 1
+            with self._lock:
+                self.errors += 1
             log.exception("camera %s: flushing the tracker failed", self.name)
 
     def snapshot(self) -> CameraStats:
@@ -292,7 +344,7 @@ class CameraWorker:
             running=self.alive,
             frames_in=self.frames_in,
             decode_errors=stats.decode_errors,
-            dropped=self.queue.dropped,
+            dropped=self.queue.dropped + (self.raw_queue.dropped if self.raw_queue is not None else 0),
             processed=self.processed,
             gated=t.gated_frames,
             detector_calls=t.detector_calls,
@@ -364,7 +416,8 @@ class Runner:
             source = opened[cam.name]
             live = isinstance(source, LiveSource)
             pace = pace_files and not live
-            recognizer = Recognizer(cfg, self.models, gate=make_gate(cfg.gate, cam.roi))
+            handoff = HandoffGate()
+            recognizer = Recognizer(cfg, self.models, gate=handoff)
             self.workers.append(
                 CameraWorker(
                     cam.name,
@@ -376,6 +429,8 @@ class Runner:
                     pace=pace,
                     stop=self.stop_event,
                     on_emit=on_emit,
+                    gate=make_gate(cfg.gate, cam.roi),
+                    handoff=handoff,
                 )
             )
         self._started = 0.0

@@ -25,8 +25,8 @@ import pytest
 from edge.capture import FileSource, LiveSource
 from edge.config import parse_config
 from edge.pipeline import StageTimes
-from edge.runner import CameraWorker, FrameQueue, Latency, Runner
-from edge.types import Frame, Read
+from edge.runner import CameraWorker, FrameQueue, HandoffGate, Latency, Runner
+from edge.types import Box, Frame, Read, Region
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = Path(os.environ.get("EDGE_ALPR_MODELS") or ROOT / "models")
@@ -177,6 +177,70 @@ def test_unpaced_file_blocks_instead_of_dropping(tmp_path: Path) -> None:
     assert (s.frames_in, s.processed, s.dropped) == (40, 40, 0)
     assert s.reads == 4 + 1  # frames 0, 10, 20, 30 and the final flush
     assert s.latency_p95_ms >= s.latency_p50_ms > 0
+
+
+class EveryThirdFrameMoves:
+    """Stand-in gate: a region on frames whose index is a multiple of 3; remembers what it saw."""
+
+    def __init__(self) -> None:
+        self.seen: list[int] = []
+
+    def predict(self, frame: Frame) -> list[Region]:
+        self.seen.append(frame.index)
+        return [Region(Box(frame.index, 0, frame.index + 10, 10))] if frame.index % 3 == 0 else []
+
+
+class RegionRecorder(Gated):
+    def __init__(self, handoff: HandoffGate, hold: threading.Event | None = None) -> None:
+        super().__init__(hold)
+        self.handoff = handoff
+        self.regions: dict[int, list[Region]] = {}
+
+    def process(self, frame: Frame) -> list[Read]:
+        self.regions[frame.index] = list(self.handoff.predict(frame))
+        return super().process(frame)
+
+
+def test_gate_thread_hands_each_frame_its_own_regions(tmp_path: Path) -> None:
+    clip = tmp_path / "c.mp4"
+    write_clip(clip, frames=40)
+    gate, handoff = EveryThirdFrameMoves(), HandoffGate()
+    rec = RegionRecorder(handoff)
+    worker = CameraWorker(
+        "cam", FileSource(clip, camera="cam"), rec, lambda r: True, drop_oldest=False, gate=gate, handoff=handoff
+    )
+    worker.start()
+    assert worker.join(60)
+    assert gate.seen == list(range(40))
+    assert sorted(rec.regions) == list(range(40))
+    for index, regions in rec.regions.items():
+        assert [r.box.x1 for r in regions] == ([float(index)] if index % 3 == 0 else [])
+    assert worker.snapshot().processed == 40
+
+
+def test_with_a_gate_thread_every_frame_is_recognised_or_counted_as_dropped(tmp_path: Path) -> None:
+    clip = tmp_path / "c.mp4"
+    write_clip(clip, frames=40)
+    gate, handoff, hold = EveryThirdFrameMoves(), HandoffGate(), threading.Event()
+    rec = RegionRecorder(handoff, hold)
+    worker = CameraWorker(
+        "cam", FileSource(clip, camera="cam"), rec, lambda r: True, queue_size=2, gate=gate, handoff=handoff
+    )
+    worker.start()
+    assert worker._capture.join(60) is None
+    assert worker._gate is not None
+    worker._gate.join(60)
+    assert not worker._gate.is_alive()
+    hold.set()  # recognition was stuck on its first frame while the whole clip was captured and gated
+    assert worker.join(60)
+    s = worker.snapshot()
+    assert worker.raw_queue is not None
+    assert len(gate.seen) + worker.raw_queue.dropped == 40
+    assert s.processed + s.dropped == 40
+    assert s.processed == 1 + 2  # the frame in hand and a full queue: the newest gated frames
+    assert rec.seen[1:] == gate.seen[-2:]
+    for index, regions in rec.regions.items():
+        assert [r.box.x1 for r in regions] == ([float(index)] if index % 3 == 0 else [])
 
 
 def test_refused_reads_are_counted(tmp_path: Path) -> None:
