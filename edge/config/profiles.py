@@ -299,6 +299,18 @@ def profile_problems(cfg: Config) -> list[InitErrorDetails]:
                     a.id,
                 )
             )
+    from edge.policy.grants import check_grant  # the grant rules build on these profiles
+
+    for i, grant in enumerate(cfg.sharing.peers):
+        decision = check_grant(cfg.profile, grant, tuple(search.prohibited_terms))
+        if not decision.allowed:
+            out.append(
+                _err(
+                    ("sharing", "peers", i, "name"),
+                    f"grant to peer {grant.name!r} refused under {who} [{decision.rule}]: {decision.reason}",
+                    grant.name,
+                )
+            )
     return out
 
 

@@ -4,7 +4,7 @@ A grant names one peer broker, how to authenticate to it (CA, client certificate
 paths or ``env:NAME`` references, never inline PEM), what is shared (all reads, hits, hits of listed
 hotlist categories, checkpoints only), which fields, the purposes that travel with every message,
 the legal basis and an expiry date. Whether the law of the device's profile allows a grant is
-checked by :func:`edge.share.law.check_grant` before anything is sent.
+checked by :func:`edge.policy.grants.check_grant` before anything is sent.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from edge.share.law import GrantDecision, check_grant
+from edge.policy.grants import GrantDecision, check_grant
 from edge.share.message import SCHEMA, plate_hash, topics
 from edge.share.outbox import Outbox, enqueue, ensure_schema
 from edge.share.publisher import PeerPublisher, PeerStatus, ShareError

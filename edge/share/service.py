@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from edge.config.sharing import PeerGrant
-from edge.share.law import GrantDecision, check_grant
+from edge.policy.grants import GrantDecision, check_grant
 from edge.share.message import grant_ref
 from edge.share.outbox import HitLike, Outbox, enqueue, enqueue_checkpoint, ensure_schema
 from edge.share.publisher import LedgerSource, PeerPublisher, PeerStatus, SearchHandler, ShareError, open_ledger_source

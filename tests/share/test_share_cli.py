@@ -161,9 +161,11 @@ def test_share_check_refuses_unlawful_grant(pki: Pki, broker_factory: BrokerFact
     cfg_path.write_text(cfg_path.read_text().replace("jurisdiction: IL", "jurisdiction: federal"))
     args = [*EDGE, "share", "check", "--config", str(cfg_path)]
     result = subprocess.run(args, check=False, capture_output=True, text=True)
-    assert result.returncode == 3
-    assert "peer-a: REFUSED (il-declaration)" in result.stdout
-    assert "error: profile IL refuses 1 grant(s)" in result.stderr
+    # The profile refuses the grant when the config is loaded, naming file, line and key.
+    assert result.returncode == 2
+    line = next(i for i, t in enumerate(cfg_path.read_text().splitlines(), 1) if "name: peer-a" in t)
+    assert f"{cfg_path}:{line}: sharing.peers.0.name: grant to peer 'peer-a' refused under profile IL" in result.stderr
+    assert "[il-declaration]" in result.stderr
 
 
 @pytest.mark.parametrize(
