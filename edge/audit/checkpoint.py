@@ -22,6 +22,7 @@ import base64
 import hashlib
 import os
 import stat
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,16 +84,24 @@ def load_or_create_key(path: Path) -> Ed25519PrivateKey:
         pem = key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
+        # Written whole to a private temporary file, then linked into place: the key file appears
+        # complete or not at all, so a second thread or process starting at the same moment never
+        # reads a half-written key; whoever links second loads the winner's key.
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return load_or_create_key(path)  # another process created it first
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(pem)
+                f.flush()
+                os.fsync(f.fileno())
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                return load_or_create_key(path)  # another thread or process created it first
         except OSError as exc:
             raise SigningKeyError(f"cannot create ledger signing key {path}: {exc.strerror}") from None
-        with os.fdopen(fd, "wb") as f:
-            f.write(pem)
-            f.flush()
-            os.fsync(f.fileno())
+        finally:
+            tmp.unlink(missing_ok=True)
         return key
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
