@@ -26,13 +26,6 @@ def _open(cfg: Config) -> Store:
     return Store.from_config(cfg)
 
 
-def _ledger_path(cfg: Config) -> tuple[Path, Path]:
-    here = Path(cfg.store.path).parent
-    ledger = Path(cfg.audit.ledger) if cfg.audit.ledger else here / "audit.db"
-    key = Path(cfg.audit.key) if cfg.audit.key else here / "audit-ed25519.key"
-    return ledger, key
-
-
 def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value is not None else "-"
 
@@ -70,8 +63,8 @@ def purge(config_path: Path | None, db: Path | None, dry_run: bool, as_json: boo
 
     Deleted rows are overwritten (secure delete) and the WAL is checkpointed and truncated, so the
     plate text is in neither the database file nor its -wal file afterwards. A receipt (time,
-    cut-offs, counts per table, oldest remaining read) is written to the store's purge log and,
-    when the audit ledger exists (audit.ledger, default audit.db beside the store), to the ledger.
+    cut-offs, counts per table, oldest remaining read) is written to the store's purge log and to
+    the audit ledger (audit.ledger, default audit.db beside the store); no ledger, no purge.
     The running device does the same on its own schedule (retention.purge_interval).
 
     \b
@@ -82,25 +75,22 @@ def purge(config_path: Path | None, db: Path | None, dry_run: bool, as_json: boo
     from edge.store import StoreError
 
     cfg = resolve_config(config_path, db)
-    ledger_path, key_path = _ledger_path(cfg)
     with _open(cfg) as store:
-        if dry_run or not ledger_path.exists():
-            receipt = store.purge(dry_run=dry_run)
-            ledgered = False
+        if dry_run:
+            receipt = store.purge(dry_run=True)
         else:
             import getpass
 
             from edge.audit.events import Action, Actor
-            from edge.audit.ledger import Ledger
+            from edge.audit.ledger import open_ledger
 
             actor = Actor(getpass.getuser(), cfg.node_id)
-            with Ledger(ledger_path, key_path, checkpoint_every=cfg.audit.checkpoint_every) as ledger:
+            with open_ledger(cfg) as ledger:
 
                 def record(r: PurgeReceipt) -> None:
                     ledger.append(Action.PURGE, actor, r.to_dict())
 
                 receipt = store.purge(on_receipt=record)
-            ledgered = True
     if as_json:
         click.echo(json.dumps(receipt.to_dict(), indent=2, sort_keys=True))
     else:
@@ -114,7 +104,7 @@ def purge(config_path: Path | None, db: Path | None, dry_run: bool, as_json: boo
             click.echo(f"  camera {camera}: non-hit before {_when(cuts['non_hit'])}, hit before {_when(cuts['hit'])}")
         click.echo(f"oldest read {'now' if dry_run else 'remaining'}: {_when(receipt.oldest_remaining)}")
         if not dry_run:
-            click.echo(f"receipt written to the purge log{' and the audit ledger' if ledgered else ''}")
+            click.echo("receipt written to the purge log and the audit ledger")
     if not dry_run and not receipt.wal_truncated:
         raise StoreError(
             "rows were deleted but the WAL file could not be truncated (another process holds a read "

@@ -93,12 +93,12 @@ def test_missing_store_and_bad_config_are_refused(tmp_path: Path) -> None:
     assert "bad.yaml:3: retention.purge_interval" in str(res.exception)
 
 
-def test_purge_receipt_goes_to_the_audit_ledger_when_it_exists(tmp_path: Path, make_read: MakeRead) -> None:
+def test_purge_receipt_always_goes_to_the_audit_ledger(tmp_path: Path, make_read: MakeRead) -> None:
     from edge.audit.ledger import Ledger
 
     db = tmp_path / "s.db"
     _seed(db, make_read)
-    Ledger(tmp_path / "audit.db", tmp_path / "audit-ed25519.key").close()  # the device's ledger, beside the store
+    assert not (tmp_path / "audit.db").exists()  # created on first use, beside the store
     res = CliRunner().invoke(main, ["retention", "purge", "--db", str(db), "--json"])
     assert res.exit_code == 0, res.output
     receipt = json.loads(res.output)
@@ -107,3 +107,14 @@ def test_purge_receipt_goes_to_the_audit_ledger_when_it_exists(tmp_path: Path, m
     assert entry is not None
     assert entry.detail_obj() == receipt
     assert b"CLIOLD1" not in (tmp_path / "audit.db").read_bytes()
+
+
+def test_purge_refused_when_the_ledger_cannot_be_written(tmp_path: Path, make_read: MakeRead) -> None:
+    db = tmp_path / "s.db"
+    _seed(db, make_read)
+    (tmp_path / "audit.db").mkdir()  # a folder where the ledger file should be: unwritable
+    res = CliRunner().invoke(main, ["retention", "purge", "--db", str(db), "--json"])
+    assert res.exit_code != 0
+    status = CliRunner().invoke(main, ["retention", "status", "--db", str(db), "--json"])
+    tiers = json.loads(status.output)["tiers"]
+    assert sum(t["count"] for t in tiers.values()) == 4, "nothing may be deleted without a receipt"
