@@ -19,9 +19,7 @@ as ``pending_restart`` until the service restarts.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
 import signal
 import threading
 from collections.abc import Callable
@@ -32,16 +30,10 @@ from types import FrameType
 from typing import Any, Literal
 
 from edge.config import Config, ConfigError, load_config
+from edge.config.redact import config_diff, config_digest, redact
 from edge.errors import EdgeError
 
 log = logging.getLogger(__name__)
-
-REDACTED = "[redacted]"
-# Config keys whose value is a secret or points at one: the ledger records that it changed, not to what.
-_SECRET_KEYS = frozenset({"key", "cert", "ca", "password", "passwd", "secret", "token", "credentials"})
-_SECRET_SUFFIXES = ("_key", "_password", "_secret", "_token")
-_NOT_SECRET = frozenset({"public_key"})
-_URL_USERINFO = re.compile(r"^(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^@/]+)@")
 
 # Top-level sections (or dotted keys) that take effect while running; everything else waits for a restart.
 LIVE_KEYS: tuple[str, ...] = (
@@ -57,67 +49,6 @@ LIVE_KEYS: tuple[str, ...] = (
 
 Outcome = Literal["applied", "unchanged", "refused"]
 Applier = Callable[[Config, Config], None]
-
-
-def is_secret_key(name: str) -> bool:
-    name = name.lower()
-    if name in _NOT_SECRET:
-        return False
-    return name in _SECRET_KEYS or name.endswith(_SECRET_SUFFIXES)
-
-
-def _redact_value(value: Any) -> Any:
-    if isinstance(value, str):
-        if value.startswith("env:"):
-            return REDACTED
-        m = _URL_USERINFO.match(value)
-        if m:
-            return f"{m.group('scheme')}{REDACTED}@{value[m.end() :]}"
-    return value
-
-
-def redact(value: Any, key: str = "") -> Any:
-    """A JSON-like config dump with secrets replaced: secret-named keys, env: references, URL credentials."""
-    if key and is_secret_key(key) and value is not None:
-        return REDACTED
-    if isinstance(value, dict):
-        return {k: redact(v, str(k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [redact(v) for v in value]
-    return _redact_value(value)
-
-
-def config_diff(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
-    """Changed keys between two config dumps as [{key, old, new}], secrets redacted (a changed secret is
-    listed with both values redacted). Lists are compared whole (a camera list is one key)."""
-    leaf = path.rsplit(".", 1)[-1]
-    if path and is_secret_key(leaf):
-        if old == new:
-            return []
-        return [
-            {
-                "key": path,
-                "old": None if old is None else REDACTED,
-                "new": None if new is None else REDACTED,
-                "redacted": True,
-            }
-        ]
-    if isinstance(old, dict) and isinstance(new, dict):
-        out: list[dict[str, Any]] = []
-        for k in sorted(set(old) | set(new), key=str):
-            sub = f"{path}.{k}" if path else str(k)
-            out.extend(config_diff(old.get(k), new.get(k), sub))
-        return out
-    if old == new:
-        return []
-    return [{"key": path or "(root)", "old": redact(old, leaf), "new": redact(new, leaf)}]
-
-
-def config_digest(dump: dict[str, Any]) -> str:
-    """SHA-256 of the canonical JSON of a config dump (the same digest `edge-alpr search` records)."""
-    from edge.audit.canonical import canonical_json
-
-    return hashlib.sha256(canonical_json(dump).encode()).hexdigest()
 
 
 def is_live(key: str) -> bool:
@@ -199,31 +130,17 @@ class Reloader:
         """Record the config in force at start: config_loaded the first time, config_changed (with the
         diff against the last recorded config) when it differs; nothing when unchanged. Returns the
         entry's sequence number. A ledger that cannot be written raises LedgerError."""
-        from edge.audit.events import Action, Actor
+        from edge.audit.events import Actor
+        from edge.audit.search import record_config
 
-        dump = self._dump(self.current)
-        digest = config_digest(dump)
         ledger = self._open_ledger(self.current)
         try:
-            last = ledger.last(Action.CONFIG_LOADED, Action.CONFIG_CHANGED)
-            previous = last.detail_obj() if last is not None else None
-            if previous is not None and previous.get("sha256") == digest:
+            entry = record_config(
+                ledger, self._dump(self.current), Actor.system(self.current.node_id), self.source, trigger="start"
+            )
+            if entry is None:
                 return None
-            actor = Actor.system(self.current.node_id)
-            detail: dict[str, Any] = {
-                "sha256": digest,
-                "source": self.source,
-                "trigger": "start",
-                "config": redact(dump),
-            }
-            if previous is None:
-                entry = ledger.append(Action.CONFIG_LOADED, actor, detail, "ok")
-            else:
-                detail["previous_sha256"] = previous.get("sha256")
-                # The previous dump may be unredacted (older entries): redact both sides before comparing.
-                detail["changes"] = config_diff(redact(previous.get("config") or {}), redact(dump))
-                entry = ledger.append(Action.CONFIG_CHANGED, actor, detail, "ok")
-            log.info("config %s recorded in the audit ledger (entry %s)", digest[:12], entry.seq)
+            log.info("config recorded in the audit ledger (entry %s)", entry.seq)
             return int(entry.seq)
         finally:
             ledger.close()

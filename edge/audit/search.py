@@ -10,7 +10,6 @@ the search, recorded in the entry and counted in Prometheus counters; they do no
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -18,10 +17,11 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from edge.audit import metrics
-from edge.audit.canonical import canonical_json, utc_text
+from edge.audit.canonical import utc_text
 from edge.audit.events import Action, Actor
 from edge.audit.ledger import Entry, Ledger, LedgerError
 from edge.config.audit import MisuseConfig
+from edge.config.redact import config_diff, config_digest, redact
 from edge.errors import InputError, PolicyDenied
 from edge.policy.search import Decision, QueryKind, SearchPolicy, SearchRequest, decide
 
@@ -150,31 +150,23 @@ def justified_search(
     return SearchOutcome(decision, entry, results, signals)
 
 
-def _changes(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
-    if isinstance(old, dict) and isinstance(new, dict):
-        out: list[dict[str, Any]] = []
-        for key in sorted(set(old) | set(new), key=str):
-            sub = f"{path}.{key}" if path else str(key)
-            if key not in old:
-                out.append({"key": sub, "old": None, "new": new[key]})
-            elif key not in new:
-                out.append({"key": sub, "old": old[key], "new": None})
-            else:
-                out.extend(_changes(old[key], new[key], sub))
-        return out
-    return [] if old == new else [{"key": path or "(root)", "old": old, "new": new}]
+def record_config(
+    ledger: Ledger, config: dict[str, Any], actor: Actor, source: str, trigger: str = "search"
+) -> Entry | None:
+    """Record the configuration in force if it differs from the last one recorded (who, what changed).
 
-
-def record_config(ledger: Ledger, config: dict[str, Any], actor: Actor, source: str) -> Entry | None:
-    """Record the configuration in force if it differs from the last one recorded (who, what changed)."""
-    digest = hashlib.sha256(canonical_json(config).encode()).hexdigest()
+    Secrets are redacted before anything is hashed or written (edge.config.redact); the first record
+    is `config_loaded`, a later different one `config_changed` with the changed keys.
+    """
+    safe = redact(config)
+    digest = config_digest(config)
     last = ledger.last(Action.CONFIG_LOADED, Action.CONFIG_CHANGED)
     previous = last.detail_obj() if last is not None else None
     if previous is not None and previous.get("sha256") == digest:
         return None
-    detail: dict[str, Any] = {"sha256": digest, "source": source, "config": config}
+    detail: dict[str, Any] = {"sha256": digest, "source": source, "trigger": trigger, "config": safe}
     if previous is None:
         return ledger.append(Action.CONFIG_LOADED, actor, detail, "ok")
     detail["previous_sha256"] = previous.get("sha256")
-    detail["changes"] = _changes(previous.get("config"), config)
+    detail["changes"] = config_diff(redact(previous.get("config") or {}), safe)
     return ledger.append(Action.CONFIG_CHANGED, actor, detail, "ok")

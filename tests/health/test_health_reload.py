@@ -21,7 +21,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from edge.audit.events import Action
 from edge.audit.ledger import Ledger, LedgerError
 from edge.config import load_config
-from edge.reload import REDACTED, Reloader, apply_to_store, config_diff, redact
+from edge.config.redact import REDACTED, config_diff, redact
+from edge.reload import Reloader, apply_to_store
 from edge.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
