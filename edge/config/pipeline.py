@@ -75,9 +75,22 @@ class TrackingConfig(Strict):
         default_factory=lambda: [r"^[A-Z0-9]{4,8}$"],
         description="Regular expressions a valid plate matches (uppercase A-Z, 0-9).",
     )
+    masks: list[str] = Field(
+        default_factory=list,
+        description="Position masks of valid plates: L letter, D digit, A either (e.g. LLLDDDD). A read that fits "
+        "no format has look-alike characters (O/0, I/1, B/8, S/5, Z/2, G/6) swapped only where a mask demands.",
+    )
     invalid_format: Literal["keep", "drop"] = Field(
         default="keep", description="Reads matching no format: 'keep' them flagged invalid, or 'drop' them."
     )
+
+    @field_validator("masks")
+    @classmethod
+    def _masks_letters(cls, value: list[str]) -> list[str]:
+        for mask in value:
+            if not re.fullmatch(r"[LDA]{1,10}", mask):
+                raise ValueError(f"invalid mask {mask!r}: use L (letter), D (digit), A (either), up to 10")
+        return value
 
     @field_validator("formats")
     @classmethod

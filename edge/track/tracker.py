@@ -7,7 +7,6 @@ after `max_age` (a parked car) is read then, and not again while it stays.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from datetime import datetime
 import cv2
 
 from edge.config.pipeline import TrackingConfig
+from edge.track.formats import PlateFormats
 from edge.types import Observation, Read
 
 
@@ -72,7 +72,7 @@ class PlateTracker:
         self.detector_model = detector_model
         self.ocr_model = ocr_model
         self.keep_crops = keep_crops
-        self._formats = [re.compile(p) for p in cfg.formats]
+        self._formats = PlateFormats(cfg.formats, cfg.masks)
         self._tracks: list[_Track] = []
         self.dropped_short = 0
         self.dropped_format = 0
@@ -148,7 +148,7 @@ class PlateTracker:
         if not text:
             self.dropped_short += 1
             return []
-        valid = any(f.match(text) for f in self._formats)
+        text, valid = self._formats.normalise(text)
         if not valid and self.cfg.invalid_format == "drop":
             self.dropped_format += 1
             return []
