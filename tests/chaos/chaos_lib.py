@@ -1,0 +1,472 @@
+"""The chaos scenarios, shared by the short form (tests/chaos, run by pytest) and the long form
+(scripts/chaos.py, run by `scripts/chaos.sh N`, which publishes docs/RELIABILITY.md).
+
+Each scenario returns a figures dataclass; `problems` lists every violation found, so a test asserts
+``problems == []`` and the long form reports the counts. Everything is real: SQLite files, a real
+Mosquitto on 127.0.0.1 (tests/share/mosquitto.py), real processes killed with SIGKILL, a real tmpfs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+for _extra in (HERE, ROOT / "tests" / "share", ROOT / "tests" / "audit"):
+    if str(_extra) not in sys.path:
+        sys.path.insert(0, str(_extra))
+
+from mosquitto import Broker, Pki, Subscriber  # noqa: E402
+
+NODE = "edge-node"
+PEER = "peer-a"
+CHILD = HERE / "chaos_child.py"
+EDGE = [sys.executable, "-m", "edge"]
+
+
+def size(name: str, default: int) -> int:
+    """A short-form size, overridable with the environment variable `name` (e.g. CHAOS_CYCLES=50)."""
+    value = os.environ.get(name, "")
+    return int(value) if value.isdigit() else default
+
+
+def acl() -> dict[str, list[tuple[str, str]]]:
+    return {
+        NODE: [("write", "peers/a/#"), ("read", "peers/a/search/request/#")],
+        PEER: [("read", "peers/a/#"), ("write", "peers/a/search/request/#")],
+    }
+
+
+def site_config(folder: Path, broker: Broker | None, pki: Pki | None, *, search: bool = False) -> Path:
+    """An IL site whose store, ledger and key live in `folder`; one grant to peer-a when a broker is given."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = f"""
+node_id: {NODE}
+profile: IL
+store:
+  path: {folder / "store.db"}
+  min_free_mb: 0
+audit:
+  checkpoint_every: 25
+search:
+  purposes:
+    - code: stolen-vehicle
+      description: Vehicle reported stolen
+      partial: true
+  agencies:
+    - id: SPRINGFIELD-PD
+      name: Springfield Police Department
+      kind: local
+      state: IL
+      aliases: [Springfield PD]
+  case_number:
+    pattern: '^[0-9]{{4}}-[0-9]{{3,8}}$'
+"""
+    if broker is not None and pki is not None:
+        ident = pki.client(NODE)
+        text += f"""
+sharing:
+  peers:
+    - name: {PEER}
+      broker: {broker.url}
+      ca: {pki.ca.path}
+      cert: {ident.cert}
+      key: {ident.key}
+      topic_prefix: peers/a
+      agency: Springfield PD
+      jurisdiction: IL
+      share: all
+      fields: [plate, time, camera]
+      purposes: [stolen-vehicle]
+      legal_basis: mutual aid agreement 2026-14
+      expires: 2030-01-01
+      search: {str(search).lower()}
+      max_inflight: 20
+"""
+    path = folder / "site.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# -- looking at what is on disk ----------------------------------------------------------------------
+
+
+@dataclass
+class Acked:
+    ready: bool = False
+    drained: bool = False
+    clean_exit: bool = False
+    reads: list[str] = field(default_factory=list)
+    ledger: dict[int, str] = field(default_factory=dict)
+    failed: int = 0
+
+
+def parse_acks(path: Path) -> Acked:
+    out = Acked()
+    if not path.exists():
+        return out
+    text = path.read_text(encoding="utf-8", errors="replace")
+    lines = text.split("\n")
+    for line in lines[:-1]:  # the last piece has no newline: possibly torn by the kill, never trusted
+        kind, _, rest = line.partition(" ")
+        if kind == "R":
+            out.ready = True
+        elif kind == "D":
+            out.drained = True
+        elif kind == "X":
+            out.clean_exit = True
+        elif kind == "A":
+            out.reads.extend(rest.split())
+        elif kind == "F":
+            out.failed += int(rest)
+        elif kind == "L":
+            seq, digest = rest.split()
+            out.ledger[int(seq)] = digest
+    return out
+
+
+def integrity(db: Path) -> str:
+    """PRAGMA integrity_check of a SQLite file ('ok' when sound), opened as the next process would."""
+    try:
+        conn = sqlite3.connect(db, timeout=30)
+        try:
+            rows = conn.execute("PRAGMA integrity_check").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return f"cannot open: {exc}"
+    return "ok" if rows == [("ok",)] else "; ".join(str(r[0]) for r in rows[:5])
+
+
+def read_ids(db: Path) -> set[str]:
+    conn = sqlite3.connect(db, timeout=30)
+    try:
+        return {r[0] for r in conn.execute("SELECT id FROM reads")}
+    finally:
+        conn.close()
+
+
+def reads_without_outbox_row(db: Path) -> int:
+    conn = sqlite3.connect(db, timeout=30)
+    try:
+        has = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'share_outbox'").fetchone()
+        if not has:
+            return int(conn.execute("SELECT count(*) FROM reads").fetchone()[0])
+        return int(
+            conn.execute(
+                "SELECT count(*) FROM reads r WHERE NOT EXISTS "
+                "(SELECT 1 FROM share_outbox o WHERE o.read_id = r.id AND o.kind = 'read')"
+            ).fetchone()[0]
+        )
+    finally:
+        conn.close()
+
+
+def ledger_hashes(ledger: Path) -> dict[int, str]:
+    conn = sqlite3.connect(ledger, timeout=30)
+    try:
+        return {int(s): bytes(h).hex() for s, h in conn.execute("SELECT seq, hash FROM entries")}
+    finally:
+        conn.close()
+
+
+def verify(ledger: Path) -> tuple[bool, str]:
+    from edge.audit.verify import verify_ledger
+
+    res = verify_ledger(ledger)
+    return res.ok, res.message
+
+
+def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run(
+        [*EDGE, *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout, check=False
+    )
+
+
+def received_ids(messages: list[tuple[str, bytes]]) -> list[str]:
+    out = []
+    for _topic, payload in messages:
+        try:
+            msg = json.loads(payload)
+        except ValueError:
+            continue
+        if isinstance(msg, dict) and "read_id" in msg and msg.get("kind", "read") == "read":
+            out.append(str(msg["read_id"]))
+    return out
+
+
+def spawn(cfg: Path, ack: Path, *extra: str, log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "PYTHONUNBUFFERED": "1"}
+    with log.open("ab") as err:
+        return subprocess.Popen(
+            [sys.executable, str(CHILD), "--config", str(cfg), "--ack", str(ack), *extra],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+
+
+def wait_for(predicate: Any, timeout: float, step: float = 0.01) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return bool(predicate())
+
+
+def tail(path: Path, n: int = 3000) -> str:
+    return path.read_text(errors="replace")[-n:] if path.exists() else ""
+
+
+@contextlib.contextmanager
+def peer_broker(folder: Path) -> Iterator[tuple[Pki, Broker, Subscriber]]:
+    """A generated PKI, a real Mosquitto with per-client ACLs and the peer's persistent subscriber."""
+    pki = Pki(folder / "pki")
+    for cn in acl():
+        pki.client(cn)
+    broker = Broker(pki, folder / "broker", acl())
+    broker.start()
+    sub = Subscriber(broker, PEER, ["peers/a/#"])
+    try:
+        sub.wait_ready(20)
+        yield pki, broker, sub
+    finally:
+        sub.close()
+        broker.stop()
+
+
+def drain_and_compare(cfg: Path, folder: Path, sub: Subscriber, figures: Any, *, timeout: float = 120) -> None:
+    """Run the pipeline once more without new reads until its outbox is empty, then compare what the
+    peer received with what the store holds: reads lost (stored, never delivered) and duplicates."""
+    ack = folder / "drain.ack"
+    log = folder / "drain.log"
+    proc = spawn(cfg, ack, "--drain", "--max-seconds", str(timeout), log=log)
+    try:
+        proc.wait(timeout + 30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    acked = parse_acks(ack)
+    if not acked.drained:
+        figures.problems.append(f"the outbox did not drain within {timeout:.0f}s:\n{tail(log)}")
+    stored = read_ids(folder / "site" / "store.db")
+    sub.wait_for(lambda m: set(received_ids(m)) >= stored, timeout=30)
+    got = received_ids(sub.payloads())
+    unique = set(got)
+    figures.reads_stored = len(stored)
+    figures.delivered_unique = len(unique & stored)
+    figures.delivered_total = len(got)
+    figures.duplicates = len(got) - len(unique)
+    figures.reads_undelivered = len(stored - unique)
+    if figures.reads_undelivered:
+        figures.problems.append(f"{figures.reads_undelivered} stored reads never reached the peer")
+    unknown = unique - stored
+    if unknown:
+        figures.problems.append(f"{len(unknown)} reads reached the peer that the store does not hold")
+
+
+# -- (1) SIGKILL at random moments -------------------------------------------------------------------
+
+
+@dataclass
+class KillFigures:
+    cycles: int = 0
+    killed_before_ready: int = 0
+    killed_running: int = 0
+    acked_reads: int = 0
+    acked_ledger_entries: int = 0
+    reads_lost: int = 0
+    ledger_entries_lost: int = 0
+    integrity_failures: int = 0
+    ledger_verify_failures: int = 0
+    cli_verify_runs: int = 0
+    cli_verify_failures: int = 0
+    reads_without_outbox_row: int = 0
+    reads_stored: int = 0
+    delivered_unique: int = 0
+    delivered_total: int = 0
+    duplicates: int = 0
+    reads_undelivered: int = 0
+    seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def sigkill_cycles(
+    folder: Path, cycles: int, *, seed: int = 1, run_max: float = 2.0, cli_every: int = 10, log_every: int = 0
+) -> KillFigures:
+    """Start the pipeline, SIGKILL it at a random moment (a fifth of the time before it is up, else up to
+    `run_max` s after), check the files, restart; `cycles` times. Then drain and compare with the peer."""
+    rng = random.Random(seed)
+    fig = KillFigures()
+    started = time.monotonic()
+    with peer_broker(folder) as (pki, broker, sub):
+        cfg = site_config(folder / "site", broker, pki)
+        site = folder / "site"
+        db, ledger = site / "store.db", site / "audit.db"
+        log = folder / "child.log"
+        acked_reads: set[str] = set()
+        acked_ledger: dict[int, str] = {}
+        for cycle in range(1, cycles + 1):
+            ack = folder / "acks" / f"{cycle:04d}.ack"
+            ack.parent.mkdir(exist_ok=True)
+            proc = spawn(cfg, ack, "--seed", str(seed * 100000 + cycle), log=log)
+            try:
+                if rng.random() < 0.2:
+                    time.sleep(rng.uniform(0.0, 1.5))
+                else:
+                    if not wait_for(lambda a=ack, p=proc: parse_acks(a).ready or p.poll() is not None, 60):
+                        fig.problems.append(f"cycle {cycle}: the pipeline did not come up in 60 s")
+                    time.sleep(rng.uniform(0.0, run_max))
+                exited = proc.poll()
+                if exited is None:
+                    os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(30)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+            if exited is not None:
+                fig.problems.append(f"cycle {cycle}: the pipeline exited by itself ({exited}):\n{tail(log)}")
+            got = parse_acks(ack)
+            if got.ready:
+                fig.killed_running += 1
+            else:
+                fig.killed_before_ready += 1
+            acked_reads.update(got.reads)
+            acked_ledger.update(got.ledger)
+            fig.cycles = cycle
+            fig.acked_reads = len(acked_reads)
+            fig.acked_ledger_entries = len(acked_ledger)
+            if not db.exists() and not acked_reads:
+                continue  # killed before the store was ever created
+            check = integrity(db)
+            if check != "ok":
+                fig.integrity_failures += 1
+                fig.problems.append(f"cycle {cycle}: store integrity_check: {check}")
+                break
+            stored = read_ids(db)
+            lost = acked_reads - stored
+            if lost:
+                fig.reads_lost = len(lost)
+                fig.problems.append(f"cycle {cycle}: {len(lost)} acknowledged reads are missing after the kill")
+            fig.reads_without_outbox_row = reads_without_outbox_row(db)
+            if fig.reads_without_outbox_row:
+                fig.problems.append(f"cycle {cycle}: {fig.reads_without_outbox_row} reads have no outbox row")
+            if ledger.exists():
+                have = ledger_hashes(ledger)
+                missing = {s for s, h in acked_ledger.items() if have.get(s) != h}
+                if missing:
+                    fig.ledger_entries_lost = len(missing)
+                    fig.problems.append(
+                        f"cycle {cycle}: acknowledged ledger entries {sorted(missing)[:5]} changed/lost"
+                    )
+                ok, message = verify(ledger)
+                if not ok:
+                    fig.ledger_verify_failures += 1
+                    fig.problems.append(f"cycle {cycle}: ledger does not verify: {message}")
+                if cli_every and (cycle % cli_every == 0 or cycle == cycles):
+                    res = cli("audit", "verify", "--config", str(cfg))
+                    fig.cli_verify_runs += 1
+                    if res.returncode != 0:
+                        fig.cli_verify_failures += 1
+                        fig.problems.append(
+                            f"cycle {cycle}: edge-alpr audit verify exit {res.returncode}: {res.stderr}"
+                        )
+            elif acked_ledger:
+                fig.problems.append(f"cycle {cycle}: the ledger file is gone")
+            if fig.problems:
+                break
+            if log_every and cycle % log_every == 0:
+                print(f"sigkill: {cycle}/{cycles} cycles, {fig.acked_reads} acked reads, 0 lost", file=sys.stderr)
+        if not fig.problems:
+            drain_and_compare(cfg, folder, sub, fig)
+            final = cli("audit", "verify", "--config", str(cfg))
+            fig.cli_verify_runs += 1
+            if final.returncode != 0:
+                fig.cli_verify_failures += 1
+                fig.problems.append(f"final edge-alpr audit verify exit {final.returncode}: {final.stderr}")
+    fig.seconds = round(time.monotonic() - started, 1)
+    return fig
+
+
+# -- (2) broker stopped and started while publishing -------------------------------------------------
+
+
+@dataclass
+class BrokerFigures:
+    restarts: int = 0
+    reads_stored: int = 0
+    delivered_unique: int = 0
+    delivered_total: int = 0
+    duplicates: int = 0
+    reads_undelivered: int = 0
+    publisher_connects: int = 0
+    integrity_failures: int = 0
+    seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def broker_restarts(folder: Path, restarts: int, *, seed: int = 2, rate: float = 150.0) -> BrokerFigures:
+    """The pipeline publishes reads continuously while the real broker is stopped (SIGTERM, it saves
+    its persistence) and started again `restarts` times. Then: no stored read missing at the peer."""
+    rng = random.Random(seed)
+    fig = BrokerFigures()
+    started = time.monotonic()
+    with peer_broker(folder) as (pki, broker, sub):
+        cfg = site_config(folder / "site", broker, pki)
+        log = folder / "child.log"
+        ack = folder / "run.ack"
+        proc = spawn(cfg, ack, "--rate", str(rate), "--max-seconds", "3600", "--seed", str(seed), log=log)
+        try:
+            if not wait_for(lambda: parse_acks(ack).ready or proc.poll() is not None, 60):
+                fig.problems.append("the pipeline did not come up")
+            for i in range(1, restarts + 1):
+                before = len(sub.payloads())
+                # let some reads through (bounded wait; the figure does not depend on how many)
+                wait_for(lambda b=before: len(sub.payloads()) > b + 5, 10, 0.05)
+                time.sleep(rng.uniform(0.0, 0.5))
+                broker.stop()
+                time.sleep(rng.uniform(0.2, 1.0))  # reads keep coming into the outbox meanwhile
+                broker.start()
+                fig.restarts = i
+                if proc.poll() is not None:
+                    fig.problems.append(f"the pipeline died during restart {i}:\n{tail(log)}")
+                    break
+            proc.send_signal(signal.SIGTERM)
+            if proc.wait(60) != 0:
+                fig.problems.append(f"the pipeline exited {proc.returncode} on SIGTERM:\n{tail(log)}")
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        db = folder / "site" / "store.db"
+        check = integrity(db)
+        if check != "ok":
+            fig.integrity_failures += 1
+            fig.problems.append(f"store integrity_check: {check}")
+        drain_and_compare(cfg, folder, sub, fig)
+        fig.publisher_connects = tail(log, 10**8).count(f"share {PEER}: connected to")
+    fig.seconds = round(time.monotonic() - started, 1)
+    return fig
