@@ -470,3 +470,161 @@ def broker_restarts(folder: Path, restarts: int, *, seed: int = 2, rate: float =
         fig.publisher_connects = tail(log, 10**8).count(f"share {PEER}: connected to")
     fig.seconds = round(time.monotonic() - started, 1)
     return fig
+
+
+# -- (3) disk full -----------------------------------------------------------------------------------
+
+
+class Unavailable(Exception):
+    """The scenario cannot run here (e.g. no permission to mount); the reason says what is missing."""
+
+
+@contextlib.contextmanager
+def small_filesystem(folder: Path, size_kib: int) -> Iterator[tuple[Path, str]]:
+    """A size-limited tmpfs mounted at `folder` (needs root); yields (mount point, description)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cmd = ["mount", "-t", "tmpfs", "-o", f"size={size_kib}k,mode=0755", "tmpfs", str(folder)]
+    try:
+        res = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=30)
+    except OSError as exc:
+        raise Unavailable(f"cannot run mount: {exc}") from None
+    if res.returncode != 0:
+        raise Unavailable(f"cannot mount a {size_kib} KiB tmpfs (root needed): {res.stderr.strip()}")
+    try:
+        yield folder, f"tmpfs of {size_kib} KiB mounted at a temporary folder"
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True, check=False, timeout=30)
+
+
+@dataclass
+class DiskFigures:
+    filesystem: str = ""
+    acked_reads: int = 0
+    refused_disk_low: int = 0  # refused up front by the store's min_free_mb check
+    failed_enospc: int = 0  # accepted, then the database refused the batch (disk full) and counted it
+    ledger_appends_refused: int = 0  # LedgerError while full (fail closed)
+    reads_after_recovery: int = 0
+    reads_lost: int = 0
+    integrity: str = ""
+    ledger_ok: bool = False
+    recovered: bool = False
+    seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _fill(path: Path) -> int:
+    """Write `path` until the file system is full; returns bytes written."""
+    written = 0
+    chunk = b"\0" * 16384
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        while True:
+            try:
+                n = os.write(fd, chunk)
+            except OSError:
+                break
+            if n <= 0:
+                break
+            written += n
+    finally:
+        os.close(fd)
+    return written
+
+
+def disk_full(folder: Path, *, size_kib: int = 6144, batches: int = 40, seed: int = 3) -> DiskFigures:
+    """Store and ledger on a small tmpfs. Fill the disk: with min_free_mb=1 reads are refused up front
+    (counted); with min_free_mb=0 they reach SQLite, which fails the batch (ENOSPC, counted); ledger
+    appends fail closed. Free the space: writing resumes. Nothing acknowledged is lost, integrity holds."""
+    sys.path.insert(0, str(HERE))
+    from chaos_child import synthetic_read
+
+    from edge.audit.events import Action, Actor
+    from edge.audit.ledger import LedgerError, open_ledger
+    from edge.config import load_config
+    from edge.store import Store
+
+    rng = random.Random(seed)
+    fig = DiskFigures()
+    started = time.monotonic()
+    with small_filesystem(folder, size_kib) as (mnt, what):
+        fig.filesystem = what
+        cfg = load_config(site_config(mnt / "site", None, None))
+        db = Path(cfg.store.path)
+        actor = Actor.system(cfg.node_id)
+        acked: set[str] = set()
+        n = 0
+
+        def batch(store: Store, k: int = 20) -> tuple[int, int]:
+            """Write k reads and flush: (accepted and committed, not stored)."""
+            nonlocal n
+            before = store.stats
+            ids = []
+            for _ in range(k):
+                r = synthetic_read(rng, "chaos", n)
+                n += 1
+                if store.write(r):
+                    ids.append(r.id)
+            store.flush()
+            after = store.stats
+            bad = (after.failed - before.failed) + (after.refused - before.refused)
+            if bad == 0:
+                acked.update(ids)
+                return len(ids), 0
+            return 0, bad
+
+        with open_ledger(cfg) as ledger, Store.from_config(cfg) as store:
+            for _ in range(5):
+                batch(store)
+            ledger.append(Action.STARTUP, actor, {"phase": "before full"})
+            ballast = mnt / "ballast"
+            _fill(ballast)
+            # phase A: min_free_mb=1 refuses reads before they are queued
+            store.min_free_mb = 1
+            for _ in range(3):
+                batch(store)
+            fig.refused_disk_low = store.stats.refused_by_reason.get("disk_low", 0)
+            # phase B: no margin: the database itself hits ENOSPC
+            store.min_free_mb = 0
+            for _ in range(batches):
+                batch(store)
+                _fill(ballast)  # whatever SQLite freed (WAL reset) is taken again
+                with contextlib.suppress(LedgerError):
+                    ledger.append(Action.STARTUP, actor, {"phase": "full"})
+                    continue
+                fig.ledger_appends_refused += 1
+            st = store.stats
+            fig.failed_enospc = st.failed
+            # recovery: space returns; the store notices on its own (disk check once a second)
+            ballast.unlink()
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and fig.reads_after_recovery < 200:
+                ok, _bad = batch(store)
+                fig.reads_after_recovery += ok
+                if not ok:
+                    time.sleep(0.1)
+            fig.recovered = fig.reads_after_recovery >= 200
+            try:
+                ledger.append(Action.SHUTDOWN, actor, {"phase": "recovered"})
+            except LedgerError as exc:
+                fig.problems.append(f"ledger still refuses appends after recovery: {exc}")
+        fig.acked_reads = len(acked)
+        fig.integrity = integrity(db)
+        fig.reads_lost = len(acked - read_ids(db))
+        fig.ledger_ok, message = verify(db.parent / "audit.db")
+        if fig.integrity != "ok":
+            fig.problems.append(f"store integrity_check after disk full: {fig.integrity}")
+        if fig.reads_lost:
+            fig.problems.append(f"{fig.reads_lost} acknowledged reads lost")
+        if not fig.ledger_ok:
+            fig.problems.append(f"ledger does not verify after disk full: {message}")
+        if not fig.recovered:
+            fig.problems.append(f"writing did not resume after space returned ({fig.reads_after_recovery} reads)")
+        if fig.refused_disk_low == 0:
+            fig.problems.append("min_free_mb did not refuse any read on a full disk")
+        if fig.failed_enospc == 0:
+            fig.problems.append("the database never hit ENOSPC: the disk was not full")
+    fig.seconds = round(time.monotonic() - started, 1)
+    return fig
