@@ -469,7 +469,8 @@ class Store:
                     hook(conn, [d for d in data if isinstance(d, Read)], hits)
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # SQLite already rolled back a COMMIT that hit ENOSPC
+                    conn.execute("ROLLBACK")
                 raise
         except sqlite3.Error as exc:
             if "full" in str(exc).lower():
