@@ -49,7 +49,9 @@ def acl() -> dict[str, list[tuple[str, str]]]:
     }
 
 
-def site_config(folder: Path, broker: Broker | None, pki: Pki | None, *, search: bool = False) -> Path:
+def site_config(
+    folder: Path, broker: Broker | None, pki: Pki | None, *, search: bool = False, broker_url: str | None = None
+) -> Path:
     """An IL site whose store, ledger and key live in `folder`; one grant to peer-a when a broker is given."""
     folder.mkdir(parents=True, exist_ok=True)
     text = f"""
@@ -74,13 +76,14 @@ search:
   case_number:
     pattern: '^[0-9]{{4}}-[0-9]{{3,8}}$'
 """
-    if broker is not None and pki is not None:
+    if (broker is not None or broker_url is not None) and pki is not None:
         ident = pki.client(NODE)
+        url = broker.url if broker is not None else broker_url
         text += f"""
 sharing:
   peers:
     - name: {PEER}
-      broker: {broker.url}
+      broker: {url}
       ca: {pki.ca.path}
       cert: {ident.cert}
       key: {ident.key}
@@ -952,3 +955,286 @@ def _cli_on_bad_files(fig: CorruptFigures, files: dict[str, Path]) -> None:
             fig.problems.append(f"edge-alpr replay {name}: traceback:\n{res.stderr[-2000:]}")
         elif res.returncode not in (0, 2) and not (not det.exists() and "plate-det" in res.stderr):
             fig.problems.append(f"edge-alpr replay {name}: exit {res.returncode}: {res.stderr[-500:]}")
+
+
+# -- (5) fuzzing: configs and MQTT search payloads ---------------------------------------------------
+
+
+@dataclass
+class FuzzFigures:
+    config_examples: int = 0
+    config_valid: int = 0
+    config_refused: int = 0  # ConfigError naming the file (and line when there is one)
+    config_unclear: int = 0  # ConfigError whose message does not start with the file name
+    search_examples: int = 0
+    search_replies: dict[str, int] = field(default_factory=dict)
+    raw_payloads: int = 0
+    raw_replies: int = 0
+    atheris_runs: dict[str, int] = field(default_factory=dict)
+    crashes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+YAML_ODDITIES = [
+    "null", "~", "''", '""', "[", "]", "{", "}", "- x", "*a", "&a x", "!!binary aGk=", "!!python/object:os.system",
+    "!!float x", "<<: {}", "-1", "0", "1e999", ".nan", "-.inf", "0x10", "0o7", "1_000", "2026-13-45", "12:30:00",
+    "yes", "no", "on", "off", "'", '"', "|", ">", "%TAG", "---", "...", "\t", "?", "@", "`", "{a: [b, {c: d}]}",
+    "[1, 2, 3]", "-5s", "0d", "99999999999d", "1h30m", "abc/def", "/dev/null", "rtsp://u:p@h/s", "(", "^[",
+]  # fmt: skip
+
+
+def config_texts() -> Any:
+    """Hypothesis strategy: mutations of config/example.yaml, schema-shaped random YAML, and any text."""
+    import yaml
+    from hypothesis import strategies as st
+    from pydantic import BaseModel
+
+    from edge.config.model import Config
+
+    lines = (ROOT / "config" / "example.yaml").read_text(encoding="utf-8").splitlines()
+    scalars = st.one_of(
+        st.sampled_from(YAML_ODDITIES),
+        st.integers(-(10**12), 10**12).map(str),
+        st.floats().map(repr),
+        st.text(max_size=20),
+    )
+
+    @st.composite
+    def mutated(draw: Any) -> str:
+        out = list(lines)
+        for _ in range(draw(st.integers(1, 6))):
+            if not out:
+                break
+            i = draw(st.integers(0, len(out) - 1))
+            op = draw(st.sampled_from(["value", "value", "delete", "duplicate", "indent", "insert", "cut", "key"]))
+            line = out[i]
+            if op == "value" and ":" in line:
+                out[i] = line.split(":", 1)[0] + ": " + draw(scalars)
+            elif op == "delete":
+                del out[i]
+            elif op == "duplicate":
+                out.insert(i, line)
+            elif op == "indent":
+                out[i] = " " * draw(st.integers(0, 7)) + line.lstrip()
+            elif op == "insert":
+                out.insert(i, draw(scalars))
+            elif op == "cut":
+                out[i] = line[: draw(st.integers(0, len(line)))]
+            elif op == "key" and ":" in line:
+                key, rest = line.split(":", 1)
+                out[i] = key[: len(key) - len(key.lstrip())] + draw(st.text(min_size=1, max_size=12)) + ":" + rest
+        return "\n".join(out) + "\n"
+
+    leaves = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(10**15), 10**15),
+        st.floats(),
+        st.text(max_size=12),
+        st.sampled_from(YAML_ODDITIES),
+    )
+    values = st.recursive(
+        leaves, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c, max_size=3), max_leaves=6
+    )
+
+    def shaped(model: type[BaseModel], depth: int) -> Any:
+        fields: dict[str, Any] = {}
+        for name, f in model.model_fields.items():
+            ann = f.annotation
+            if depth < 3 and isinstance(ann, type) and issubclass(ann, BaseModel):
+                fields[name] = st.one_of(shaped(ann, depth + 1), values)
+            else:
+                fields[name] = values
+        return st.fixed_dictionaries({}, optional=fields)
+
+    structured = shaped(Config, 0).map(lambda d: yaml.safe_dump(d, allow_unicode=True))
+    return st.one_of(mutated(), mutated(), structured, st.text(max_size=300))
+
+
+def fuzz_configs(folder: Path, examples: int, fig: FuzzFigures, *, seed: int = 5) -> None:
+    """Every text: load_config returns a Config or raises ConfigError naming the file; anything else is a crash."""
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as hseed
+
+    from edge.config import ConfigError, load_config
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "fuzzed.yaml"
+
+    @hseed(seed)
+    @settings(
+        max_examples=examples,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(config_texts())
+    def one(text: str) -> None:
+        fig.config_examples += 1
+        path.write_bytes(text.encode("utf-8", "surrogatepass"))
+        try:
+            load_config(path)
+        except ConfigError as exc:
+            fig.config_refused += 1
+            if not exc.messages or not all(m.startswith(str(path)) for m in exc.messages):
+                fig.config_unclear += 1
+                if fig.config_unclear <= 3:
+                    fig.problems.append(f"config error without file name: {exc.messages!r:.300}")
+        except Exception as exc:  # noqa: BLE001 - the crash being counted
+            fig.crashes.append(f"load_config: {type(exc).__name__}: {exc!s:.200} for text {text[:200]!r}")
+        else:
+            fig.config_valid += 1
+
+    one()
+
+
+SEARCH_KEYS = ["request_id", "purpose", "case", "reason", "requester", "on_behalf_of", "user", "plate", "pattern"]
+SEARCH_KEYS += ["since", "until", "camera", "limit"]
+PLAUSIBLE = [
+    "stolen-vehicle", "immigration", "SPRINGFIELD-PD", "Springfield PD", "ICE", "2026-00123", "ZZ00001", "ZZ*",
+    "Z?0001", "[A-Z]*", "2026-01-01T00:00:00Z", "2026-13-45", "yesterday", "chaos", "", " ", "%", "*", "' OR 1=1 --",
+]  # fmt: skip
+
+
+def fuzz_search(folder: Path, examples: int, fig: FuzzFigures, *, seed: int = 6, raw: int = 200) -> None:
+    """MQTT remote-search requests: the handler answers (ok, denied or error) and never raises; raw payloads
+    through the publisher's own request loop each get a reply."""
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as hseed
+    from hypothesis import strategies as st
+
+    from edge.audit.ledger import open_ledger
+    from edge.config import load_config
+    from edge.share.publisher import PeerPublisher
+    from edge.share.remote import make_search_handler
+    from edge.store import Store
+
+    sys.path.insert(0, str(HERE))
+    from chaos_child import synthetic_read
+
+    folder.mkdir(parents=True, exist_ok=True)
+    pki = Pki(folder / "pki")
+    cfg = load_config(site_config(folder / "site", None, pki, search=True, broker_url="mqtts://127.0.0.1:1"))
+    rng = random.Random(seed)
+    with Store.from_config(cfg) as store:
+        for i in range(20):
+            store.write(synthetic_read(rng, "chaos", i))
+        store.flush()
+    grant = cfg.sharing.peers[0]
+    handler = make_search_handler(cfg, lambda: open_ledger(cfg))
+    edges = st.sampled_from([float("inf"), float("-inf"), float("nan"), 10**30, -(10**30), -1, 0, 2**63, 1.5, True])
+    leaves = st.one_of(
+        st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=30), st.sampled_from(PLAUSIBLE), edges
+    )
+    jsonish = st.recursive(
+        leaves, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c, max_size=3), max_leaves=5
+    )
+    valid = {
+        "request_id": "r-1", "purpose": "stolen-vehicle", "case": "2026-00123", "requester": "SPRINGFIELD-PD",
+        "reason": "Vehicle reported stolen from the Elm St lot", "user": "officer1", "plate": "ZZ00001",
+    }  # fmt: skip
+    one_field_off = st.builds(
+        lambda changes, drop: {**{k: v for k, v in valid.items() if k not in drop}, **changes},
+        st.dictionaries(st.sampled_from(SEARCH_KEYS), st.one_of(st.sampled_from(PLAUSIBLE), leaves), max_size=2),
+        st.sets(st.sampled_from(list(valid)), max_size=2),
+    )
+    requests = st.one_of(
+        one_field_off,
+        one_field_off,
+        st.fixed_dictionaries({}, optional={k: st.one_of(st.sampled_from(PLAUSIBLE), jsonish) for k in SEARCH_KEYS}),
+        st.dictionaries(st.text(max_size=10), jsonish, max_size=5),
+    )
+
+    @hseed(seed)
+    @settings(
+        max_examples=examples,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(requests)
+    def one(req: dict[str, Any]) -> None:
+        fig.search_examples += 1
+        try:
+            reply = handler(grant, req)
+            json.dumps(reply, sort_keys=True)
+        except Exception as exc:  # noqa: BLE001 - the crash being counted
+            fig.crashes.append(f"search handler: {type(exc).__name__}: {exc!s:.200} for {req!r:.300}")
+            return
+        status = str(reply.get("status"))
+        fig.search_replies[status] = fig.search_replies.get(status, 0) + 1
+        if status not in ("ok", "denied", "error"):
+            fig.problems.append(f"search reply with status {status!r}")
+
+    one()
+
+    # raw bytes through the real publisher's request loop (no broker needed: its client is replaced)
+    class Client:
+        def __init__(self) -> None:
+            self.sent: list[bytes] = []
+
+        def publish(self, _topic: str, payload: bytes, qos: int = 0) -> None:
+            self.sent.append(payload)
+
+    pub = PeerPublisher(
+        grant,
+        cfg.store.path,
+        node_id=cfg.node_id,
+        ledger=lambda: open_ledger(cfg),
+        actor="chaos",
+        search_handler=handler,
+    )
+    client = Client()
+    pub._client = client  # type: ignore[assignment]
+    blobs = [rng.randbytes(rng.randrange(0, 200)) for _ in range(raw // 2)]
+    blobs += [json.dumps(x).encode() for x in ([], 1, "x", None, {"a": 1}, [{"plate": "ZZ00001"}])]
+    blobs += [b'{"limit": 1e999}', b'{"limit": NaN}', b'{"requester": "SPRINGFIELD-PD", "limit": -1}', b"\xff\xfe{"]
+    while len(blobs) < raw:
+        blobs.append(rng.choice(blobs)[: rng.randrange(0, 50)] + rng.randbytes(rng.randrange(0, 20)))
+    for blob in blobs:
+        fig.raw_payloads += 1
+        before = len(client.sent)
+        pub._requests.put_nowait(blob)
+        try:
+            pub._serve_requests()
+        except Exception as exc:  # noqa: BLE001
+            fig.crashes.append(f"publisher request loop: {type(exc).__name__}: {exc!s:.200} for {blob!r:.200}")
+            continue
+        if len(client.sent) == before + 1 and isinstance(json.loads(client.sent[-1]), dict):
+            fig.raw_replies += 1
+        else:
+            fig.problems.append(f"no reply to payload {blob!r:.100}")
+
+
+def fuzz(folder: Path, config_examples: int, search_examples: int, *, atheris_runs: int = 0) -> FuzzFigures:
+    fig = FuzzFigures()
+    started = time.monotonic()
+    fuzz_configs(folder / "config", config_examples, fig)
+    fuzz_search(folder / "search", search_examples, fig)
+    if atheris_runs:
+        run_atheris(folder / "atheris", atheris_runs, fig)
+    fig.seconds = round(time.monotonic() - started, 1)
+    return fig
+
+
+def run_atheris(folder: Path, runs: int, fig: FuzzFigures) -> None:
+    """Coverage-guided fuzzing with atheris (libFuzzer), when it is installed; each target in its own process."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for target in ("config", "search"):
+        res = subprocess.run(
+            [sys.executable, str(HERE / "atheris_fuzz.py"), target, str(folder), f"-runs={runs}", "-rss_limit_mb=2048"],
+            capture_output=True, text=True, cwd=ROOT, timeout=3600, check=False,
+        )  # fmt: skip
+        if res.returncode == 3:
+            fig.problems.append("atheris is not installed; coverage-guided fuzzing skipped")
+            return
+        done = [line for line in res.stderr.splitlines() if line.startswith("Done ")]
+        fig.atheris_runs[target] = int(done[-1].split()[1]) if done else 0
+        if res.returncode != 0:
+            fig.crashes.append(f"atheris {target}: exit {res.returncode}: {res.stderr[-1500:]}")
