@@ -144,7 +144,7 @@ def make_search_handler(
     def guarded(grant: PeerGrant, req: dict[str, Any]) -> dict[str, Any]:
         try:
             return handle(grant, req)
-        except (InputError, ValueError, TypeError) as exc:
+        except (InputError, ValueError, TypeError, OverflowError) as exc:  # OverflowError: int(1e999)
             return {"request_id": req.get("request_id"), "status": "error", "reason": str(exc)}
         except EdgeError as exc:  # ledger down: nothing was searched (fail closed)
             return {"request_id": req.get("request_id"), "status": "error", "reason": f"not searched: {exc}"}
