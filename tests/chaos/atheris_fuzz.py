@@ -23,7 +23,7 @@ except ImportError:
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-with atheris.instrument_imports():
+with atheris.instrument_imports(include=["edge", "yaml"]):
     from edge.audit.ledger import open_ledger
     from edge.config import ConfigError, load_config, parse_config
     from edge.share.remote import make_search_handler
@@ -49,13 +49,38 @@ def search_target(workdir: Path) -> Any:
     handler = make_search_handler(cfg, lambda: open_ledger(cfg))
     grant = cfg.sharing.peers[0]
 
+    keys = ["request_id", "purpose", "case", "reason", "requester", "on_behalf_of", "user", "plate", "pattern"]
+    keys += ["since", "until", "camera", "limit"]
+    valid = {
+        "request_id": "r-1", "purpose": "stolen-vehicle", "case": "2026-00123", "requester": "SPRINGFIELD-PD",
+        "reason": "Vehicle reported stolen from the Elm St lot", "user": "officer1", "plate": "ZZ00001",
+    }  # fmt: skip
+
+    def value(fdp: Any) -> Any:
+        kind = fdp.ConsumeIntInRange(0, 6)
+        if kind == 0:
+            return fdp.ConsumeUnicodeNoSurrogates(fdp.ConsumeIntInRange(0, 40))
+        if kind == 1:
+            return fdp.ConsumeInt(8)
+        if kind == 2:
+            return fdp.ConsumeRegularFloat() if fdp.ConsumeBool() else fdp.ConsumeFloat()
+        if kind == 3:
+            return fdp.ConsumeBool()
+        if kind == 4:
+            return None
+        if kind == 5:
+            return [fdp.ConsumeUnicodeNoSurrogates(8)]
+        return {fdp.ConsumeUnicodeNoSurrogates(4): fdp.ConsumeInt(2)}
+
     def target(data: bytes) -> None:
-        try:
-            request = json.loads(data)
-        except ValueError:
-            return  # the publisher answers "not a JSON object" before the handler (covered in chaos_lib)
-        if not isinstance(request, dict):
-            return
+        fdp = atheris.FuzzedDataProvider(data)
+        request: dict[str, Any] = dict(valid) if fdp.ConsumeBool() else {}
+        for _ in range(fdp.ConsumeIntInRange(0, 4)):
+            key = keys[fdp.ConsumeIntInRange(0, len(keys) - 1)]
+            if fdp.ConsumeBool():
+                request.pop(key, None)
+            else:
+                request[key] = value(fdp)
         reply = handler(grant, request)
         if reply.get("status") not in ("ok", "denied", "error"):
             raise AssertionError(f"reply status {reply.get('status')!r}")
@@ -68,8 +93,12 @@ def main() -> None:
     which, workdir, *rest = sys.argv[1:]
     work = Path(workdir)
     work.mkdir(parents=True, exist_ok=True)
+    corpus = work / f"corpus-{which}"
+    corpus.mkdir(exist_ok=True)
+    if which == "config":
+        (corpus / "example.yaml").write_bytes((HERE.parents[1] / "config" / "example.yaml").read_bytes())
     target = config_target if which == "config" else search_target(work / which)
-    atheris.Setup([sys.argv[0], *rest], target)
+    atheris.Setup([sys.argv[0], *rest, str(corpus)], target)
     atheris.Fuzz()
 
 

@@ -48,6 +48,6 @@ def test_search_request_with_an_impossible_limit_is_answered_not_raised(tmp_path
 @pytest.mark.skipif(importlib.util.find_spec("atheris") is None, reason="atheris is not installed (optional)")
 def test_atheris_short_run(tmp_path: Path) -> None:
     fig = FuzzFigures()
-    run_atheris(tmp_path, 300, fig)
+    run_atheris(tmp_path, 100, fig)
     assert fig.crashes == []
-    assert fig.atheris_runs == {"config": 300, "search": 300}
+    assert fig.atheris_runs == {"config": 100, "search": 100}
