@@ -31,3 +31,16 @@ def check(files: tuple[Path, ...]) -> None:
     for file in files:
         cfg = load_config(file)
         click.echo(f"{file}: ok (profile {cfg.profile}, {len(cfg.cameras)} camera(s))")
+
+
+@config_group.command("example")
+def example() -> None:
+    """Print an example config documenting every key with its default value.
+
+    \b
+    Example:
+      edge-alpr config example > my.yaml
+    """
+    from edge.config.example import render_example
+
+    click.echo(render_example(), nl=False)

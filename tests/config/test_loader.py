@@ -29,12 +29,20 @@ BAD = [
     ("unknown nested key", "gate:\n  kind: motion\n  sensitivity: 3\n", ":3: gate.sensitivity: unknown key"),
     ("duplicate key", "store:\n  path: a.db\n  path: b.db\n", ":3: store.path: duplicate key (first given at line 2)"),
     ("wrong type", "detector:\n  threads: many\n", ":2: detector.threads: Input should be a valid integer"),
-    ("out of range", "detector:\n  score_threshold: 1.5\n", ":2: detector.score_threshold: Input should be less than 1"),
+    (
+        "out of range",
+        "detector:\n  score_threshold: 1.5\n",
+        ":2: detector.score_threshold: Input should be less than 1",
+    ),
     ("bad duration", "retention:\n  non_hit: 21 days\n", ":2: retention.non_hit: invalid duration '21 days'"),
     ("bad enum", "profile: TX\n", ":1: profile: Input should be"),
     ("malformed yaml", "store:\n  path: [a\n", ":3: invalid YAML"),
     ("not a mapping", "- a\n- b\n", ":1: the config must be a mapping"),
-    ("camera in list", "cameras:\n  - name: a\n    source: '0'\n  - name: b\n    sorce: '1'\n", ":5: cameras.1.sorce: unknown key"),
+    (
+        "camera in list",
+        "cameras:\n  - name: a\n    source: '0'\n  - name: b\n    sorce: '1'\n",
+        ":5: cameras.1.sorce: unknown key",
+    ),
     ("missing camera source", "cameras:\n  - name: a\n", ":2: cameras.0.source: required key is missing"),
     ("bad camera name", "cameras:\n  - name: Lane 1\n    source: '0'\n", ":2: cameras.0.name: String should match"),
     ("dup camera", "cameras:\n  - {name: a, source: '0'}\n  - {name: a, source: '1'}\n", "camera names must be unique"),
@@ -55,7 +63,7 @@ def test_bad_config_is_refused_with_location(tmp_path: Path, text: str, expected
 
 
 def test_missing_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="nope.yaml: config file not found"):
+    with pytest.raises(ConfigError, match=r"nope\.yaml: config file not found"):
         load_config(tmp_path / "nope.yaml")
 
 
@@ -74,3 +82,36 @@ def test_defaults_validate() -> None:
     assert cfg.profile == "none"
     assert cfg.store.path == "data/edge-alpr.db"
     assert cfg.retention.non_hit == timedelta(days=21)
+
+
+def test_example_yaml_is_the_generated_one_and_documents_every_key() -> None:
+    from edge.config.example import render_example
+    from edge.config.model import Config
+
+    text = (ROOT / "config" / "example.yaml").read_text()
+    assert text == render_example(), (
+        "config/example.yaml is stale: run `edge-alpr config example > config/example.yaml`"
+    )
+    for name in Config.model_fields:
+        assert f"\n{name}:" in text
+    assert text.count("#") > len(Config.model_fields) * 3
+
+
+def test_every_config_field_has_a_description() -> None:
+    from pydantic import BaseModel
+
+    from edge.config.example import _model_of
+    from edge.config.model import Config
+
+    missing: list[str] = []
+
+    def walk(model: type[BaseModel], path: str) -> None:
+        for name, field in model.model_fields.items():
+            if not field.description:
+                missing.append(f"{path}{name}")
+            held = _model_of(field.annotation)
+            if held is not None:
+                walk(held[1], f"{path}{name}.")
+
+    walk(Config, "")
+    assert missing == []
