@@ -1238,3 +1238,334 @@ def run_atheris(folder: Path, runs: int, fig: FuzzFigures) -> None:
         fig.atheris_runs[target] = int(done[-1].split()[1]) if done else 0
         if res.returncode != 0:
             fig.crashes.append(f"atheris {target}: exit {res.returncode}: {res.stderr[-1500:]}")
+
+
+# -- (6) tampering with the ledger and the store files -----------------------------------------------
+
+
+@dataclass
+class TamperCase:
+    name: str
+    target: str  # "ledger" or "store"
+    needs: str  # what outside the device the detection needs ("" = nothing)
+    detected: bool
+    how: str  # verify problem / integrity_check text / CLI message
+
+
+@dataclass
+class TamperFigures:
+    cases: list[TamperCase] = field(default_factory=list)
+    cli_runs: int = 0
+    seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def detected(self) -> int:
+        return sum(c.detected for c in self.cases)
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["detected"] = self.detected
+        return d
+
+
+def _ledger_cases() -> list[tuple[str, str, Any]]:
+    """(name, needs, tamper(path) -> extra verify args) for a ledger of 30 entries, checkpoints every 5.
+    The edits are those of tests/audit (audit_helpers: attacker, rehash, rechain)."""
+    from audit_helpers import attacker, rechain, rehash
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from edge.audit.checkpoint import sign_checkpoint, vkey
+    from edge.audit.ledger import Ledger, entry_hash
+
+    def sql(statement: str) -> Any:
+        def do(p: Path) -> list[str]:
+            attacker(p).execute(statement)
+            return []
+
+        return do
+
+    def edit_rehash(p: Path) -> list[str]:
+        conn = attacker(p)
+        conn.execute("UPDATE entries SET outcome = 'denied' WHERE seq = 7")
+        rehash(conn, 7)
+        return []
+
+    def renumber(p: Path) -> list[str]:
+        conn = attacker(p)
+        conn.execute("DELETE FROM entries WHERE seq = 7")
+        for seq in range(8, 31):
+            conn.execute("UPDATE entries SET seq = ? WHERE seq = ?", (seq - 1, seq))
+        return []
+
+    def insert(p: Path) -> list[str]:
+        conn = attacker(p)
+        for seq in range(30, 6, -1):
+            conn.execute("UPDATE entries SET seq = ? WHERE seq = ?", (seq + 1, seq))
+        prev = bytes(conn.execute("SELECT hash FROM entries WHERE seq = 6").fetchone()[0])
+        ts, detail = "2026-11-27T10:00:00.000000Z", '{"purpose":"x"}'
+        digest = entry_hash(7, ts, "ghost", "SPD", "search", detail, "allowed", prev)
+        conn.execute(
+            "INSERT INTO entries VALUES (7, ?, 'ghost', 'SPD', 'search', ?, 'allowed', ?, ?)",
+            (ts, detail, prev, digest),
+        )
+        return []
+
+    def reorder(p: Path) -> list[str]:
+        conn = attacker(p)
+        cols = "ts, user, agency, action, detail, outcome, prev, hash"
+        a = conn.execute(f"SELECT {cols} FROM entries WHERE seq = 7").fetchone()
+        b = conn.execute(f"SELECT {cols} FROM entries WHERE seq = 8").fetchone()
+        sets = ", ".join(f"{c.strip()} = ?" for c in cols.split(","))
+        conn.execute(f"UPDATE entries SET {sets} WHERE seq = 7", b)
+        conn.execute(f"UPDATE entries SET {sets} WHERE seq = 8", a)
+        return []
+
+    def truncate_with_witness(p: Path) -> list[str]:
+        witness = Ledger(p, readonly=True).checkpoint_notes()[-1][2]
+        conn = attacker(p)
+        conn.execute("DELETE FROM entries WHERE seq > 8")
+        conn.execute("DELETE FROM checkpoints WHERE size > 8")
+        w = p.parent / "witness.txt"
+        w.write_text(witness, encoding="utf-8")
+        return ["--witness", str(w)]
+
+    def rewrite_chain(p: Path) -> list[str]:
+        conn = attacker(p)
+        conn.execute("UPDATE entries SET outcome = 'denied' WHERE seq = 7")
+        rechain(conn, 7)
+        return []
+
+    def swap_checkpoints(p: Path) -> list[str]:
+        conn = attacker(p)
+        n5 = conn.execute("SELECT note FROM checkpoints WHERE size = 5").fetchone()[0]
+        n10 = conn.execute("SELECT note FROM checkpoints WHERE size = 10").fetchone()[0]
+        conn.execute("UPDATE checkpoints SET note = ? WHERE size = 5", (n10,))
+        conn.execute("UPDATE checkpoints SET note = ? WHERE size = 10", (n5,))
+        return []
+
+    def forged_checkpoint(p: Path) -> list[str]:
+        origin = Ledger(p, readonly=True).origin
+        conn = attacker(p)
+        head = bytes(conn.execute("SELECT hash FROM entries WHERE seq = 10").fetchone()[0])
+        forged = sign_checkpoint(Ed25519PrivateKey.generate(), origin, 10, head, "2026-11-27T00:00:00.000000Z")
+        conn.execute("UPDATE checkpoints SET note = ? WHERE size = 10", (forged.note,))
+        return []
+
+    def bad_signature(p: Path) -> list[str]:
+        conn = attacker(p)
+        note = conn.execute("SELECT note FROM checkpoints WHERE size = 5").fetchone()[0]
+        body, sig = note.split("\n\n")
+        conn.execute("UPDATE checkpoints SET note = ? WHERE size = 5", (body + "\n\n" + sig[:-10] + "AAAAAAAAA\n",))
+        return []
+
+    def resigned(p: Path) -> list[str]:
+        led = Ledger(p, readonly=True)
+        pinned, origin = led.vkey, led.origin
+        led.close(checkpoint=False)
+        new = Ed25519PrivateKey.generate()
+        conn = attacker(p)
+        conn.execute("UPDATE entries SET outcome = 'denied' WHERE seq = 7")
+        rechain(conn, 7)
+        for size, ts, _head in conn.execute("SELECT size, ts, head FROM checkpoints").fetchall():
+            head = bytes(conn.execute("SELECT hash FROM entries WHERE seq = ?", (size,)).fetchone()[0])
+            note = sign_checkpoint(new, origin, size, head, ts).note
+            conn.execute("UPDATE checkpoints SET note = ?, head = ? WHERE size = ?", (note, head, size))
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'vkey'", (vkey(origin, new.public_key()),))
+        return ["--public-key", str(pinned)]
+
+    def other_device(p: Path) -> list[str]:
+        led = Ledger(p, readonly=True)
+        pinned = led.vkey
+        led.close(checkpoint=False)
+        p.unlink()
+        with Ledger(p, p.parent / "other.key", origin=led.origin, checkpoint_every=5) as other:
+            for i in range(30):
+                other.append("search", _actor(), {"i": i}, "allowed")
+        return ["--public-key", str(pinned)]
+
+    def overwrite_header(p: Path) -> list[str]:
+        with p.open("r+b") as f:
+            f.write(b"definitely not sqlite")
+        return []
+
+    def truncate_file(p: Path) -> list[str]:
+        os.truncate(p, p.stat().st_size // 2)
+        return []
+
+    def delete_file(p: Path) -> list[str]:
+        p.unlink()
+        return []
+
+    cases: list[tuple[str, str, Any]] = [
+        ("entry detail edited", "", sql('UPDATE entries SET detail = \'{"purpose":"amber-alert"}\' WHERE seq = 7')),
+    ]
+    for col, value in (("user", "someone"), ("agency", "ICE"), ("action", "search_denied"), ("outcome", "denied")):
+        cases.append((f"entry {col} edited", "", sql(f"UPDATE entries SET {col} = '{value}' WHERE seq = 3")))
+    cases += [
+        ("entry time edited", "", sql("UPDATE entries SET ts = '2026-01-01T00:00:00.000000Z' WHERE seq = 3")),
+        ("entry edited and re-hashed", "", edit_rehash),
+        ("entry deleted", "", sql("DELETE FROM entries WHERE seq = 7")),
+        ("entry deleted, later ones renumbered", "", renumber),
+        ("entry inserted with a valid hash", "", insert),
+        ("two entries swapped", "", reorder),
+        ("tail deleted (after the last checkpoint)", "", sql("DELETE FROM entries WHERE seq > 27")),
+        ("tail and its checkpoints deleted", "a witness's checkpoint copy", truncate_with_witness),
+        ("entry edited and the whole chain after it recomputed", "", rewrite_chain),
+        ("checkpoint notes swapped", "", swap_checkpoints),
+        ("checkpoint forged with another key", "", forged_checkpoint),
+        ("checkpoint signature bytes altered", "", bad_signature),
+        ("chain rewritten, re-signed and its recorded key replaced", "the pinned verifier key", resigned),
+        ("ledger replaced by another device's intact ledger", "the pinned verifier key", other_device),
+        ("ledger file header overwritten", "", overwrite_header),
+        ("ledger file truncated to half", "", truncate_file),
+        ("ledger file deleted", "", delete_file),
+    ]
+    return cases
+
+
+def _actor() -> Any:
+    from edge.audit.events import Actor
+
+    return Actor("officer1", "SPRINGFIELD-PD")
+
+
+def _store_cases() -> list[tuple[str, Any]]:
+    def page_of(p: Path, table: str) -> tuple[int, int]:
+        conn = sqlite3.connect(p)
+        try:
+            root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+            size = conn.execute("PRAGMA page_size").fetchone()[0]
+        finally:
+            conn.close()
+        return int(root), int(size)
+
+    def flip_btree_header(p: Path) -> None:
+        root, size = page_of(p, "reads")
+        data = bytearray(p.read_bytes())
+        off = (root - 1) * size
+        data[off + 3] ^= 0xFF  # number of cells on the page
+        data[off + 5] ^= 0x55  # start of the cell content area
+        p.write_bytes(bytes(data))
+
+    def header(p: Path) -> None:
+        with p.open("r+b") as f:
+            f.write(b"\0" * 16)
+
+    def truncate(p: Path) -> None:
+        os.truncate(p, p.stat().st_size // 2)
+
+    def zero_page(p: Path) -> None:
+        _root, size = page_of(p, "reads")
+        data = bytearray(p.read_bytes())
+        pages = len(data) // size
+        mid = pages // 2
+        data[mid * size : (mid + 1) * size] = b"\0" * size
+        p.write_bytes(bytes(data))
+
+    def plate_bytes(p: Path) -> None:
+        """Edit a plate in the file's bytes (not through SQL): the plate index no longer matches."""
+        data = p.read_bytes()
+        i = data.find(b"ZZ", 4096)
+        p.write_bytes(data[:i] + b"QQ" + data[i + 2 :])
+
+    def random_pages(p: Path) -> None:
+        _root, size = page_of(p, "reads")
+        data = bytearray(p.read_bytes())
+        rng = random.Random(9)
+        for page in rng.sample(range(1, len(data) // size), min(20, len(data) // size - 1)):
+            data[page * size + rng.randrange(0, 12)] ^= 0xFF  # a byte of each page's b-tree header
+        p.write_bytes(bytes(data))
+
+    return [
+        ("reads table page header bytes flipped", flip_btree_header),
+        ("database header zeroed", header),
+        ("store file truncated to half", truncate),
+        ("a page in the middle zeroed", zero_page),
+        ("a plate edited in the file's bytes", plate_bytes),
+        ("header bytes flipped on 20 random pages", random_pages),
+    ]
+
+
+def tamper(folder: Path, *, with_cli: bool = True) -> TamperFigures:
+    """Every tamper case on a fresh copy: the ledger ones must make `edge-alpr audit verify` exit non-zero
+    (and verify_ledger say not ok); the store ones must fail PRAGMA integrity_check and make
+    `edge-alpr retention status` exit non-zero with a message, not a traceback."""
+    import shutil
+
+    from audit_helpers import make_ledger
+
+    from edge.audit.ledger import LedgerError
+    from edge.audit.verify import verify_ledger
+
+    fig = TamperFigures()
+    started = time.monotonic()
+    pristine = folder / "pristine"
+    pristine.mkdir(parents=True)
+    ledger, _key = make_ledger(pristine, 30, every=5)
+    if not verify_ledger(ledger).ok:
+        fig.problems.append("the untouched ledger does not verify")
+    for i, (name, needs, do) in enumerate(_ledger_cases()):
+        case = folder / f"ledger-{i:02d}"
+        shutil.copytree(pristine, case)
+        path = case / "audit.db"
+        extra: list[str] = do(path)
+        how = ""
+        try:
+            witness = tuple(Path(extra[1]).read_text().split("\0")) if extra[:1] == ["--witness"] else ()
+            key = extra[1] if extra[:1] == ["--public-key"] else None
+            res = verify_ledger(path, trusted_key=key, witness_notes=witness)
+            found, how = not res.ok, f"{res.problem} at {res.first_bad_seq}"
+        except LedgerError as exc:
+            found, how = True, str(exc).split(": ", 1)[-1][:80]
+        if with_cli:
+            res_cli = cli(
+                "audit", "verify", "--ledger", str(path), "--db", str(case / "store.db"), "--no-record", *extra
+            )
+            fig.cli_runs += 1
+            if "Traceback" in res_cli.stderr:
+                fig.problems.append(f"ledger case {name!r}: traceback from audit verify:\n{res_cli.stderr[-1500:]}")
+            if res_cli.returncode == 0:
+                found = False
+                how += " (but audit verify exited 0)"
+        fig.cases.append(TamperCase(name, "ledger", needs, found, how))
+
+    store = pristine / "store.db"
+    sys.path.insert(0, str(HERE))
+    from chaos_child import synthetic_read
+
+    from edge.store import Store
+
+    rng = random.Random(8)
+    with Store(store, min_free_mb=0) as s:
+        for i in range(3000):
+            s.write(synthetic_read(rng, "chaos", i))
+        s.flush()
+    conn = sqlite3.connect(store)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    if integrity(store) != "ok":
+        fig.problems.append("the untouched store fails integrity_check")
+    for i, (name, do) in enumerate(_store_cases()):
+        case = folder / f"store-{i:02d}"
+        case.mkdir()
+        path = case / "store.db"
+        shutil.copyfile(store, path)
+        do(path)
+        check = integrity(path)
+        found, how = check != "ok", check[:100]
+        if with_cli:
+            res_cli = cli("retention", "status", "--db", str(path))
+            fig.cli_runs += 1
+            if "Traceback" in res_cli.stderr:
+                found = False
+                how += " (but retention status crashed with a traceback)"
+            elif res_cli.returncode == 0:
+                found = False
+                how += " (but retention status exited 0)"
+        fig.cases.append(TamperCase(name, "store", "", found, how))
+    for c in fig.cases:
+        if not c.detected:
+            fig.problems.append(f"{c.target} tamper case not detected: {c.name}: {c.how}")
+    fig.seconds = round(time.monotonic() - started, 1)
+    return fig
