@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 
 import click
@@ -84,3 +85,10 @@ def run() -> None:
     except EdgeError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except sqlite3.DatabaseError as exc:
+        # a damaged or foreign store/ledger file met somewhere below the command: a message, not a traceback
+        hint = ""
+        if any(w in str(exc) for w in ("malformed", "not a database", "corrupt")):
+            hint = "; a store or ledger file is damaged: check it with `sqlite3 FILE 'PRAGMA integrity_check'`"
+        click.echo(f"error: database error: {exc}{hint}", err=True)
+        sys.exit(1)

@@ -1,0 +1,53 @@
+"""(6) Tampering with the ledger and the store files: every case detected.
+
+Ledger: the attacks of tests/audit (edits, deletions, insertions, reordering, truncation, rewritten or
+re-signed chains, forged checkpoints) plus file-level damage, each checked by `edge-alpr audit verify`.
+Store: structural damage to the SQLite file, caught by PRAGMA integrity_check and surfaced by
+`edge-alpr retention status` as an error, never a traceback."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from chaos_lib import _store_cases, cli, tamper
+
+pytestmark = pytest.mark.chaos
+
+
+def test_every_tamper_case_is_detected(tmp_path: Path) -> None:
+    fig = tamper(tmp_path, with_cli=True)
+    assert fig.problems == []
+    ledger = [c for c in fig.cases if c.target == "ledger"]
+    store = [c for c in fig.cases if c.target == "store"]
+    assert len(ledger) >= 20
+    assert len(store) >= 5
+    assert fig.detected == len(fig.cases)
+    assert fig.cli_runs == len(fig.cases)
+
+
+def test_a_damaged_store_is_an_error_message_not_a_traceback(tmp_path: Path) -> None:
+    """retention status on a store whose reads pages are damaged: exit 1, 'damaged', no traceback."""
+    import random
+    import sqlite3
+
+    from chaos_child import synthetic_read
+
+    from edge.store import Store
+
+    db = tmp_path / "store.db"
+    rng = random.Random(1)
+    with Store(db, min_free_mb=0) as s:
+        for i in range(2000):
+            s.write(synthetic_read(rng, "cam", i))
+        s.flush()
+    sqlite3.connect(db).execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
+    damaged = tmp_path / "damaged.db"
+    shutil.copyfile(db, damaged)
+    dict(_store_cases())["reads table page header bytes flipped"](damaged)
+    res = cli("retention", "status", "--db", str(damaged))
+    assert "Traceback" not in res.stderr
+    assert res.returncode == 1
+    assert "database disk image is malformed" in res.stderr
+    assert "damaged" in res.stderr
