@@ -105,7 +105,9 @@ class Recognizer:
         crops = []
         for p in plates:
             e = p.box.expanded(self.cfg.ocr.crop_pad, self.cfg.ocr.crop_pad, w, h)
-            crops.append(frame.image[int(e.y1) : int(e.y2), int(e.x1) : int(e.x2)])
+            # A copy, not a view: the tracker keeps crops for the whole track, and a view would keep
+            # every full frame of a long track (a parked car) alive: 2.7 MB per 720p frame.
+            crops.append(frame.image[int(e.y1) : int(e.y2), int(e.x1) : int(e.x2)].copy())
         texts = self.models.ocr.predict(crops) if crops else []
         self.times.ocr_calls += len(crops)
         t = self.times.add("ocr", t)
