@@ -112,27 +112,62 @@ def purge(config_path: Path | None, db: Path | None, dry_run: bool, as_json: boo
         )
 
 
+def _integrity(path: Path) -> str:
+    """SQLite's full integrity check of the store file on a read-only connection: 'ok', else StoreError."""
+    import sqlite3
+
+    from edge.store import StoreError
+
+    try:
+        conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True, timeout=10.0)
+        try:
+            rows = conn.execute("PRAGMA integrity_check(20)").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        rows = [(str(exc),)]
+    if rows == [("ok",)]:
+        return "ok"
+    found = "; ".join(str(r[0]).replace("\n", " ") for r in rows[:5])
+    raise StoreError(f"{path}: the store file is damaged (integrity check: {found}); restore it from a backup")
+
+
 @retention_group.command("status")
 @config_options
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON on stdout.")
-def status(config_path: Path | None, db: Path | None, as_json: bool) -> None:
+@click.option(
+    "--check",
+    is_flag=True,
+    help="First run SQLite's full integrity check of the store file (reads all of it); exit 1 if it is damaged.",
+)
+def status(config_path: Path | None, db: Path | None, as_json: bool, check: bool) -> None:
     """Show oldest and newest read per tier, counts, next purge, disk space and lag.
 
     Lag is how far past its deadline the oldest overdue read is: 0 means every stored read is
     within its retention. A lag larger than the purge interval means purges are not running.
+    With --check the whole file is checked first (PRAGMA integrity_check): damage anywhere in it,
+    even in pages the status does not read, is reported and the command exits 1.
 
     \b
     Example:
       edge-alpr retention status --config config/example.yaml
       edge-alpr retention status --db data/edge-alpr.db --json
+      edge-alpr retention status --db data/edge-alpr.db --check
     """
     cfg = resolve_config(config_path, db)
+    path = Path(cfg.store.path)
+    if check and not path.exists():
+        raise InputError(f"{path}: no store here (set store.path in the config or pass --db)")
+    integrity = _integrity(path) if check else None
     with _open(cfg) as store:
         st = store.status()
     if as_json:
-        click.echo(json.dumps({"store": cfg.store.path, **st.to_dict()}, indent=2, sort_keys=True))
+        extra = {"integrity": integrity} if integrity is not None else {}
+        click.echo(json.dumps({"store": cfg.store.path, **st.to_dict(), **extra}, indent=2, sort_keys=True))
         return
     click.echo(f"store: {cfg.store.path}")
+    if integrity is not None:
+        click.echo(f"integrity: {integrity}")
     click.echo(f"{'tier':<8} {'keep':>6} {'reads':>9} {'overdue':>8}  {'oldest':<23}  {'newest':<23}  lag")
     for name, t in st.tiers.items():
         click.echo(

@@ -3,7 +3,7 @@
 Ledger: the attacks of tests/audit (edits, deletions, insertions, reordering, truncation, rewritten or
 re-signed chains, forged checkpoints) plus file-level damage, each checked by `edge-alpr audit verify`.
 Store: structural damage to the SQLite file, caught by PRAGMA integrity_check and surfaced by
-`edge-alpr retention status` as an error, never a traceback."""
+`edge-alpr retention status --check` as an error, never a traceback."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.chaos
 
 
 def test_every_tamper_case_is_detected(tmp_path: Path) -> None:
-    fig = tamper(tmp_path, with_cli=True)
+    fig = tamper(tmp_path, with_cli=True, inprocess=True)  # scripts/chaos.sh runs each as its own process
     assert fig.problems == []
     ledger = [c for c in fig.cases if c.target == "ledger"]
     store = [c for c in fig.cases if c.target == "store"]
@@ -51,3 +51,29 @@ def test_a_damaged_store_is_an_error_message_not_a_traceback(tmp_path: Path) -> 
     assert res.returncode == 1
     assert "database disk image is malformed" in res.stderr
     assert "damaged" in res.stderr
+
+
+def test_retention_status_check_reports_damage_in_pages_the_status_never_reads(tmp_path: Path) -> None:
+    """A zeroed page in the middle of the file: plain status may not notice; --check must."""
+    import random
+    import sqlite3
+
+    from chaos_child import synthetic_read
+
+    from edge.store import Store
+
+    db = tmp_path / "store.db"
+    rng = random.Random(2)
+    with Store(db, min_free_mb=0) as s:
+        for i in range(2000):
+            s.write(synthetic_read(rng, "cam", i))
+        s.flush()
+    sqlite3.connect(db).execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
+    ok = cli("retention", "status", "--check", "--db", str(db), "--json")
+    assert ok.returncode == 0, ok.stderr
+    assert '"integrity": "ok"' in ok.stdout
+    dict(_store_cases())["a page in the middle zeroed"](db)
+    bad = cli("retention", "status", "--check", "--db", str(db))
+    assert bad.returncode == 1
+    assert "Traceback" not in bad.stderr
+    assert f"{db}: the store file is damaged (integrity check: " in bad.stderr
