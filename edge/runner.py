@@ -169,6 +169,7 @@ class CameraStats:
     latency_p95_ms: float
     latency_max_ms: float
     stage_ms: dict[str, float] = field(default_factory=dict)  # mean ms per processed frame
+    thread_cpu_s: dict[str, float] = field(default_factory=dict)  # CPU seconds used by each of its threads
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -221,6 +222,7 @@ class CameraWorker:
         self.capture_error: str | None = None
         self.last_frame_at: float | None = None  # time.monotonic() of the last frame handed on (health)
         self._lock = threading.Lock()
+        self.thread_cpu: dict[str, float] = {}  # thread role -> CPU seconds, filled as each thread ends
         self._capture = threading.Thread(target=self._run_capture, name=f"capture-{name}", daemon=True)
         self._infer = threading.Thread(target=self._run_inference, name=f"infer-{name}", daemon=True)
         self._gate = threading.Thread(target=self._run_gate, name=f"gate-{name}", daemon=True) if gate else None
@@ -248,6 +250,12 @@ class CameraWorker:
         return not self.alive
 
     def _run_capture(self) -> None:
+        try:
+            self._capture_loop()
+        finally:
+            self.thread_cpu["capture"] = time.thread_time()
+
+    def _capture_loop(self) -> None:
         out = self.raw_queue if self.raw_queue is not None else self.queue
         start = time.perf_counter()
         frames = iter(self.source.frames())
@@ -279,6 +287,12 @@ class CameraWorker:
             out.close()
 
     def _run_gate(self) -> None:
+        try:
+            self._gate_loop()
+        finally:
+            self.thread_cpu["gate"] = time.thread_time()
+
+    def _gate_loop(self) -> None:
         gate, raw = self.gate, self.raw_queue
         if gate is None or raw is None:  # the thread exists only with a gate
             return
@@ -308,6 +322,12 @@ class CameraWorker:
                 log.warning("camera %s: read %s refused by the store", self.name, read.id)
 
     def _run_inference(self) -> None:
+        try:
+            self._inference_loop()
+        finally:
+            self.thread_cpu["inference"] = time.thread_time()
+
+    def _inference_loop(self) -> None:
         while True:
             item = self.queue.get()
             if item is None:
@@ -359,6 +379,7 @@ class CameraWorker:
             latency_p95_ms=round(1000 * self.latency.percentile(95), 2),
             latency_max_ms=round(1000 * self.latency.max, 2),
             stage_ms=stage_ms,
+            thread_cpu_s={k: round(v, 3) for k, v in self.thread_cpu.items()},
         )
 
 

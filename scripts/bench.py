@@ -172,6 +172,7 @@ def worker_runner(clip: Path, paced: bool, config: str | None) -> dict[str, Any]
         "lat_p50_ms": 1000 * _pct(lat, 50),
         "lat_p95_ms": 1000 * _pct(lat, 95),
         "stage_ms": cam.stage_ms,
+        "thread_cpu_ms_per_frame": {k: round(1000 * v / max(cam.frames_in, 1), 2) for k, v in cam.thread_cpu_s.items()},
         # Reads only: decode of the frame whose recognition ended the track -> its row committed.
         "read_commit_p50_ms": 1000 * _pct(committed, 50),
         "read_commit_p95_ms": 1000 * _pct(committed, 95),
@@ -336,6 +337,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", nargs="+", choices=sorted(SIZES), default=["720", "1080"])
     ap.add_argument("--scenes", nargs="+", choices=("empty", "one", "sparse"), default=["empty", "one", "sparse"])
     ap.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
+    ap.add_argument(
+        "--repeat", type=int, default=1, help="runs per (clip, mode); the fastest is reported (noisy machines)"
+    )
     ap.add_argument("--seconds", type=float, default=20.0, help="clip length")
     ap.add_argument("--clips-dir", type=Path, default=ROOT / "data" / "bench")
     ap.add_argument("--baseline", choices=("fast-alpr", "loop"), default="fast-alpr")
@@ -356,7 +360,9 @@ def main(argv: list[str] | None = None) -> int:
             clip = ensure_clip(args.clips_dir, scene, size, args.seconds)
             for mode in args.modes:
                 print(f"{clip.name}: {mode} ...", file=sys.stderr, flush=True)
-                r = run_worker(mode, clip, args.baseline, args.config)
+                runs = [run_worker(mode, clip, args.baseline, args.config) for _ in range(args.repeat)]
+                r = max(runs, key=lambda x: x["fps"])  # best of N: the least disturbed by other load
+                r["fps_runs"] = [round(x["fps"], 1) for x in runs]
                 r.update(clip=f"{scene} {size}p", mode=mode)
                 results.append(r)
                 print(
