@@ -615,8 +615,8 @@ def disk_full(folder: Path, *, size_kib: int = 6144, batches: int = 40, seed: in
                 batch(store)
             fig.refused_disk_low = store.stats.refused_by_reason.get("disk_low", 0)
             # phase B: no margin: the database itself hits ENOSPC
-            store.min_free_mb = 0
             for _ in range(batches):
+                store.min_free_mb = 0  # re-checks free space now: every batch goes on to meet ENOSPC itself
                 batch(store)
                 _fill(ballast)  # whatever SQLite freed (WAL reset) is taken again
                 with contextlib.suppress(LedgerError):
@@ -625,6 +625,7 @@ def disk_full(folder: Path, *, size_kib: int = 6144, batches: int = 40, seed: in
                 fig.ledger_appends_refused += 1
             st = store.stats
             fig.failed_enospc = st.failed
+            fig.refused_disk_low = st.refused_by_reason.get("disk_low", 0)
             # recovery: space returns; the store notices on its own (disk check once a second)
             ballast.unlink()
             deadline = time.monotonic() + 30
@@ -863,7 +864,8 @@ def corrupt_inputs(folder: Path, *, seed: int = 4, cli_limit: int = 100) -> Corr
     src = FileSource(clip)
     src._first = None
     src._cap.release()
-    src._cap = ScriptedCapture([(True, img) for img in bad.values()] + [(True, good_img)] * 3)
+    scripted = [(True, img) for img in bad.values()] + [(True, good_img)] * 3
+    src._cap = ScriptedCapture(scripted)  # type: ignore[assignment]
     src.frame_count = len(bad) + 3
     case = _read_source("file decoder with unusable frames", lambda: src)
     fig.cases.append(case)
