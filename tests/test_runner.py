@@ -24,8 +24,10 @@ import pytest
 
 from edge.capture import FileSource, LiveSource
 from edge.config import parse_config
+from edge.config.pipeline import GateConfig
+from edge.gate import MotionGate
 from edge.pipeline import StageTimes
-from edge.runner import CameraWorker, FrameQueue, HandoffGate, Latency, Runner
+from edge.runner import CameraWorker, FrameQueue, HandoffGate, Latency, PrescaledGate, Runner
 from edge.types import Box, Frame, Read, Region
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,6 +134,53 @@ def test_latency_percentiles() -> None:
     assert lat.percentile(95) == pytest.approx(0.095, abs=0.0011)
     assert lat.max == pytest.approx(0.1)
     assert Latency().percentile(95) == 0.0
+
+
+# -- PrescaledGate ---------------------------------------------------------------------------------
+
+
+def moving_square_frames(n: int = 40, size: tuple[int, int] = (1280, 720)) -> list[Frame]:
+    w, h = size
+    rng = np.random.default_rng(3)
+    base = rng.integers(90, 110, (h, w, 3), dtype=np.uint8)
+    frames = []
+    for i in range(n):
+        img = base.copy()
+        x = 100 + 20 * i
+        img[300:460, x : x + 220] = 230  # a bright "vehicle" moving right
+        img[50:120, 1100:1180] = 40 if i % 2 else 200  # a flickering light at top right
+        frames.append(Frame("cam", i, datetime(2026, 1, 1, tzinfo=UTC), img))
+    return frames
+
+
+def test_prescaled_gate_finds_the_same_regions_as_the_motion_gate() -> None:
+    cfg = GateConfig()
+    full, fast = MotionGate(cfg), PrescaledGate(cfg)
+    checked = 0
+    for f in moving_square_frames():
+        a, b = full.predict(f), fast.predict(f)
+        assert bool(a) == bool(b)
+        if a:
+            checked += 1
+            box_a = max(a, key=lambda r: r.box.area).box
+            box_b = max(b, key=lambda r: r.box.area).box
+            assert box_a.iou(box_b) > 0.8
+            assert 0 <= box_b.x1 < box_b.x2 <= 1280
+            assert 0 <= box_b.y1 < box_b.y2 <= 720
+    assert checked > 10
+
+
+def test_prescaled_gate_scales_the_roi() -> None:
+    # Only the lower-left part of the frame counts: the flickering light at top right is ignored.
+    no_roi = PrescaledGate(GateConfig())
+    everywhere = [r.box for f in moving_square_frames() for r in no_roi.predict(f)]
+    assert any(b.x1 >= 1000 and b.y2 <= 200 for b in everywhere)  # without the ROI the light counts
+    roi = [(0, 250), (1000, 250), (1000, 720), (0, 720)]
+    gate = PrescaledGate(GateConfig(), roi)
+    boxes = [r.box for f in moving_square_frames() for r in gate.predict(f)]
+    assert boxes
+    assert all(b.x1 < 1000 and b.y2 > 250 for b in boxes)
+    assert not any(b.x1 >= 1000 and b.y2 <= 200 for b in boxes)
 
 
 # -- CameraWorker ----------------------------------------------------------------------------------
