@@ -339,10 +339,19 @@ class KillFigures:
 
 
 def sigkill_cycles(
-    folder: Path, cycles: int, *, seed: int = 1, run_max: float = 2.0, cli_every: int = 10, log_every: int = 0
+    folder: Path,
+    cycles: int,
+    *,
+    seed: int = 1,
+    run_max: float = 2.0,
+    cli_every: int = 10,
+    log_every: int = 0,
+    sabotage: Any = None,
 ) -> KillFigures:
     """Start the pipeline, SIGKILL it at a random moment (a fifth of the time before it is up, else up to
-    `run_max` s after), check the files, restart; `cycles` times. Then drain and compare with the peer."""
+    `run_max` s after), check the files, restart; `cycles` times. Then drain and compare with the peer.
+    `sabotage(cycle, site folder, acked read ids)` runs after each kill, before the checks (tests use it
+    to show the checks catch a lost read or a broken ledger)."""
     rng = random.Random(seed)
     fig = KillFigures()
     started = time.monotonic()
@@ -386,6 +395,8 @@ def sigkill_cycles(
             fig.acked_ledger_entries = len(acked_ledger)
             if not db.exists() and not acked_reads:
                 continue  # killed before the store was ever created
+            if sabotage is not None:  # negative control: the checks below must notice
+                sabotage(cycle, site, set(acked_reads))
             check = integrity(db)
             if check != "ok":
                 fig.integrity_failures += 1

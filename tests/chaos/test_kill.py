@@ -3,7 +3,9 @@ it publishes. Short form: a few cycles (scripts/chaos.sh runs hundreds)."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from chaos_lib import broker_restarts, parse_acks, sigkill_cycles, size
@@ -46,3 +48,34 @@ def test_ack_parser_never_trusts_a_torn_last_line(tmp_path: Path) -> None:
     assert got.ready
     assert got.reads == ["id1", "id2"]
     assert got.ledger == {1: "ab"}
+
+
+def _delete_an_acked_read(cycle: int, site: Path, acked: set[str]) -> None:
+    if cycle == 2 and acked:
+        with sqlite3.connect(site / "store.db") as conn:
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("DELETE FROM reads WHERE id = ?", (sorted(acked)[0],))
+
+
+def _edit_a_ledger_entry(cycle: int, site: Path, acked: set[str]) -> None:
+    from audit_helpers import attacker  # tests/audit, put on the path by chaos_lib
+
+    if cycle == 2:
+        attacker(site / "audit.db").execute("UPDATE entries SET outcome = 'edited' WHERE seq = 1")
+
+
+@pytest.mark.parametrize(
+    ("sabotage", "figure", "message"),
+    [
+        (_delete_an_acked_read, "reads_lost", "acknowledged reads are missing after the kill"),
+        (_edit_a_ledger_entry, "ledger_verify_failures", "ledger does not verify"),
+    ],
+)
+def test_the_kill_checks_catch_a_lost_read_and_a_broken_ledger(
+    tmp_path: Path, sabotage: Any, figure: str, message: str
+) -> None:
+    """Negative control: the same harness, with damage done behind its back after the second kill."""
+    fig = sigkill_cycles(tmp_path, 3, seed=3, run_max=1.0, cli_every=0, sabotage=sabotage)
+    assert getattr(fig, figure) == 1
+    assert fig.cycles == 2  # it stopped at the cycle where the damage was found
+    assert any(message in p for p in fig.problems), fig.problems
