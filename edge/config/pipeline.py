@@ -68,6 +68,13 @@ class TrackingConfig(Strict):
         default=15, ge=1, description="A track whose plate is unseen for this many frames ends and is read."
     )
     min_observations: int = Field(default=2, ge=1, description="Tracks seen fewer times are dropped as noise.")
+    min_confidence: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="Reads whose voted confidence is below this are dropped and counted (junk from far, "
+        "illegible plates).",
+    )
     max_age: Duration = Field(
         default=timedelta(seconds=30), description="A track still open after this long is read anyway (parked car)."
     )

@@ -40,6 +40,7 @@ class FastPlateOcr:
         except Exception as exc:  # bad ONNX or YAML surface as assorted exception types
             raise EdgeError(f"{self.model_path}: cannot load OCR model: {exc}") from exc
         self._rgb = self._rec.config.image_color_mode == "rgb"
+        self._pad = self._rec.config.pad_char
 
     def predict(self, crops: list[Image]) -> list[PlateText]:
         if not crops:
@@ -49,8 +50,11 @@ class FastPlateOcr:
         preds = self._rec.run(images, return_confidence=True)
         out = []
         for pred in preds:
-            text = pred.plate
             probs = np.asarray(pred.char_probs if pred.char_probs is not None else [], np.float32).ravel()
-            conf = tuple(float(p) for p in probs[: len(text)])
+            # The library strips trailing pad characters only; a pad slot inside the text (the model
+            # unsure whether a character is there) is dropped here with its probability.
+            kept = [(c, float(probs[i]) if i < probs.size else 0.0) for i, c in enumerate(pred.plate) if c != self._pad]
+            text = "".join(c for c, _ in kept)
+            conf = tuple(p for _, p in kept)
             out.append(PlateText(text=text, confidence=float(np.mean(conf)) if conf else 0.0, char_conf=conf))
         return out

@@ -76,6 +76,7 @@ class PlateTracker:
         self._tracks: list[_Track] = []
         self.dropped_short = 0
         self.dropped_format = 0
+        self.dropped_low_confidence = 0
 
     @property
     def open_tracks(self) -> int:
@@ -147,6 +148,9 @@ class PlateTracker:
         text, confidence = vote(obs)
         if not text:
             self.dropped_short += 1
+            return []
+        if confidence < self.cfg.min_confidence:
+            self.dropped_low_confidence += 1
             return []
         text, valid = self._formats.normalise(text)
         if not valid and self.cfg.invalid_format == "drop":

@@ -98,3 +98,11 @@ def test_far_jump_starts_new_track() -> None:
     reads += tr.flush()
     assert len(reads) == 2
     assert len({r.track_id for r in reads}) == 2
+
+
+def test_low_confidence_reads_dropped_and_counted() -> None:
+    tr = tracker(min_confidence=0.5)
+    for f in range(4):
+        tr.update(f, T0, [ob(f, "FAR123", 10 + f, conf=0.2)])
+    assert tr.flush() == []
+    assert tr.dropped_low_confidence == 1
