@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "tests" / "chaos"))
 
 import chaos_lib  # noqa: E402
 
-SCENARIOS = ("sigkill", "broker", "diskfull", "corrupt", "fuzz", "tamper")
+SCENARIOS = ("sigkill", "runcli", "broker", "diskfull", "corrupt", "fuzz", "tamper")
 
 
 def log(msg: str) -> None:
@@ -62,6 +62,12 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         out["sigkill"] = chaos_lib.sigkill_cycles(
             work / "sigkill", args.cycles, seed=args.seed, run_max=2.0, cli_every=10, log_every=10
         ).as_dict()
+    if "runcli" in only:
+        log(f"(1b) SIGKILL of edge-alpr run on the shipped models: {args.run_cycles} cycles")
+        try:
+            out["runcli"] = chaos_lib.sigkill_run_cli(work / "runcli", args.run_cycles, seed=args.seed + 5).as_dict()
+        except chaos_lib.Unavailable as exc:
+            out["runcli"] = {"not_run": str(exc), "problems": []}
     if "broker" in only:
         log(f"(2) broker: {args.restarts} restarts")
         out["broker"] = chaos_lib.broker_restarts(work / "broker", args.restarts, seed=args.seed + 1).as_dict()
@@ -91,7 +97,7 @@ def yes(ok: bool) -> str:
 
 
 def report(fig: dict[str, Any], env: dict[str, str], args: argparse.Namespace, seconds: float) -> str:
-    k, b, d, c, f, t = (fig.get(s, {}) for s in SCENARIOS)
+    k, r, b, d, c, f, t = (fig.get(s, {}) for s in SCENARIOS)
     problems = [f"{s}: {p}" for s in SCENARIOS for p in fig.get(s, {}).get("problems", [])]
     lines = [
         "# Reliability: what edge-alpr survives, measured",
@@ -135,6 +141,28 @@ def report(fig: dict[str, Any], env: dict[str, str], args: argparse.Namespace, s
             f"**{k['reads_undelivered']}** of {k['reads_stored']}",
         )
         row("Duplicate deliveries after kills (at-least-once; counted)", k["duplicates"])
+    if r:
+        if "not_run" in r:
+            row("SIGKILL of the real `edge-alpr run` (shipped models, sample clip)", f"not run: {r['not_run']}")
+        else:
+            row(
+                "SIGKILL of the real `edge-alpr run` (shipped models, sample clip): cycles",
+                f"{r['cycles']} ({r['ended_before_kill']} ended before the kill), then "
+                f"{r.get('completed_runs', 0)} run to the clip's end",
+            )
+            row(
+                "... reads the peer had received before a kill / missing from the store",
+                f"{r['reads_acked_by_peer']} / **{r['reads_lost']}**",
+            )
+            row(
+                "... integrity failures / ledger verify failures / `audit verify` runs, failures",
+                f"**{r['integrity_failures']}** / **{r['ledger_verify_failures']}** / {r['cli_verify_runs']}, "
+                f"**{r['cli_verify_failures']}**",
+            )
+            row(
+                "... stored reads that never reached the peer / duplicates",
+                f"**{r['reads_undelivered']}** of {r['reads_stored']} / {r['duplicates']}",
+            )
     if b:
         row("Broker restarts while publishing", b["restarts"])
         row("... stored reads that never reached the peer", f"**{b['reads_undelivered']}** of {b['reads_stored']}")
@@ -310,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cycles", type=int, default=200, help="SIGKILL cycles")
     ap.add_argument("--restarts", type=int, default=20, help="broker restarts")
+    ap.add_argument("--run-cycles", type=int, default=20, help="SIGKILL cycles of the real edge-alpr run")
+    ap.add_argument("--from-json", type=Path, nargs="*", default=None, help="render the report from saved figures")
     ap.add_argument("--config-examples", type=int, default=5000)
     ap.add_argument("--search-examples", type=int, default=2000)
     ap.add_argument("--atheris-runs", type=int, default=0, help="atheris runs per target (0: none)")
@@ -325,13 +355,21 @@ def main(argv: list[str] | None = None) -> int:
     if bad:
         ap.error(f"unknown scenario(s): {', '.join(sorted(bad))}")
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="edge-chaos-") as tmp:
-        work = args.workdir or Path(tmp)
-        work.mkdir(parents=True, exist_ok=True)
-        figures = run(args, work)
-    seconds = time.monotonic() - started
+    if args.from_json:
+        figures: dict[str, Any] = {}
+        seconds = 0.0
+        for saved in args.from_json:
+            data = json.loads(saved.read_text(encoding="utf-8"))
+            seconds += float(data.pop("_seconds", 0.0))
+            figures.update(data)
+    else:
+        with tempfile.TemporaryDirectory(prefix="edge-chaos-") as tmp:
+            work = args.workdir or Path(tmp)
+            work.mkdir(parents=True, exist_ok=True)
+            figures = run(args, work)
+        seconds = time.monotonic() - started
     if args.json:
-        args.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")
+        args.json.write_text(json.dumps({**figures, "_seconds": seconds}, indent=1), encoding="utf-8")
     text = report(figures, environment(), args, seconds)
     if str(args.out) != "-":
         args.out.write_text(text, encoding="utf-8")

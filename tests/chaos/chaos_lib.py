@@ -50,7 +50,13 @@ def acl() -> dict[str, list[tuple[str, str]]]:
 
 
 def site_config(
-    folder: Path, broker: Broker | None, pki: Pki | None, *, search: bool = False, broker_url: str | None = None
+    folder: Path,
+    broker: Broker | None,
+    pki: Pki | None,
+    *,
+    search: bool = False,
+    broker_url: str | None = None,
+    extra: str = "",
 ) -> Path:
     """An IL site whose store, ledger and key live in `folder`; one grant to peer-a when a broker is given."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -99,7 +105,7 @@ sharing:
       max_inflight: 20
 """
     path = folder / "site.yaml"
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text + extra, encoding="utf-8")
     return path
 
 
@@ -443,6 +449,131 @@ def sigkill_cycles(
             if final.returncode != 0:
                 fig.cli_verify_failures += 1
                 fig.problems.append(f"final edge-alpr audit verify exit {final.returncode}: {final.stderr}")
+    fig.seconds = round(time.monotonic() - started, 1)
+    return fig
+
+
+# -- (1b) SIGKILL of the real `edge-alpr run` on the shipped models and sample clip ---------------------
+
+
+@dataclass
+class RunCliFigures:
+    cycles: int = 0
+    ended_before_kill: int = 0
+    completed_runs: int = 0  # the clip run to its end after the last kill
+    reads_acked_by_peer: int = 0  # reads the peer received before a kill: committed outside doubt
+    reads_lost: int = 0
+    integrity_failures: int = 0
+    ledger_verify_failures: int = 0
+    cli_verify_runs: int = 0
+    cli_verify_failures: int = 0
+    reads_without_outbox_row: int = 0
+    reads_stored: int = 0
+    delivered_unique: int = 0
+    delivered_total: int = 0
+    duplicates: int = 0
+    reads_undelivered: int = 0
+    seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def sigkill_run_cli(folder: Path, cycles: int, *, seed: int = 13, run_max: float = 8.0) -> RunCliFigures:
+    """`edge-alpr -v run --no-pace` on the sample clip with a grant to the peer, SIGKILLed at random moments.
+    `run` reports nothing durable outside itself, so the acknowledgement is the peer's: a read the peer
+    received was published from a committed outbox row, committed with the read. After each kill every
+    such read must be in the store, integrity_check ok, the ledger verifying. Needs the shipped models."""
+    det = ROOT / "models" / "plate-det-v1.onnx"
+    clip = ROOT / "samples" / "sample.mp4"
+    if not det.exists() or not clip.exists():
+        raise Unavailable(f"needs the shipped detector {det.name} and {clip.name}, not there yet")
+    rng = random.Random(seed)
+    fig = RunCliFigures()
+    started = time.monotonic()
+    extra = f"""
+cameras:
+  - name: cam1
+    source: {clip}
+health:
+  port: 0
+"""
+    with peer_broker(folder) as (pki, broker, sub):
+        cfg = site_config(folder / "site", broker, pki, extra=extra)
+        site = folder / "site"
+        db, ledger = site / "store.db", site / "audit.db"
+        log = folder / "run.log"
+        env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+        for cycle in range(1, cycles + 1):
+            with log.open("ab") as err:
+                proc = subprocess.Popen(
+                    [*EDGE, "-v", "run", "--config", str(cfg), "--no-pace"],
+                    cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err,
+                )  # fmt: skip
+            try:
+                try:
+                    proc.wait(rng.uniform(0.5, run_max))
+                except subprocess.TimeoutExpired:
+                    os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(30)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+            fig.cycles = cycle
+            if proc.returncode != -signal.SIGKILL:
+                fig.ended_before_kill += 1
+                if proc.returncode != 0:
+                    fig.problems.append(f"cycle {cycle}: edge-alpr run exited {proc.returncode}:\n{tail(log)}")
+                    break
+            acked = set(received_ids(sub.payloads()))
+            fig.reads_acked_by_peer = len(acked)
+            if not db.exists():
+                continue
+            check = integrity(db)
+            if check != "ok":
+                fig.integrity_failures += 1
+                fig.problems.append(f"cycle {cycle}: store integrity_check: {check}")
+                break
+            lost = acked - read_ids(db)
+            if lost:
+                fig.reads_lost = len(lost)
+                fig.problems.append(f"cycle {cycle}: {len(lost)} reads the peer received are not in the store")
+            fig.reads_without_outbox_row = reads_without_outbox_row(db)
+            if fig.reads_without_outbox_row:
+                fig.problems.append(f"cycle {cycle}: {fig.reads_without_outbox_row} reads have no outbox row")
+            if ledger.exists():
+                ok, message = verify(ledger)
+                if not ok:
+                    fig.ledger_verify_failures += 1
+                    fig.problems.append(f"cycle {cycle}: ledger does not verify: {message}")
+                if cycle % 5 == 0 or cycle == cycles:
+                    res = cli("audit", "verify", "--config", str(cfg))
+                    fig.cli_verify_runs += 1
+                    if res.returncode != 0:
+                        fig.cli_verify_failures += 1
+                        fig.problems.append(f"cycle {cycle}: audit verify exit {res.returncode}: {res.stderr[-500:]}")
+            if fig.problems:
+                break
+        if not fig.problems:
+            # after the last kill, one run to the end of the clip: it must start over the killed files
+            with log.open("ab") as err:
+                done = subprocess.run(
+                    [*EDGE, "-v", "run", "--config", str(cfg), "--no-pace"],
+                    cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err, timeout=900, check=False,
+                )  # fmt: skip
+            fig.completed_runs = 1 if done.returncode == 0 else 0
+            if done.returncode != 0:
+                fig.problems.append(f"edge-alpr run after the kills exited {done.returncode}:\n{tail(log)}")
+            elif integrity(db) != "ok":
+                fig.integrity_failures += 1
+                fig.problems.append(f"store integrity_check after the final run: {integrity(db)}")
+            elif not verify(ledger)[0]:
+                fig.ledger_verify_failures += 1
+                fig.problems.append(f"ledger does not verify after the final run: {verify(ledger)[1]}")
+        if not fig.problems:
+            drain_and_compare(cfg, folder, sub, fig)
     fig.seconds = round(time.monotonic() - started, 1)
     return fig
 

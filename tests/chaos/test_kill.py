@@ -35,6 +35,7 @@ def test_broker_restarts_lose_no_read(tmp_path: Path) -> None:
     fig = broker_restarts(tmp_path, restarts)
     assert fig.problems == []
     assert fig.restarts == restarts
+    assert fig.completed_runs == 1  # and then it ran the clip to its end over the killed files
     assert fig.reads_stored > 0
     assert fig.reads_undelivered == 0
     assert fig.delivered_unique == fig.reads_stored
@@ -79,3 +80,22 @@ def test_the_kill_checks_catch_a_lost_read_and_a_broken_ledger(
     assert getattr(fig, figure) == 1
     assert fig.cycles == 2  # it stopped at the cycle where the damage was found
     assert any(message in p for p in fig.problems), fig.problems
+
+
+@pytest.mark.usefixtures("need_mosquitto")
+def test_sigkill_of_the_real_run_command_loses_no_read_the_peer_got(tmp_path: Path) -> None:
+    """`edge-alpr run` itself, on the shipped models and sample clip, killed mid-recognition."""
+    from chaos_lib import Unavailable, sigkill_run_cli
+
+    cycles = size("CHAOS_RUN_CYCLES", 1)
+    try:
+        fig = sigkill_run_cli(tmp_path, cycles, run_max=6.0)
+    except Unavailable as exc:
+        pytest.skip(str(exc))
+    assert fig.problems == []
+    assert fig.cycles == cycles
+    assert (fig.reads_lost, fig.integrity_failures, fig.ledger_verify_failures) == (0, 0, 0)
+    assert fig.completed_runs == 1  # and then it ran the clip to its end over the killed files
+    assert fig.reads_stored > 0
+    assert fig.reads_undelivered == 0
+    assert fig.delivered_unique == fig.reads_stored
