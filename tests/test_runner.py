@@ -170,6 +170,24 @@ def test_prescaled_gate_finds_the_same_regions_as_the_motion_gate() -> None:
     assert checked > 10
 
 
+def test_prescaled_gate_merges_moving_regions_into_one_detector_call() -> None:
+    frames = moving_square_frames()
+    split = PrescaledGate(GateConfig(), merge=False)
+    merged = PrescaledGate(GateConfig())
+    for f in frames[:3]:
+        parts, whole = split.predict(f), merged.predict(f)
+        if len(parts) < 2:
+            continue
+        assert len(whole) == 1
+        box = whole[0].box
+        assert box.x1 == min(r.box.x1 for r in parts)
+        assert box.y1 == min(r.box.y1 for r in parts)
+        assert box.x2 == max(r.box.x2 for r in parts)
+        assert box.y2 == max(r.box.y2 for r in parts)
+        return
+    pytest.fail("no frame with several moving regions")
+
+
 def test_prescaled_gate_scales_the_roi() -> None:
     # Only the lower-left part of the frame counts: the flickering light at top right is ignored.
     no_roi = PrescaledGate(GateConfig())
