@@ -1,0 +1,88 @@
+"""Both detector output formats on real trained models: raw YOLO (NMS here) and end2end (NMS inside)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edge.detect import OnnxPlateDetector, letterbox, nms
+from edge.errors import EdgeError
+from edge.synth.scene import iter_frames
+from edge.types import Box
+
+MODELS = Path(__file__).resolve().parents[2] / "models"
+RAW = MODELS / "plate-det-v1.onnx"
+E2E = MODELS / "plate-det-v1-e2e.onnx"
+
+
+Frames = list[tuple[np.ndarray, list[Box], list[Box]]]
+
+
+@pytest.fixture(scope="module")
+def frames() -> Frames:
+    """Frames of a rendered clip (not a training seed): boxes of legible-size plates, and of all plates."""
+    out = []
+    for i, (frame, plates) in enumerate(iter_frames(seed=90210, seconds=8, fps=10)):
+        legible = [Box(*b) for _, b in plates if b[2] - b[0] >= 70]
+        if legible and i % 2 == 0:
+            out.append((frame, legible, [Box(*b) for _, b in plates]))
+    assert len(out) >= 5
+    return out
+
+
+def recall(det: OnnxPlateDetector, frames: Frames) -> tuple[float, int]:
+    """Share of legible plates found (IoU >= 0.5), and detections overlapping no plate at all."""
+    found = total = false = 0
+    for frame, legible, every in frames:
+        pred = det.predict(frame)
+        total += len(legible)
+        found += sum(any(p.box.iou(t) >= 0.5 for p in pred) for t in legible)
+        false += sum(not any(p.box.iou(t) > 0.1 for t in every) for p in pred)
+    return found / total, false
+
+
+def test_raw_format_detector_finds_plates() -> None:
+    det = OnnxPlateDetector(RAW)
+    assert det.format == "yolo-raw"
+
+
+def test_raw_detector_recall_on_unseen_clip(frames: Frames) -> None:
+    r, false = recall(OnnxPlateDetector(RAW), frames)
+    assert r >= 0.85, r
+    assert false <= len(frames)
+
+
+def test_end2end_format_detector_agrees_with_raw(frames: Frames) -> None:
+    raw, e2e = OnnxPlateDetector(RAW), OnnxPlateDetector(E2E)
+    assert e2e.format == "end2end"
+    r, _ = recall(e2e, frames)
+    assert r >= 0.85, r
+    for frame, _, _ in frames[:5]:
+        a, b = raw.predict(frame), e2e.predict(frame)
+        assert len(a) == len(b)
+        for pa in a:
+            assert max(pa.box.iou(pb.box) for pb in b) > 0.95
+
+
+def test_not_a_model_is_refused_naming_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "detector.onnx"
+    bad.write_bytes(b"not onnx")
+    with pytest.raises(EdgeError, match=r"detector\.onnx: cannot load plate detector"):
+        OnnxPlateDetector(bad)
+
+
+def test_letterbox_maps_back() -> None:
+    img = np.zeros((720, 1280, 3), np.uint8)
+    tensor, r, (px, py) = letterbox(img, (384, 384))
+    assert tensor.shape == (1, 3, 384, 384)
+    assert r == pytest.approx(0.3)
+    assert (px, py) == (0.0, 84.0)
+    assert tensor[0, :, 0, 0] == pytest.approx([114 / 255] * 3)
+
+
+def test_nms_keeps_best_of_overlaps() -> None:
+    boxes = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [50, 50, 60, 60]], np.float32)
+    scores = np.array([0.6, 0.9, 0.5], np.float32)
+    assert nms(boxes, scores, 0.5) == [1, 2]
