@@ -155,7 +155,7 @@ def moving_square_frames(n: int = 40, size: tuple[int, int] = (1280, 720)) -> li
 
 def test_prescaled_gate_finds_the_same_regions_as_the_motion_gate() -> None:
     cfg = GateConfig()
-    full, fast = MotionGate(cfg), PrescaledGate(cfg)
+    full, fast = MotionGate(cfg), PrescaledGate(cfg, merge=False)
     checked = 0
     for f in moving_square_frames():
         a, b = full.predict(f), fast.predict(f)
@@ -190,11 +190,11 @@ def test_prescaled_gate_merges_moving_regions_into_one_detector_call() -> None:
 
 def test_prescaled_gate_scales_the_roi() -> None:
     # Only the lower-left part of the frame counts: the flickering light at top right is ignored.
-    no_roi = PrescaledGate(GateConfig())
+    no_roi = PrescaledGate(GateConfig(), merge=False)
     everywhere = [r.box for f in moving_square_frames() for r in no_roi.predict(f)]
     assert any(b.x1 >= 1000 and b.y2 <= 200 for b in everywhere)  # without the ROI the light counts
     roi = [(0, 250), (1000, 250), (1000, 720), (0, 720)]
-    gate = PrescaledGate(GateConfig(), roi)
+    gate = PrescaledGate(GateConfig(), roi, merge=False)
     boxes = [r.box for f in moving_square_frames() for r in gate.predict(f)]
     assert boxes
     assert all(b.x1 < 1000 and b.y2 > 250 for b in boxes)
