@@ -35,7 +35,6 @@ def test_broker_restarts_lose_no_read(tmp_path: Path) -> None:
     fig = broker_restarts(tmp_path, restarts)
     assert fig.problems == []
     assert fig.restarts == restarts
-    assert fig.completed_runs == 1  # and then it ran the clip to its end over the killed files
     assert fig.reads_stored > 0
     assert fig.reads_undelivered == 0
     assert fig.delivered_unique == fig.reads_stored
