@@ -940,6 +940,7 @@ def corrupt_inputs(folder: Path, *, seed: int = 4, cli_limit: int = 100) -> Corr
     import numpy as np
 
     from edge.capture import FileSource, ImageFolderSource, LiveSource, open_source
+    from edge.capture.live import MAX_BAD_FRAMES
 
     rng = random.Random(seed)
     fig = CorruptFigures()
@@ -973,7 +974,6 @@ def corrupt_inputs(folder: Path, *, seed: int = 4, cli_limit: int = 100) -> Corr
     for img in bad.values():
         script += [(True, img), (True, good_img)]
     script += [(True, np.empty((0, 0, 3), np.uint8))] * 30 + [(True, good_img)] * 3
-    n_bad_live = len(bad) + 30
     n_good_live = 1 + len(bad) + 3
 
     class ScriptedCamera(LiveSource):
@@ -995,11 +995,15 @@ def corrupt_inputs(folder: Path, *, seed: int = 4, cli_limit: int = 100) -> Corr
     else:
         st = cam.live_stats
         fig.cases.append(InputCase("camera with unusable frames", "read", st.frames, st.decode_errors, st.disconnects))
-        fig.frames_bad += n_bad_live
-        # the 25th empty frame in a row triggers a reopen; the rest of that connection is not read
-        fig.frames_bad_counted += st.decode_errors + (n_bad_live - st.decode_errors if st.disconnects else 0)
-        if st.decode_errors < len(bad) + 25 or st.disconnects < 1:
-            fig.problems.append(f"camera: {st.decode_errors} decode errors, {st.disconnects} reconnects")
+        # the MAX_BAD_FRAMES-th unusable frame in a row counts as a lost connection and the camera is
+        # reopened: the rest of that connection is never read
+        read_bad = len(bad) + MAX_BAD_FRAMES
+        fig.frames_bad += read_bad
+        fig.frames_bad_counted += st.decode_errors
+        if st.decode_errors != read_bad or st.disconnects < 1:
+            fig.problems.append(
+                f"camera: {st.decode_errors} decode errors (expected {read_bad}), {st.disconnects} reconnects"
+            )
 
     # a file whose decoder hands back unusable frames (same counting path as a corrupt stream)
     clip = folder / "clip.avi"
