@@ -17,6 +17,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import typing
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -1218,8 +1219,17 @@ def config_texts() -> Any:
         fields: dict[str, Any] = {}
         for name, f in model.model_fields.items():
             ann = f.annotation
+            args = typing.get_args(ann)
             if depth < 3 and isinstance(ann, type) and issubclass(ann, BaseModel):
                 fields[name] = st.one_of(shaped(ann, depth + 1), values)
+            elif (
+                depth < 3
+                and typing.get_origin(ann) is list
+                and args
+                and isinstance(args[0], type)
+                and issubclass(args[0], BaseModel)
+            ):
+                fields[name] = st.one_of(st.lists(shaped(args[0], depth + 1), max_size=3), values)
             else:
                 fields[name] = values
         return st.fixed_dictionaries({}, optional=fields)
