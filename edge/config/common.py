@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 from typing import Annotated, Any
@@ -31,9 +32,14 @@ def parse_duration(value: Any) -> timedelta:
         if not match:
             raise ValueError(f"invalid duration {value!r}: use a number and a unit s, m, h, d or w (e.g. 3m, 21d)")
         seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    if math.isnan(seconds):
+        raise ValueError("a duration must be a number of seconds or a number with a unit, not NaN")
     if seconds < 0:
         raise ValueError("a duration cannot be negative")
-    return timedelta(seconds=seconds)
+    try:
+        return timedelta(seconds=seconds)
+    except OverflowError:  # not a ValueError: pydantic would let it escape as a crash
+        raise ValueError(f"duration {value!r} is too long (at most 999999999 days)") from None
 
 
 def format_duration(value: timedelta) -> str:

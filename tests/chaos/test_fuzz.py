@@ -51,3 +51,23 @@ def test_atheris_short_run(tmp_path: Path) -> None:
     run_atheris(tmp_path, 100, fig)
     assert fig.crashes == []
     assert fig.atheris_runs == {"config": 100, "search": 100}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "retention:\n  non_hit: 99999999999999999999\n",
+        "cameras:\n- name: a\n  source: x.mp4\n  read_timeout: 99999999999999999s\n",
+        "health:\n  stale_after: .inf\n",
+        "health:\n  stale_after: .nan\n",
+    ],
+)
+def test_an_absurd_duration_is_a_config_error_naming_file_and_line(tmp_path: Path, text: str) -> None:
+    """Found by the config fuzz: timedelta's OverflowError escaped pydantic as a crash."""
+    from edge.config import ConfigError, load_config
+
+    path = tmp_path / "c.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert all(m.startswith(f"{path}:") for m in err.value.messages), err.value.messages
