@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from edge.config.audit import AuditConfig, SearchConfig
 from edge.config.cameras import CameraConfig
@@ -50,6 +51,28 @@ class Config(Strict):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"camera names must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+    @model_validator(mode="after")
+    def _grant_categories_known(self) -> Config:
+        """A grant naming a category no hotlist can have would silently share nothing: refuse it."""
+        known = {c.code for c in self.hotlists.categories}
+        problems = [
+            InitErrorDetails(
+                type=PydanticCustomError(
+                    "category",
+                    "{message}",
+                    {"message": f"hotlist category {cat!r} is not in hotlists.categories ({', '.join(sorted(known))})"},
+                ),
+                loc=("sharing", "peers", i, "categories", j),
+                input=cat,
+            )
+            for i, peer in enumerate(self.sharing.peers)
+            for j, cat in enumerate(peer.categories)
+            if cat not in known
+        ]
+        if problems:
+            raise ValidationError.from_exception_data("Config", problems)
         return self
 
     @model_validator(mode="after")

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from edge.config.sharing import PeerGrant
+from edge.hotlist.hits import hit_fields
 from edge.store.timefmt import to_ts
 
 SCHEMA = "edge-alpr/share/1"
@@ -99,12 +100,8 @@ def read_message(
         elif name == "crop":
             fields["crop"] = base64.b64encode(bytes(crop)).decode() if crop is not None else None
         elif name == "hit":
-            hits = conn.execute(
-                "SELECT hotlist, category FROM hits WHERE read_id = ? ORDER BY id", (read_id,)
-            ).fetchall()
-            if grant.share == "hit_categories":
-                hits = [h for h in hits if h[1] is not None and h[1].lower() in grant.categories]
-            fields["hit"] = [{"hotlist": h, "category": c} for h, c in hits]
+            # hotlist, category, basis and match kind of each hit, only of granted categories
+            fields["hit"] = hit_fields(conn, read_id, grant.categories if grant.share == "hit_categories" else None)
     return {
         "schema": SCHEMA,
         "kind": kind,

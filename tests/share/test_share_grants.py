@@ -24,7 +24,7 @@ sharing:
       agency: Springfield PD
       jurisdiction: IL
       share: hit_categories
-      categories: [stolen_vehicle, amber_alert]
+      categories: [stolen-vehicle, amber-alert]
       fields: [plate_hash, time, camera, hit]
       plate_hash_key: env:EDGE_PLATE_KEY
       purposes: [stolen_vehicle, missing_person]
@@ -37,7 +37,7 @@ def test_a_full_grant_validates() -> None:
     cfg = parse_config(GOOD)
     (g,) = cfg.sharing.peers
     assert g.share == "hit_categories"
-    assert g.categories == ["stolen_vehicle", "amber_alert"]
+    assert g.categories == ["stolen-vehicle", "amber-alert"]
     assert g.port == 8883
     assert g.tls
     assert g.expires == date(2027, 12, 31)

@@ -111,13 +111,13 @@ def test_hits_only_grant_sends_hits_of_granted_categories_only(
     broker = broker_factory(default_acl())
     peer_a = Subscriber(broker, "peer-a", ["peers/a/#"])
     peer_a.wait_ready()
-    grant = make_grant(broker, pki, share="hit_categories", categories=["stolen_vehicle"], fields=["plate", "hit"])
+    grant = make_grant(broker, pki, share="hit_categories", categories=["stolen-vehicle"], fields=["plate", "hit"])
     store, service = run_service(config(tmp_path, grant), ledger)
     try:
         plain, stolen, other = make_read(), make_read(), make_read()
         for r in (plain, stolen, other):
             store.write(r)
-        store.mark_hit(stolen.id, "ncic", category="stolen_vehicle")
+        store.mark_hit(stolen.id, "ncic", category="stolen-vehicle")
         store.mark_hit(other.id, "local", category="parking")
         store.flush()
         assert peer_a.wait_for(lambda m: len(m) >= 1)
@@ -129,7 +129,9 @@ def test_hits_only_grant_sends_hits_of_granted_categories_only(
     msgs = [json.loads(p) for _, p in peer_a.payloads()]
     assert [m["read_id"] for m in msgs] == [stolen.id]
     assert msgs[0]["kind"] == "hit"
-    assert msgs[0]["fields"] == {"plate": stolen.plate, "hit": [{"hotlist": "ncic", "category": "stolen_vehicle"}]}
+    # a hit stored without an alert record (no hotlist basis) still names its list, category and match
+    hit = {"hotlist": "ncic", "category": "stolen-vehicle", "basis": None, "match_kind": "exact"}
+    assert msgs[0]["fields"] == {"plate": stolen.plate, "hit": [hit]}
 
 
 def test_wrong_certificates_cannot_connect(broker_factory: BrokerFactory, pki: Pki) -> None:
