@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import threading
 import urllib.error
@@ -17,26 +16,18 @@ import numpy as np
 
 from edge.capture.base import SourceStats
 from edge.pipeline import Models
-from edge.types import Frame, PlateBox, Read
+from edge.types import Frame, Read
 
 
-class NoPlates:
-    """Detector stand-in: never finds a plate (the health tests need frames, not reads)."""
+def _shipped_models() -> Models:
+    """The real shipped detector and OCR (the health tests feed them blank frames: no reads, real work)."""
+    from edge.config import Config
+    from edge.pipeline import load_models
 
-    name = "no-plates"
-
-    def predict(self, image: Any) -> list[PlateBox]:
-        return []
-
-
-class NoText:
-    name = "no-text"
-
-    def predict(self, crops: list[Any]) -> list[Any]:
-        return []
+    return load_models(Config())
 
 
-MODELS = Models(detector=NoPlates(), ocr=NoText())  # type: ignore[arg-type]
+MODELS = _shipped_models()
 
 
 class EndlessCamera:
@@ -92,16 +83,6 @@ def make_read(plate: str, camera: str = "lane-1", ts: datetime | None = None) ->
         detector_model="d",
         ocr_model="o",
     )
-
-
-# A 214-byte ONNX "plate detector" in the end2end format ([K, 7] output) that never finds a plate: enough for
-# `edge-alpr run` to load models and run cameras in a subprocess without the trained detector. Made with
-# onnx.helper: images [1,3,64,64] -> ReduceMean -> *0 -> + zeros[1,7] -> output (opset 13, IR 8).
-NO_PLATES_ONNX = base64.b64decode(
-    "CAg6ywEKKAoGaW1hZ2VzEgFtIgpSZWR1Y2VNZWFuKg8KCGtlZXBkaW1zGACgAQIKEAoBbQoCemMSAm16IgNNdWwKFAoBegoCbXoS"
-    "Bm91dHB1dCIDQWRkEgRmYWtlKicIAQgHEAFCAXpKHAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAqDBABQgJ6Y0oEAAAAAFog"
-    "CgZpbWFnZXMSFgoUCAESEAoCCAEKAggDCgIIQAoCCEBiGAoGb3V0cHV0Eg4KDAgBEggKAggBCgIIB0IECgAQDQ=="
-)
 
 
 def write_config(
