@@ -119,20 +119,7 @@ def test_replay_without_hotlists_creates_no_hotlist_or_ledger_file(tmp_path: Pat
     assert not (tmp_path / "audit.db").exists()
 
 
-def _models_present() -> bool:
-    from edge.models import model_folders, resolve_model, resolve_ocr
-
-    cfg = Config()
-    try:
-        resolve_model(cfg.models.detector, model_folders(cfg.models.dir))
-        resolve_ocr(cfg.models.ocr, model_folders(cfg.models.dir))
-    except Exception:  # noqa: BLE001
-        return False
-    return True
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(not SAMPLE.exists() or not _models_present(), reason="sample clip or shipped models not present")
 def test_sample_clip_with_a_hotlisted_plate_gives_one_hit_and_one_alert(tmp_path: Path) -> None:
     """Pass 1 learns which vehicles of the clip the models read exactly (recognition quality is tested
     elsewhere); pass 2, on a fresh store, hotlists one of them among 2000 decoys."""
