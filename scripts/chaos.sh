@@ -17,7 +17,7 @@ command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || {
 .venv/bin/python -c "import atheris" 2>/dev/null || .venv/bin/pip install -q atheris >/dev/null 2>&1 \
   || echo "warning: atheris did not install; coverage-guided fuzzing is skipped (hypothesis still runs)" >&2
 ATHERIS=0
-.venv/bin/python -c "import atheris" 2>/dev/null && ATHERIS="${CHAOS_ATHERIS_RUNS:-3000}"
+.venv/bin/python -c "import atheris" 2>/dev/null && ATHERIS="${CHAOS_ATHERIS_RUNS:-2000}"
 # broken clips make FFmpeg very chatty on stderr; its messages are not the figures
 export OPENCV_FFMPEG_LOGLEVEL="${OPENCV_FFMPEG_LOGLEVEL:--8}" OPENCV_LOG_LEVEL="${OPENCV_LOG_LEVEL:-ERROR}"
 RESTARTS="${CHAOS_RESTARTS:-$((N / 10 > 20 ? N / 10 : 20))}"
