@@ -234,6 +234,8 @@ def report(fig: dict[str, Any], env: dict[str, str], args: argparse.Namespace, s
             lines.append(f"| {x['target']} | {x['name']} | {yes(x['detected'])} | {how} | {x['needs'] or '-'} |")
     lines += [
         "",
+        *FOUND.strip("\n").splitlines(),
+        "",
         *LIMITS.strip("\n").splitlines(),
         "",
         "## Raw figures",
@@ -314,6 +316,25 @@ real processes killed with `SIGKILL`, a real size-limited tmpfs. Nothing is mock
    damage, each on a fresh copy; detected = `edge-alpr audit verify` exits non-zero (run as its own
    process). Store: structural damage to the SQLite file; detected = `PRAGMA integrity_check` is not
    `ok` and `edge-alpr retention status --check` exits 1 saying the file is damaged (no traceback).
+"""
+
+FOUND = """
+## What the suite found (fixed, each with a test in tests/chaos)
+
+- **Disk full hid its own cause.** When `COMMIT` hit ENOSPC SQLite had already rolled the
+  transaction back; the store's second `ROLLBACK` failed and its error ("no transaction is active")
+  replaced "database or disk is full" in the log, and the store never marked the disk low
+  (edge/store/store.py; test_disk_full.py).
+- **A damaged store file gave a traceback.** Any command meeting a malformed database (e.g.
+  `retention status`) crashed with a Python traceback; now an error message and exit 1 (edge/cli).
+  Damage in pages a command does not read went unnoticed: `edge-alpr retention status --check` now
+  runs SQLite's full integrity check first (test_tamper.py).
+- **A remote search with `"limit": 1e999` raised out of the handler** (`int(inf)` is an
+  OverflowError, not a ValueError); it is answered with an error now (edge/share/remote.py;
+  test_fuzz.py).
+- **An absurd duration in a config crashed the loader** (`non_hit: 99999999999999999999` made
+  `timedelta` raise OverflowError, which pydantic does not turn into a validation error); it is a
+  ConfigError naming file, line and key now (edge/config/common.py; test_fuzz.py).
 """
 
 LIMITS = """
