@@ -362,6 +362,10 @@ LIMITS = """
 - **Unusable frames handed straight to the runtime** (bypassing the sources, which drop them) are not
   all caught: the motion gate takes some of them without error (see the corrupt input table). The
   sources never hand such frames on.
+- **Broken recordings.** An MP4 cut anywhere before its index (`moov`, written last) cannot be
+  opened at all: it is refused with a clear message, not partly replayed. A file source stops after
+  25 undecodable frames in a row (counted), so the frames a truncated file no longer holds are not
+  each counted.
 - **Disk full ran on tmpfs**, not on an SD card's file system; ENOSPC is the same error, but a flash
   card that fails in other ways (read-only remount, I/O errors) is not simulated.
 """

@@ -23,4 +23,4 @@ export OPENCV_FFMPEG_LOGLEVEL="${OPENCV_FFMPEG_LOGLEVEL:--8}" OPENCV_LOG_LEVEL="
 RESTARTS="${CHAOS_RESTARTS:-$((N / 10 > 20 ? N / 10 : 20))}"
 exec .venv/bin/python scripts/chaos.py --cycles "$N" --restarts "$RESTARTS" \
   --config-examples "${CHAOS_CONFIG_EXAMPLES:-5000}" --search-examples "${CHAOS_SEARCH_EXAMPLES:-2000}" \
-  --atheris-runs "$ATHERIS" "$@"
+  --atheris-runs "$ATHERIS" --json "${TMPDIR:-/tmp}/edge-chaos-figures.json" "$@"
