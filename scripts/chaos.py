@@ -73,10 +73,11 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         out["broker"] = chaos_lib.broker_restarts(work / "broker", args.restarts, seed=args.seed + 1).as_dict()
     if "diskfull" in only:
         log("(3) disk full")
-        try:
-            out["diskfull"] = chaos_lib.disk_full(work / "diskfull", seed=args.seed + 2).as_dict()
-        except chaos_lib.Unavailable as exc:
-            out["diskfull"] = {"not_run": str(exc), "problems": [f"not run: {exc}"]}
+        for key, fs in (("diskfull", "tmpfs"), ("diskfull_ext4", "ext4")):
+            try:
+                out[key] = chaos_lib.disk_full(work / key, seed=args.seed + 2, fs=fs).as_dict()
+            except chaos_lib.Unavailable as exc:
+                out[key] = {"not_run": str(exc), "problems": [f"not run: {exc}"]}
     if "corrupt" in only:
         log("(4) corrupt input")
         out["corrupt"] = chaos_lib.corrupt_inputs(work / "corrupt", seed=args.seed + 3).as_dict()
@@ -97,8 +98,8 @@ def yes(ok: bool) -> str:
 
 
 def report(fig: dict[str, Any], env: dict[str, str], args: argparse.Namespace, seconds: float) -> str:
-    k, r, b, d, c, f, t = (fig.get(s, {}) for s in SCENARIOS)
-    problems = [f"{s}: {p}" for s in SCENARIOS for p in fig.get(s, {}).get("problems", [])]
+    k, r, b, _d, c, f, t = (fig.get(s, {}) for s in SCENARIOS)
+    problems = [f"{s}: {p}" for s, v in fig.items() for p in v.get("problems", [])]
     lines = [
         "# Reliability: what edge-alpr survives, measured",
         "",
@@ -167,20 +168,24 @@ def report(fig: dict[str, Any], env: dict[str, str], args: argparse.Namespace, s
         row("Broker restarts while publishing", b["restarts"])
         row("... stored reads that never reached the peer", f"**{b['reads_undelivered']}** of {b['reads_stored']}")
         row("... duplicate deliveries (counted)", b["duplicates"])
-    if d:
+    for d in (fig.get("diskfull", {}), fig.get("diskfull_ext4", {})):
+        if not d:
+            continue
         if "not_run" in d:
             row("Disk full", f"**not run**: {d['not_run']}")
-        else:
-            row(
-                "Disk full: reads refused up front (min_free_mb) / failed at SQLite (ENOSPC), all counted",
-                f"{d['refused_disk_low']} / {d['failed_enospc']}",
-            )
-            row("Disk full: ledger appends refused (fail closed)", d["ledger_appends_refused"])
-            damage = "none" if d["integrity"] == "ok" else f"**{d['integrity']}**"
-            row(
-                "Disk full: corruption / acknowledged reads lost / recovered when space returned",
-                f"{damage} / **{d['reads_lost']}** / {yes(d['recovered'])}",
-            )
+            continue
+        on = d["filesystem"].split(" of ")[0]
+        row(
+            f"Disk full ({d['filesystem']}): reads refused up front (disk low) / failed at SQLite (ENOSPC), "
+            "all counted",
+            f"{d['refused_disk_low']} / {d['failed_enospc']}",
+        )
+        row(f"Disk full ({on}): ledger appends refused (fail closed)", d["ledger_appends_refused"])
+        damage = "none" if d["integrity"] == "ok" else f"**{d['integrity']}**"
+        row(
+            f"Disk full ({on}): corruption / acknowledged reads lost / writing resumed when space returned",
+            f"{damage} / **{d['reads_lost']}** / {yes(d['recovered'])}",
+        )
     if c:
         row("Corrupt input cases / crashes", f"{len(c['cases'])} / **{c['crashes']}**")
         row("Unusable frames fed in / counted", f"{c['frames_bad']} / {c['frames_bad_counted']}")
@@ -290,7 +295,8 @@ real processes killed with `SIGKILL`, a real size-limited tmpfs. Nothing is mock
    (SIGTERM: it saves its persistence file) and starts it again on the same port, at random moments.
    The peer's subscriber uses a persistent session (QoS 1). At the end the pipeline is stopped
    (SIGTERM), run again until the outbox is empty, and every stored read must have reached the peer.
-3. **Disk full.** Store and ledger on a tmpfs of 6 MiB mounted for the test (root). A ballast file
+3. **Disk full.** Store and ledger on a 6 MiB file system mounted for the test (root): a tmpfs, and
+   an ext4 image on a loop device (no blocks reserved for root, so root fills it too). A ballast file
    takes all free space. With `min_free_mb: 1` reads are refused before they are queued (counted by
    reason `disk_low`); with `min_free_mb: 0` they reach SQLite, whose `SQLITE_FULL` fails the batch
    (counted as `failed`); ledger appends raise `LedgerError` (fail closed). The ballast is removed and
@@ -366,8 +372,8 @@ LIMITS = """
   opened at all: it is refused with a clear message, not partly replayed. A file source stops after
   25 undecodable frames in a row (counted), so the frames a truncated file no longer holds are not
   each counted.
-- **Disk full ran on tmpfs**, not on an SD card's file system; ENOSPC is the same error, but a flash
-  card that fails in other ways (read-only remount, I/O errors) is not simulated.
+- **Disk full ran on tmpfs and on a loop-mounted ext4 image**, not on an SD card; ENOSPC is the same
+  error, but a flash card that fails in other ways (read-only remount, I/O errors) is not simulated.
 """
 
 

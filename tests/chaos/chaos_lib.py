@@ -651,20 +651,34 @@ class Unavailable(Exception):
 
 
 @contextlib.contextmanager
-def small_filesystem(folder: Path, size_kib: int) -> Iterator[tuple[Path, str]]:
-    """A size-limited tmpfs mounted at `folder` (needs root); yields (mount point, description)."""
+def small_filesystem(folder: Path, size_kib: int, fs: str = "tmpfs") -> Iterator[tuple[Path, str]]:
+    """A size-limited file system mounted at `folder` (needs root): a tmpfs, or an ext4 image on a loop
+    device (the SD card's file system). Yields (mount point, description)."""
     folder.mkdir(parents=True, exist_ok=True)
-    cmd = ["mount", "-t", "tmpfs", "-o", f"size={size_kib}k,mode=0755", "tmpfs", str(folder)]
+    image = folder.parent / f".{folder.name}.ext4"
+    if fs == "ext4":
+        steps = [
+            ["truncate", "-s", f"{size_kib}K", str(image)],
+            ["mkfs.ext4", "-q", "-F", "-m", "0", str(image)],  # -m 0: no blocks reserved for root
+            ["mount", "-o", "loop", str(image), str(folder)],
+        ]
+        what = f"ext4 image of {size_kib} KiB on a loop device"
+    else:
+        steps = [["mount", "-t", "tmpfs", "-o", f"size={size_kib}k,mode=0755", "tmpfs", str(folder)]]
+        what = f"tmpfs of {size_kib} KiB"
+    for cmd in steps:
+        try:
+            res = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=60)
+        except OSError as exc:
+            raise Unavailable(f"cannot run {cmd[0]}: {exc}") from None
+        if res.returncode != 0:
+            image.unlink(missing_ok=True)
+            raise Unavailable(f"cannot make a {what} (root needed): {cmd[0]}: {res.stderr.strip()}")
     try:
-        res = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=30)
-    except OSError as exc:
-        raise Unavailable(f"cannot run mount: {exc}") from None
-    if res.returncode != 0:
-        raise Unavailable(f"cannot mount a {size_kib} KiB tmpfs (root needed): {res.stderr.strip()}")
-    try:
-        yield folder, f"tmpfs of {size_kib} KiB mounted at a temporary folder"
+        yield folder, what
     finally:
-        subprocess.run(["umount", "-l", str(folder)], capture_output=True, check=False, timeout=30)
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True, check=False, timeout=60)
+        image.unlink(missing_ok=True)
 
 
 @dataclass
@@ -705,7 +719,9 @@ def _fill(path: Path) -> int:
     return written
 
 
-def disk_full(folder: Path, *, size_kib: int = 6144, batches: int = 40, seed: int = 3) -> DiskFigures:
+def disk_full(
+    folder: Path, *, size_kib: int = 6144, batches: int = 40, seed: int = 3, fs: str = "tmpfs"
+) -> DiskFigures:
     """Store and ledger on a small tmpfs. Fill the disk: with min_free_mb=1 reads are refused up front
     (counted); with min_free_mb=0 they reach SQLite, which fails the batch (ENOSPC, counted); ledger
     appends fail closed. Free the space: writing resumes. Nothing acknowledged is lost, integrity holds."""
@@ -720,7 +736,7 @@ def disk_full(folder: Path, *, size_kib: int = 6144, batches: int = 40, seed: in
     rng = random.Random(seed)
     fig = DiskFigures()
     started = time.monotonic()
-    with small_filesystem(folder, size_kib) as (mnt, what):
+    with small_filesystem(folder, size_kib, fs) as (mnt, what):
         fig.filesystem = what
         cfg = load_config(site_config(mnt / "site", None, None))
         db = Path(cfg.store.path)

@@ -1,4 +1,5 @@
-"""(3) Disk full on a real size-limited tmpfs: no corruption, reads refused and counted, recovery.
+"""(3) Disk full on a real size-limited tmpfs and a loop-mounted ext4 image: no corruption, reads
+refused and counted, recovery.
 
 Mounting needs root: elsewhere the test skips saying so, except under CI=true, where it fails."""
 
@@ -21,9 +22,10 @@ def _mounted_or_skip(exc: Unavailable) -> None:
     pytest.skip(str(exc))
 
 
-def test_disk_full_refuses_and_counts_then_recovers_without_corruption(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fs", ["tmpfs", "ext4"])
+def test_disk_full_refuses_and_counts_then_recovers_without_corruption(tmp_path: Path, fs: str) -> None:
     try:
-        fig = disk_full(tmp_path / "mnt")
+        fig = disk_full(tmp_path / "mnt", fs=fs)
     except Unavailable as exc:
         _mounted_or_skip(exc)
     assert fig.problems == []
