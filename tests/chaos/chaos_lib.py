@@ -372,7 +372,8 @@ def sigkill_cycles(
         for cycle in range(1, cycles + 1):
             ack = folder / "acks" / f"{cycle:04d}.ack"
             ack.parent.mkdir(exist_ok=True)
-            proc = spawn(cfg, ack, "--seed", str(seed * 100000 + cycle), log=log)
+            rate = rng.choice((300, 600, 1200))  # reads/s: from mostly idle to mostly committing when killed
+            proc = spawn(cfg, ack, "--seed", str(seed * 100000 + cycle), "--rate", str(rate), log=log)
             try:
                 if rng.random() < 0.2:
                     time.sleep(rng.uniform(0.0, 1.5))
@@ -444,7 +445,7 @@ def sigkill_cycles(
             if log_every and cycle % log_every == 0:
                 print(f"sigkill: {cycle}/{cycles} cycles, {fig.acked_reads} acked reads, 0 lost", file=sys.stderr)
         if not fig.problems:
-            drain_and_compare(cfg, folder, sub, fig)
+            drain_and_compare(cfg, folder, sub, fig, timeout=600)
             final = cli("audit", "verify", "--config", str(cfg))
             fig.cli_verify_runs += 1
             if final.returncode != 0:
