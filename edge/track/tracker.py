@@ -156,8 +156,10 @@ class PlateTracker:
         if not valid and self.cfg.invalid_format == "drop":
             self.dropped_format += 1
             return []
+        # The read's frame and crop: among observations that read the voted text, the one a person
+        # would check first, where the plate is largest and read most surely.
         agreeing = [o for o in obs if o.text.text == text] or obs
-        best = max(agreeing, key=lambda o: (o.text.confidence, o.plate.score))
+        best = max(agreeing, key=lambda o: (o.plate.box.width * o.text.confidence, o.plate.score))
         crop = None
         if self.keep_crops and best.crop is not None:
             ok, buf = cv2.imencode(".jpg", best.crop, [cv2.IMWRITE_JPEG_QUALITY, 80])

@@ -106,3 +106,22 @@ def test_low_confidence_reads_dropped_and_counted() -> None:
         tr.update(f, T0, [ob(f, "FAR123", 10 + f, conf=0.2)])
     assert tr.flush() == []
     assert tr.dropped_low_confidence == 1
+
+
+def test_read_frame_is_where_the_plate_is_largest_and_surest() -> None:
+    tr = tracker()
+    small = [ob(f, "NEAR123", 300 + f, conf=0.95) for f in range(5)]  # 120 px wide boxes
+    big = Observation(
+        camera="c",
+        frame_index=5,
+        ts=T0,
+        live=False,
+        plate=PlateBox(Box(300, 100, 560, 180), 0.9),  # 260 px wide
+        text=PlateText("NEAR123", 0.9, (0.9,) * 7),
+    )
+    for o in small:
+        tr.update(o.frame_index, T0, [o])
+    tr.update(5, T0, [big])
+    (read,) = tr.flush()
+    assert read.frame_index == 5
+    assert read.bbox == (300.0, 100.0, 560.0, 180.0)
