@@ -62,12 +62,6 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         out["sigkill"] = chaos_lib.sigkill_cycles(
             work / "sigkill", args.cycles, seed=args.seed, run_max=2.0, cli_every=10, log_every=10
         ).as_dict()
-    if "runcli" in only:
-        log(f"(1b) SIGKILL of edge-alpr run on the shipped models: {args.run_cycles} cycles")
-        try:
-            out["runcli"] = chaos_lib.sigkill_run_cli(work / "runcli", args.run_cycles, seed=args.seed + 5).as_dict()
-        except chaos_lib.Unavailable as exc:
-            out["runcli"] = {"not_run": str(exc), "problems": []}
     if "broker" in only:
         log(f"(2) broker: {args.restarts} restarts")
         out["broker"] = chaos_lib.broker_restarts(work / "broker", args.restarts, seed=args.seed + 1).as_dict()
@@ -90,6 +84,13 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     if "tamper" in only:
         log("(6) tamper")
         out["tamper"] = chaos_lib.tamper(work / "tamper", with_cli=True, inprocess=False).as_dict()
+    # last: it loads the shipped models, which may still be landing when a long run starts
+    if "runcli" in only:
+        log(f"(1b) SIGKILL of edge-alpr run on the shipped models: {args.run_cycles} cycles")
+        try:
+            out["runcli"] = chaos_lib.sigkill_run_cli(work / "runcli", args.run_cycles, seed=args.seed + 5).as_dict()
+        except chaos_lib.Unavailable as exc:
+            out["runcli"] = {"not_run": str(exc), "problems": []}
     return out
 
 
