@@ -200,7 +200,7 @@ def _draw_text_pil(
     new_w = max(1, int(mask.shape[1] * max(stretch, 0.5)))
     new_w = min(new_w, bw)
     new_h = min(bh, mask.shape[0])
-    mask = cv2.resize(mask, (new_w, new_h), interpolation=cv2.INTER_AREA)
+    mask = np.asarray(cv2.resize(mask, (new_w, new_h), interpolation=cv2.INTER_AREA), dtype=np.float32)
     ox = x0 + (bw - new_w) // 2
     oy = y0 + (bh - new_h) // 2
     roi = canvas[oy : oy + new_h, ox : ox + new_w].astype(np.float32)

@@ -22,6 +22,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -226,7 +227,7 @@ def _motion_kernel(dx: float, dy: float) -> np.ndarray | None:
     for i in range(n):
         tt = i - c
         k[round(c + uy * tt), round(c + ux * tt)] = 1
-    return k / k.sum()
+    return np.asarray(k / k.sum(), dtype=np.float32)
 
 
 class Scene:
@@ -300,7 +301,7 @@ class Scene:
         elif self.condition == "rain":
             img = img * 0.72 + 20
         # Mild optical softness (also keeps the mp4 small).
-        return cv2.GaussianBlur(np.clip(img, 0, 255).astype(np.uint8), (3, 3), 0)
+        return np.asarray(cv2.GaussianBlur(np.clip(img, 0, 255).astype(np.uint8), (3, 3), 0), dtype=np.uint8)
 
 
 def _draw_vehicle(
@@ -393,8 +394,8 @@ def _draw_vehicle(
         layer = cv2.filter2D(layer, -1, kern)
         mask = cv2.filter2D(mask, -1, kern)
     m = mask.astype(np.float32)[:, :, None] / 255
-    roi = frame[y0c:y1c, x0c:x1c]
-    frame[y0c:y1c, x0c:x1c] = (roi * (1 - m) + layer * m).astype(np.uint8)
+    under = frame[y0c:y1c, x0c:x1c]
+    frame[y0c:y1c, x0c:x1c] = (under * (1 - m) + layer * m).astype(np.uint8)
     if night and v.approaching:
         # Headlight glare.
         for k in ("light_l", "light_r"):
@@ -436,7 +437,8 @@ def _make_vehicle(rng: np.random.Generator, t_start: float, speed_scale: float, 
     body_h = {"car": rng.uniform(1.35, 1.5), "suv": rng.uniform(1.6, 1.8), "van": rng.uniform(1.9, 2.4)}[kind]
     approaching = bool(rng.random() < 0.6)
     col = _VEHICLE_COLORS[int(rng.integers(len(_VEHICLE_COLORS)))]
-    col = tuple(int(np.clip(c + rng.integers(-15, 16), 0, 255)) for c in col)
+    c3 = [int(np.clip(c + rng.integers(-15, 16), 0, 255)) for c in col]
+    col = (c3[0], c3[1], c3[2])
     z_far, z_near = float(rng.uniform(45, 70)), 3.0
     return Vehicle(
         plate=text,
@@ -573,7 +575,7 @@ class Clip:
         c = q.mean(axis=0)
         return any(cv2.pointPolygonTest(hh, (float(c[0]), float(c[1])), False) >= 0 for hh in hulls)
 
-    def truth(self) -> dict:
+    def truth(self) -> dict[str, Any]:
         """Ground truth: {"fps", "frames", "vehicles": [{"plate", "first_frame", "last_frame"}]}."""
         first: dict[str, int] = {}
         last: dict[str, int] = {}
@@ -630,7 +632,7 @@ def _finish(frame: np.ndarray, scene: Scene, rng: np.random.Generator, noise_idx
             cv2.line(streaks, (int(x), int(y)), (int(x + length // 5), int(y + length)), 70, 1)
         frame = cv2.add(frame, cv2.merge([streaks, streaks, streaks]))
     noise = scene.noise_bank[noise_idx]
-    return np.clip(frame.astype(np.int16) + noise, 0, 255).astype(np.uint8)
+    return np.asarray(np.clip(frame.astype(np.int16) + noise, 0, 255), dtype=np.uint8)
 
 
 def iter_frames(
@@ -676,7 +678,7 @@ def render_clip(
     condition: str = "day",
     speed: float = 1.0,
     progress: bool = False,
-) -> dict:
+) -> dict[str, Any]:
     """Render a clip to `path_mp4` (mp4v) and its ground truth to `truth_path_json`; return the truth."""
     clip = Clip(
         seed=seed,
@@ -689,7 +691,7 @@ def render_clip(
         speed=speed,
     )
     Path(path_mp4).parent.mkdir(parents=True, exist_ok=True)
-    writer = cv2.VideoWriter(str(path_mp4), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+    writer = cv2.VideoWriter(str(path_mp4), cv2.VideoWriter.fourcc(*"mp4v"), fps, size)
     if not writer.isOpened():
         raise RuntimeError(f"cannot open video writer for {path_mp4}")
     try:
@@ -809,5 +811,7 @@ def render_plate_crop(
     q = int(rng.integers(35, 96))
     ok, enc = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, q])
     if ok:
-        crop = cv2.imdecode(enc, cv2.IMREAD_COLOR)
+        dec = cv2.imdecode(enc, cv2.IMREAD_COLOR)
+        if dec is not None:
+            crop = np.asarray(dec, dtype=np.uint8)
     return crop, text
