@@ -25,17 +25,14 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol, cast
-
-import cv2
+from typing import Any, Protocol
 
 from edge.capture.base import Source
 from edge.capture.live import LiveSource, open_camera
 from edge.config import Config
-from edge.config.pipeline import GateConfig
-from edge.gate import Gate, MotionGate, make_gate
+from edge.gate import Gate, make_gate
 from edge.pipeline import Models, Recognizer, StageTimes, load_models
-from edge.types import Box, Frame, Image, Read, Region
+from edge.types import Frame, Read, Region
 
 log = logging.getLogger(__name__)
 
@@ -62,70 +59,6 @@ class HandoffGate:
     def predict(self, frame: Frame) -> list[Region]:
         del frame
         return self.regions
-
-
-class PrescaledGate:
-    """The motion gate fed a frame first shrunk with a cheap bilinear resize to twice the gate's
-    working width; the gate's own area-averaging resize then works on a quarter of the pixels.
-
-    Same regions in full-frame coordinates (the ROI is scaled down, the boxes back up); on a 720p
-    frame the downscale drops from ~2.0 to ~0.8 ms CPU. Frames already small are passed unchanged.
-
-    With `merge`, several moving regions become their one bounding box: a detector call costs the
-    same whatever the region's size (it is letterboxed to the model's input), so one call on the
-    union is cheaper than one per region, and never coarser than the whole frame.
-    """
-
-    def __init__(self, cfg: GateConfig, roi: list[tuple[int, int]] | None = None, *, merge: bool = True) -> None:
-        self.cfg = cfg
-        self.roi = roi
-        self.merge = merge
-        self._inner: MotionGate | None = None
-        self._factor = 1.0
-
-    def predict(self, frame: Frame) -> list[Region]:
-        h, w = frame.image.shape[:2]
-        target = 2 * self.cfg.scale_width
-        factor = target / w if w > target else 1.0
-        if self._inner is None or factor != self._factor:
-            roi = None if self.roi is None else [(round(x * factor), round(y * factor)) for x, y in self.roi]
-            self._inner, self._factor = MotionGate(self.cfg, roi), factor
-        if factor == 1.0:
-            return self._merged(self._inner.predict(frame))
-        size = (target, max(1, round(h * factor)))
-        small = cast(Image, cv2.resize(frame.image, size, interpolation=cv2.INTER_LINEAR))
-        regions = self._inner.predict(Frame(frame.camera, frame.index, frame.ts, small, frame.live))
-        up = 1.0 / factor
-        return self._merged(
-            [
-                Region(
-                    Box(
-                        max(0.0, r.box.x1 * up),
-                        max(0.0, r.box.y1 * up),
-                        min(float(w), r.box.x2 * up),
-                        min(float(h), r.box.y2 * up),
-                    ),
-                    r.score,
-                )
-                for r in regions
-            ]
-        )
-
-    def _merged(self, regions: list[Region]) -> list[Region]:
-        if not self.merge or len(regions) < 2:
-            return regions
-        box = Box(
-            min(r.box.x1 for r in regions),
-            min(r.box.y1 for r in regions),
-            max(r.box.x2 for r in regions),
-            max(r.box.y2 for r in regions),
-        )
-        return [Region(box, max(r.score for r in regions))]
-
-
-def make_fast_gate(cfg: GateConfig, roi: list[tuple[int, int]] | None = None) -> Gate:
-    """The gate the runner uses: `PrescaledGate` for motion, else what `make_gate` gives."""
-    return PrescaledGate(cfg, roi) if cfg.kind == "motion" else make_gate(cfg, roi)
 
 
 class FrameQueue:
@@ -517,7 +450,7 @@ class Runner:
                     pace=pace,
                     stop=self.stop_event,
                     on_emit=on_emit,
-                    gate=make_fast_gate(cfg.gate, cam.roi),
+                    gate=make_gate(cfg.gate, cam.roi),
                     handoff=handoff,
                 )
             )

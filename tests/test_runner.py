@@ -25,9 +25,9 @@ import pytest
 from edge.capture import FileSource, LiveSource
 from edge.config import parse_config
 from edge.config.pipeline import GateConfig
-from edge.gate import MotionGate
+from edge.gate import MotionGate, PrescaledGate
 from edge.pipeline import StageTimes
-from edge.runner import CameraWorker, FrameQueue, HandoffGate, Latency, PrescaledGate, Runner
+from edge.runner import CameraWorker, FrameQueue, HandoffGate, Latency, Runner
 from edge.types import Box, Frame, Read, Region
 
 ROOT = Path(__file__).resolve().parents[1]

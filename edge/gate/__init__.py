@@ -1,5 +1,16 @@
 """Gates decide where in a frame the plate detector should look."""
 
-from edge.gate.motion import FullFrameGate, Gate, MotionGate, make_gate
+from __future__ import annotations
 
-__all__ = ["FullFrameGate", "Gate", "MotionGate", "make_gate"]
+from edge.config.pipeline import GateConfig
+from edge.gate.motion import FullFrameGate, Gate, MotionGate
+from edge.gate.prescaled import PrescaledGate
+
+__all__ = ["FullFrameGate", "Gate", "MotionGate", "PrescaledGate", "make_gate"]
+
+
+def make_gate(cfg: GateConfig, roi: list[tuple[int, int]] | None = None) -> Gate:
+    """The gate of a config: motion on a prescaled frame (regions merged into one), or the whole frame."""
+    if cfg.kind == "none":
+        return FullFrameGate()
+    return PrescaledGate(cfg, roi)

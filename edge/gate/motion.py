@@ -104,9 +104,3 @@ def merge_boxes(boxes: list[Box]) -> list[Box]:
             result.append(cur)
         out = result
     return sorted(out, key=lambda b: (b.y1, b.x1))
-
-
-def make_gate(cfg: GateConfig, roi: list[tuple[int, int]] | None = None) -> Gate:
-    if cfg.kind == "none":
-        return FullFrameGate()
-    return MotionGate(cfg, roi)
