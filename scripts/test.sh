@@ -3,11 +3,30 @@
 # Usage: bash scripts/test.sh [pytest args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# MQTT sharing tests need a real broker (they start their own on random ports; a system service on 1883 is harmless)
-command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null; } || echo "warning: could not install mosquitto (Debian package); MQTT tests fail under CI=true, skip elsewhere" >&2
-# Deploy tests: shellcheck of install-pi.sh and `systemd-analyze verify` of the unit (Debian packages shellcheck, systemd)
-command -v shellcheck >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; } || echo "warning: could not install shellcheck (Debian package); its test fails under CI=true, skips elsewhere" >&2
-command -v systemd-analyze >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null; } || echo "warning: could not install systemd (Debian package, for systemd-analyze); its test fails under CI=true, skips elsewhere" >&2
+
+# Debian packages the tests use for real (never mocked); installed when missing. Under CI=true a test
+# whose tool is still missing fails instead of skipping.
+#   mosquitto      MQTT sharing tests start their own TLS broker on random ports
+#   shellcheck     lint of scripts/install-pi.sh
+#   systemd        `systemd-analyze verify` of the service unit
+#   e2fsprogs      mkfs.ext4 for the disk-full chaos test on a loop-mounted image
+#   fonts-*        the synthetic plate renderer's TrueType fonts (the models were trained on them)
+missing=()
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]; }
+have mosquitto || missing+=(mosquitto)
+have shellcheck || missing+=(shellcheck)
+have systemd-analyze || missing+=(systemd)
+have mkfs.ext4 || missing+=(e2fsprogs)
+[ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
+[ -d /usr/share/fonts/truetype/liberation2 ] || missing+=(fonts-liberation2)
+[ -d /usr/share/fonts/truetype/roboto ] || missing+=(fonts-roboto-unhinted)
+[ -d /usr/share/fonts/opentype/b612 ] || [ -d /usr/share/fonts/truetype/b612 ] || missing+=(fonts-b612)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test: installing Debian packages: ${missing[*]}" >&2
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; } \
+    || echo "warning: could not install ${missing[*]}; tests that need them fail under CI=true, skip elsewhere" >&2
+fi
+
 bash scripts/setup.sh --dev
 export PATH="$PWD/.venv/bin:$PATH"
 echo "== ruff" >&2
