@@ -19,7 +19,13 @@ TRUTH = ROOT / "samples" / "sample.json"
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     return subprocess.run(
-        [sys.executable, "-m", "edge", *args], capture_output=True, text=True, cwd=cwd or ROOT, env=env, timeout=900
+        [sys.executable, "-m", "edge", *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env=env,
+        timeout=900,
     )
 
 
