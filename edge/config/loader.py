@@ -59,7 +59,13 @@ def _to_python(node: yaml.Node, path: Loc, lines: dict[Loc, int], loader: yaml.S
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_to_python(item, (*path, i), lines, loader, source) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. an explicit !!float tag on text
+        dotted = ".".join(str(p) for p in path) or "(top level)"
+        raise ConfigError(
+            [f"{source}:{node.start_mark.line + 1}: {dotted}: invalid YAML value {node.value!r}: {exc}"]
+        ) from None
 
 
 def load_yaml(path: Path) -> tuple[dict[str, Any], dict[Loc, int]]:

@@ -47,6 +47,7 @@ BAD = [
     ("bad camera name", "cameras:\n  - name: Lane 1\n    source: '0'\n", ":2: cameras.0.name: String should match"),
     ("dup camera", "cameras:\n  - {name: a, source: '0'}\n  - {name: a, source: '1'}\n", "camera names must be unique"),
     ("bad regex", "tracking:\n  formats: ['[A-Z']\n", ":2: tracking.formats: invalid regular expression"),
+    ("explicit tag on bad text", "store:\n  keep_crops: !!float x\n", ":2: store.keep_crops: invalid YAML value 'x'"),
     ("merge key", "a: &x {b: 1}\nstore:\n  <<: *x\n", ":3: YAML merge keys"),
 ]
 
