@@ -30,6 +30,7 @@ for _extra in (HERE, ROOT / "tests" / "share", ROOT / "tests" / "audit"):
         sys.path.insert(0, str(_extra))
 
 from mosquitto import Broker, Pki, Subscriber  # noqa: E402
+from share_helpers import grant_yaml  # noqa: E402
 
 NODE = "edge-node"
 PEER = "peer-a"
@@ -84,27 +85,9 @@ search:
     pattern: '^[0-9]{{4}}-[0-9]{{3,8}}$'
 """
     if (broker is not None or broker_url is not None) and pki is not None:
-        ident = pki.client(NODE)
         url = broker.url if broker is not None else broker_url
-        text += f"""
-sharing:
-  peers:
-    - name: {PEER}
-      broker: {url}
-      ca: {pki.ca.path}
-      cert: {ident.cert}
-      key: {ident.key}
-      topic_prefix: peers/a
-      agency: Springfield PD
-      jurisdiction: IL
-      share: all
-      fields: [plate, time, camera]
-      purposes: [stolen-vehicle]
-      legal_basis: mutual aid agreement 2026-14
-      expires: 2030-01-01
-      search: {str(search).lower()}
-      max_inflight: 20
-"""
+        assert url is not None
+        text += grant_yaml(url, pki, search=search)
     path = folder / "site.yaml"
     path.write_text(text + extra, encoding="utf-8")
     return path

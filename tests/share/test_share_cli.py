@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from mosquitto import Broker, Pki, Subscriber
-from share_helpers import NODE, BrokerFactory, MakeRead, default_acl
+from share_helpers import NODE, BrokerFactory, MakeRead, default_acl, grant_yaml
 
 from edge.cli import main
 from edge.config import load_config
@@ -28,7 +28,6 @@ EDGE = [sys.executable, "-c", "from edge.cli import run; run()"]
 def write_config(
     tmp_path: Path, broker: Broker, pki: Pki, *, search: bool = False, expires: str = "2030-01-01"
 ) -> Path:
-    ident = pki.client(NODE)
     text = f"""
 node_id: {NODE}
 profile: IL
@@ -45,24 +44,8 @@ search:
       kind: local
       state: IL
       aliases: [Springfield PD]
-sharing:
-  peers:
-    - name: peer-a
-      broker: {broker.url}
-      ca: {pki.ca.path}
-      cert: {ident.cert}
-      key: {ident.key}
-      topic_prefix: peers/a
-      agency: Springfield PD
-      jurisdiction: IL
-      share: all
-      fields: [plate, time, camera]
-      purposes: [stolen-vehicle]
-      legal_basis: mutual aid agreement 2026-14
-      expires: {expires}
-      search: {str(search).lower()}
-      max_inflight: 5
 """
+    text += grant_yaml(broker.url, pki, search=search, expires=expires, max_inflight=5)
     path = tmp_path / "site.yaml"
     path.write_text(text)
     return path
