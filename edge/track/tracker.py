@@ -1,8 +1,9 @@
 """Associate plate observations across frames, vote per character, emit one read per track.
 
-A track continues when a new box overlaps the last one (IoU) or its centre is close (plates move
-between frames); it ends when unseen for `max_gap_frames` and is then read once. A track still open
-after `max_age` (a parked car) is read then, and not again while it stays.
+A track continues when a new box overlaps the last one (IoU) or its centre is close to where the
+track's motion predicts it, unless a sure read of a different plate says it is another vehicle. It
+ends when unseen for `max_gap_frames` and is then read once. A track still open after `max_age`
+(a parked car) is read then, and not again while it stays.
 """
 
 from __future__ import annotations
@@ -11,12 +12,18 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from difflib import SequenceMatcher
 
 import cv2
 
 from edge.config.pipeline import TrackingConfig
 from edge.track.formats import PlateFormats
 from edge.types import Observation, Read
+
+# Two reads at least this sure (OCR confidence) that share less than this (difflib ratio) are
+# two different plates.
+_SURE = 0.75
+_SAME_PLATE = 0.4
 
 
 @dataclass
@@ -36,33 +43,42 @@ class _Track:
 
 
 def vote(observations: list[Observation]) -> tuple[str, float]:
-    """Character-wise vote weighted by OCR confidence among the most supported text length.
+    """Character-wise vote weighted by OCR confidence and plate size, among the most supported
+    text length.
+
+    An observation's weight is its confidence times (its plate width / the track's widest plate)
+    squared: a plate read at half the size has a quarter of the pixels, and the far frames of a
+    receding car (many, small, often misread) must not outvote the few near ones.
 
     Returns the text and a confidence in [0, 1]: the mean over positions of the winning character's
     share of the weight times its mean confidence.
     """
-    by_len: dict[int, list[Observation]] = defaultdict(list)
-    for ob in observations:
-        if ob.text.text:
-            by_len[len(ob.text.text)].append(ob)
-    if not by_len:
+    seen = [ob for ob in observations if ob.text.text]
+    if not seen:
         return "", 0.0
-    length = max(by_len, key=lambda n: (sum(o.text.confidence for o in by_len[n]), n))
+    widest = max(ob.plate.box.width for ob in seen) or 1.0
+    size = {id(ob): min(1.0, max(ob.plate.box.width / widest, 0.05)) ** 2 for ob in seen}
+    by_len: dict[int, list[Observation]] = defaultdict(list)
+    for ob in seen:
+        by_len[len(ob.text.text)].append(ob)
+    length = max(by_len, key=lambda n: (sum(o.text.confidence * size[id(o)] for o in by_len[n]), n))
     group = by_len[length]
     chars: list[str] = []
     score = 0.0
     for pos in range(length):
         weights: dict[str, float] = defaultdict(float)
-        counts: dict[str, int] = defaultdict(int)
+        confs: dict[str, float] = defaultdict(float)
+        sizes: dict[str, float] = defaultdict(float)
         for ob in group:
             c = ob.text.text[pos]
             conf = ob.text.char_conf[pos] if pos < len(ob.text.char_conf) else ob.text.confidence
-            weights[c] += max(conf, 1e-3)
-            counts[c] += 1
+            weights[c] += max(conf, 1e-3) * size[id(ob)]
+            confs[c] += conf * size[id(ob)]
+            sizes[c] += size[id(ob)]
         best = max(weights, key=lambda c: weights[c])
         total = sum(weights.values())
         chars.append(best)
-        score += (weights[best] / total) * (weights[best] / counts[best])
+        score += (weights[best] / total) * (confs[best] / sizes[best])
     return "".join(chars), score / length
 
 
@@ -88,7 +104,7 @@ class PlateTracker:
         pairs = []
         for ti, track in enumerate(self._tracks):
             for oi, ob in enumerate(unmatched):
-                s = self._affinity(track.last, ob)
+                s = self._affinity(track, ob)
                 if s > 0:
                     pairs.append((s, ti, oi))
         used_t: set[int] = set()
@@ -123,20 +139,49 @@ class PlateTracker:
         self._tracks = []
         return reads
 
-    def _affinity(self, a: Observation, b: Observation) -> float:
-        if b.frame_index <= a.frame_index or b.camera != a.camera:
+    def _affinity(self, track: _Track, b: Observation) -> float:
+        """How well observation `b` continues `track`: > 1 for box overlap, (0, 1] for a nearby
+        box, 0 for no match.
+
+        Without overlap, `b` must lie near where the track's plate is predicted to be (its last
+        centre moved at its constant velocity over the gap), within a reach that grows slowly
+        with the gap. A fixed-speed reach that grew with the gap let a following vehicle, seen
+        at the same place a few frames after the first left, continue the first's track: two
+        vehicles, one (mixed) read.
+        """
+        a = track.last
+        if b.frame_index <= a.frame_index or b.camera != a.camera or self._contradicts(track, b):
             return 0.0
+        gap = b.frame_index - a.frame_index
         iou = a.plate.box.iou(b.plate.box)
         if iou >= self.cfg.iou:
             return 1.0 + iou
-        (ax, ay), (bx, by) = a.plate.box.centre, b.plate.box.centre
-        gap = b.frame_index - a.frame_index
-        reach = max(a.plate.box.width, b.plate.box.width) * (1.0 + 0.5 * gap)
-        dist = ((ax - bx) ** 2 + (ay - by) ** 2) ** 0.5
         size_ratio = b.plate.box.width / max(a.plate.box.width, 1.0)
-        if dist < reach and 0.5 < size_ratio < 2.0:
+        if not 0.5 < size_ratio < 2.0:
+            return 0.0
+        (ax, ay), (bx, by) = a.plate.box.centre, b.plate.box.centre
+        if len(track.observations) >= 2:
+            p = track.observations[-2]
+            (px, py), dt = p.plate.box.centre, max(1, a.frame_index - p.frame_index)
+            ax, ay = ax + (ax - px) / dt * gap, ay + (ay - py) / dt * gap
+        reach = max(a.plate.box.width, b.plate.box.width) * min(0.75 + 0.15 * gap, 2.0)
+        dist = ((ax - bx) ** 2 + (ay - by) ** 2) ** 0.5
+        if dist < reach:
             return float(1.0 - dist / reach)
         return 0.0
+
+    @staticmethod
+    def _contradicts(track: _Track, b: Observation) -> bool:
+        """True when `b` surely reads a different plate than the track's recent frames.
+
+        Where a receding car's plate shrinks to a few pixels, an approaching car's plate appears
+        at the same spot; position alone joins them. Two sure reads sharing few characters are
+        two plates. Unsure reads never split a track.
+        """
+        if b.text.confidence < _SURE:
+            return False
+        sure = [o.text.text for o in track.observations[-3:] if o.text.confidence >= _SURE]
+        return bool(sure) and all(SequenceMatcher(None, t, b.text.text).ratio() < _SAME_PLATE for t in sure)
 
     def _finish(self, track: _Track) -> list[Read]:
         if track.emitted:

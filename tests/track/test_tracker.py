@@ -125,3 +125,59 @@ def test_read_frame_is_where_the_plate_is_largest_and_surest() -> None:
     (read,) = tr.flush()
     assert read.frame_index == 5
     assert read.bbox == (300.0, 100.0, 560.0, 180.0)
+
+
+def box_ob(frame: int, text: str, cx: float, cy: float, width: float, conf: float = 0.9) -> Observation:
+    """An observation of a plate `width` pixels wide centred at (cx, cy)."""
+    h = width / 2
+    return Observation(
+        camera="c",
+        frame_index=frame,
+        ts=T0 + timedelta(seconds=frame / 30),
+        live=False,
+        plate=PlateBox(Box(cx - width / 2, cy - h / 2, cx + width / 2, cy + h / 2), 0.9),
+        text=PlateText(text, conf, tuple([conf] * len(text))),
+    )
+
+
+def test_vote_near_frames_outweigh_many_far_ones() -> None:
+    # A receding car: read right in 4 near frames (120 px), misread in 8 far ones (50 px).
+    near = [box_ob(f, "ZUY2361", 600, 500 - 10 * f, 120, 0.85) for f in range(4)]
+    far = [box_ob(4 + f, "XUY2381", 600, 400 - 5 * f, 50, 0.75) for f in range(8)]
+    assert vote(near + far)[0] == "ZUY2361"
+
+
+def test_receding_and_approaching_plates_crossing_far_away_are_two_reads() -> None:
+    # Where a receding plate shrinks away, an approaching one appears at the same spot: the
+    # position fits, but two sure reads of different plates are two vehicles.
+    tr = tracker(max_gap_frames=5)
+    reads = []
+    for f in range(10):
+        reads += tr.update(f, T0, [box_ob(f, "ZUY2361", 820, 150 - 4 * f, 60 - f, 0.95)])
+    for f in range(12, 22):
+        reads += tr.update(f, T0, [box_ob(f, "MLH4351", 808, 92 + 4 * (f - 12), 46 + f - 12, 0.9)])
+    reads += tr.flush()
+    assert sorted(r.plate for r in reads) == ["MLH4351", "ZUY2361"]
+
+
+def test_unsure_reads_do_not_split_a_track() -> None:
+    tr = tracker(max_gap_frames=5)
+    for f in range(12):
+        text, conf = ("ABC1234", 0.9) if f % 3 else ("XY9Q", 0.4)  # junk read every third frame
+        tr.update(f, T0, [box_ob(f, text, 300 + 6 * f, 400 + 8 * f, 100, conf)])
+    (read,) = tr.flush()
+    assert read.plate == "ABC1234"
+    assert read.observations == 12
+
+
+def test_following_vehicle_is_not_joined_to_the_one_that_left() -> None:
+    # Car A moves down-left and leaves at frame 9; car B shows up 6 frames later near A's last
+    # spot while A's track is still open. A's motion predicts it far below the frame by then.
+    tr = tracker(max_gap_frames=15)
+    reads = []
+    for f in range(10):
+        reads += tr.update(f, T0, [box_ob(f, "AAA1111", 300 - 10 * f, 400 + 30 * f, 100 + 3 * f, 0.5)])
+    for f in range(15, 25):
+        reads += tr.update(f, T0, [box_ob(f, "BBB2222", 240 - 10 * (f - 15), 520 + 30 * (f - 15), 90, 0.5)])
+    reads += tr.flush()
+    assert sorted(r.plate for r in reads) == ["AAA1111", "BBB2222"]
