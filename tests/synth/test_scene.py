@@ -9,7 +9,15 @@ import cv2
 import numpy as np
 import pytest
 
-from edge.synth.scene import MIN_LEGIBLE_FRAMES, MIN_LEGIBLE_WIDTH, Clip, iter_frames, render_clip, render_plate_crop
+from edge.synth.scene import (
+    MAX_LEGIBLE_BLUR,
+    MIN_LEGIBLE_FRAMES,
+    MIN_LEGIBLE_WIDTH,
+    Clip,
+    iter_frames,
+    render_clip,
+    render_plate_crop,
+)
 
 SMALL = (640, 360)
 
@@ -58,6 +66,23 @@ def test_legible_plates_are_inside_and_large(clip: Clip) -> None:
                 assert p.quad[:, 0].max() <= w
                 assert p.quad[:, 1].max() <= h
     assert seen > 0
+
+
+def test_smeared_plates_are_not_legible() -> None:
+    # Fast traffic at 10 fps: large, fully visible plates move so far during the exposure that
+    # some are smeared over more than a quarter of their height; truth must not demand those.
+    fast = Clip(seed=7, seconds=6, fps=10, size=(1280, 720), n_vehicles=3, speed=2.0)
+    smeared = 0
+    for i in range(fast.n_frames):
+        for p in fast.plates(i):
+            height = float(p.quad[:, 1].max() - p.quad[:, 1].min())
+            if p.legible:
+                assert p.blur_px <= MAX_LEGIBLE_BLUR * height
+            elif (
+                p.width_px >= MIN_LEGIBLE_WIDTH and p.visible_fraction == 1.0 and p.blur_px > MAX_LEGIBLE_BLUR * height
+            ):
+                smeared += 1
+    assert smeared > 0
 
 
 def test_same_seed_same_frames() -> None:
