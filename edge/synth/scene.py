@@ -655,60 +655,28 @@ def _finish(frame: np.ndarray, scene: Scene, rng: np.random.Generator, noise_idx
 
 
 def iter_frames(
-    *,
-    seed: int,
-    seconds: float,
-    fps: int = 30,
-    size: tuple[int, int] = (1280, 720),
-    n_vehicles: int | None = None,
-    density: float = 0.4,
-    condition: str = "day",
-    speed: float = 1.0,
+    **clip_args: Any,
 ) -> Iterator[tuple[np.ndarray, list[tuple[str, tuple[float, float, float, float]]]]]:
     """Yield (frame BGR, [(plate_text, (x1, y1, x2, y2)), ...]) for every frame of a clip.
 
-    Boxes are the plates' axis-aligned boxes clipped to the frame, for every plate at least
-    partly visible (legible or not). Use `Clip` for legibility flags and corner quads.
+    `clip_args` are `Clip`'s keyword arguments (seed, seconds, fps, size, n_vehicles, density,
+    condition, speed). Boxes are the plates' axis-aligned boxes clipped to the frame, for every
+    plate at least partly visible (legible or not). Use `Clip` for legibility flags and quads.
     """
-    clip = Clip(
-        seed=seed,
-        seconds=seconds,
-        fps=fps,
-        size=size,
-        n_vehicles=n_vehicles,
-        density=density,
-        condition=condition,
-        speed=speed,
-    )
-    for frame, plates in clip.frames():
+    for frame, plates in Clip(**clip_args).frames():
         yield frame, [(p.text, p.box) for p in plates]
 
 
 def render_clip(
-    path_mp4: str | Path,
-    truth_path_json: str | Path,
-    *,
-    seed: int,
-    seconds: float,
-    fps: int = 30,
-    size: tuple[int, int] = (1280, 720),
-    n_vehicles: int | None = None,
-    density: float = 0.4,
-    condition: str = "day",
-    speed: float = 1.0,
-    progress: bool = False,
+    path_mp4: str | Path, truth_path_json: str | Path, *, progress: bool = False, **clip_args: Any
 ) -> dict[str, Any]:
-    """Render a clip to `path_mp4` (mp4v) and its ground truth to `truth_path_json`; return the truth."""
-    clip = Clip(
-        seed=seed,
-        seconds=seconds,
-        fps=fps,
-        size=size,
-        n_vehicles=n_vehicles,
-        density=density,
-        condition=condition,
-        speed=speed,
-    )
+    """Render a clip to `path_mp4` (mp4v) and its ground truth to `truth_path_json`; return the truth.
+
+    `clip_args` are `Clip`'s keyword arguments (seed, seconds, fps, size, n_vehicles, density,
+    condition, speed).
+    """
+    clip = Clip(**clip_args)
+    fps, size = clip.fps, clip.size
     Path(path_mp4).parent.mkdir(parents=True, exist_ok=True)
     writer = cv2.VideoWriter(str(path_mp4), cv2.VideoWriter.fourcc(*"mp4v"), fps, size)
     if not writer.isOpened():

@@ -254,10 +254,7 @@ def test_sighup_on_the_running_service_good_then_bad(tmp_path: Path) -> None:
         cv2.imwrite(str(frames / f"{i:05d}.jpg"), np.full((120, 160, 3), (i * 7) % 256, np.uint8))
     store = tmp_path / "data" / "edge.db"
     port = free_port()
-    cameras = (
-        f"cameras:\n  - name: lane-1\n    source: {frames}\n    fps: 5\n"
-        f"models:\n  dir: {MODELS}\n"
-    )
+    cameras = f"cameras:\n  - name: lane-1\n    source: {frames}\n    fps: 5\nmodels:\n  dir: {MODELS}\n"
     path = write_config(tmp_path / "edge.yaml", store, port=port, cameras=cameras, stale_after="60s")
     env = {**os.environ, "PYTHONWARNINGS": "ignore", "EDGE_ALPR_LOG_FORMAT": "json"}
     proc = subprocess.Popen(

@@ -42,8 +42,12 @@ def server(tmp_path: Path) -> Iterator[str]:
 
 def manifest(tmp_path: Path, url: str, sha: str) -> Path:
     path = tmp_path / "manifest.yaml"
-    entry = {"name": "m", "kind": "detector", "source": "upstream",
-             "files": [{"name": "m.onnx", "url": f"{url}/m.onnx", "sha256": sha}]}
+    entry = {
+        "name": "m",
+        "kind": "detector",
+        "source": "upstream",
+        "files": [{"name": "m.onnx", "url": f"{url}/m.onnx", "sha256": sha}],
+    }
     path.write_text(yaml.safe_dump({"models": [entry]}))
     return path
 
@@ -87,6 +91,9 @@ def test_unknown_model_named() -> None:
 def test_shipped_manifest_is_valid_and_shipped_models_match() -> None:
     man = load_manifest(MANIFEST)
     assert any(e.source == "upstream" for e in man.models)
-    shipped = [s for s in verify(man, [MANIFEST.parent]) if any(
-        e.name == s.model and e.source == "shipped" for e in man.models)]
+    shipped = [
+        s
+        for s in verify(man, [MANIFEST.parent])
+        if any(e.name == s.model and e.source == "shipped" for e in man.models)
+    ]
     assert all(s.state == "ok" for s in shipped), shipped
