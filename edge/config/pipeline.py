@@ -42,6 +42,13 @@ class GateConfig(Strict):
     warmup_frames: int = Field(
         default=0, ge=0, description="Frames in which the whole frame is passed on while the background settles."
     )
+    idle_stride: int = Field(
+        default=2,
+        ge=1,
+        le=10,
+        description="While nothing moves, look for motion on every Nth frame only (1: every frame). A vehicle "
+        "entering is noticed at most N-1 frames late, while its plate is still far and small.",
+    )
 
 
 class DetectorConfig(Strict):

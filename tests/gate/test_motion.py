@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from edge.config.pipeline import GateConfig
-from edge.gate import FullFrameGate, MotionGate
+from edge.gate import FullFrameGate, MotionGate, PrescaledGate
 from edge.gate.motion import merge_boxes
 from edge.types import Box, Frame
 
@@ -39,6 +39,27 @@ def test_moving_object_gives_region_around_it() -> None:
         regions = gate.predict(scene(i, x))
         hits.append(any(r.box.x1 <= x + 60 <= r.box.x2 and r.box.y1 <= 200 <= r.box.y2 for r in regions))
     assert sum(hits) >= 15
+
+
+def test_idle_stride_looks_at_every_nth_frame_until_something_moves() -> None:
+    gate = PrescaledGate(GateConfig(idle_stride=3))
+    idle = [gate.predict(scene(i, None)) for i in range(30)]
+    assert all(r == [] for r in idle[5:])
+    assert 16 <= gate.skipped <= 20  # two of every three idle frames cost nothing
+    skipped_idle = gate.skipped
+    # A vehicle enters: noticed within the stride, then every frame is looked at while it moves.
+    seen = [bool(gate.predict(scene(i, 50 + 10 * (i - 30)))) for i in range(30, 50)]
+    assert any(seen[:3])
+    first = seen.index(True)
+    assert all(seen[first:])
+    assert gate.skipped - skipped_idle <= 2
+
+
+def test_idle_stride_one_looks_at_every_frame() -> None:
+    gate = PrescaledGate(GateConfig(idle_stride=1))
+    for i in range(30):
+        gate.predict(scene(i, None))
+    assert gate.skipped == 0
 
 
 def test_roi_excludes_motion_outside() -> None:
