@@ -197,6 +197,7 @@ def remove_cmd(
     """Remove a hotlist (or every expired entry); the removal is recorded in the ledger before it commits.
 
     Expired entries never match even before they are removed; removing them deletes them from disk.
+    `edge-alpr run` also removes them by itself every purge interval.
 
     \b
     Example:

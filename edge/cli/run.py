@@ -100,7 +100,9 @@ def run_cmd(config_path: Path | None, db: Path | None, no_pace: bool, status_int
             with (
                 Store.from_config(cfg, on_receipt=receipt) as store,
                 sharing(cfg, store),  # queues granted reads in the store's transaction; publishes them
-                open_read_sink(cfg, store) as write,
+                open_read_sink(
+                    cfg, store, expire_every=store.retention.effective_purge_interval().total_seconds()
+                ) as write,
                 Observability(cfg, runner, store, config_path=config_path, db=db) as obs,
             ):
                 # stores each read, then matches it against the hotlists (edge.hotlist); obs: log redaction

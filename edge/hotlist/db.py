@@ -29,7 +29,7 @@ from edge.hotlist.parse import Parsed
 from edge.store.timefmt import from_ts, to_ts, utcnow
 
 if TYPE_CHECKING:
-    from edge.audit.ledger import Ledger
+    from edge.audit.ledger import Appender
     from edge.config.hotlist import HotlistConfig
     from edge.config.model import Config
 
@@ -265,7 +265,7 @@ class Hotlists:
         basis: str,
         expires: datetime | None,
         actor: Actor,
-        ledger: Ledger,
+        ledger: Appender,
         config: HotlistConfig,
         profile: str = "none",
         replace: bool = False,
@@ -351,7 +351,7 @@ class Hotlists:
         log.info("hotlist %s imported: %s entries (ledger #%s)", name, result.entries, result.ledger_seq)
         return result
 
-    def remove(self, name: str, *, actor: Actor, ledger: Ledger, reason: str) -> int:
+    def remove(self, name: str, *, actor: Actor, ledger: Appender, reason: str) -> int:
         """Remove a list and its entries (secure delete); the ledger entry is written before it commits."""
         reason = _text("--reason", reason)
 
@@ -377,7 +377,7 @@ class Hotlists:
         log.info("hotlist %s removed (%s entries)", name, n)
         return n
 
-    def remove_expired(self, *, actor: Actor, ledger: Ledger, now: datetime | None = None) -> tuple[int, int]:
+    def remove_expired(self, *, actor: Actor, ledger: Appender, now: datetime | None = None) -> tuple[int, int]:
         """Delete expired lists and entries; one ledger entry with the counts per list. Returns (lists, entries)."""
         at = to_ts(now if now is not None else self.clock())
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from edge.hotlist.alerts import Alert, Muter
 from edge.hotlist.db import Hit, Hotlists
@@ -35,7 +35,7 @@ from edge.types import Read
 
 if TYPE_CHECKING:
     from edge.audit.events import Action, Actor
-    from edge.audit.ledger import Entry, Ledger
+    from edge.audit.ledger import Appender, Entry, Ledger
     from edge.config.hotlist import HotlistConfig
     from edge.config.model import Config
     from edge.store import Store
@@ -43,10 +43,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 AlertCallback = Callable[[Alert], None]
-
-
-class Appender(Protocol):
-    def append(self, action: Action | str, actor: Actor, detail: Mapping[str, Any], outcome: str = "ok") -> Entry: ...
 
 
 class LedgerThread:
@@ -233,10 +229,14 @@ class ReadSink:
 
 @contextmanager
 def open_read_sink(
-    cfg: Config, store: Store, *, on_alert: AlertCallback | None = None
+    cfg: Config, store: Store, *, on_alert: AlertCallback | None = None, expire_every: float | None = None
 ) -> Iterator[Callable[[Read], bool]]:
     """The sink for a pipeline over `store`: a ``ReadSink`` when a hotlist database exists beside the
-    store (or at ``hotlists.path``), else the store's own write. Closes what it opened."""
+    store (or at ``hotlists.path``), else the store's own write. Closes what it opened.
+
+    With `expire_every` (seconds; `edge-alpr run` passes the store's purge interval), expired
+    hotlists and entries are deleted now and then on a background thread, each deletion recorded in
+    the ledger: a list past its date is not only no longer matched, its plates are gone."""
     from edge.audit.events import Actor
     from edge.audit.ledger import open_ledger
     from edge.hotlist.db import default_path
@@ -248,14 +248,32 @@ def open_read_sink(
         return
     with Hotlists(path) as hotlists:
         ledger = LedgerThread(lambda: open_ledger(cfg))
-        try:
-            yield ReadSink(
-                store,
-                hotlists,
-                config=cfg.hotlists,
-                ledger=ledger,
-                actor=Actor.system(cfg.node_id),
-                on_alert=on_alert,
+        actor = Actor.system(cfg.node_id)
+        stop = threading.Event()
+        expirer = None
+        if expire_every is not None:
+            expirer = threading.Thread(
+                target=_expire_loop,
+                args=(hotlists, ledger, actor, expire_every, stop),
+                name="hotlist-expiry",
+                daemon=True,
             )
+            expirer.start()
+        try:
+            yield ReadSink(store, hotlists, config=cfg.hotlists, ledger=ledger, actor=actor, on_alert=on_alert)
         finally:
+            stop.set()
+            if expirer is not None:
+                expirer.join()
             ledger.close()
+
+
+def _expire_loop(hotlists: Hotlists, ledger: Appender, actor: Actor, every: float, stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            lists, entries = hotlists.remove_expired(actor=actor, ledger=ledger)
+            if lists or entries:
+                log.info("hotlist: removed %d expired lists and %d expired entries", lists, entries)
+        except Exception:
+            log.exception("hotlist: removing expired entries failed; retrying in %.0fs", every)
+        stop.wait(every)

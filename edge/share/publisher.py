@@ -19,17 +19,18 @@ import queue
 import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from edge.audit.ledger import Appender
 from edge.config.sharing import PeerGrant
 from edge.errors import EdgeError
 from edge.share import homeassistant
@@ -43,17 +44,13 @@ log = logging.getLogger(__name__)
 SearchHandler = Callable[[PeerGrant, dict[str, Any]], dict[str, Any]]
 
 
-class LedgerLike(Protocol):
-    def append(self, action: Any, actor: Any, detail: Mapping[str, Any], outcome: str = ...) -> object: ...
+LedgerSource = Appender | Callable[[], Appender]
 
 
-LedgerSource = LedgerLike | Callable[[], LedgerLike]
-
-
-def open_ledger_source(source: LedgerSource) -> tuple[LedgerLike, bool]:
+def open_ledger_source(source: LedgerSource) -> tuple[Appender, bool]:
     """(ledger, opened here): a factory is called (one ledger per thread: SQLite connections are per thread)."""
     if hasattr(source, "append"):
-        return cast(LedgerLike, source), False
+        return cast(Appender, source), False
     return source(), True
 
 
@@ -129,7 +126,7 @@ class PeerPublisher:
         self.db_path = Path(db_path)
         self.node_id = node_id
         self._ledger_source = ledger
-        self.ledger: LedgerLike | None = None
+        self.ledger: Appender | None = None
         self.actor = actor
         self.clock = clock
         self.batch = batch

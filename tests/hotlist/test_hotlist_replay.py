@@ -154,3 +154,36 @@ def test_sample_clip_with_a_hotlisted_plate_gives_one_hit_and_one_alert(tmp_path
     assert [a for a, _ in rows].count("alert") == 1
     assert rows[0][0] == "hotlist_imported"
     assert all(wanted not in d for _, d in rows)  # the ledger never holds the plate
+
+
+def test_running_sink_deletes_expired_entries_and_records_it(tmp_path: Path) -> None:
+    # What `edge-alpr run` does with expire_every: an entry past its date is deleted while the
+    # pipeline runs (not only no longer matched), and the deletion is in the ledger.
+    import time
+    from datetime import UTC, datetime
+
+    from edge.audit.ledger import open_ledger
+    from edge.hotlist import Hotlists
+    from edge.hotlist.db import default_path
+
+    keep, gone = random_plates(2, seed=31)
+    soon = (datetime.now(UTC) + timedelta(seconds=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    cfg_path = _config(tmp_path)
+    csv = tmp_path / "l.csv"
+    csv.write_text(f"plate,expires\n{keep},\n{gone},{soon}\n")
+    _import(cfg_path, csv)
+    cfg: Config = load_config(cfg_path)
+    with Store.from_config(cfg) as store, open_read_sink(cfg, store, expire_every=0.2):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with Hotlists(default_path(cfg)) as hot:
+                if hot.count() == 1:
+                    break
+            time.sleep(0.2)
+    with Hotlists(default_path(cfg)) as hot:
+        assert hot.count() == 1
+        assert [h.entry_plate for h in hot.match([keep, gone])] == [keep]
+    with open_ledger(cfg, readonly=True) as ledger:
+        removed = [e for e in ledger.entries() if e.action == "hotlist_removed"]
+    assert len(removed) == 1
+    assert json.loads(removed[0].detail)["entries_removed"] == {"ncic-stolen": 1}
