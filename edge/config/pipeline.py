@@ -85,6 +85,11 @@ class TrackingConfig(Strict):
     max_age: Duration = Field(
         default=timedelta(seconds=30), description="A track still open after this long is read anyway (parked car)."
     )
+    dedupe_window: Duration = Field(
+        default=timedelta(seconds=10),
+        description="A track reading the same plate as one that ended less than this before it began (or "
+        "overlaps it) on the same camera is the same vehicle (a split track): no second read. 0 turns it off.",
+    )
     formats: list[str] = Field(
         default_factory=lambda: [r"^[A-Z0-9]{4,8}$"],
         description="Regular expressions a valid plate matches (uppercase A-Z, 0-9).",

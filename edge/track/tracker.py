@@ -32,6 +32,18 @@ class _Track:
     camera: str
     observations: list[Observation] = field(default_factory=list)
     emitted: bool = False
+    _voted: tuple[str, float] | None = None
+
+    def add(self, ob: Observation) -> None:
+        self.observations.append(ob)
+        self._voted = None
+
+    @property
+    def voted(self) -> tuple[str, float]:
+        """The track's text so far (`vote` over its observations), cached until the next `add`."""
+        if self._voted is None:
+            self._voted = vote(self.observations)
+        return self._voted
 
     @property
     def last(self) -> Observation:
@@ -93,6 +105,9 @@ class PlateTracker:
         self.dropped_short = 0
         self.dropped_format = 0
         self.dropped_low_confidence = 0
+        self.dropped_duplicate = 0
+        # (camera, text) -> time of the last frame of the latest track emitted with that text
+        self._recent: dict[tuple[str, str], datetime] = {}
 
     @property
     def open_tracks(self) -> int:
@@ -114,7 +129,7 @@ class PlateTracker:
                 continue
             used_t.add(ti)
             used_o.add(oi)
-            self._tracks[ti].observations.append(unmatched[oi])
+            self._tracks[ti].add(unmatched[oi])
         for oi, ob in enumerate(unmatched):
             if oi not in used_o:
                 self._tracks.append(_Track(id=uuid.uuid4().hex[:12], camera=ob.camera, observations=[ob]))
@@ -143,17 +158,21 @@ class PlateTracker:
         """How well observation `b` continues `track`: > 1 for box overlap, (0, 1] for a nearby
         box, 0 for no match.
 
-        Without overlap, `b` must lie near where the track's plate is predicted to be (its last
+        A box overlapping the last one a frame or two later always continues the track, whatever
+        it reads. Otherwise a sure read of another plate is another vehicle (`_contradicts`), and
+        without overlap `b` must lie near where the track's plate is predicted to be (its last
         centre moved at its constant velocity over the gap), within a reach that grows slowly
         with the gap. A fixed-speed reach that grew with the gap let a following vehicle, seen
         at the same place a few frames after the first left, continue the first's track: two
         vehicles, one (mixed) read.
         """
         a = track.last
-        if b.frame_index <= a.frame_index or b.camera != a.camera or self._contradicts(track, b):
+        if b.frame_index <= a.frame_index or b.camera != a.camera:
             return 0.0
         gap = b.frame_index - a.frame_index
         iou = a.plate.box.iou(b.plate.box)
+        if self._contradicts(track, b):
+            return 0.0
         if iou >= self.cfg.iou:
             return 1.0 + iou
         size_ratio = b.plate.box.width / max(a.plate.box.width, 1.0)
@@ -172,16 +191,31 @@ class PlateTracker:
 
     @staticmethod
     def _contradicts(track: _Track, b: Observation) -> bool:
-        """True when `b` surely reads a different plate than the track's recent frames.
+        """True when `b` surely reads a different plate than the track has read so far.
 
         Where a receding car's plate shrinks to a few pixels, an approaching car's plate appears
-        at the same spot; position alone joins them. Two sure reads sharing few characters are
-        two plates. Unsure reads never split a track.
+        at the same spot; position alone joins them. A sure read sharing few characters with the
+        track's voted text is another plate. The vote (weighted towards the track's largest,
+        surest frames), not its last frames: a receding plate's last, tiny frames are often
+        misread with confidence. Unsure reads never split a track.
         """
         if b.text.confidence < _SURE:
             return False
-        sure = [o.text.text for o in track.observations[-3:] if o.text.confidence >= _SURE]
-        return bool(sure) and all(SequenceMatcher(None, t, b.text.text).ratio() < _SAME_PLATE for t in sure)
+        text, confidence = track.voted
+        return confidence >= _SURE and SequenceMatcher(None, text, b.text.text).ratio() < _SAME_PLATE
+
+    def _repeats(self, track: _Track, text: str) -> bool:
+        """True when a track of the same camera with the same text ended less than
+        `dedupe_window` before this one began (or overlaps it): one vehicle whose track was split
+        (an occlusion, a far misread) is one read. Remembers this track either way."""
+        window = self.cfg.dedupe_window
+        key = (track.camera, text)
+        seen = self._recent.get(key)
+        end = track.last.ts
+        self._recent[key] = max(end, seen) if seen is not None else end
+        if len(self._recent) > 256:  # forget what is far behind
+            self._recent = {k: t for k, t in self._recent.items() if end - t <= window}
+        return seen is not None and window.total_seconds() > 0 and track.started - seen <= window
 
     def _finish(self, track: _Track) -> list[Read]:
         if track.emitted:
@@ -200,6 +234,9 @@ class PlateTracker:
         text, valid = self._formats.normalise(text)
         if not valid and self.cfg.invalid_format == "drop":
             self.dropped_format += 1
+            return []
+        if self._repeats(track, text):
+            self.dropped_duplicate += 1
             return []
         # The read's frame and crop: among observations that read the voted text, the one a person
         # would check first, where the plate is largest and read most surely.

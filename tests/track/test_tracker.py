@@ -89,7 +89,7 @@ def test_parked_car_read_once_at_max_age() -> None:
 
 
 def test_far_jump_starts_new_track() -> None:
-    tr = tracker(max_gap_frames=2)
+    tr = tracker(max_gap_frames=2, dedupe_window="0s")
     reads = []
     for f in range(3):
         reads += tr.update(f, T0, [ob(f, "AAA111", 10 + f)])
@@ -98,6 +98,22 @@ def test_far_jump_starts_new_track() -> None:
     reads += tr.flush()
     assert len(reads) == 2
     assert len({r.track_id for r in reads}) == 2
+
+
+def test_split_track_of_one_plate_is_one_read_within_the_dedupe_window() -> None:
+    # One vehicle, its track broken by an occlusion (two tracks), then the same plate again
+    # 20 s later (a second pass): two reads, not three.
+    tr = tracker(max_gap_frames=3)  # default dedupe_window 10 s
+    reads = []
+    for f in range(0, 10):
+        reads += tr.update(f, T0 + timedelta(seconds=f / 30), [ob(f, "AAA111", 10 + 5 * f)])
+    for f in range(30, 40):  # 1 s later, far from where the first track was
+        reads += tr.update(f, T0 + timedelta(seconds=f / 30), [ob(f, "AAA111", 900 + 5 * f)])
+    for f in range(630, 640):  # 20 s later
+        reads += tr.update(f, T0 + timedelta(seconds=f / 30), [ob(f, "AAA111", 10 + 5 * f)])
+    reads += tr.flush()
+    assert [r.frame_index is not None and r.frame_index < 600 for r in reads] == [True, False]
+    assert tr.dropped_duplicate == 1
 
 
 def test_low_confidence_reads_dropped_and_counted() -> None:
