@@ -38,17 +38,18 @@ def test_replay_of_sample_clip_stores_exact_reads(tmp_path: Path) -> None:
     truth = json.loads(TRUTH.read_text())
     assert summary["frames"] == truth["frames"]
     assert summary["eval"]["vehicles"] == len(truth["vehicles"])
-    # Regression floor at what the shipped synthetic-only models reach today (4 of 9, measured
-    # 2026-11-27). The walking-skeleton issue asks for 80 %; that target is open, see models/README.md.
-    assert summary["eval"]["read_exact"] >= 4, summary["eval"]
-    assert summary["eval"]["duplicate_reads"] <= 1, summary["eval"]
+    # Regression floor at what the shipped synthetic-only models reach today (6 of 9 with
+    # plate-ocr-v2, measured 2026-11-27). The walking-skeleton issue asks for 80 % (8 of 9); that
+    # target is open, see models/README.md.
+    assert summary["eval"]["read_exact"] >= 6, summary["eval"]
+    assert summary["eval"]["duplicate_reads"] == 0, summary["eval"]
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT id, plate, confidence, camera, ts, frame_index FROM reads").fetchall()
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
     assert len(rows) == summary["reads"]
     plates = {r[1] for r in rows}
-    assert len(plates & {v["plate"] for v in truth["vehicles"]}) >= 4
+    assert len(plates & {v["plate"] for v in truth["vehicles"]}) >= 6
     for _id, _plate, conf, camera, ts, frame in rows:
         assert 0.0 <= conf <= 1.0
         assert camera == "replay"
