@@ -712,7 +712,7 @@ def render_plate_crop(
     """A plate crop as the pipeline's detector stage would produce it, and its text.
 
     One vehicle is drawn in a synthetic scene with the clip renderer (same perspective, lighting,
-    motion blur and noise); the crop is the plate's box with each edge moved by up to `jitter`
+    noise, and motion blur up to a little more than the legibility limit); the crop is the plate's box with each edge moved by up to `jitter`
     of the box size (detector error), then grown by `pad` of the box size on every side (the
     pipeline's crop padding), then JPEG-compressed at a random quality. Returns (BGR crop, text).
     """
@@ -752,7 +752,11 @@ def render_plate_crop(
         big[:] = scene.background[h - 1 :, :, :].mean(axis=(0, 1)).astype(np.uint8)
         big[:h] = scene.background
         frame = big
-    speed_px = float(rng.uniform(0, 12)) if rng.random() < 0.7 else 0.0
+    # Motion blur as the clips have it on legible plates: up to MAX_LEGIBLE_BLUR of the plate's
+    # height (a little beyond, for plates at the limit), as pixels per frame at this exposure.
+    plate_h = float(quad[:, 1].max() - quad[:, 1].min())
+    blur_px = float(rng.uniform(0, 1.1 * MAX_LEGIBLE_BLUR)) * plate_h if rng.random() < 0.85 else 0.0
+    speed_px = blur_px / scene.exposure
     ang = float(rng.uniform(1.2, 1.9))
     qx0, qy0 = quad.min(axis=0)
     qx1, qy1 = quad.max(axis=0)
