@@ -52,8 +52,8 @@ def summarize(pairs: list[tuple[str, str]]) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", default=str(ROOT / "models/plate-ocr-v2.onnx"))
-    ap.add_argument("--plate-config", default=str(ROOT / "models/plate-ocr-v2.yaml"))
+    ap.add_argument("--model", default=str(ROOT / "models/plate-ocr-v3.onnx"))
+    ap.add_argument("--plate-config", default=str(ROOT / "models/plate-ocr-v3.yaml"))
     ap.add_argument("--val-csv", default="/work/data-gen/ocr/val.csv")
     ap.add_argument("--clip-seeds", default="424242:day,434343:night,454545:rain", help="seed:condition,...")
     ap.add_argument("--clip-seconds", type=float, default=20)
@@ -87,7 +87,7 @@ def main() -> None:
         rec.run(one)
     res["ms_per_plate_single"] = (time.perf_counter() - t0) * 1000 / 50
 
-    for spec in a.clip_seeds.split(","):
+    for spec in filter(None, a.clip_seeds.split(",")):  # "" : the val set only
         seed_s, cond = spec.split(":")
         clip = Clip(seed=int(seed_s), seconds=a.clip_seconds, n_vehicles=10, condition=cond)
         truth = clip.truth()

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # Debian packages the tests use for real (never mocked); installed when missing. Under CI=true a test
 # whose tool is still missing fails instead of skipping.
 #   mosquitto      MQTT sharing tests start their own TLS broker on random ports
-#   shellcheck     lint of scripts/install-pi.sh
+#   (shellcheck)   lint of scripts/install-pi.sh
 #   systemd        `systemd-analyze verify` of the service unit
 #   e2fsprogs      mkfs.ext4 for the disk-full chaos test on a loop-mounted image
 #   fonts-*        the synthetic plate renderer's TrueType fonts (the models were trained on them)

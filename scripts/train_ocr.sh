@@ -6,14 +6,19 @@
 #   DATA_ROOT  folder with the crop sets, made by                        (default /work/data-gen)
 #                python scripts/make_ocr_dataset.py --out DATA_ROOT/ocr  --seed 20261127
 #                python scripts/make_ocr_dataset.py --out DATA_ROOT/ocr2 --seed 20261128 --val 0
-# The stages below are the ones the shipped model went through (see models/NAME.md), each starting
+#                python scripts/make_ocr_dataset.py --out DATA_ROOT/ocr3 --seed 20261129
+#              (ocr by a draft renderer, see models/plate-ocr-v3.md; ocr2 with the short-shutter
+#              night and rain; ocr3 also with motion blur up to the legibility limit)
+# The stages below are the ones the shipped models went through (see models/NAME.md), each starting
 # from the previous stage's best checkpoint:
 #   A  8 epochs, lr 0.002, fast-plate-ocr's default augmentation, set ocr      (from scratch)
-#   B  3 epochs, lr 0.0005, default augmentation, set ocr
-#   C 10 epochs, lr 0.001, light augmentation (models/train/ocr-augment.yaml), set ocr
-#   D  6 epochs, lr 0.0007, light augmentation, sets ocr + ocr2 (48k crops)   (plate-ocr-v3 only)
-# STAGES picks stages (default "A B C D"; plate-ocr-v2 is "A B C"). OCR_THREADS sets torch threads
-# (default 1). On 2 x86 cores: ~5 min per epoch of 24k crops, ~11 min of 48k.
+#   B  3 epochs, lr 0.0005, default augmentation, set ocr                      (= plate-ocr-v1)
+#   C 10 epochs, lr 0.001, light augmentation (models/train/ocr-augment.yaml), set ocr (= v2)
+#   D  2 epochs, lr 0.0007, light augmentation, sets ocr + ocr2 (48k crops; a 6-epoch schedule
+#      stopped after 2 when ocr3 was ready)
+#   E  5 epochs, lr 0.0007, light augmentation, sets ocr2 + ocr3 (48k), validated on ocr3's val (= v3)
+# STAGES picks stages (default "A B C D E"; plate-ocr-v2 was "A B C"). OCR_THREADS sets torch
+# threads (default 1). On 2 x86 cores: 5 min per epoch of 24k crops, 8-12 min of 48k.
 #
 # Needs a training venv (PYTHON, default /work/venv-train/bin/python) with:
 #   pip install "fast-plate-ocr[onnx]==1.1.0" "keras>=3.10,<4" albumentations click "pydantic>=2.5.2,<3" \
@@ -21,11 +26,11 @@
 # (not the [train] extra: it pulls tensorflow). The train/export commands are called through their
 # click functions, because fast-plate-ocr's CLI entry point also imports matplotlib.
 set -euo pipefail
-if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then sed -n '2,26p' "$0"; exit 0; fi
+if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then sed -n '2,27p' "$0"; exit 0; fi
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
 NAME="${1:-plate-ocr-v3}"
 DATA="${2:-/work/data-gen}"
-STAGES="${STAGES:-A B C D}"
+STAGES="${STAGES:-A B C D E}"
 PY="${PYTHON:-/work/venv-train/bin/python}"
 export KERAS_BACKEND=torch
 # One torch thread: on a shared 2-core machine two threads were several times slower (sync stalls).
@@ -33,10 +38,11 @@ export OMP_NUM_THREADS="${OCR_THREADS:-1}" MKL_NUM_THREADS="${OCR_THREADS:-1}"
 PLATE_CFG="$HERE/models/train/ocr-plate.yaml"
 RUNS="$DATA/ocr-train-$NAME"
 mkdir -p "$RUNS"
-# The combined set for stage D: paths relative to DATA.
-{ echo "image_path,plate_text"; tail -n +2 "$DATA/ocr/train.csv" | sed 's#^#ocr/#'
-  if [[ -f "$DATA/ocr2/train.csv" ]]; then tail -n +2 "$DATA/ocr2/train.csv" | sed 's#^#ocr2/#'; fi; } > "$DATA/comb-train.csv"
-{ echo "image_path,plate_text"; tail -n +2 "$DATA/ocr/val.csv" | sed 's#^#ocr/#'; } > "$DATA/comb-val.csv"
+combine() {  # combine OUT.csv SET/SPLIT... : one CSV over several sets, paths relative to DATA
+  local out=$1; shift
+  { echo "image_path,plate_text"; for part in "$@"; do
+      tail -n +2 "$DATA/${part%/*}/${part#*/}.csv" | sed "s#^#${part%/*}/#"; done; } > "$DATA/$out"
+}
 
 weights=()
 stage() {  # stage ID EPOCHS LR AUGMENT(default|light) TRAIN_CSV VAL_CSV SEED
@@ -58,7 +64,10 @@ for s in $STAGES; do
     A) stage A 8 0.002 default "$DATA/ocr/train.csv" "$DATA/ocr/val.csv" 1127 ;;
     B) stage B 3 0.0005 default "$DATA/ocr/train.csv" "$DATA/ocr/val.csv" 1128 ;;
     C) stage C 10 0.001 light "$DATA/ocr/train.csv" "$DATA/ocr/val.csv" 1128 ;;
-    D) stage D 6 0.0007 light "$DATA/comb-train.csv" "$DATA/comb-val.csv" 1129 ;;
+    D) combine comb-train.csv ocr/train ocr2/train; combine comb-val.csv ocr/val
+       stage D 2 0.0007 light "$DATA/comb-train.csv" "$DATA/comb-val.csv" 1129 ;;
+    E) combine comb2-train.csv ocr2/train ocr3/train; combine comb2-val.csv ocr3/val
+       stage E 5 0.0007 light "$DATA/comb2-train.csv" "$DATA/comb2-val.csv" 1130 ;;
     *) echo "unknown stage $s" >&2; exit 2 ;;
   esac
 done

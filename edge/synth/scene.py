@@ -712,9 +712,10 @@ def render_plate_crop(
     """A plate crop as the pipeline's detector stage would produce it, and its text.
 
     One vehicle is drawn in a synthetic scene with the clip renderer (same perspective, lighting,
-    noise, and motion blur up to a little more than the legibility limit); the crop is the plate's box with each edge moved by up to `jitter`
-    of the box size (detector error), then grown by `pad` of the box size on every side (the
-    pipeline's crop padding), then JPEG-compressed at a random quality. Returns (BGR crop, text).
+    noise, and motion blur up to a little more than the legibility limit); the crop is the plate's
+    box with each edge moved by up to `jitter` of the box size (detector error), then grown by `pad`
+    of the box size on every side (the pipeline's crop padding), then JPEG-compressed at a random
+    quality. Returns (BGR crop, text).
     """
     if text is None:
         text = random_plate_text(rng)
