@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -283,14 +284,32 @@ def test_gate_thread_hands_each_frame_its_own_regions(tmp_path: Path) -> None:
     assert worker.snapshot().processed == 40
 
 
+class FirstFrameInHand:
+    """A source that, after its first frame, waits until recognition holds that frame: the scenario
+    below does not then depend on which thread the scheduler runs first (on a loaded machine the
+    inference thread started after the whole clip was gated, and frame 0 was dropped too)."""
+
+    def __init__(self, inner: FileSource, in_hand: threading.Event) -> None:
+        self.inner, self.in_hand = inner, in_hand
+        self.camera, self.fps, self.stats = inner.camera, inner.fps, inner.stats
+
+    def frames(self) -> Iterator[Frame]:
+        for frame in self.inner.frames():
+            yield frame
+            if frame.index == 0:
+                assert self.in_hand.wait(60)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 def test_with_a_gate_thread_every_frame_is_recognised_or_counted_as_dropped(tmp_path: Path) -> None:
     clip = tmp_path / "c.mp4"
     write_clip(clip, frames=40)
     gate, handoff, hold = EveryThirdFrameMoves(), HandoffGate(), threading.Event()
     rec = RegionRecorder(handoff, hold)
-    worker = CameraWorker(
-        "cam", FileSource(clip, camera="cam"), rec, lambda r: True, queue_size=2, gate=gate, handoff=handoff
-    )
+    source = FirstFrameInHand(FileSource(clip, camera="cam"), rec.busy)
+    worker = CameraWorker("cam", source, rec, lambda r: True, queue_size=2, gate=gate, handoff=handoff)
     worker.start()
     assert worker._capture.join(60) is None
     assert worker._gate is not None
