@@ -303,14 +303,10 @@ def drain_and_compare(cfg: Path, folder: Path, sub: Subscriber, figures: Any, *,
 
 
 @dataclass
-class KillFigures:
-    cycles: int = 0
-    killed_before_ready: int = 0
-    killed_running: int = 0
-    acked_reads: int = 0
-    acked_ledger_entries: int = 0
+class SurvivalFigures:
+    """What both SIGKILL scenarios count: the files after each kill, then the peer after the drain."""
+
     reads_lost: int = 0
-    ledger_entries_lost: int = 0
     integrity_failures: int = 0
     ledger_verify_failures: int = 0
     cli_verify_runs: int = 0
@@ -326,6 +322,48 @@ class KillFigures:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def check_after_kill(
+    fig: SurvivalFigures, cycle: int, db: Path, ledger: Path, cfg: Path, acked: set[str], *, lost: str, cli_now: bool
+) -> bool:
+    """The files after a kill: store integrity, every acknowledged read still stored (`lost` words
+    the problem), every read with its outbox row, the ledger verifying (also through `edge-alpr audit
+    verify` when `cli_now`). Problems go to `fig`; False when the store is corrupt (stop there)."""
+    check = integrity(db)
+    if check != "ok":
+        fig.integrity_failures += 1
+        fig.problems.append(f"cycle {cycle}: store integrity_check: {check}")
+        return False
+    missing = acked - read_ids(db)
+    if missing:
+        fig.reads_lost = len(missing)
+        fig.problems.append(f"cycle {cycle}: {len(missing)} {lost}")
+    fig.reads_without_outbox_row = reads_without_outbox_row(db)
+    if fig.reads_without_outbox_row:
+        fig.problems.append(f"cycle {cycle}: {fig.reads_without_outbox_row} reads have no outbox row")
+    if ledger.exists():
+        ok, message = verify(ledger)
+        if not ok:
+            fig.ledger_verify_failures += 1
+            fig.problems.append(f"cycle {cycle}: ledger does not verify: {message}")
+        if cli_now:
+            res = cli("audit", "verify", "--config", str(cfg))
+            fig.cli_verify_runs += 1
+            if res.returncode != 0:
+                fig.cli_verify_failures += 1
+                fig.problems.append(f"cycle {cycle}: edge-alpr audit verify exit {res.returncode}: {res.stderr[-500:]}")
+    return True
+
+
+@dataclass
+class KillFigures(SurvivalFigures):
+    cycles: int = 0
+    killed_before_ready: int = 0
+    killed_running: int = 0
+    acked_reads: int = 0
+    acked_ledger_entries: int = 0
+    ledger_entries_lost: int = 0
 
 
 def sigkill_cycles(
@@ -388,19 +426,10 @@ def sigkill_cycles(
                 continue  # killed before the store was ever created
             if sabotage is not None:  # negative control: the checks below must notice
                 sabotage(cycle, site, set(acked_reads))
-            check = integrity(db)
-            if check != "ok":
-                fig.integrity_failures += 1
-                fig.problems.append(f"cycle {cycle}: store integrity_check: {check}")
+            cli_now = bool(cli_every) and (cycle % cli_every == 0 or cycle == cycles)
+            lost = "acknowledged reads are missing after the kill"
+            if not check_after_kill(fig, cycle, db, ledger, cfg, acked_reads, lost=lost, cli_now=cli_now):
                 break
-            stored = read_ids(db)
-            lost = acked_reads - stored
-            if lost:
-                fig.reads_lost = len(lost)
-                fig.problems.append(f"cycle {cycle}: {len(lost)} acknowledged reads are missing after the kill")
-            fig.reads_without_outbox_row = reads_without_outbox_row(db)
-            if fig.reads_without_outbox_row:
-                fig.problems.append(f"cycle {cycle}: {fig.reads_without_outbox_row} reads have no outbox row")
             if ledger.exists():
                 have = ledger_hashes(ledger)
                 missing = {s for s, h in acked_ledger.items() if have.get(s) != h}
@@ -409,18 +438,6 @@ def sigkill_cycles(
                     fig.problems.append(
                         f"cycle {cycle}: acknowledged ledger entries {sorted(missing)[:5]} changed/lost"
                     )
-                ok, message = verify(ledger)
-                if not ok:
-                    fig.ledger_verify_failures += 1
-                    fig.problems.append(f"cycle {cycle}: ledger does not verify: {message}")
-                if cli_every and (cycle % cli_every == 0 or cycle == cycles):
-                    res = cli("audit", "verify", "--config", str(cfg))
-                    fig.cli_verify_runs += 1
-                    if res.returncode != 0:
-                        fig.cli_verify_failures += 1
-                        fig.problems.append(
-                            f"cycle {cycle}: edge-alpr audit verify exit {res.returncode}: {res.stderr}"
-                        )
             elif acked_ledger:
                 fig.problems.append(f"cycle {cycle}: the ledger file is gone")
             if fig.problems:
@@ -442,27 +459,11 @@ def sigkill_cycles(
 
 
 @dataclass
-class RunCliFigures:
+class RunCliFigures(SurvivalFigures):
     cycles: int = 0
     ended_before_kill: int = 0
     completed_runs: int = 0  # the clip run to its end after the last kill
     reads_acked_by_peer: int = 0  # reads the peer received before a kill: committed outside doubt
-    reads_lost: int = 0
-    integrity_failures: int = 0
-    ledger_verify_failures: int = 0
-    cli_verify_runs: int = 0
-    cli_verify_failures: int = 0
-    reads_without_outbox_row: int = 0
-    reads_stored: int = 0
-    delivered_unique: int = 0
-    delivered_total: int = 0
-    duplicates: int = 0
-    reads_undelivered: int = 0
-    seconds: float = 0.0
-    problems: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def sigkill_run_cli(folder: Path, cycles: int, *, seed: int = 13, run_max: float = 8.0) -> RunCliFigures:
@@ -516,29 +517,10 @@ health:
             fig.reads_acked_by_peer = len(acked)
             if not db.exists():
                 continue
-            check = integrity(db)
-            if check != "ok":
-                fig.integrity_failures += 1
-                fig.problems.append(f"cycle {cycle}: store integrity_check: {check}")
+            lost = "reads the peer received are not in the store"
+            cli_now = cycle % 5 == 0 or cycle == cycles
+            if not check_after_kill(fig, cycle, db, ledger, cfg, acked, lost=lost, cli_now=cli_now):
                 break
-            lost = acked - read_ids(db)
-            if lost:
-                fig.reads_lost = len(lost)
-                fig.problems.append(f"cycle {cycle}: {len(lost)} reads the peer received are not in the store")
-            fig.reads_without_outbox_row = reads_without_outbox_row(db)
-            if fig.reads_without_outbox_row:
-                fig.problems.append(f"cycle {cycle}: {fig.reads_without_outbox_row} reads have no outbox row")
-            if ledger.exists():
-                ok, message = verify(ledger)
-                if not ok:
-                    fig.ledger_verify_failures += 1
-                    fig.problems.append(f"cycle {cycle}: ledger does not verify: {message}")
-                if cycle % 5 == 0 or cycle == cycles:
-                    res = cli("audit", "verify", "--config", str(cfg))
-                    fig.cli_verify_runs += 1
-                    if res.returncode != 0:
-                        fig.cli_verify_failures += 1
-                        fig.problems.append(f"cycle {cycle}: audit verify exit {res.returncode}: {res.stderr[-500:]}")
             if fig.problems:
                 break
         if not fig.problems:
