@@ -27,8 +27,8 @@ def test_every_tamper_case_is_detected(tmp_path: Path) -> None:
     assert fig.cli_runs == len(fig.cases)
 
 
-def test_a_damaged_store_is_an_error_message_not_a_traceback(tmp_path: Path) -> None:
-    """retention status on a store whose reads pages are damaged: exit 1, 'damaged', no traceback."""
+def _store_of_2000_reads(db: Path, *, seed: int) -> Path:
+    """A real store of 2,000 synthetic reads, checkpointed so every page is in the main file."""
     import random
     import sqlite3
 
@@ -36,13 +36,18 @@ def test_a_damaged_store_is_an_error_message_not_a_traceback(tmp_path: Path) -> 
 
     from edge.store import Store
 
-    db = tmp_path / "store.db"
-    rng = random.Random(1)
+    rng = random.Random(seed)
     with Store(db, min_free_mb=0) as s:
         for i in range(2000):
             s.write(synthetic_read(rng, "cam", i))
         s.flush()
     sqlite3.connect(db).execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
+    return db
+
+
+def test_a_damaged_store_is_an_error_message_not_a_traceback(tmp_path: Path) -> None:
+    """retention status on a store whose reads pages are damaged: exit 1, 'damaged', no traceback."""
+    db = _store_of_2000_reads(tmp_path / "store.db", seed=1)
     damaged = tmp_path / "damaged.db"
     shutil.copyfile(db, damaged)
     dict(_store_cases())["reads table page header bytes flipped"](damaged)
@@ -55,20 +60,7 @@ def test_a_damaged_store_is_an_error_message_not_a_traceback(tmp_path: Path) -> 
 
 def test_retention_status_check_reports_damage_in_pages_the_status_never_reads(tmp_path: Path) -> None:
     """A zeroed page in the middle of the file: plain status may not notice; --check must."""
-    import random
-    import sqlite3
-
-    from chaos_child import synthetic_read
-
-    from edge.store import Store
-
-    db = tmp_path / "store.db"
-    rng = random.Random(2)
-    with Store(db, min_free_mb=0) as s:
-        for i in range(2000):
-            s.write(synthetic_read(rng, "cam", i))
-        s.flush()
-    sqlite3.connect(db).execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
+    db = _store_of_2000_reads(tmp_path / "store.db", seed=2)
     ok = cli("retention", "status", "--check", "--db", str(db), "--json")
     assert ok.returncode == 0, ok.stderr
     assert '"integrity": "ok"' in ok.stdout
