@@ -50,6 +50,36 @@ def rechain(conn: sqlite3.Connection, start: int) -> None:
         prev = rehash(conn, seq)
 
 
+def delete_renumbered(conn: sqlite3.Connection, seq: int, last: int) -> None:
+    """Delete entry `seq` and close the gap by renumbering the entries after it up to `last`."""
+    conn.execute("DELETE FROM entries WHERE seq = ?", (seq,))
+    for s in range(seq + 1, last + 1):
+        conn.execute("UPDATE entries SET seq = ? WHERE seq = ?", (s - 1, s))
+
+
+def insert_hashed(conn: sqlite3.Connection, seq: int, last: int) -> None:
+    """Insert a made-up search at `seq` with a valid hash over its predecessor, shifting `seq..last` up."""
+    for s in range(last, seq - 1, -1):
+        conn.execute("UPDATE entries SET seq = ? WHERE seq = ?", (s + 1, s))
+    prev = bytes(conn.execute("SELECT hash FROM entries WHERE seq = ?", (seq - 1,)).fetchone()[0])
+    ts, detail = "2026-11-27T10:00:00.000000Z", '{"purpose":"x"}'
+    digest = entry_hash(seq, ts, "ghost", "SPD", "search", detail, "allowed", prev)
+    conn.execute(
+        "INSERT INTO entries VALUES (?, ?, 'ghost', 'SPD', 'search', ?, 'allowed', ?, ?)",
+        (seq, ts, detail, prev, digest),
+    )
+
+
+def swap_entries(conn: sqlite3.Connection, a: int, b: int) -> None:
+    """Exchange the contents (not the sequence numbers) of entries `a` and `b`."""
+    cols = "ts, user, agency, action, detail, outcome, prev, hash"
+    row_a = conn.execute(f"SELECT {cols} FROM entries WHERE seq = ?", (a,)).fetchone()
+    row_b = conn.execute(f"SELECT {cols} FROM entries WHERE seq = ?", (b,)).fetchone()
+    sets = ", ".join(f"{c.strip()} = ?" for c in cols.split(","))
+    conn.execute(f"UPDATE entries SET {sets} WHERE seq = ?", (*row_b, a))
+    conn.execute(f"UPDATE entries SET {sets} WHERE seq = ?", (*row_a, b))
+
+
 PLATES = ["ZZT4821", "ZZT4821", "QRX7702", "ZZT4891"]  # synthetic plates
 GOOD = [
     "--purpose", "stolen-vehicle", "--case", "2026-00123", "--reason", "Vehicle reported stolen from Elm St lot",

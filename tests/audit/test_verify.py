@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from audit_helpers import attacker, make_ledger, rechain, rehash
+from audit_helpers import attacker, delete_renumbered, insert_hashed, make_ledger, rechain, rehash, swap_entries
 
 from edge.audit.checkpoint import sign_checkpoint, vkey
-from edge.audit.ledger import Ledger, entry_hash
+from edge.audit.ledger import Ledger
 from edge.audit.verify import verify_ledger
 
 N = 12  # checkpoints at 5, 10 and (at close) 12
@@ -53,37 +53,19 @@ def test_deleted_entry(ledger):
 
 
 def test_deleted_entry_with_renumbering(ledger):
-    conn = attacker(ledger)
-    conn.execute("DELETE FROM entries WHERE seq = 7")
-    for seq in range(8, N + 1):
-        conn.execute("UPDATE entries SET seq = ? WHERE seq = ?", (seq - 1, seq))
+    delete_renumbered(attacker(ledger), 7, N)
     res = verify_ledger(ledger)
     assert (res.ok, res.problem, res.first_bad_seq) == (False, "broken-link", 7)
 
 
 def test_inserted_entry_with_a_valid_hash(ledger):
-    conn = attacker(ledger)
-    for seq in range(N, 6, -1):
-        conn.execute("UPDATE entries SET seq = ? WHERE seq = ?", (seq + 1, seq))
-    ts, user, agency, detail, prev = "2026-11-27T10:00:00.000000Z", "ghost", "SPD", '{"purpose":"x"}', None
-    prev = bytes(conn.execute("SELECT hash FROM entries WHERE seq = 6").fetchone()[0])
-    digest = entry_hash(7, ts, user, agency, "search", detail, "allowed", prev)
-    conn.execute(
-        "INSERT INTO entries VALUES (7, ?, ?, ?, 'search', ?, 'allowed', ?, ?)",
-        (ts, user, agency, detail, prev, digest),
-    )
+    insert_hashed(attacker(ledger), 7, N)
     res = verify_ledger(ledger)
     assert (res.ok, res.problem, res.first_bad_seq) == (False, "inserted", 7)
 
 
 def test_reordered_entries(ledger):
-    conn = attacker(ledger)
-    cols = "ts, user, agency, action, detail, outcome, prev, hash"
-    a = conn.execute(f"SELECT {cols} FROM entries WHERE seq = 7").fetchone()
-    b = conn.execute(f"SELECT {cols} FROM entries WHERE seq = 8").fetchone()
-    sets = ", ".join(f"{c.strip()} = ?" for c in cols.split(","))
-    conn.execute(f"UPDATE entries SET {sets} WHERE seq = 7", b)
-    conn.execute(f"UPDATE entries SET {sets} WHERE seq = 8", a)
+    swap_entries(attacker(ledger), 7, 8)
     res = verify_ledger(ledger)
     assert (res.ok, res.first_bad_seq) == (False, 7)
 

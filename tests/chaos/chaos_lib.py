@@ -1437,11 +1437,11 @@ class TamperFigures:
 def _ledger_cases() -> list[tuple[str, str, Any]]:
     """(name, needs, tamper(path) -> extra verify args) for a ledger of 30 entries, checkpoints every 5.
     The edits are those of tests/audit (audit_helpers: attacker, rehash, rechain)."""
-    from audit_helpers import attacker, rechain, rehash
+    from audit_helpers import attacker, delete_renumbered, insert_hashed, rechain, rehash, swap_entries
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from edge.audit.checkpoint import sign_checkpoint, vkey
-    from edge.audit.ledger import Ledger, entry_hash
+    from edge.audit.ledger import Ledger
 
     def sql(statement: str) -> Any:
         def do(p: Path) -> list[str]:
@@ -1457,33 +1457,15 @@ def _ledger_cases() -> list[tuple[str, str, Any]]:
         return []
 
     def renumber(p: Path) -> list[str]:
-        conn = attacker(p)
-        conn.execute("DELETE FROM entries WHERE seq = 7")
-        for seq in range(8, 31):
-            conn.execute("UPDATE entries SET seq = ? WHERE seq = ?", (seq - 1, seq))
+        delete_renumbered(attacker(p), 7, 30)
         return []
 
     def insert(p: Path) -> list[str]:
-        conn = attacker(p)
-        for seq in range(30, 6, -1):
-            conn.execute("UPDATE entries SET seq = ? WHERE seq = ?", (seq + 1, seq))
-        prev = bytes(conn.execute("SELECT hash FROM entries WHERE seq = 6").fetchone()[0])
-        ts, detail = "2026-11-27T10:00:00.000000Z", '{"purpose":"x"}'
-        digest = entry_hash(7, ts, "ghost", "SPD", "search", detail, "allowed", prev)
-        conn.execute(
-            "INSERT INTO entries VALUES (7, ?, 'ghost', 'SPD', 'search', ?, 'allowed', ?, ?)",
-            (ts, detail, prev, digest),
-        )
+        insert_hashed(attacker(p), 7, 30)
         return []
 
     def reorder(p: Path) -> list[str]:
-        conn = attacker(p)
-        cols = "ts, user, agency, action, detail, outcome, prev, hash"
-        a = conn.execute(f"SELECT {cols} FROM entries WHERE seq = 7").fetchone()
-        b = conn.execute(f"SELECT {cols} FROM entries WHERE seq = 8").fetchone()
-        sets = ", ".join(f"{c.strip()} = ?" for c in cols.split(","))
-        conn.execute(f"UPDATE entries SET {sets} WHERE seq = 7", b)
-        conn.execute(f"UPDATE entries SET {sets} WHERE seq = 8", a)
+        swap_entries(attacker(p), 7, 8)
         return []
 
     def truncate_with_witness(p: Path) -> list[str]:
