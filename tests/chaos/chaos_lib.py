@@ -1220,24 +1220,36 @@ def config_texts() -> Any:
     return st.one_of(mutated(), mutated(), structured, st.text(max_size=300))
 
 
+def fuzz_run(seed: int, examples: int) -> Any:
+    """The hypothesis settings every fuzz here runs with: seeded, `examples` generated inputs, no
+    shrinking, example database or deadline (a finding is reported, not minimised)."""
+    from hypothesis import HealthCheck, Phase, settings
+    from hypothesis import seed as hseed
+
+    def apply(test: Any) -> Any:
+        return hseed(seed)(
+            settings(
+                max_examples=examples,
+                database=None,
+                deadline=None,
+                phases=[Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )(test)
+        )
+
+    return apply
+
+
 def fuzz_configs(folder: Path, examples: int, fig: FuzzFigures, *, seed: int = 5) -> None:
     """Every text: load_config returns a Config or raises ConfigError naming the file; anything else is a crash."""
-    from hypothesis import HealthCheck, Phase, given, settings
-    from hypothesis import seed as hseed
+    from hypothesis import given
 
     from edge.config import ConfigError, load_config
 
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "fuzzed.yaml"
 
-    @hseed(seed)
-    @settings(
-        max_examples=examples,
-        database=None,
-        deadline=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @fuzz_run(seed, examples)
     @given(config_texts())
     def one(text: str) -> None:
         fig.config_examples += 1
@@ -1269,8 +1281,7 @@ PLAUSIBLE = [
 def fuzz_search(folder: Path, examples: int, fig: FuzzFigures, *, seed: int = 6, raw: int = 200) -> None:
     """MQTT remote-search requests: the handler answers (ok, denied or error) and never raises; raw payloads
     through the publisher's own request loop each get a reply."""
-    from hypothesis import HealthCheck, Phase, given, settings
-    from hypothesis import seed as hseed
+    from hypothesis import given
     from hypothesis import strategies as st
 
     from edge.audit.ledger import open_ledger
@@ -1315,14 +1326,7 @@ def fuzz_search(folder: Path, examples: int, fig: FuzzFigures, *, seed: int = 6,
         st.dictionaries(st.text(max_size=10), jsonish, max_size=5),
     )
 
-    @hseed(seed)
-    @settings(
-        max_examples=examples,
-        database=None,
-        deadline=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @fuzz_run(seed, examples)
     @given(requests)
     def one(req: dict[str, Any]) -> None:
         fig.search_examples += 1
