@@ -103,17 +103,20 @@ class Recognizer:
         self.times.detections += len(plates)
         h, w = frame.image.shape[:2]
         crops = []
+        at_edge = []
+        pad = self.cfg.ocr.crop_pad
         for p in plates:
-            e = p.box.expanded(self.cfg.ocr.crop_pad, self.cfg.ocr.crop_pad, w, h)
+            e = p.box.expanded(pad, pad, w, h)
             # A copy, not a view: the tracker keeps crops for the whole track, and a view would keep
             # every full frame of a long track (a parked car) alive: 2.7 MB per 720p frame.
             crops.append(frame.image[int(e.y1) : int(e.y2), int(e.x1) : int(e.x2)].copy())
+            at_edge.append(not p.box.fits(pad, pad, w, h))
         texts = self.models.ocr.predict(crops) if crops else []
         self.times.ocr_calls += len(crops)
         t = self.times.add("ocr", t)
         observations = [
-            Observation(frame.camera, frame.index, frame.ts, frame.live, p, txt, crop)
-            for p, txt, crop in zip(plates, texts, crops, strict=True)
+            Observation(frame.camera, frame.index, frame.ts, frame.live, p, txt, crop, edge)
+            for p, txt, crop, edge in zip(plates, texts, crops, at_edge, strict=True)
         ]
         reads = self.tracker.update(frame.index, frame.ts, observations)
         self.times.add("track", t)

@@ -56,6 +56,11 @@ class Box:
             min(float(height), self.y2 + dy),
         )
 
+    def fits(self, fx: float, fy: float, width: int, height: int) -> bool:
+        """True when the box grown as by `expanded` lies wholly inside an image of width x height."""
+        dx, dy = self.width * fx, self.height * fy
+        return self.x1 - dx >= 0 and self.y1 - dy >= 0 and self.x2 + dx <= width and self.y2 + dy <= height
+
     def as_list(self) -> list[float]:
         return [round(self.x1, 1), round(self.y1, 1), round(self.x2, 1), round(self.y2, 1)]
 
@@ -98,7 +103,11 @@ class PlateText:
 
 @dataclass(frozen=True, slots=True)
 class Observation:
-    """One plate seen in one frame: box, OCR text and the crop it was read from."""
+    """One plate seen in one frame: box, OCR text and the crop it was read from.
+
+    `at_edge`: the crop (box grown by `ocr.crop_pad`) had to be cut at the frame's border, so the
+    plate may be cut too: such a frame is no evidence of the whole plate.
+    """
 
     camera: str
     frame_index: int
@@ -107,6 +116,7 @@ class Observation:
     plate: PlateBox
     text: PlateText
     crop: Image | None = None
+    at_edge: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,6 +75,12 @@ class TrackingConfig(Strict):
         default=15, ge=1, description="A track whose plate is unseen for this many frames ends and is read."
     )
     min_observations: int = Field(default=2, ge=1, description="Tracks seen fewer times are dropped as noise.")
+    min_plate_width: int = Field(
+        default=72,
+        ge=0,
+        description="A track whose plate was never this wide (pixels) is dropped and counted: seen only far "
+        "away, too small for every character to be read surely. The same vehicle seen nearer later is read then.",
+    )
     min_confidence: float = Field(
         default=0.0,
         ge=0,

@@ -103,6 +103,7 @@ class PlateTracker:
         self._formats = PlateFormats(cfg.formats, cfg.masks)
         self._tracks: list[_Track] = []
         self.dropped_short = 0
+        self.dropped_far = 0
         self.dropped_format = 0
         self.dropped_low_confidence = 0
         self.dropped_duplicate = 0
@@ -224,6 +225,9 @@ class PlateTracker:
         if len(obs) < self.cfg.min_observations:
             self.dropped_short += 1
             return []
+        if max(o.plate.box.width for o in obs) < self.cfg.min_plate_width:
+            self.dropped_far += 1
+            return []
         text, confidence = vote(obs)
         if not text:
             self.dropped_short += 1
@@ -239,8 +243,10 @@ class PlateTracker:
             self.dropped_duplicate += 1
             return []
         # The read's frame and crop: among observations that read the voted text, the one a person
-        # would check first, where the plate is largest and read most surely.
+        # would check first, where the plate is whole (not cut by the frame's edge), largest and
+        # read most surely. A receding car's plate is largest as it enters, half out of the frame.
         agreeing = [o for o in obs if o.text.text == text] or obs
+        agreeing = [o for o in agreeing if not o.at_edge] or agreeing
         best = max(agreeing, key=lambda o: (o.plate.box.width * o.text.confidence, o.plate.score))
         crop = None
         if self.keep_crops and best.crop is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from edge.config.pipeline import TrackingConfig
@@ -165,8 +166,9 @@ def test_vote_near_frames_outweigh_many_far_ones() -> None:
 
 def test_receding_and_approaching_plates_crossing_far_away_are_two_reads() -> None:
     # Where a receding plate shrinks away, an approaching one appears at the same spot: the
-    # position fits, but two sure reads of different plates are two vehicles.
-    tr = tracker(max_gap_frames=5)
+    # position fits, but two sure reads of different plates are two vehicles. (Both far: the
+    # minimum plate width is off.)
+    tr = tracker(max_gap_frames=5, min_plate_width=0)
     reads = []
     for f in range(10):
         reads += tr.update(f, T0, [box_ob(f, "ZUY2361", 820, 150 - 4 * f, 60 - f, 0.95)])
@@ -197,3 +199,36 @@ def test_following_vehicle_is_not_joined_to_the_one_that_left() -> None:
         reads += tr.update(f, T0, [box_ob(f, "BBB2222", 240 - 10 * (f - 15), 520 + 30 * (f - 15), 90, 0.5)])
     reads += tr.flush()
     assert sorted(r.plate for r in reads) == ["AAA1111", "BBB2222"]
+
+
+def test_track_only_ever_seen_far_away_is_dropped_and_counted() -> None:
+    tr = tracker(min_plate_width=72)
+    for f in range(8):  # 40-61 px wide: never near enough
+        tr.update(f, T0, [box_ob(f, "ABC1234", 300, 200 + 5 * f, 40 + 3 * f, 0.99)])
+    assert tr.flush() == []
+    assert tr.dropped_far == 1
+    for f in range(20, 29):  # the same plate later, up to 72 px: read
+        tr.update(f, T0, [box_ob(f, "ABC1234", 300, 200 + 5 * f, 48 + 3 * (f - 20), 0.99)])
+    (read,) = tr.flush()
+    assert read.plate == "ABC1234"
+    assert tr.dropped_far == 1
+
+
+def test_read_frame_is_a_whole_plate_not_one_cut_by_the_frame_edge() -> None:
+    # A receding car: its plate is largest in the first frame, where the frame's edge cuts it.
+    tr = tracker()
+    obs = [box_ob(f, "ZUY2361", 600, 700 - 20 * f, 160 - 8 * f, 0.95) for f in range(6)]
+    obs[0] = replace(obs[0], at_edge=True)
+    for o in obs:
+        tr.update(o.frame_index, o.ts, [o])
+    (read,) = tr.flush()
+    assert read.frame_index == 1
+
+
+def test_read_frame_may_be_at_the_edge_when_no_frame_is_whole() -> None:
+    tr = tracker()
+    for f in range(3):
+        o = box_ob(f, "ZUY2361", 600, 700, 100 + f, 0.95)
+        tr.update(f, o.ts, [replace(o, at_edge=True)])
+    (read,) = tr.flush()
+    assert read.frame_index == 2
