@@ -2,13 +2,14 @@
 # Train and export edge-alpr's plate OCR model (fast-plate-ocr 1.1.0, tiny CCT) on synthetic crops.
 #
 # Usage: scripts/train_ocr.sh [--help] [NAME] [DATA_ROOT]
-#   NAME       model name to write: models/NAME.onnx + models/NAME.yaml  (default plate-ocr-v3)
+#   NAME       model name to write: models/NAME.onnx + models/NAME.yaml  (default plate-ocr-v4)
 #   DATA_ROOT  folder with the crop sets, made by                        (default /work/data-gen)
 #                python scripts/make_ocr_dataset.py --out DATA_ROOT/ocr  --seed 20261127
 #                python scripts/make_ocr_dataset.py --out DATA_ROOT/ocr2 --seed 20261128 --val 0
 #                python scripts/make_ocr_dataset.py --out DATA_ROOT/ocr3 --seed 20261129
+#                python scripts/make_ocr_dataset.py --out DATA_ROOT/ocr4 --seed 20261130 --val 0
 #              (ocr by a draft renderer, see models/plate-ocr-v3.md; ocr2 with the short-shutter
-#              night and rain; ocr3 also with motion blur up to the legibility limit)
+#              night and rain; ocr3 and ocr4 also with motion blur up to the legibility limit)
 # The stages below are the ones the shipped models went through (see models/NAME.md), each starting
 # from the previous stage's best checkpoint:
 #   A  8 epochs, lr 0.002, fast-plate-ocr's default augmentation, set ocr      (from scratch)
@@ -17,7 +18,11 @@
 #   D  2 epochs, lr 0.0007, light augmentation, sets ocr + ocr2 (48k crops; a 6-epoch schedule
 #      stopped after 2 when ocr3 was ready)
 #   E  5 epochs, lr 0.0007, light augmentation, sets ocr2 + ocr3 (48k), validated on ocr3's val (= v3)
-# STAGES picks stages (default "A B C D E"; plate-ocr-v2 was "A B C"). OCR_THREADS sets torch
+#   F  3 epochs, lr 0.0003, light augmentation, sets ocr2 + ocr3, validated on ocr3's val
+#   G  5 epochs, lr 0.0005, light augmentation, sets ocr3 + ocr4 (48k), validated on ocr3's val
+#   H  5 epochs, lr 0.001, light augmentation, sets ocr3 + ocr4, a third transformer layer
+#      (models/train/ocr-model-deep.yaml; the other layers start from G's weights)     (= v4)
+# STAGES picks stages (default "A B C D E F G H"; plate-ocr-v2 was "A B C", v3 "A B C D E"). OCR_THREADS sets torch
 # threads (default 1). On 2 x86 cores: 5 min per epoch of 24k crops, 8-12 min of 48k.
 #
 # Needs a training venv (PYTHON, default /work/venv-train/bin/python) with:
@@ -26,11 +31,11 @@
 # (not the [train] extra: it pulls tensorflow). The train/export commands are called through their
 # click functions, because fast-plate-ocr's CLI entry point also imports matplotlib.
 set -euo pipefail
-if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then sed -n '2,27p' "$0"; exit 0; fi
+if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0; fi
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
 NAME="${1:-plate-ocr-v3}"
 DATA="${2:-/work/data-gen}"
-STAGES="${STAGES:-A B C D E}"
+STAGES="${STAGES:-A B C D E F G H}"
 PY="${PYTHON:-/work/venv-train/bin/python}"
 export KERAS_BACKEND=torch
 # One torch thread: on a shared 2-core machine two threads were several times slower (sync stalls).
@@ -45,14 +50,14 @@ combine() {  # combine OUT.csv SET/SPLIT... : one CSV over several sets, paths r
 }
 
 weights=()
-stage() {  # stage ID EPOCHS LR AUGMENT(default|light) TRAIN_CSV VAL_CSV SEED
-  local id=$1 epochs=$2 lr=$3 aug=$4 train=$5 val=$6 seed=$7 out="$RUNS/$1"
+stage() {  # stage ID EPOCHS LR AUGMENT(default|light) TRAIN_CSV VAL_CSV SEED [MODEL_YAML]
+  local id=$1 epochs=$2 lr=$3 aug=$4 train=$5 val=$6 seed=$7 model=${8:-$HERE/models/train/ocr-model.yaml} out="$RUNS/$1"
   local augment=()
   if [[ "$aug" == light ]]; then augment=(--augmentation-path "$HERE/models/train/ocr-augment.yaml"); fi
   echo "[train_ocr] $(date -u +%FT%TZ) stage $id: $epochs epochs, lr $lr, $aug augmentation, $train"
   mkdir -p "$out"
   "$PY" -c "from fast_plate_ocr.cli.train import train; train()" \
-    --model-config-file "$HERE/models/train/ocr-model.yaml" --plate-config-file "$PLATE_CFG" \
+    --model-config-file "$model" --plate-config-file "$PLATE_CFG" \
     --annotations "$train" --val-annotations "$val" "${augment[@]}" \
     --epochs "$epochs" --batch-size 64 --lr "$lr" --warmup-fraction "$([[ $id == A ]] && echo 0.05 || echo 0.02)" \
     --seed "$seed" "${weights[@]}" --output-dir "$out"
@@ -68,6 +73,12 @@ for s in $STAGES; do
        stage D 2 0.0007 light "$DATA/comb-train.csv" "$DATA/comb-val.csv" 1129 ;;
     E) combine comb2-train.csv ocr2/train ocr3/train; combine comb2-val.csv ocr3/val
        stage E 5 0.0007 light "$DATA/comb2-train.csv" "$DATA/comb2-val.csv" 1130 ;;
+    F) combine comb2-train.csv ocr2/train ocr3/train; combine comb2-val.csv ocr3/val
+       stage F 3 0.0003 light "$DATA/comb2-train.csv" "$DATA/comb2-val.csv" 1131 ;;
+    G) combine comb3-train.csv ocr3/train ocr4/train; combine comb3-val.csv ocr3/val
+       stage G 5 0.0005 light "$DATA/comb3-train.csv" "$DATA/comb3-val.csv" 1132 ;;
+    H) combine comb3-train.csv ocr3/train ocr4/train; combine comb3-val.csv ocr3/val
+       stage H 5 0.001 light "$DATA/comb3-train.csv" "$DATA/comb3-val.csv" 1134 "$HERE/models/train/ocr-model-deep.yaml" ;;
     *) echo "unknown stage $s" >&2; exit 2 ;;
   esac
 done
