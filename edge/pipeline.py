@@ -34,6 +34,7 @@ class StageTimes:
     detections: int = 0
     ocr_calls: int = 0
     reads: int = 0
+    tracks_dropped: dict[str, int] = field(default_factory=dict)  # the tracker's own counts, by reason
 
     def add(self, stage: str, since: float) -> float:
         now = time.perf_counter()
@@ -78,7 +79,7 @@ class Recognizer:
             ocr_model=models.ocr.name,
             keep_crops=cfg.store.keep_crops,
         )
-        self.times = StageTimes()
+        self.times = StageTimes(tracks_dropped=self.tracker.drops)
 
     def process(self, frame: Frame) -> list[Read]:
         t = time.perf_counter()

@@ -169,6 +169,7 @@ class CameraStats:
     latency_p95_ms: float
     latency_max_ms: float
     stage_ms: dict[str, float] = field(default_factory=dict)  # mean ms per processed frame
+    tracks_dropped: dict[str, int] = field(default_factory=dict)  # tracks that ended without a read, by reason
     thread_cpu_s: dict[str, float] = field(default_factory=dict)  # CPU seconds used by each of its threads
 
     def as_dict(self) -> dict[str, Any]:
@@ -379,6 +380,7 @@ class CameraWorker:
             latency_p95_ms=round(1000 * self.latency.percentile(95), 2),
             latency_max_ms=round(1000 * self.latency.max, 2),
             stage_ms=stage_ms,
+            tracks_dropped=dict(t.tracks_dropped),
             thread_cpu_s={k: round(v, 3) for k, v in self.thread_cpu.items()},
         )
 

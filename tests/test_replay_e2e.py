@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from edge.track.tracker import DROP_REASONS
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "sample.mp4"
 TRUTH = ROOT / "samples" / "sample.json"
@@ -44,6 +46,9 @@ def test_replay_of_sample_clip_stores_exact_reads(tmp_path: Path) -> None:
     assert summary["eval"]["read_exact"] >= 6, summary["eval"]
     assert summary["eval"]["duplicate_reads"] == 0, summary["eval"]
     assert summary["eval"]["false_reads"] <= 1, summary["eval"]
+    # Tracks that gave no read are counted by reason (here: far-only and one-frame tracks exist).
+    assert set(summary["tracks_dropped"]) == set(DROP_REASONS)
+    assert sum(summary["tracks_dropped"].values()) > 0
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT id, plate, confidence, camera, ts, frame_index FROM reads").fetchall()
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]

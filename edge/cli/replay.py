@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from edge.capture import open_source
 from edge.cli.common import config_options, resolve_config
 from edge.errors import InputError
+from edge.track.tracker import DROP_REASONS
 from edge.types import Read
 
 
@@ -124,6 +125,7 @@ def replay(
         "fps": round(result.fps, 1),
         "detector_calls": result.times.detector_calls,
         "ocr_calls": result.times.ocr_calls,
+        "tracks_dropped": dict(result.times.tracks_dropped),
         "alerts": [a.as_dict() for a in alerts],
     }
     stage_ms = {k: round(1000 * v / max(result.frames, 1), 2) for k, v in result.times.seconds.items()}
@@ -142,6 +144,10 @@ def replay(
     )
     stages = ", ".join(f"{k} {v} ms" for k, v in stage_ms.items())
     click.echo(f"per frame: {stages}; detector calls {result.times.detector_calls}, OCR calls {result.times.ocr_calls}")
+    dropped = {k: n for k, n in result.times.tracks_dropped.items() if n}
+    if dropped:
+        why = ", ".join(f"{n} {DROP_REASONS.get(k, k)}" for k, n in dropped.items())
+        click.echo(f"tracks not read: {why}")
     if alerts:
         click.echo(f"{len(alerts)} hotlist alert(s) raised and stored as hits")
     if scored is not None:

@@ -78,8 +78,9 @@ class TrackingConfig(Strict):
     min_plate_width: int = Field(
         default=72,
         ge=0,
-        description="A track whose plate was never this wide (pixels) is dropped and counted: seen only far "
-        "away, too small for every character to be read surely. The same vehicle seen nearer later is read then.",
+        description="A track whose plate was never this wide (pixels) is dropped and counted (replay's summary, "
+        "metric edge_alpr_tracks_dropped{reason=far}): seen only far away, too small for every character to be read "
+        "surely. The same vehicle seen nearer later is read then. Lower it for a camera that sees plates smaller.",
     )
     min_confidence: float = Field(
         default=0.0,

@@ -5,7 +5,8 @@ so the pipeline carries no metric objects of its own. Names (all prefixed ``edge
 
     camera_up, camera_last_frame_age_seconds, frames_total, frames_dropped_total,
     frames_processed_total, decode_errors_total, recognition_errors_total, camera_reopens_total,
-    reads_total, reads_refused_total, stage_seconds_total{stage}, frame_latency_seconds{quantile}
+    reads_total, reads_refused_total, stage_seconds_total{stage}, tracks_dropped_total{reason},
+    frame_latency_seconds{quantile}
     (per camera); store_written_total, store_refused_total{reason}, store_queue_depth, reads_today,
     disk_free_bytes, disk_low, purge_lag_seconds, last_purge_timestamp_seconds, outbox_depth{peer},
     share_peer_connected{peer}, ledger_ok, ledger_size, ledger_entries{action} (shares, denials,
@@ -77,6 +78,11 @@ def _camera_metrics(cameras: list[dict[str, Any]]) -> Iterator[Metric]:
         "Seconds spent per pipeline stage (divide its rate by frames_processed for the mean per frame).",
         labels=["camera", "stage"],
     )
+    dropped_tracks = CounterMetricFamily(
+        P + "tracks_dropped",
+        "Plate tracks that ended without a read, by reason (short, far, low_confidence, format, repeat).",
+        labels=["camera", "reason"],
+    )
     latency = GaugeMetricFamily(
         P + "frame_latency_seconds",
         "Frame decoded to recognised, recent quantiles.",
@@ -94,9 +100,11 @@ def _camera_metrics(cameras: list[dict[str, Any]]) -> Iterator[Metric]:
             fam.add_metric(name, c.get(k, 0))
         for st, seconds in (c.get("stage_seconds") or {}).items():
             stage.add_metric([c["camera"], st], seconds)
+        for reason, n in (c.get("tracks_dropped") or {}).items():
+            dropped_tracks.add_metric([c["camera"], reason], n)
         latency.add_metric([c["camera"], "0.5"], c.get("latency_p50_ms", 0.0) / 1000)
         latency.add_metric([c["camera"], "0.95"], c.get("latency_p95_ms", 0.0) / 1000)
-    yield from (up, age, fps, *fams.values(), stage, latency)
+    yield from (up, age, fps, *fams.values(), stage, dropped_tracks, latency)
 
 
 def _store_metrics(doc: dict[str, Any]) -> Iterator[Metric]:

@@ -226,6 +226,7 @@ class HealthMonitor:
                     "latency_p50_ms": s.latency_p50_ms,
                     "latency_p95_ms": s.latency_p95_ms,
                     "stage_ms": s.stage_ms,
+                    "tracks_dropped": s.tracks_dropped,
                     "stage_seconds": dict(w.recognizer.times.seconds, capture=w.capture_seconds),
                 }
             )

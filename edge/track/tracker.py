@@ -25,6 +25,15 @@ from edge.types import Observation, Read
 _SURE = 0.75
 _SAME_PLATE = 0.4
 
+# Why a track ended without a read, with the config key that decides it.
+DROP_REASONS = {
+    "short": "seen too few times (tracking.min_observations)",
+    "far": "never near enough (tracking.min_plate_width)",
+    "low_confidence": "too unsure (tracking.min_confidence)",
+    "format": "fit no plate format (tracking.formats, invalid_format: drop)",
+    "repeat": "repeated a plate just read (tracking.dedupe_window)",
+}
+
 
 @dataclass
 class _Track:
@@ -102,11 +111,8 @@ class PlateTracker:
         self.keep_crops = keep_crops
         self._formats = PlateFormats(cfg.formats, cfg.masks)
         self._tracks: list[_Track] = []
-        self.dropped_short = 0
-        self.dropped_far = 0
-        self.dropped_format = 0
-        self.dropped_low_confidence = 0
-        self.dropped_duplicate = 0
+        # Tracks that ended without a read, by DROP_REASONS key (replay prints them, metrics export them).
+        self.drops: dict[str, int] = dict.fromkeys(DROP_REASONS, 0)
         # (camera, text) -> time of the last frame of the latest track emitted with that text
         self._recent: dict[tuple[str, str], datetime] = {}
 
@@ -223,24 +229,24 @@ class PlateTracker:
             return []
         obs = track.observations
         if len(obs) < self.cfg.min_observations:
-            self.dropped_short += 1
+            self.drops["short"] += 1
             return []
         if max(o.plate.box.width for o in obs) < self.cfg.min_plate_width:
-            self.dropped_far += 1
+            self.drops["far"] += 1
             return []
         text, confidence = vote(obs)
         if not text:
-            self.dropped_short += 1
+            self.drops["short"] += 1
             return []
         if confidence < self.cfg.min_confidence:
-            self.dropped_low_confidence += 1
+            self.drops["low_confidence"] += 1
             return []
         text, valid = self._formats.normalise(text)
         if not valid and self.cfg.invalid_format == "drop":
-            self.dropped_format += 1
+            self.drops["format"] += 1
             return []
         if self._repeats(track, text):
-            self.dropped_duplicate += 1
+            self.drops["repeat"] += 1
             return []
         # The read's frame and crop: among observations that read the voted text, the one a person
         # would check first, where the plate is whole (not cut by the frame's edge), largest and

@@ -19,6 +19,7 @@ from edge.config import load_config
 from edge.health.service import Observability
 from edge.runner import Runner
 from edge.store import Store
+from edge.track.tracker import DROP_REASONS
 
 
 def wait_for(check: Callable[[], Any], what: str, timeout: float = 60.0, extra: Any = "") -> Any:
@@ -120,6 +121,8 @@ def test_metrics_parse_as_prometheus_text(service: Service) -> None:
     assert value("edge_alpr_camera_up", camera="lane-1") == 1
     assert value("edge_alpr_stage_seconds", camera="lane-1", stage="gate") >= 0
     assert value("edge_alpr_stage_seconds", camera="lane-1", stage="capture") >= 0
+    for reason in DROP_REASONS:  # tracks that ended without a read, by reason: every reason exported
+        assert value("edge_alpr_tracks_dropped", camera="lane-1", reason=reason) >= 0
     assert value("edge_alpr_store_written") == 1
     assert value("edge_alpr_reads_today") == 1
     assert value("edge_alpr_purge_lag_seconds") == 0

@@ -66,7 +66,7 @@ def test_single_glimpse_is_dropped_as_noise() -> None:
     tr = tracker(min_observations=2)
     tr.update(0, T0, [ob(0, "NOISE1", 10)])
     assert tr.flush() == []
-    assert tr.dropped_short == 1
+    assert tr.drops["short"] == 1
 
 
 def test_invalid_format_kept_flagged_or_dropped() -> None:
@@ -114,7 +114,7 @@ def test_split_track_of_one_plate_is_one_read_within_the_dedupe_window() -> None
         reads += tr.update(f, T0 + timedelta(seconds=f / 30), [ob(f, "AAA111", 10 + 5 * f)])
     reads += tr.flush()
     assert [r.frame_index is not None and r.frame_index < 600 for r in reads] == [True, False]
-    assert tr.dropped_duplicate == 1
+    assert tr.drops["repeat"] == 1
 
 
 def test_low_confidence_reads_dropped_and_counted() -> None:
@@ -122,7 +122,7 @@ def test_low_confidence_reads_dropped_and_counted() -> None:
     for f in range(4):
         tr.update(f, T0, [ob(f, "FAR123", 10 + f, conf=0.2)])
     assert tr.flush() == []
-    assert tr.dropped_low_confidence == 1
+    assert tr.drops["low_confidence"] == 1
 
 
 def test_read_frame_is_where_the_plate_is_largest_and_surest() -> None:
@@ -206,12 +206,12 @@ def test_track_only_ever_seen_far_away_is_dropped_and_counted() -> None:
     for f in range(8):  # 40-61 px wide: never near enough
         tr.update(f, T0, [box_ob(f, "ABC1234", 300, 200 + 5 * f, 40 + 3 * f, 0.99)])
     assert tr.flush() == []
-    assert tr.dropped_far == 1
+    assert tr.drops["far"] == 1
     for f in range(20, 29):  # the same plate later, up to 72 px: read
         tr.update(f, T0, [box_ob(f, "ABC1234", 300, 200 + 5 * f, 48 + 3 * (f - 20), 0.99)])
     (read,) = tr.flush()
     assert read.plate == "ABC1234"
-    assert tr.dropped_far == 1
+    assert tr.drops["far"] == 1
 
 
 def test_read_frame_is_a_whole_plate_not_one_cut_by_the_frame_edge() -> None:
