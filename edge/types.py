@@ -46,20 +46,18 @@ class Box:
         union = self.area + other.area - inter
         return inter / union if union > 0 else 0.0
 
+    def grown(self, fx: float, fy: float) -> Box:
+        """Grow by fx*width / fy*height on each side (may reach outside the image)."""
+        dx, dy = self.width * fx, self.height * fy
+        return Box(self.x1 - dx, self.y1 - dy, self.x2 + dx, self.y2 + dy)
+
+    def clipped(self, width: int, height: int) -> Box:
+        """The part inside an image of width x height (the same box when it lies wholly inside)."""
+        return Box(max(0.0, self.x1), max(0.0, self.y1), min(float(width), self.x2), min(float(height), self.y2))
+
     def expanded(self, fx: float, fy: float, width: int, height: int) -> Box:
         """Grow by fx*width / fy*height on each side, clipped to an image of width x height."""
-        dx, dy = self.width * fx, self.height * fy
-        return Box(
-            max(0.0, self.x1 - dx),
-            max(0.0, self.y1 - dy),
-            min(float(width), self.x2 + dx),
-            min(float(height), self.y2 + dy),
-        )
-
-    def fits(self, fx: float, fy: float, width: int, height: int) -> bool:
-        """True when the box grown as by `expanded` lies wholly inside an image of width x height."""
-        dx, dy = self.width * fx, self.height * fy
-        return self.x1 - dx >= 0 and self.y1 - dy >= 0 and self.x2 + dx <= width and self.y2 + dy <= height
+        return self.grown(fx, fy).clipped(width, height)
 
     def as_list(self) -> list[float]:
         return [round(self.x1, 1), round(self.y1, 1), round(self.x2, 1), round(self.y2, 1)]

@@ -29,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from validate import CLIPS as VALIDATION_CLIPS  # noqa: E402  (scripts/validate.py, beside this file)
+
 from edge.capture import open_source  # noqa: E402
 from edge.cli.common import resolve_config  # noqa: E402
 from edge.evaluate import EvalResult, Truth, score  # noqa: E402
@@ -38,8 +40,8 @@ from edge.types import Observation, Read  # noqa: E402
 
 VAL = ROOT / "data" / "val"
 SAMPLE = ROOT / "samples" / "sample.mp4"
-# The traffic clips of scripts/validate.py (the empty road has no vehicles to track).
-CLIPS = ("day", "night", "rain", "fast", "slow", "dense")
+# The traffic clips of scripts/validate.py (density > 0: the empty road has no vehicles to track).
+CLIPS = tuple(name for name, (_seed, _s, _cond, density, *_rest) in VALIDATION_CLIPS.items() if density > 0)
 Frames = list[tuple[int, datetime, list[Observation]]]
 
 

@@ -5,17 +5,23 @@ from __future__ import annotations
 from edge.types import Box
 
 
-def test_fits_is_true_only_when_the_grown_box_stays_inside_the_image() -> None:
+def cut(b: Box, fx: float, fy: float, width: int, height: int) -> bool:
+    """What the pipeline calls at_edge: the grown box loses something when clipped to the image."""
+    g = b.grown(fx, fy)
+    return g.clipped(width, height) != g
+
+
+def test_a_grown_box_is_cut_only_when_it_leaves_the_image() -> None:
     b = Box(100, 100, 200, 150)  # 100 x 50
-    assert b.fits(0.1, 0.1, 1280, 720)
-    assert b.fits(1.0, 1.0, 300, 200)  # grown to (0, 50)-(300, 200): touches, still inside
-    assert not b.fits(1.01, 0.0, 300, 200)  # left edge beyond 0
-    assert not Box(1200, 650, 1275, 700).fits(0.1, 0.1, 1280, 720)  # right edge 1282.5
-    assert not Box(500, 690, 600, 718).fits(0.1, 0.1, 1280, 720)  # bottom edge 720.8
-    assert Box(0, 0, 10, 10).fits(0.0, 0.0, 10, 10)
+    assert not cut(b, 0.1, 0.1, 1280, 720)
+    assert not cut(b, 1.0, 1.0, 300, 200)  # grown to (0, 50)-(300, 200): touches, still inside
+    assert cut(b, 1.01, 0.0, 300, 200)  # left edge beyond 0
+    assert cut(Box(1200, 650, 1275, 700), 0.1, 0.1, 1280, 720)  # right edge 1282.5
+    assert cut(Box(500, 690, 600, 718), 0.1, 0.1, 1280, 720)  # bottom edge 720.8
+    assert not cut(Box(0, 0, 10, 10), 0.0, 0.0, 10, 10)
 
 
-def test_expanded_is_the_clipped_box_that_fits_describes() -> None:
+def test_expanded_is_the_grown_box_clipped() -> None:
     b = Box(1200, 650, 1275, 700)
     e = b.expanded(0.1, 0.1, 1280, 720)
     assert (e.x2, e.y2) == (1280.0, 705.0)
