@@ -56,13 +56,17 @@ def load_models(cfg: Config) -> Models:
         score_threshold=cfg.detector.score_threshold,
         nms_iou=cfg.detector.nms_iou,
         threads=cfg.detector.threads,
+        spinning=cfg.detector.spinning,
+        optimization=cfg.detector.optimization,
     )
     ocr: PlateOcr
     if cfg.ocr.backend == "rapidocr":
         ocr = RapidOcr(threads=cfg.ocr.threads)
     else:
         ocr_model, ocr_config = resolve_ocr(cfg.models.ocr, folders)
-        ocr = FastPlateOcr(ocr_model, ocr_config, threads=cfg.ocr.threads)
+        ocr = FastPlateOcr(
+            ocr_model, ocr_config, cfg.ocr.threads, spinning=cfg.ocr.spinning, optimization=cfg.ocr.optimization
+        )
     return Models(detector=detector, ocr=ocr)
 
 

@@ -182,8 +182,8 @@ def worker_runner(clip: Path, paced: bool, config: str | None) -> dict[str, Any]
 
 def worker_baseline(clip: Path, impl: str, config: str | None) -> dict[str, Any]:
     from edge.capture import FileSource
-    from edge.detect.onnx import session_options
     from edge.models import model_folders, resolve_ocr
+    from edge.models.runtime import session_options
     from edge.pipeline import load_models
 
     cfg = load_cfg(config, clip, Path(tempfile.gettempdir()) / "unused.db")
@@ -217,7 +217,9 @@ def worker_baseline(clip: Path, impl: str, config: str | None) -> dict[str, Any]
                 ocr_model_path=ocr_model,
                 ocr_config_path=ocr_config,
                 ocr_device="cpu",
-                ocr_sess_options=session_options(cfg.ocr.threads),
+                ocr_sess_options=session_options(
+                    cfg.ocr.threads, spinning=cfg.ocr.spinning, optimization=cfg.ocr.optimization
+                ),
             )
 
             def predict(image: Any) -> list[str]:

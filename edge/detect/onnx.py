@@ -18,6 +18,7 @@ import numpy.typing as npt
 import onnxruntime as ort
 
 from edge.errors import EdgeError
+from edge.models.runtime import Optimization, session_options
 from edge.types import Box, Image, PlateBox
 
 log = logging.getLogger(__name__)
@@ -67,17 +68,6 @@ def nms(boxes: FloatArray, scores: FloatArray, iou: float) -> list[int]:
     return keep
 
 
-def session_options(threads: int) -> ort.SessionOptions:
-    """One intra-op thread and no spinning: fastest per session under load on 2-4 cores."""
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads
-    opts.inter_op_num_threads = 1
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    opts.log_severity_level = 3
-    return opts
-
-
 class OnnxPlateDetector:
     """Run an ONNX plate detector; the output adapter is chosen from the model's signature."""
 
@@ -88,6 +78,8 @@ class OnnxPlateDetector:
         score_threshold: float = 0.4,
         nms_iou: float = 0.5,
         threads: int = 1,
+        spinning: bool = False,
+        optimization: Optimization = "all",
         imgsz: int | None = None,
     ):
         self.path = Path(path)
@@ -96,7 +88,9 @@ class OnnxPlateDetector:
         self.nms_iou = nms_iou
         try:
             self.session = ort.InferenceSession(
-                str(self.path), sess_options=session_options(threads), providers=["CPUExecutionProvider"]
+                str(self.path),
+                sess_options=session_options(threads, spinning=spinning, optimization=optimization),
+                providers=["CPUExecutionProvider"],
             )
         except Exception as exc:  # onnxruntime raises several unrelated types for a bad file
             raise EdgeError(f"{self.path}: cannot load plate detector: {exc}") from exc

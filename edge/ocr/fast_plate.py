@@ -8,8 +8,8 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from edge.detect.onnx import session_options
 from edge.errors import EdgeError
+from edge.models.runtime import Optimization, session_options
 from edge.types import Image, PlateText
 
 
@@ -22,7 +22,15 @@ class PlateOcr(Protocol):
 
 
 class FastPlateOcr:
-    def __init__(self, model: Path | str, plate_config: Path | str, threads: int = 1):
+    def __init__(
+        self,
+        model: Path | str,
+        plate_config: Path | str,
+        threads: int = 1,
+        *,
+        spinning: bool = False,
+        optimization: Optimization = "all",
+    ):
         from fast_plate_ocr import LicensePlateRecognizer
 
         self.model_path, self.config_path = Path(model), Path(plate_config)
@@ -35,7 +43,7 @@ class FastPlateOcr:
                 onnx_model_path=self.model_path,
                 plate_config_path=self.config_path,
                 providers=["CPUExecutionProvider"],
-                sess_options=session_options(threads),
+                sess_options=session_options(threads, spinning=spinning, optimization=optimization),
             )
         except Exception as exc:  # bad ONNX or YAML surface as assorted exception types
             raise EdgeError(f"{self.model_path}: cannot load OCR model: {exc}") from exc

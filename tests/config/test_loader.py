@@ -49,6 +49,12 @@ BAD = [
     ("bad regex", "tracking:\n  formats: ['[A-Z']\n", ":2: tracking.formats: invalid regular expression"),
     ("explicit tag on bad text", "store:\n  keep_crops: !!float x\n", ":2: store.keep_crops: invalid YAML value 'x'"),
     ("merge key", "a: &x {b: 1}\nstore:\n  <<: *x\n", ":3: YAML merge keys"),
+    ("bad optimisation level", "ocr:\n  optimization: max\n", ":2: ocr.optimization: Input should be"),
+    (
+        "session keys rapidocr cannot take",
+        "ocr:\n  backend: rapidocr\n  spinning: true\n",
+        ":1: ocr: ocr.spinning and ocr.optimization apply to the fast-plate-ocr backend",
+    ),
 ]
 
 

@@ -86,3 +86,22 @@ def test_nms_keeps_best_of_overlaps() -> None:
     boxes = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [50, 50, 60, 60]], np.float32)
     scores = np.array([0.6, 0.9, 0.5], np.float32)
     assert nms(boxes, scores, 0.5) == [1, 2]
+
+
+def test_session_settings_from_config_reach_onnxruntime() -> None:
+    """detector.threads / spinning / optimization are what the onnxruntime session runs with."""
+    import onnxruntime as ort
+
+    from edge.config import parse_config
+    from edge.pipeline import load_models
+
+    cfg = parse_config("detector:\n  threads: 2\n  spinning: true\n  optimization: basic\n")
+    det = load_models(cfg).detector
+    assert isinstance(det, OnnxPlateDetector)
+    opts = det.session.get_session_options()
+    assert opts.intra_op_num_threads == 2
+    assert opts.graph_optimization_level == ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+    assert opts.get_session_config_entry("session.intra_op.allow_spinning") == "1"
+    default = OnnxPlateDetector(RAW).session.get_session_options()
+    assert default.graph_optimization_level == ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    assert default.get_session_config_entry("session.intra_op.allow_spinning") == "0"
