@@ -16,6 +16,7 @@ from edge.config import Config
 from edge.detect import OnnxPlateDetector, PlateDetector
 from edge.gate import Gate, make_gate
 from edge.models import model_folders, resolve_model, resolve_ocr
+from edge.models.runtime import providers
 from edge.ocr import FastPlateOcr, PlateOcr, RapidOcr
 from edge.track import PlateTracker
 from edge.types import Frame, Observation, PlateBox, Read
@@ -58,6 +59,7 @@ def load_models(cfg: Config) -> Models:
         threads=cfg.detector.threads,
         spinning=cfg.detector.spinning,
         optimization=cfg.detector.optimization,
+        providers=providers(cfg.detector.device, "detector.device"),
     )
     ocr: PlateOcr
     if cfg.ocr.backend == "rapidocr":
@@ -65,7 +67,12 @@ def load_models(cfg: Config) -> Models:
     else:
         ocr_model, ocr_config = resolve_ocr(cfg.models.ocr, folders)
         ocr = FastPlateOcr(
-            ocr_model, ocr_config, cfg.ocr.threads, spinning=cfg.ocr.spinning, optimization=cfg.ocr.optimization
+            ocr_model,
+            ocr_config,
+            cfg.ocr.threads,
+            spinning=cfg.ocr.spinning,
+            optimization=cfg.ocr.optimization,
+            providers=providers(cfg.ocr.device, "ocr.device"),
         )
     return Models(detector=detector, ocr=ocr)
 

@@ -63,6 +63,12 @@ class OnnxSessionConfig(Strict):
     optimization: Literal["disable", "basic", "extended", "all"] = Field(
         default="all", description="onnxruntime graph optimisation level (disable, basic, extended, all)."
     )
+    device: Literal["cpu", "cuda"] = Field(
+        default="cpu",
+        description="Where the model runs: cpu (every machine), or cuda (a Jetson or an NVIDIA GPU, with the "
+        "onnxruntime-gpu wheel installed; the CPU runs what the GPU cannot). A device this onnxruntime lacks is "
+        "refused at start.",
+    )
 
 
 class DetectorConfig(OnnxSessionConfig):
@@ -82,9 +88,10 @@ class OcrConfig(OnnxSessionConfig):
 
     @model_validator(mode="after")
     def _session_keys_apply(self) -> OcrConfig:
-        if self.backend == "rapidocr" and (self.spinning or self.optimization != "all"):
+        if self.backend == "rapidocr" and (self.spinning or self.optimization != "all" or self.device != "cpu"):
             raise ValueError(
-                "ocr.spinning and ocr.optimization apply to the fast-plate-ocr backend; rapidocr takes only ocr.threads"
+                "ocr.spinning, ocr.optimization and ocr.device apply to the fast-plate-ocr backend; rapidocr takes "
+                "only ocr.threads"
             )
         return self
 

@@ -80,6 +80,7 @@ class OnnxPlateDetector:
         threads: int = 1,
         spinning: bool = False,
         optimization: Optimization = "all",
+        providers: list[str] | None = None,
         imgsz: int | None = None,
     ):
         self.path = Path(path)
@@ -90,7 +91,7 @@ class OnnxPlateDetector:
             self.session = ort.InferenceSession(
                 str(self.path),
                 sess_options=session_options(threads, spinning=spinning, optimization=optimization),
-                providers=["CPUExecutionProvider"],
+                providers=providers or ["CPUExecutionProvider"],
             )
         except Exception as exc:  # onnxruntime raises several unrelated types for a bad file
             raise EdgeError(f"{self.path}: cannot load plate detector: {exc}") from exc

@@ -6,7 +6,17 @@ from typing import Literal
 
 import onnxruntime as ort
 
+from edge.errors import EdgeError
+
 Optimization = Literal["disable", "basic", "extended", "all"]
+Device = Literal["cpu", "cuda"]
+
+# Execution providers per device, in onnxruntime's order of preference: the CPU takes whatever
+# operator the GPU provider cannot run.
+_PROVIDERS: dict[str, list[str]] = {
+    "cpu": ["CPUExecutionProvider"],
+    "cuda": ["CUDAExecutionProvider", "CPUExecutionProvider"],
+}
 
 _LEVELS: dict[str, ort.GraphOptimizationLevel] = {
     "disable": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
@@ -34,3 +44,18 @@ def session_options(
     opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
     opts.log_severity_level = 3
     return opts
+
+
+def providers(device: Device, key: str) -> list[str]:
+    """onnxruntime providers for `device`; an EdgeError naming config `key` when this onnxruntime lacks it."""
+    if device not in _PROVIDERS:
+        raise EdgeError(f"{key}: unknown device {device!r}; choose from {sorted(_PROVIDERS)}")
+    wanted = _PROVIDERS[device]
+    available = ort.get_available_providers()
+    if wanted[0] not in available:
+        raise EdgeError(
+            f"{key}: {device} needs onnxruntime's {wanted[0]}, which this onnxruntime {ort.__version__} does not "
+            f"have (it has {', '.join(available)}). On a Jetson install NVIDIA's onnxruntime-gpu wheel for its "
+            f"JetPack; elsewhere set {key}: cpu"
+        )
+    return list(wanted)

@@ -30,6 +30,7 @@ class FastPlateOcr:
         *,
         spinning: bool = False,
         optimization: Optimization = "all",
+        providers: list[str] | None = None,
     ):
         from fast_plate_ocr import LicensePlateRecognizer
 
@@ -42,7 +43,7 @@ class FastPlateOcr:
             self._rec = LicensePlateRecognizer(
                 onnx_model_path=self.model_path,
                 plate_config_path=self.config_path,
-                providers=["CPUExecutionProvider"],
+                providers=providers or ["CPUExecutionProvider"],
                 sess_options=session_options(threads, spinning=spinning, optimization=optimization),
             )
         except Exception as exc:  # bad ONNX or YAML surface as assorted exception types

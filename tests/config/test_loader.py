@@ -53,7 +53,7 @@ BAD = [
     (
         "session keys rapidocr cannot take",
         "ocr:\n  backend: rapidocr\n  spinning: true\n",
-        ":1: ocr: ocr.spinning and ocr.optimization apply to the fast-plate-ocr backend",
+        ":1: ocr: ocr.spinning, ocr.optimization and ocr.device apply to the fast-plate-ocr backend",
     ),
 ]
 

@@ -105,3 +105,18 @@ def test_session_settings_from_config_reach_onnxruntime() -> None:
     default = OnnxPlateDetector(RAW).session.get_session_options()
     assert default.graph_optimization_level == ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     assert default.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+
+
+def test_a_gpu_device_this_onnxruntime_lacks_is_refused_naming_the_key() -> None:
+    """detector.device: cuda on a CPU-only onnxruntime (as here) stops at start with the key and the fix."""
+    import onnxruntime as ort
+
+    from edge.config import parse_config
+    from edge.pipeline import load_models
+
+    if "CUDAExecutionProvider" in ort.get_available_providers():  # pragma: no cover - a GPU CI runner
+        pytest.skip("this onnxruntime has CUDA: the refusal cannot happen here")
+    with pytest.raises(EdgeError, match=r"detector\.device: cuda needs onnxruntime's CUDAExecutionProvider"):
+        load_models(parse_config("detector:\n  device: cuda\n"))
+    with pytest.raises(EdgeError, match=r"ocr\.device: cuda needs .*set ocr\.device: cpu"):
+        load_models(parse_config("ocr:\n  device: cuda\n"))
