@@ -2,7 +2,9 @@
 
 A track continues when a new box overlaps the last one (IoU) or its centre is close to where the
 track's motion predicts it, unless a sure read of a different plate says it is another vehicle. It
-ends when unseen for `max_gap_frames` and is then read once. A track still open after `max_age`
+ends when unseen for `max_gap_frames` and is then read once, or twice when its first and second
+parts read surely as two different plates (one vehicle took over another's track in dense
+traffic). A track still open after `max_age`
 (a parked car) is read then, and not again while it stays.
 """
 
@@ -24,6 +26,10 @@ from edge.types import Observation, Read
 # two different plates.
 _SURE = 0.75
 _SAME_PLATE = 0.4
+# A track is split in two (`_split`) when both parts' votes are at least this sure, have at least
+# _MIN_SEGMENT observations and read different plates (_SAME_PLATE).
+_SPLIT_SURE = 0.6
+_MIN_SEGMENT = 5
 
 # Why a track ended without a read, with the config key that decides it.
 DROP_REASONS = {
@@ -61,6 +67,42 @@ class _Track:
     @property
     def started(self) -> datetime:
         return self.observations[0].ts
+
+
+def _split(obs: list[Observation], least: int) -> list[list[Observation]]:
+    """A track's observations as one part per plate: split once where the part before and the part
+    after each read surely as a different plate.
+
+    In dense traffic a plate that leaves (a receding car, shrinking) and one that appears at the
+    same spot a frame or two later (an approaching car, still far and misread, so no sure read
+    contradicts the track yet) are joined by position. Both vehicles would get one mixed read. Each
+    part needs `least` observations; the split point is searched on at most ~40 candidates.
+    """
+    n = len(obs)
+    if n < 2 * least:
+        return [obs]
+    best: tuple[float, int] | None = None
+    for k in range(least, n - least + 1, max(1, (n - 2 * least) // 40 + 1)):
+        (a, ca), (b, cb) = vote(obs[:k]), vote(obs[k:])
+        sure, different = min(ca, cb) >= _SPLIT_SURE, SequenceMatcher(None, a, b).ratio() < _SAME_PLATE
+        if sure and different and (best is None or ca + cb > best[0]):
+            best = (ca + cb, k)
+    if best is None:
+        return [obs]
+    # The searched split point is where the two plates' votes are surest; the boundary itself is
+    # where the observations stop reading like the first plate and start reading like the second.
+    a, b = vote(obs[: best[1]])[0], vote(obs[best[1] :])[0]
+    lead, k, run = float("-inf"), best[1], 0.0
+    for i in range(n - least):
+        run += _likeness(obs[i].text.text, a) - _likeness(obs[i].text.text, b)
+        if i + 1 >= least and run > lead:
+            lead, k = run, i + 1
+    return [obs[:k], obs[k:]]
+
+
+def _likeness(text: str, plate: str) -> float:
+    """Share of positions where `text` has `plate`'s character (0 for an empty text)."""
+    return sum(x == y for x, y in zip(text, plate, strict=False)) / max(len(text), len(plate), 1)
 
 
 def vote(observations: list[Observation]) -> tuple[str, float]:
@@ -211,23 +253,29 @@ class PlateTracker:
         text, confidence = track.voted
         return confidence >= _SURE and SequenceMatcher(None, text, b.text.text).ratio() < _SAME_PLATE
 
-    def _repeats(self, track: _Track, text: str) -> bool:
+    def _repeats(self, camera: str, obs: list[Observation], text: str) -> bool:
         """True when a track of the same camera with the same text ended less than
         `dedupe_window` before this one began (or overlaps it): one vehicle whose track was split
         (an occlusion, a far misread) is one read. Remembers this track either way."""
         window = self.cfg.dedupe_window
-        key = (track.camera, text)
+        key = (camera, text)
         seen = self._recent.get(key)
-        end = track.last.ts
+        end = obs[-1].ts
         self._recent[key] = max(end, seen) if seen is not None else end
         if len(self._recent) > 256:  # forget what is far behind
             self._recent = {k: t for k, t in self._recent.items() if end - t <= window}
-        return seen is not None and window.total_seconds() > 0 and track.started - seen <= window
+        return seen is not None and window.total_seconds() > 0 and obs[0].ts - seen <= window
 
     def _finish(self, track: _Track) -> list[Read]:
         if track.emitted:
             return []
-        obs = track.observations
+        reads: list[Read] = []
+        for part in _split(track.observations, max(self.cfg.min_observations, _MIN_SEGMENT)):
+            reads += self._read(track, part)
+        return reads
+
+    def _read(self, track: _Track, obs: list[Observation]) -> list[Read]:
+        """The read of one vehicle's observations (a track, or one plate's part of it), or none."""
         if len(obs) < self.cfg.min_observations:
             self.drops["short"] += 1
             return []
@@ -245,7 +293,7 @@ class PlateTracker:
         if not valid and self.cfg.invalid_format == "drop":
             self.drops["format"] += 1
             return []
-        if self._repeats(track, text):
+        if self._repeats(track.camera, obs, text):
             self.drops["repeat"] += 1
             return []
         # The read's frame and crop: among observations that read the voted text, the one a person

@@ -232,3 +232,40 @@ def test_read_frame_may_be_at_the_edge_when_no_frame_is_whole() -> None:
         tr.update(f, o.ts, [replace(o, at_edge=True)])
     (read,) = tr.flush()
     assert read.frame_index == 2
+
+
+def test_receding_plate_taken_over_by_an_unsure_approaching_one_is_split_into_two_reads() -> None:
+    # Dense traffic (validation clip "dense"): a receding plate, read fairly (not surely: 0.7),
+    # shrinks away up the frame, and an approaching one appears where it was one frame later. The
+    # newcomer is far and misread at first, and the track's own read is not sure enough for a
+    # later sure read to contradict it, so position joins them. Both parts read as different
+    # plates: two vehicles, two reads, each from its own frames.
+    tr = tracker(max_gap_frames=5, min_plate_width=0)
+    reads = []
+    for f in range(20):
+        reads += tr.update(f, T0, [box_ob(f, "ZUY2361", 900 - 3 * f, 300 - 4 * f, 120 - 3 * f, 0.7)])
+    for f in range(21, 24):  # the newcomer, far and unsure
+        reads += tr.update(f, T0, [box_ob(f, "KKP44", 842 + 3 * (f - 21), 228 + 4 * (f - 21), 62, 0.45)])
+    for f in range(24, 40):
+        g = f - 24
+        reads += tr.update(f, T0, [box_ob(f, "MLH4351", 851 + 8 * g, 240 + 12 * g, 66 + 4 * g, 0.8)])
+    assert tr.open_tracks == 1  # position joined them into one track
+    reads += tr.flush()
+    assert sorted(r.plate for r in reads) == ["MLH4351", "ZUY2361"]
+    frames = {r.plate: r.frame_index for r in reads}
+    assert frames["ZUY2361"] == 0  # its largest frame
+    assert frames["MLH4351"] == 39
+
+
+def test_a_track_is_not_split_by_far_misreads() -> None:
+    # One approaching car, misread the same way in its 6 far frames (unsure), then read right: the
+    # far part is not sure enough to be a plate of its own, so one read (even with the minimum
+    # plate width off, which would let a far part through).
+    tr = tracker(max_gap_frames=5, min_plate_width=0)
+    for f in range(6):
+        tr.update(f, T0, [box_ob(f, "4318", 300, 100 + 5 * f, 40 + 2 * f, 0.55)])
+    for f in range(6, 30):
+        tr.update(f, T0, [box_ob(f, "ABC1234", 300, 130 + 5 * f, 60 + 3 * f, 0.9)])
+    (read,) = tr.flush()
+    assert read.plate == "ABC1234"
+    assert read.observations == 30
