@@ -270,11 +270,12 @@ class PlateTracker:
         if track.emitted:
             return []
         reads: list[Read] = []
-        for part in _split(track.observations, max(self.cfg.min_observations, _MIN_SEGMENT)):
-            reads += self._read(track, part)
+        # A split track's second vehicle gets a track id of its own: one id, one vehicle pass.
+        for i, part in enumerate(_split(track.observations, max(self.cfg.min_observations, _MIN_SEGMENT))):
+            reads += self._read(track, part, f"{track.id}.{i}" if i else track.id)
         return reads
 
-    def _read(self, track: _Track, obs: list[Observation]) -> list[Read]:
+    def _read(self, track: _Track, obs: list[Observation], track_id: str) -> list[Read]:
         """The read of one vehicle's observations (a track, or one plate's part of it), or none."""
         if len(obs) < self.cfg.min_observations:
             self.drops["short"] += 1
@@ -316,7 +317,7 @@ class PlateTracker:
                 ts=best.ts,
                 frame_index=None if best.live else best.frame_index,
                 bbox=(round(b.x1, 1), round(b.y1, 1), round(b.x2, 1), round(b.y2, 1)),
-                track_id=track.id,
+                track_id=track_id,
                 observations=len(obs),
                 detector_model=self.detector_model,
                 ocr_model=self.ocr_model,

@@ -255,6 +255,7 @@ def test_receding_plate_taken_over_by_an_unsure_approaching_one_is_split_into_tw
     frames = {r.plate: r.frame_index for r in reads}
     assert frames["ZUY2361"] == 0  # its largest frame
     assert frames["MLH4351"] == 39
+    assert len({r.track_id for r in reads}) == 2  # one track id per vehicle pass
 
 
 def test_a_track_is_not_split_by_far_misreads() -> None:
