@@ -81,18 +81,18 @@ def _split(obs: list[Observation], least: int) -> list[list[Observation]]:
     n = len(obs)
     if n < 2 * least:
         return [obs]
-    best: tuple[float, int] | None = None
+    best: tuple[float, int, str, str] | None = None
     for k in range(least, n - least + 1, max(1, (n - 2 * least) // 40 + 1)):
         (a, ca), (b, cb) = vote(obs[:k]), vote(obs[k:])
         sure, different = min(ca, cb) >= _SPLIT_SURE, SequenceMatcher(None, a, b).ratio() < _SAME_PLATE
         if sure and different and (best is None or ca + cb > best[0]):
-            best = (ca + cb, k)
+            best = (ca + cb, k, a, b)
     if best is None:
         return [obs]
     # The searched split point is where the two plates' votes are surest; the boundary itself is
     # where the observations stop reading like the first plate and start reading like the second.
-    a, b = vote(obs[: best[1]])[0], vote(obs[best[1] :])[0]
-    lead, k, run = float("-inf"), best[1], 0.0
+    _, k, a, b = best
+    lead, run = float("-inf"), 0.0
     for i in range(n - least):
         run += _likeness(obs[i].text.text, a) - _likeness(obs[i].text.text, b)
         if i + 1 >= least and run > lead:
