@@ -2,15 +2,21 @@
 # Train and export edge-alpr's plate OCR model (fast-plate-ocr 1.1.0, tiny CCT) on synthetic crops.
 #
 # Usage: scripts/train_ocr.sh [--help] [NAME] [DATA_ROOT]
-#   NAME       model name to write: models/NAME.onnx + models/NAME.yaml  (default plate-ocr-v5)
+#   NAME       model name to write: models/NAME.onnx + models/NAME.yaml  (default plate-ocr-v6)
 #   DATA_ROOT  folder with the crop sets, made by                        (default /work/data-gen)
 #                python scripts/make_ocr_dataset.py --out DATA_ROOT/ocr  --seed 20261127
 #                python scripts/make_ocr_dataset.py --out DATA_ROOT/ocr2 --seed 20261128 --val 0
 #                python scripts/make_ocr_dataset.py --out DATA_ROOT/ocr3 --seed 20261129
 #                python scripts/make_ocr_dataset.py --out DATA_ROOT/ocr4 --seed 20261130 --val 0
 #                python scripts/make_ocr_dataset.py --out DATA_ROOT/ocr5 --seed 20261201 --val 0
+#                python scripts/make_ocr_dataset.py --out DATA_ROOT/ocr6 --seed 20261202 --val 0
+#                python scripts/make_ocr_clip_crops.py --out DATA_ROOT/clipcrops  --clips 26 --seed 3000000
+#                python scripts/make_ocr_clip_crops.py --out DATA_ROOT/clipcrops2 --clips 26 --seed 3100000
+#                python scripts/make_ocr_clip_crops.py --out DATA_ROOT/clipcrops3 --clips 14 --seed 3200000
 #              (ocr by a draft renderer, see models/plate-ocr-v3.md; ocr2 with the short-shutter
-#              night and rain; ocr3 to ocr5 also with motion blur up to the legibility limit)
+#              night and rain; ocr3 to ocr6 also with motion blur up to the legibility limit;
+#              clipcrops* are the pipeline's own crops from rendered clips, cut with plate-det-v1 and
+#              the default gate: 10.3k, 9.9k and 4.3k crops, ~30 min each set on one core)
 # The stages below are the ones the shipped models went through (see models/NAME.md), each starting
 # from the previous stage's best checkpoint:
 #   A  8 epochs, lr 0.002, fast-plate-ocr's default augmentation, set ocr      (from scratch)
@@ -25,7 +31,9 @@
 #      (models/train/ocr-model-deep.yaml; the other layers start from G's weights)     (= v4)
 #   I  8 epochs, lr 0.0008, light augmentation, sets ocr4 + ocr5 (48k), validated on ocr3's val, a
 #      fourth transformer layer (models/train/ocr-model-deep4.yaml; the others from H)  (= v5)
-# STAGES picks stages (default "A B C D E F G H I"; v2 was "A B C", v3 "A B C D E", v4 to "H"). OCR_THREADS sets torch
+#   J  5 epochs, lr 0.0005, light augmentation, sets clipcrops + clipcrops2 + ocr6 (44k), validated
+#      on clipcrops3 (held-out clips): the pipeline's own crops                         (= v6)
+# STAGES picks stages (default "A B C D E F G H I J"; v2 was "A B C", v3 "A B C D E", v4 to "H", v5 to "I"). OCR_THREADS sets torch
 # threads (default 1). On 2 x86 cores: 5 min per epoch of 24k crops, 8-12 min of 48k.
 #
 # Needs a training venv (PYTHON, default /work/venv-train/bin/python) with:
@@ -36,9 +44,9 @@
 set -euo pipefail
 if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0; fi
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
-NAME="${1:-plate-ocr-v5}"
+NAME="${1:-plate-ocr-v6}"
 DATA="${2:-/work/data-gen}"
-STAGES="${STAGES:-A B C D E F G H I}"
+STAGES="${STAGES:-A B C D E F G H I J}"
 PY="${PYTHON:-/work/venv-train/bin/python}"
 export KERAS_BACKEND=torch
 # One torch thread: on a shared 2-core machine two threads were several times slower (sync stalls).
@@ -84,6 +92,8 @@ for s in $STAGES; do
        stage H 5 0.001 light "$DATA/comb3-train.csv" "$DATA/comb3-val.csv" 1134 "$HERE/models/train/ocr-model-deep.yaml" ;;
     I) combine comb4-train.csv ocr4/train ocr5/train; combine comb3-val.csv ocr3/val
        stage I 8 0.0008 light "$DATA/comb4-train.csv" "$DATA/comb3-val.csv" 1140 "$HERE/models/train/ocr-model-deep4.yaml" ;;
+    J) combine comb6-train.csv clipcrops/train clipcrops2/train ocr6/train; combine clip3-val.csv clipcrops3/train
+       stage J 5 0.0005 light "$DATA/comb6-train.csv" "$DATA/clip3-val.csv" 1160 "$HERE/models/train/ocr-model-deep4.yaml" ;;
     *) echo "unknown stage $s" >&2; exit 2 ;;
   esac
 done
