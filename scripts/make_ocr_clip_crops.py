@@ -35,15 +35,7 @@ from edge.capture import open_source  # noqa: E402
 from edge.cli.common import resolve_config  # noqa: E402
 from edge.pipeline import Recognizer, load_models  # noqa: E402
 from edge.synth.scene import CONDITIONS, Clip, render_clip  # noqa: E402
-from edge.types import Observation  # noqa: E402
-
-
-def iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
+from edge.types import Box, Observation  # noqa: E402
 
 
 def clip_args(seed: int, index: int, seconds: float) -> dict[str, object]:
@@ -70,9 +62,8 @@ def mine(args: dict[str, object], recognizer: Recognizer, video: Path, per_vehic
         for o in obs:
             if o.crop is None or o.at_edge:
                 continue
-            box = (o.plate.box.x1, o.plate.box.y1, o.plate.box.x2, o.plate.box.y2)
-            best = max(truth, key=lambda p: iou(box, p.box), default=None)
-            if best is not None and iou(box, best.box) >= 0.5:
+            best = max(truth, key=lambda p: o.plate.box.iou(Box(*p.box)), default=None)
+            if best is not None and o.plate.box.iou(Box(*best.box)) >= 0.5:
                 found.setdefault(best.text, []).append(o.crop)
         return update(fi, ts, obs)
 
