@@ -83,6 +83,24 @@ class Gated:
         return [fake_read("end", -1)]
 
 
+class FirstThenWait(FileSource):
+    """A file source that, after its first frame, waits until recognition has taken that frame.
+
+    Without it, a loaded machine may capture the whole clip before the recognition thread takes its
+    first frame, and the frame "in hand" would be one of the newest instead of frame 0.
+    """
+
+    def __init__(self, path: Path, *, camera: str, after_first: threading.Event) -> None:
+        super().__init__(path, camera=camera)
+        self._after_first = after_first
+
+    def frames(self) -> Iterator[Frame]:
+        for i, frame in enumerate(super().frames()):
+            yield frame
+            if i == 0:
+                assert self._after_first.wait(60)
+
+
 # -- FrameQueue ------------------------------------------------------------------------------------
 
 
@@ -209,7 +227,8 @@ def test_busy_recognition_drops_oldest_frames_and_keeps_the_newest(tmp_path: Pat
     hold = threading.Event()
     rec = Gated(hold)
     written: list[Read] = []
-    worker = CameraWorker("cam", FileSource(clip, camera="cam"), rec, lambda r: written.append(r) or True, queue_size=3)
+    source = FirstThenWait(clip, camera="cam", after_first=rec.busy)
+    worker = CameraWorker("cam", source, rec, lambda r: written.append(r) or True, queue_size=3)
     worker.start()
     # Recognition is stuck on its first frame until the whole clip has been captured.
     assert worker._capture.join(60) is None
