@@ -13,14 +13,12 @@ from pathlib import Path
 
 import cv2
 
-from edge.synth.scene import CONDITIONS
+from edge.synth.scene import CONDITIONS, Clip
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from make_ocr_clip_crops import clip_args  # noqa: E402  (scripts/, not a package)
-
-from edge.synth.scene import Clip  # noqa: E402
 
 
 def test_crops_are_labelled_with_a_plate_legible_in_that_clip(tmp_path: Path) -> None:
