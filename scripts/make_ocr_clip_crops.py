@@ -10,6 +10,12 @@ through the pipeline's gate, detector and crop step (`edge.pipeline.Recognizer`,
 and keeps every crop whose box matches a legible plate of that frame's truth (IoU >= 0.5), labelled
 with that plate's text.
 
+`--near W:B` also keeps crops of plates that are whole and unoccluded but just short of the truth's
+legibility rule: at least W px wide (the tracker votes on plates from `tracking.min_plate_width`, 72
+by default, while the truth calls a plate legible from 90 px) and blurred by at most B times the
+truth's blur limit. The tracker reads such frames and votes with them, so the OCR should have seen
+them; their labels are as exact as the legible ones'.
+
 Writes OUT/train/*.png + OUT/train.csv (`image_path,plate_text`), the format `fast-plate-ocr train`
 reads. PNG: the crops already carry the video's coding; a JPEG pass would add a second one.
 
@@ -35,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 from edge.capture import open_source  # noqa: E402
 from edge.cli.common import resolve_config  # noqa: E402
 from edge.pipeline import Recognizer, load_models  # noqa: E402
-from edge.synth.scene import CONDITIONS, Clip, render_clip  # noqa: E402
+from edge.synth.scene import CONDITIONS, MAX_LEGIBLE_BLUR, Clip, PlateObs, render_clip  # noqa: E402
 from edge.types import Box, Observation  # noqa: E402
 
 
@@ -51,15 +57,32 @@ def clip_args(seed: int, index: int, seconds: float) -> dict[str, object]:
     }
 
 
-def mine(args: dict[str, object], recognizer: Recognizer, video: Path, per_vehicle: int, rng: np.random.Generator):
-    """(crop, text) pairs from one clip: pipeline crops matched to legible truth plates."""
+def usable(p: PlateObs, near: tuple[float, float] | None) -> bool:
+    """Whether a truth plate's crop is worth training on: legible, or near it (see `--near`)."""
+    if p.legible:
+        return True
+    if near is None or not p.clear:
+        return False
+    height = float(np.ptp(p.quad[:, 1]))
+    return p.width_px >= near[0] and p.blur_px <= near[1] * MAX_LEGIBLE_BLUR * height
+
+
+def mine(
+    args: dict[str, object],
+    recognizer: Recognizer,
+    video: Path,
+    per_vehicle: int,
+    rng: np.random.Generator,
+    near: tuple[float, float] | None = None,
+):
+    """(crop, text) pairs from one clip: pipeline crops matched to usable truth plates."""
     clip = Clip(**args)  # type: ignore[arg-type]
     render_clip(video, video.with_suffix(".json"), **args)  # type: ignore[arg-type]
     found: dict[str, list[np.ndarray]] = {}
     update = recognizer.tracker.update
 
     def keep(fi, ts, obs: list[Observation]):  # type: ignore[no-untyped-def]
-        truth = [p for p in clip.plates(fi) if p.legible]
+        truth = [p for p in clip.plates(fi) if usable(p, near)]
         for o in obs:
             if o.crop is None or o.at_edge:
                 continue
@@ -78,6 +101,14 @@ def mine(args: dict[str, object], recognizer: Recognizer, video: Path, per_vehic
     return out, len(found)
 
 
+def near_arg(value: str) -> tuple[float, float]:
+    try:
+        width, blur = (float(x) for x in value.split(":"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--near {value!r}: expected W:B, e.g. 72:2") from None
+    return width, blur
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, required=True, help="output folder (outside the repository)")
@@ -91,6 +122,13 @@ def main() -> None:
     )
     ap.add_argument("--per-vehicle", type=int, default=40, help="at most this many crops per vehicle pass")
     ap.add_argument("--config", type=Path, default=None, help="edge-alpr config (models, gate, detector keys)")
+    ap.add_argument(
+        "--near",
+        type=near_arg,
+        default=None,
+        metavar="W:B",
+        help="also keep whole plates >= W px wide blurred <= B x the legibility limit (e.g. 72:2)",
+    )
     a = ap.parse_args()
     (a.out / "train").mkdir(parents=True, exist_ok=True)
     cfg = resolve_config(a.config, a.out / "unused.db")
@@ -101,7 +139,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(a.clips):
             args = clip_args(a.seed, k, a.seconds)
-            pairs, vehicles = mine(args, Recognizer(cfg, models), Path(tmp) / "clip.mp4", a.per_vehicle, rng)
+            pairs, vehicles = mine(args, Recognizer(cfg, models), Path(tmp) / "clip.mp4", a.per_vehicle, rng, a.near)
             for crop, text in pairs:
                 name = f"train/{k:03d}-{len(rows):06d}.png"
                 cv2.imwrite(str(a.out / name), crop)

@@ -148,6 +148,7 @@ class PlateObs:
     legible: bool
     visible_fraction: float
     blur_px: float = 0.0  # motion blur length during the exposure
+    clear: bool = False  # the whole plate is inside the frame and nothing is in front of it
 
 
 def _plate_quad_world(v: Vehicle, x: float, z: float) -> np.ndarray:
@@ -593,6 +594,7 @@ class Clip:
                     legible,
                     float(vis),
                     blur,
+                    inside and not occluded,
                 )
             )
         return out

@@ -12,13 +12,14 @@ import sys
 from pathlib import Path
 
 import cv2
+import numpy as np
 
-from edge.synth.scene import CONDITIONS, Clip
+from edge.synth.scene import CONDITIONS, MAX_LEGIBLE_BLUR, Clip, PlateObs
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from make_ocr_clip_crops import clip_args  # noqa: E402  (scripts/, not a package)
+from make_ocr_clip_crops import clip_args, usable  # noqa: E402  (scripts/, not a package)
 
 
 def test_crops_are_labelled_with_a_plate_legible_in_that_clip(tmp_path: Path) -> None:
@@ -47,3 +48,26 @@ def test_clip_settings_come_from_the_seed() -> None:
     assert a["seed"] == 3000004
     assert a["condition"] in CONDITIONS
     assert {clip_args(3000000, k, 40.0)["condition"] for k in range(20)} == set(CONDITIONS)
+
+
+def _plate(width: float, blur: float, legible: bool = False, clear: bool = True) -> PlateObs:
+    quad = np.array([[0, 0], [width, 0], [width, 20], [0, 20]], dtype=np.float32)  # 20 px tall
+    return PlateObs("ABC123", (0, 0, width, 20), quad, width, legible, 1.0, blur, clear)
+
+
+def test_near_legible_plates_are_kept_only_when_whole_wide_and_sharp_enough() -> None:
+    limit = MAX_LEGIBLE_BLUR * 20  # the truth's blur limit for a 20 px tall plate
+    assert usable(_plate(95, 0.0, legible=True), None)
+    assert not usable(_plate(80, 0.0), None)  # --near not given: legible only
+    assert usable(_plate(80, 1.9 * limit), (72, 2))
+    assert not usable(_plate(70, 0.0), (72, 2))  # too narrow
+    assert not usable(_plate(80, 2.1 * limit), (72, 2))  # too blurred
+    assert not usable(_plate(80, 0.0, clear=False), (72, 2))  # cut by the frame or hidden
+
+
+def test_legible_plates_are_clear() -> None:
+    clip = Clip(**clip_args(3000000, 1, 8.0))  # type: ignore[arg-type]
+    seen = [p for i in range(clip.n_frames) for p in clip.plates(i)]
+    assert any(p.legible for p in seen)
+    assert all(p.clear for p in seen if p.legible)
+    assert any(not p.clear for p in seen)  # vehicles enter and leave: cut by the frame's edge
