@@ -26,6 +26,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from edge.health.monitor import HealthMonitor
+from edge.track.tracker import DROP_REASONS
 
 P = "edge_alpr_"
 
@@ -80,7 +81,7 @@ def _camera_metrics(cameras: list[dict[str, Any]]) -> Iterator[Metric]:
     )
     dropped_tracks = CounterMetricFamily(
         P + "tracks_dropped",
-        "Plate tracks that ended without a read, by reason (short, far, low_confidence, format, repeat).",
+        f"Plate tracks that ended without a read, by reason ({', '.join(DROP_REASONS)}).",
         labels=["camera", "reason"],
     )
     latency = GaugeMetricFamily(
