@@ -19,7 +19,7 @@ from edge.models import model_folders, resolve_model, resolve_ocr
 from edge.models.runtime import providers
 from edge.ocr import FastPlateOcr, PlateOcr, RapidOcr
 from edge.track import PlateTracker
-from edge.types import Frame, Observation, PlateBox, Read
+from edge.types import Box, Frame, Observation, PlateBox, Read
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,19 @@ def load_models(cfg: Config) -> Models:
     return Models(detector=detector, ocr=ocr)
 
 
+# A detector box sits inside the plate's own outline: on the validation clips (2,771 boxes matched
+# to the renderer's plate outlines) by a median 4 % of the width and 1.5 % of the height per side,
+# 95th percentile 12.5 % and 17 %. So a padded crop that just fits the frame can still hold a plate
+# whose border the frame cuts; the plate counts as whole when its box grown by this much fits.
+WHOLE_PLATE_MARGIN = 0.2
+
+
+def may_be_cut(box: Box, width: int, height: int) -> bool:
+    """Whether the frame's border may cut the plate in `box` (the tracker's `at_edge`)."""
+    g = box.grown(WHOLE_PLATE_MARGIN, WHOLE_PLATE_MARGIN)
+    return g.clipped(width, height) != g
+
+
 class Recognizer:
     """Per-camera recognition: gate, detect inside the gated regions, read plates, track, vote."""
 
@@ -123,7 +136,7 @@ class Recognizer:
             # A copy, not a view: the tracker keeps crops for the whole track, and a view would keep
             # every full frame of a long track (a parked car) alive: 2.7 MB per 720p frame.
             crops.append(frame.image[int(e.y1) : int(e.y2), int(e.x1) : int(e.x2)].copy())
-            at_edge.append(e != g)  # the frame's border cut the padded crop
+            at_edge.append(may_be_cut(p.box, w, h))
         texts = self.models.ocr.predict(crops) if crops else []
         self.times.ocr_calls += len(crops)
         t = self.times.add("ocr", t)

@@ -103,8 +103,9 @@ class PlateText:
 class Observation:
     """One plate seen in one frame: box, OCR text and the crop it was read from.
 
-    `at_edge`: the crop (box grown by `ocr.crop_pad`) had to be cut at the frame's border, so the
-    plate may be cut too: such a frame is no evidence of the whole plate.
+    `at_edge`: the plate's box, grown by the margin a detector box leaves inside a plate's outline
+    (`edge.pipeline.may_be_cut`), reaches past the frame's border, so the plate may be cut: such a
+    frame is no evidence of the whole plate.
     """
 
     camera: str

@@ -26,3 +26,15 @@ def test_expanded_is_the_grown_box_clipped() -> None:
     e = b.expanded(0.1, 0.1, 1280, 720)
     assert (e.x2, e.y2) == (1280.0, 705.0)
     assert Box(100, 100, 200, 150).expanded(0.1, 0.1, 1280, 720) == Box(90, 95, 210, 155)
+
+
+def test_a_plate_is_whole_only_with_room_for_the_detectors_inset() -> None:
+    from edge.pipeline import may_be_cut
+
+    # Night validation clip, frame 22: the detector's box; the plate's own outline reached y = 720.1,
+    # so the frame cut its border although the crop padded by 10 % (to y = 718.9) fitted.
+    box = Box(1042.1, 685.5, 1206.7, 715.9)
+    assert not cut(box, 0.1, 0.1, 1280, 720)
+    assert may_be_cut(box, 1280, 720)
+    assert not may_be_cut(Box(1042.1, 640.0, 1206.7, 670.4), 1280, 720)  # a few frames later
+    assert may_be_cut(Box(2.0, 300.0, 120.0, 330.0), 1280, 720)  # left border
