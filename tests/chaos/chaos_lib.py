@@ -143,9 +143,17 @@ def integrity(db: Path) -> str:
     return "ok" if rows == [("ok",)] else "; ".join(str(r[0]) for r in rows[:5])
 
 
+def has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+
+
 def read_ids(db: Path) -> set[str]:
+    """Ids of the stored reads. A process killed after opening the store file but before writing its
+    schema leaves a file without tables: that store holds no reads."""
     conn = sqlite3.connect(db, timeout=30)
     try:
+        if not has_table(conn, "reads"):
+            return set()
         return {r[0] for r in conn.execute("SELECT id FROM reads")}
     finally:
         conn.close()
@@ -154,8 +162,9 @@ def read_ids(db: Path) -> set[str]:
 def reads_without_outbox_row(db: Path) -> int:
     conn = sqlite3.connect(db, timeout=30)
     try:
-        has = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'share_outbox'").fetchone()
-        if not has:
+        if not has_table(conn, "reads"):
+            return 0
+        if not has_table(conn, "share_outbox"):
             return int(conn.execute("SELECT count(*) FROM reads").fetchone()[0])
         return int(
             conn.execute(
