@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 from edge.capture import open_source  # noqa: E402
 from edge.cli.common import resolve_config  # noqa: E402
 from edge.pipeline import Recognizer, load_models  # noqa: E402
-from edge.synth.scene import CONDITIONS, MAX_LEGIBLE_BLUR, Clip, PlateObs, render_clip  # noqa: E402
+from edge.synth.scene import CONDITIONS, Clip, PlateObs, write_clip  # noqa: E402
 from edge.types import Box, Observation  # noqa: E402
 
 
@@ -63,8 +63,7 @@ def usable(p: PlateObs, near: tuple[float, float] | None) -> bool:
         return True
     if near is None or not p.clear:
         return False
-    height = float(np.ptp(p.quad[:, 1]))
-    return p.width_px >= near[0] and p.blur_px <= near[1] * MAX_LEGIBLE_BLUR * height
+    return p.width_px >= near[0] and p.blur_px <= near[1] * p.blur_limit_px
 
 
 def mine(
@@ -77,7 +76,7 @@ def mine(
 ):
     """(crop, text) pairs from one clip: pipeline crops matched to usable truth plates."""
     clip = Clip(**args)  # type: ignore[arg-type]
-    render_clip(video, video.with_suffix(".json"), **args)  # type: ignore[arg-type]
+    write_clip(clip, video, video.with_suffix(".json"))
     found: dict[str, list[np.ndarray]] = {}
     update = recognizer.tracker.update
 
@@ -86,9 +85,9 @@ def mine(
         for o in obs:
             if o.crop is None or o.at_edge:
                 continue
-            best = max(truth, key=lambda p: o.plate.box.iou(Box(*p.box)), default=None)
-            if best is not None and o.plate.box.iou(Box(*best.box)) >= 0.5:
-                found.setdefault(best.text, []).append(o.crop)
+            iou, text = max(((o.plate.box.iou(Box(*p.box)), p.text) for p in truth), default=(0.0, ""))
+            if iou >= 0.5:
+                found.setdefault(text, []).append(o.crop)
         return update(fi, ts, obs)
 
     recognizer.tracker.update = keep  # type: ignore[method-assign]

@@ -46,6 +46,7 @@ __all__ = [
     "iter_frames",
     "render_clip",
     "render_plate_crop",
+    "write_clip",
 ]
 
 MIN_LEGIBLE_WIDTH = 90
@@ -149,6 +150,16 @@ class PlateObs:
     visible_fraction: float
     blur_px: float = 0.0  # motion blur length during the exposure
     clear: bool = False  # the whole plate is inside the frame and nothing is in front of it
+
+    @property
+    def blur_limit_px(self) -> float:
+        """The most motion blur the legibility rule allows this plate."""
+        return _blur_limit(self.quad)
+
+
+def _blur_limit(quad: np.ndarray) -> float:
+    """`MAX_LEGIBLE_BLUR` of the projected plate's height, in pixels."""
+    return MAX_LEGIBLE_BLUR * float(np.ptp(quad[:, 1]))
 
 
 def _plate_quad_world(v: Vehicle, x: float, z: float) -> np.ndarray:
@@ -581,7 +592,7 @@ class Clip:
                 vis = 0.0 if vis < 1 else vis
             width = float(bx1 - bx0)
             blur = math.hypot(*self._plate_motion(k, x, z, i)) * self.scene.exposure
-            sharp = blur <= MAX_LEGIBLE_BLUR * float(by1 - by0)
+            sharp = blur <= _blur_limit(q)
             legible = inside and width >= MIN_LEGIBLE_WIDTH and sharp and not occluded
             if occluded and not legible and self._fully_hidden(q, hulls[j + 1 :]):
                 continue
@@ -677,7 +688,13 @@ def render_clip(
     `clip_args` are `Clip`'s keyword arguments (seed, seconds, fps, size, n_vehicles, density,
     condition, speed).
     """
-    clip = Clip(**clip_args)
+    return write_clip(Clip(**clip_args), path_mp4, truth_path_json, progress=progress)
+
+
+def write_clip(
+    clip: Clip, path_mp4: str | Path, truth_path_json: str | Path, *, progress: bool = False
+) -> dict[str, Any]:
+    """Write an existing `Clip`'s frames to `path_mp4` (mp4v) and its truth to `truth_path_json`."""
     fps, size = clip.fps, clip.size
     Path(path_mp4).parent.mkdir(parents=True, exist_ok=True)
     writer = cv2.VideoWriter(str(path_mp4), cv2.VideoWriter.fourcc(*"mp4v"), fps, size)
