@@ -19,7 +19,8 @@ from edge.models import model_folders, resolve_model, resolve_ocr
 from edge.models.runtime import providers
 from edge.ocr import FastPlateOcr, PlateOcr, RapidOcr
 from edge.track import PlateTracker
-from edge.types import Box, Frame, Observation, PlateBox, Read
+from edge.track.follow import follow
+from edge.types import Box, Frame, Observation, PlateBox, Read, Region
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ class StageTimes:
     frames: int = 0
     gated_frames: int = 0
     detector_calls: int = 0
+    followed_frames: int = 0  # frames whose tracked plates were followed, not detected (detector.stride)
     detections: int = 0
     ocr_calls: int = 0
     reads: int = 0
@@ -104,6 +106,7 @@ class Recognizer:
             keep_crops=cfg.store.keep_crops,
         )
         self.times = StageTimes(tracks_dropped=self.tracker.drops)
+        self._undetected = 0  # frames read at predicted boxes since the detector last ran (detector.stride)
 
     def process(self, frame: Frame) -> list[Read]:
         t = time.perf_counter()
@@ -111,21 +114,22 @@ class Recognizer:
         regions = self.gate.predict(frame)
         t = self.times.add("gate", t)
         plates: list[PlateBox] = []
+        predicted = False
         if regions:
             self.times.gated_frames += 1
-        for region in regions:
-            r = region.box
-            x1, y1, x2, y2 = int(r.x1), int(r.y1), int(r.x2), int(r.y2)
-            if x2 - x1 < 16 or y2 - y1 < 16:
-                continue
-            crop = frame.image[y1:y2, x1:x2]
-            self.times.detector_calls += 1
-            for p in self.models.detector.predict(crop):
-                b = p.box
-                plates.append(PlateBox(type(b)(b.x1 + x1, b.y1 + y1, b.x2 + x1, b.y2 + y1), p.score))
+            followed = self._followed(frame) if self._undetected < self.cfg.detector.stride - 1 else None
+            predicted = followed is not None
+            if followed is not None:
+                plates = followed
+                self._undetected += 1
+                self.times.followed_frames += 1
+            else:
+                self._undetected = 0
+                plates = self._detect(frame, regions)
         t = self.times.add("detect", t)
         plates = [p for p in plates if p.box.width >= self.cfg.detector.min_width]
-        self.times.detections += len(plates)
+        if not predicted:
+            self.times.detections += len(plates)
         h, w = frame.image.shape[:2]
         crops = []
         at_edge = []
@@ -147,6 +151,36 @@ class Recognizer:
         self.times.add("track", t)
         self.times.reads += len(reads)
         return reads
+
+    def _detect(self, frame: Frame, regions: list[Region]) -> list[PlateBox]:
+        plates: list[PlateBox] = []
+        for region in regions:
+            r = region.box
+            x1, y1, x2, y2 = int(r.x1), int(r.y1), int(r.x2), int(r.y2)
+            if x2 - x1 < 16 or y2 - y1 < 16:
+                continue
+            crop = frame.image[y1:y2, x1:x2]
+            self.times.detector_calls += 1
+            for p in self.models.detector.predict(crop):
+                b = p.box
+                plates.append(PlateBox(type(b)(b.x1 + x1, b.y1 + y1, b.x2 + x1, b.y2 + y1), p.score))
+        return plates
+
+    def _followed(self, frame: Frame) -> list[PlateBox] | None:
+        """Between the detector's runs (`detector.stride`): every plate tracked in the frame before,
+        followed into this one (none when nothing is tracked: a new plate waits for the next run);
+        None when one of them cannot be followed, so the detector runs now."""
+        h, w = frame.image.shape[:2]
+        out = []
+        for p, last in self.tracker.predicted(frame.index):
+            box = follow(frame.image, p.box, last, self.cfg.ocr.crop_pad)
+            if box is None:
+                return None
+            box = box.clipped(w, h)
+            if box.width < 4 or box.height < 4:
+                return None
+            out.append(PlateBox(box, p.score))
+        return out
 
     def finish(self) -> list[Read]:
         reads = self.tracker.flush()

@@ -158,6 +158,7 @@ class CameraStats:
     processed: int  # frames recognised
     gated: int  # frames in which the gate saw motion
     detector_calls: int
+    followed_frames: int  # frames whose tracked plates were followed without the detector (detector.stride)
     detections: int
     ocr_calls: int
     reads: int  # reads the store accepted
@@ -369,6 +370,7 @@ class CameraWorker:
             processed=self.processed,
             gated=t.gated_frames,
             detector_calls=t.detector_calls,
+            followed_frames=t.followed_frames,
             detections=t.detections,
             ocr_calls=t.ocr_calls,
             reads=self.reads,

@@ -124,6 +124,7 @@ def replay(
         "seconds": round(result.seconds, 2),
         "fps": round(result.fps, 1),
         "detector_calls": result.times.detector_calls,
+        "followed_frames": result.times.followed_frames,
         "ocr_calls": result.times.ocr_calls,
         "tracks_dropped": dict(result.times.tracks_dropped),
         "alerts": [a.as_dict() for a in alerts],
@@ -143,7 +144,12 @@ def replay(
         + (f", {result.refused} reads refused by the store" if result.refused else "")
     )
     stages = ", ".join(f"{k} {v} ms" for k, v in stage_ms.items())
-    click.echo(f"per frame: {stages}; detector calls {result.times.detector_calls}, OCR calls {result.times.ocr_calls}")
+    followed = result.times.followed_frames
+    click.echo(
+        f"per frame: {stages}; detector calls {result.times.detector_calls}"
+        + (f" ({followed} frames followed without it)" if followed else "")
+        + f", OCR calls {result.times.ocr_calls}"
+    )
     dropped = {k: n for k, n in result.times.tracks_dropped.items() if n}
     if dropped:
         why = ", ".join(f"{n} {DROP_REASONS.get(k, k)}" for k, n in dropped.items())

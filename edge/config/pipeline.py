@@ -75,6 +75,15 @@ class DetectorConfig(OnnxSessionConfig):
     score_threshold: float = Field(default=0.4, gt=0, lt=1, description="Minimum plate detector score.")
     nms_iou: float = Field(default=0.5, gt=0, lt=1, description="IoU above which overlapping boxes are merged.")
     min_width: int = Field(default=40, ge=1, description="Plates narrower than this (pixels) are not read.")
+    stride: int = Field(
+        default=1,
+        ge=1,
+        le=4,
+        description="Run the detector on at most every Nth frame with motion while the plates in view are tracked; "
+        "in between, each plate seen in the frame before is read (OCR only) where its track's motion puts it. "
+        "1: detect on every frame with motion. 2 halves detector calls on vehicles: for detectors that cost "
+        "tens of ms (YOLOv8n-class on a Pi).",
+    )
 
 
 class OcrConfig(OnnxSessionConfig):

@@ -20,7 +20,7 @@ import cv2
 
 from edge.config.pipeline import TrackingConfig
 from edge.track.formats import PlateFormats
-from edge.types import Observation, Read
+from edge.types import Box, Observation, PlateBox, Read
 
 # Two reads at least this sure (OCR confidence) that share less than this (difflib ratio) are
 # two different plates.
@@ -194,6 +194,28 @@ class PlateTracker:
             still.append(track)
         self._tracks = still
         return reads
+
+    def predicted(self, frame_index: int) -> list[tuple[PlateBox, Observation]]:
+        """Where the plates of the tracks seen in the frame before `frame_index` are now: each last box
+        moved and scaled at the rate of its last two observations (the detector's `stride` reads
+        plates there without detecting), each with the track's last observation. A track seen once
+        stays where it was."""
+        out = []
+        for track in self._tracks:
+            a = track.last
+            if a.frame_index != frame_index - 1:
+                continue
+            box = a.plate.box
+            if len(track.observations) >= 2:
+                p = track.observations[-2]
+                dt = max(1, a.frame_index - p.frame_index)
+                (ax, ay), (px, py) = box.centre, p.plate.box.centre
+                scale = (box.width / max(p.plate.box.width, 1.0)) ** (1 / dt)
+                cx, cy = ax + (ax - px) / dt, ay + (ay - py) / dt
+                w, h = box.width * scale / 2, box.height * scale / 2
+                box = Box(cx - w, cy - h, cx + w, cy + h)
+            out.append((PlateBox(box, a.plate.score), a))
+        return out
 
     def flush(self) -> list[Read]:
         """End every open track (end of clip, shutdown)."""
