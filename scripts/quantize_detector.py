@@ -1,6 +1,10 @@
 """Static int8 (QDQ) quantisation of the plate detector, calibrated on frames of rendered clips.
 
-Needs the `onnx` package beside onnxruntime (the training venv has both; edge-alpr itself does not).
+Needs the `onnx` package beside onnxruntime: `pip install -e '.[quantize]'` (the dev extra has it).
+The model's output head (box decoding, scores, the final concat) stays in float: Ultralytics raw
+output puts coordinates (0-400) and scores (0-1) in one tensor, and one 8-bit scale for both rounds
+every score to 0. The result is refused and deleted when its best plate score on calibration images
+falls below half the float model's.
 The result is optional: point `models.detector` at it in the config and compare with
 `scripts/bench.py --config` (speed, exact vehicles) before deploying it.
 
@@ -14,6 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -21,17 +26,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from edge.detect.onnx import letterbox as _letterbox  # noqa: E402  (scripts/ run from the repository)
+
 
 def letterbox(image: np.ndarray, size: int) -> np.ndarray:
-    """Same preprocessing as edge.detect.onnx.letterbox: RGB/255, aspect kept, pad 114, NCHW."""
-    h, w = image.shape[:2]
-    r = min(size / h, size / w)
-    nw, nh = round(w * r), round(h * r)
-    resized = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_LINEAR)
-    canvas = np.full((size, size, 3), 114, np.uint8)
-    top, left = round((size - nh) / 2 - 0.1), round((size - nw) / 2 - 0.1)
-    canvas[top : top + nh, left : left + nw] = resized
-    return np.ascontiguousarray(canvas[:, :, ::-1].transpose(2, 0, 1)[None].astype(np.float32) / 255.0)
+    """The detector's own preprocessing (RGB/255, aspect kept, pad 114, NCHW) at size x size."""
+    return _letterbox(image, (size, size))[0]
 
 
 def calibration_frames(clips: list[Path], size: int, count: int) -> list[np.ndarray]:
@@ -97,7 +97,9 @@ def main(argv: list[str] | None = None) -> int:
         src_path = args.out.with_suffix(".op13.onnx")
         onnx.save(version_converter.convert_version(source, 13), str(src_path))
     pre = args.out.with_suffix(".pre.onnx")
-    quant_pre_process(str(src_path), str(pre))
+    quant_pre_process(str(src_path), str(pre), skip_symbolic_shape=True)  # static shapes: no sympy needed
+    head = output_head(onnx.load(str(pre)))
+    print(f"keeping {len(head)} output-head nodes in float (box decoding, scores, concat)", file=sys.stderr)
     quantize_static(
         str(pre),
         str(args.out),
@@ -106,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         activation_type=QuantType.QUInt8,
         weight_type=QuantType.QInt8,
         per_channel=True,
+        nodes_to_exclude=head,
     )
     pre.unlink(missing_ok=True)
     if src_path != args.model:
@@ -115,8 +118,55 @@ def main(argv: list[str] | None = None) -> int:
     del dst.metadata_props[:]
     dst.metadata_props.extend(source.metadata_props)
     onnx.save(dst, str(args.out))
-    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)", file=sys.stderr)
+    worst = score_agreement(args.model, args.out, frames[:: max(1, len(frames) // 20)])
+    if worst < 0.5:
+        args.out.unlink()
+        print(
+            f"refused: the int8 model's best plate score fell to {worst:.2f} of the float model's on a "
+            f"calibration image; {args.out} deleted",
+            file=sys.stderr,
+        )
+        return 1
+    size_mb = args.out.stat().st_size / 1e6
+    print(f"wrote {args.out} ({size_mb:.2f} MB; best-score ratio >= {worst:.2f})", file=sys.stderr)
     return 0
+
+
+def output_head(model: Any) -> list[str]:
+    """Nodes between the last convolutions and the outputs (box decoding, sigmoid, concat).
+
+    An Ultralytics raw output concatenates box coordinates (0-400 px) and scores (0-1) into one
+    tensor: quantised to 8 bits with one scale, every score rounds to 0 and the model finds nothing.
+    These nodes cost little; they stay in float.
+    """
+    producer = {o: n for n in model.graph.node for o in n.output}
+    head: list[str] = []
+    todo = [o.name for o in model.graph.output]
+    seen: set[str] = set()
+    while todo:
+        node = producer.get(todo.pop())
+        if node is None or node.name in seen or node.op_type in ("Conv", "ConvTranspose", "Gemm", "MatMul"):
+            continue
+        seen.add(node.name)
+        head.append(node.name)
+        todo.extend(node.input)
+    return head
+
+
+def score_agreement(float_model: Path, int8_model: Path, images: list[np.ndarray]) -> float:
+    """The smallest ratio, over `images`, of the int8 model's best score to the float model's."""
+    import onnxruntime as ort
+
+    a = ort.InferenceSession(str(float_model), providers=["CPUExecutionProvider"])
+    b = ort.InferenceSession(str(int8_model), providers=["CPUExecutionProvider"])
+    name = a.get_inputs()[0].name
+    worst = 1.0
+    for x in images:
+        fa = float(np.asarray(a.run(None, {name: x})[0])[0, 4:].max())
+        fb = float(np.asarray(b.run(None, {name: x})[0])[0, 4:].max())
+        if fa >= 0.25:  # an image with a plate the float model is fairly sure of
+            worst = min(worst, fb / fa)
+    return worst
 
 
 if __name__ == "__main__":
