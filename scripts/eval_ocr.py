@@ -52,8 +52,8 @@ def summarize(pairs: list[tuple[str, str]]) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", default=str(ROOT / "models/plate-ocr-v7.onnx"))
-    ap.add_argument("--plate-config", default=str(ROOT / "models/plate-ocr-v7.yaml"))
+    ap.add_argument("--model", default=str(ROOT / "models/plate-ocr-v8.onnx"))
+    ap.add_argument("--plate-config", default=str(ROOT / "models/plate-ocr-v8.yaml"))
     ap.add_argument("--val-csv", default="/work/data-gen/ocr/val.csv")
     ap.add_argument("--clip-seeds", default="424242:day,434343:night,454545:rain", help="seed:condition,...")
     ap.add_argument("--clip-seconds", type=float, default=20)

@@ -2,7 +2,7 @@
 # Export a fast-plate-ocr Keras checkpoint as models/NAME.onnx (input `input`, output `plate`) with its
 # plate config models/NAME.yaml (a copy of models/train/ocr-plate.yaml), and print their sha256 for
 # models/manifest.yaml.
-# Usage: scripts/export_ocr.sh [--help] RUN_DIR/best.keras [NAME]   (NAME default plate-ocr-v7;
+# Usage: scripts/export_ocr.sh [--help] RUN_DIR/best.keras [NAME]   (NAME default plate-ocr-v8;
 #        PYTHON: training venv python)
 set -euo pipefail
 if [[ "${1:-}" == "--help" || "${1:-}" == "-h" || $# -lt 1 ]]; then sed -n '2,6p' "$0"; exit 0; fi
@@ -10,7 +10,7 @@ HERE="$(cd "$(dirname "$0")/.." && pwd)"
 PY="${PYTHON:-/work/venv-train/bin/python}"
 export KERAS_BACKEND=torch
 CKPT="$1"
-NAME="${2:-plate-ocr-v7}"
+NAME="${2:-plate-ocr-v8}"
 PLATE_CFG="$HERE/models/train/ocr-plate.yaml"
 OUT="$(mktemp -d)"
 "$PY" -c "from fast_plate_ocr.cli.export import export; export()" \

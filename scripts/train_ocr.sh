@@ -2,7 +2,7 @@
 # Train and export edge-alpr's plate OCR model (fast-plate-ocr 1.1.0, tiny CCT) on synthetic crops.
 #
 # Usage: scripts/train_ocr.sh [--help] [NAME] [DATA_ROOT]
-#   NAME       model name to write: models/NAME.onnx + models/NAME.yaml  (default plate-ocr-v7)
+#   NAME       model name to write: models/NAME.onnx + models/NAME.yaml  (default plate-ocr-v8)
 #   DATA_ROOT  folder with the crop sets, made by                        (default /work/data-gen)
 #                python scripts/make_ocr_dataset.py --out DATA_ROOT/ocr  --seed 20261127
 #                python scripts/make_ocr_dataset.py --out DATA_ROOT/ocr2 --seed 20261128 --val 0
@@ -15,11 +15,13 @@
 #                python scripts/make_ocr_clip_crops.py --out DATA_ROOT/clipcrops3 --clips 14 --seed 3200000
 #                python scripts/make_ocr_clip_crops.py --out DATA_ROOT/clipcrops4 --clips 26 --seed 3300000
 #                python scripts/make_ocr_clip_crops.py --out DATA_ROOT/clipcrops5 --clips 26 --seed 3400000 --near 72:2
+#                python scripts/make_ocr_clip_crops.py --out DATA_ROOT/clipcrops6 --clips 26 --seed 3500000 --near 72:2
 #              (ocr by a draft renderer, see models/plate-ocr-v3.md; ocr2 with the short-shutter
 #              night and rain; ocr3 to ocr6 also with motion blur up to the legibility limit;
 #              clipcrops* are the pipeline's own crops from rendered clips, cut with plate-det-v1 and
 #              the default gate: 10.3k, 9.9k, 4.3k, 8.5k crops, ~30 min each set on one core;
-#              clipcrops5 also has the near-legible plates the tracker votes on: 13.8k crops)
+#              clipcrops5 and clipcrops6 also have the near-legible plates the tracker votes on:
+#              13.8k and 13.9k crops)
 # The stages below are the ones the shipped models went through (see models/NAME.md), each starting
 # from the previous stage's best checkpoint:
 #   A  8 epochs, lr 0.002, fast-plate-ocr's default augmentation, set ocr      (from scratch)
@@ -40,7 +42,10 @@
 #      validated on clipcrops3
 #   L  2 epochs, lr 0.0004, light augmentation, K's sets + clipcrops5 (66k; its near-legible plates),
 #      validated on clipcrops3                                                          (= v7)
-# STAGES picks stages (default "A B C D E F G H I J K L"; v2 was "A B C", v3 "A B C D E", v4 to "H", v5 to "I", v6 to "J"). OCR_THREADS sets torch
+#   M  3 epochs, lr 0.0004, light augmentation, L's sets + clipcrops6 (80k), validated on clipcrops3
+#                                                                                       (= v8)
+# STAGES picks stages (default "A B C D E F G H I J K L M"; v2 was "A B C", v3 "A B C D E", v4 to "H", v5 to "I",
+# v6 to "J", v7 to "L"). OCR_THREADS sets torch
 # threads (default 1). On 2 x86 cores: 5 min per epoch of 24k crops, 8-12 min of 48k.
 #
 # Needs a training venv (PYTHON, default /work/venv-train/bin/python) with:
@@ -51,9 +56,9 @@
 set -euo pipefail
 if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0; fi
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
-NAME="${1:-plate-ocr-v7}"
+NAME="${1:-plate-ocr-v8}"
 DATA="${2:-/work/data-gen}"
-STAGES="${STAGES:-A B C D E F G H I J K L}"
+STAGES="${STAGES:-A B C D E F G H I J K L M}"
 PY="${PYTHON:-/work/venv-train/bin/python}"
 export KERAS_BACKEND=torch
 # One torch thread: on a shared 2-core machine two threads were several times slower (sync stalls).
@@ -106,6 +111,9 @@ for s in $STAGES; do
     L) combine comb8-train.csv clipcrops/train clipcrops2/train clipcrops4/train ocr6/train clipcrops5/train
        combine clip3-val.csv clipcrops3/train
        stage L 2 0.0004 light "$DATA/comb8-train.csv" "$DATA/clip3-val.csv" 1190 "$HERE/models/train/ocr-model-deep4.yaml" ;;
+    M) combine comb9-train.csv clipcrops/train clipcrops2/train clipcrops4/train ocr6/train clipcrops5/train clipcrops6/train
+       combine clip3-val.csv clipcrops3/train
+       stage M 3 0.0004 light "$DATA/comb9-train.csv" "$DATA/clip3-val.csv" 1200 "$HERE/models/train/ocr-model-deep4.yaml" ;;
     *) echo "unknown stage $s" >&2; exit 2 ;;
   esac
 done

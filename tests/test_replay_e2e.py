@@ -40,7 +40,7 @@ def test_replay_of_sample_clip_stores_exact_reads(tmp_path: Path) -> None:
     truth = json.loads(TRUTH.read_text())
     assert summary["frames"] == truth["frames"]
     assert summary["eval"]["vehicles"] == len(truth["vehicles"])
-    # The walking-skeleton issue asks for 80 % (8 of 9): plate-ocr-v7 reads 8 (v5 and v6 read 7;
+    # The walking-skeleton issue asks for 80 % (8 of 9): plate-ocr-v7 and v8 read 8 (v5 and v6 read 7;
     # measured 2026-11-28, models/README.md).
     assert summary["eval"]["read_exact"] >= 8, summary["eval"]
     assert summary["eval"]["duplicate_reads"] == 0, summary["eval"]

@@ -17,7 +17,7 @@ class ModelsConfig(Strict):
         description="Plate detector: a model name in the models folder, or a path to an .onnx file.",
     )
     ocr: str = Field(
-        default="plate-ocr-v7",
+        default="plate-ocr-v8",
         description="OCR model: a name in the models folder (NAME.onnx + NAME.yaml), or a path to an .onnx "
         "file with its plate config .yaml beside it.",
     )

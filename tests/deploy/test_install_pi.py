@@ -82,7 +82,7 @@ def test_prefix_install_writes_the_files_with_safe_modes(
     assert cfg.health.bind == "127.0.0.1"
     assert cfg.store.path == "/var/lib/edge-alpr/edge-alpr.db"
     assert (root / "opt/edge-alpr/src/edge/cli/status.py").is_file()
-    assert (root / "opt/edge-alpr/models/plate-ocr-v7.yaml").is_file()
+    assert (root / "opt/edge-alpr/models/plate-ocr-v8.yaml").is_file()
     assert os.readlink(root / "usr/local/bin/edge-alpr") == "/opt/edge-alpr/venv/bin/edge-alpr"
     text = unit.read_text()
     body = [line for line in text.splitlines() if not line.startswith("#")]

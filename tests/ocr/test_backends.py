@@ -29,7 +29,7 @@ def crops() -> list[tuple[np.ndarray, str]]:
 
 
 def test_fast_plate_ocr_reads_rendered_crops(crops: list[tuple[np.ndarray, str]]) -> None:
-    ocr = FastPlateOcr(MODELS / "plate-ocr-v7.onnx", MODELS / "plate-ocr-v7.yaml")
+    ocr = FastPlateOcr(MODELS / "plate-ocr-v8.onnx", MODELS / "plate-ocr-v8.yaml")
     preds = ocr.predict([c for c, _ in crops])
     assert len(preds) == len(crops)
     exact = sum(p.text == t for p, (_, t) in zip(preds, crops, strict=True))
@@ -56,4 +56,4 @@ def test_rapidocr_reads_clean_plates() -> None:
 
 def test_missing_ocr_model_named(tmp_path: Path) -> None:
     with pytest.raises(EdgeError, match=r"nope\.onnx: OCR model file not found"):
-        FastPlateOcr(tmp_path / "nope.onnx", MODELS / "plate-ocr-v7.yaml")
+        FastPlateOcr(tmp_path / "nope.onnx", MODELS / "plate-ocr-v8.yaml")
