@@ -33,7 +33,7 @@ class StageTimes:
     frames: int = 0
     gated_frames: int = 0
     detector_calls: int = 0
-    followed_frames: int = 0  # frames whose tracked plates were followed, not detected (detector.stride)
+    followed_frames: int = 0  # frames with motion the detector skipped, tracked plates followed (detector.stride)
     detections: int = 0
     ocr_calls: int = 0
     reads: int = 0

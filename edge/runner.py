@@ -158,7 +158,7 @@ class CameraStats:
     processed: int  # frames recognised
     gated: int  # frames in which the gate saw motion
     detector_calls: int
-    followed_frames: int  # frames whose tracked plates were followed without the detector (detector.stride)
+    followed_frames: int  # frames with motion the detector skipped, tracked plates followed (detector.stride)
     detections: int
     ocr_calls: int
     reads: int  # reads the store accepted

@@ -147,7 +147,7 @@ def replay(
     followed = result.times.followed_frames
     click.echo(
         f"per frame: {stages}; detector calls {result.times.detector_calls}"
-        + (f" ({followed} frames followed without it)" if followed else "")
+        + (f" ({followed} frames with motion skipped by detector.stride)" if followed else "")
         + f", OCR calls {result.times.ocr_calls}"
     )
     dropped = {k: n for k, n in result.times.tracks_dropped.items() if n}

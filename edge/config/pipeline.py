@@ -79,10 +79,10 @@ class DetectorConfig(OnnxSessionConfig):
         default=1,
         ge=1,
         le=4,
-        description="Run the detector on at most every Nth frame with motion while the plates in view are tracked; "
-        "in between, each plate seen in the frame before is read (OCR only) where its track's motion puts it. "
-        "1: detect on every frame with motion. 2 halves detector calls on vehicles: for detectors that cost "
-        "tens of ms (YOLOv8n-class on a Pi).",
+        description="Run the detector on every Nth frame with motion (1: on every one). In between, each plate "
+        "tracked in the frame before is followed (its track's motion, re-centred on its last crop) and read; a "
+        "plate that cannot be followed makes the detector run at once, a new plate is found at the next run. 2 "
+        "halves detector calls: for detectors that cost tens of ms (YOLOv8n-class, above all on a Pi).",
     )
 
 
