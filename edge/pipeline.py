@@ -106,7 +106,7 @@ class Recognizer:
             keep_crops=cfg.store.keep_crops,
         )
         self.times = StageTimes(tracks_dropped=self.tracker.drops)
-        self._undetected = 0  # frames read at predicted boxes since the detector last ran (detector.stride)
+        self._undetected = 0  # frames with motion since the detector last ran (detector.stride)
 
     def process(self, frame: Frame) -> list[Read]:
         t = time.perf_counter()
@@ -114,11 +114,11 @@ class Recognizer:
         regions = self.gate.predict(frame)
         t = self.times.add("gate", t)
         plates: list[PlateBox] = []
-        predicted = False
+        skipped = False  # the detector did not run on this frame (detector.stride)
         if regions:
             self.times.gated_frames += 1
             followed = self._followed(frame) if self._undetected < self.cfg.detector.stride - 1 else None
-            predicted = followed is not None
+            skipped = followed is not None
             if followed is not None:
                 plates = followed
                 self._undetected += 1
@@ -128,7 +128,7 @@ class Recognizer:
                 plates = self._detect(frame, regions)
         t = self.times.add("detect", t)
         plates = [p for p in plates if p.box.width >= self.cfg.detector.min_width]
-        if not predicted:
+        if not skipped:
             self.times.detections += len(plates)
         h, w = frame.image.shape[:2]
         crops = []
@@ -167,9 +167,9 @@ class Recognizer:
         return plates
 
     def _followed(self, frame: Frame) -> list[PlateBox] | None:
-        """Between the detector's runs (`detector.stride`): every plate tracked in the frame before,
-        followed into this one (none when nothing is tracked: a new plate waits for the next run);
-        None when one of them cannot be followed, so the detector runs now."""
+        """Between the detector's runs (`detector.stride`): every plate tracked in the last frame
+        recognised, followed into this one (none when nothing is tracked: a new plate waits for the
+        next run); None when one of them cannot be followed, so the detector runs now."""
         h, w = frame.image.shape[:2]
         out = []
         for p, last in self.tracker.predicted(frame.index):

@@ -157,6 +157,7 @@ class PlateTracker:
         self.drops: dict[str, int] = dict.fromkeys(DROP_REASONS, 0)
         # (camera, text) -> time of the last frame of the latest track emitted with that text
         self._recent: dict[tuple[str, str], datetime] = {}
+        self._last_frame: int | None = None  # the frame index of the last `update`
 
     @property
     def open_tracks(self) -> int:
@@ -164,6 +165,7 @@ class PlateTracker:
 
     def update(self, frame_index: int, ts: datetime, observations: list[Observation]) -> list[Read]:
         """Add one frame's observations; return reads of tracks that ended."""
+        self._last_frame = frame_index
         unmatched = list(observations)
         pairs = []
         for ti, track in enumerate(self._tracks):
@@ -196,22 +198,24 @@ class PlateTracker:
         return reads
 
     def predicted(self, frame_index: int) -> list[tuple[PlateBox, Observation]]:
-        """Where the plates of the tracks seen in the frame before `frame_index` are now: each last box
-        moved and scaled at the rate of its last two observations (the detector's `stride` reads
-        plates there without detecting), each with the track's last observation. A track seen once
+        """Where the plates seen in the last frame given to `update` are in `frame_index` (the
+        detector's `stride` reads them there without detecting), each with its track's last
+        observation: the last box moved and scaled at the rate of its last two observations, over
+        however many frames lie between (a live camera drops frames under load). A track seen once
         stays where it was."""
         out = []
         for track in self._tracks:
             a = track.last
-            if a.frame_index != frame_index - 1:
+            gap = frame_index - a.frame_index
+            if a.frame_index != self._last_frame or gap < 1:
                 continue
             box = a.plate.box
             if len(track.observations) >= 2:
                 p = track.observations[-2]
                 dt = max(1, a.frame_index - p.frame_index)
                 (ax, ay), (px, py) = box.centre, p.plate.box.centre
-                scale = (box.width / max(p.plate.box.width, 1.0)) ** (1 / dt)
-                cx, cy = ax + (ax - px) / dt, ay + (ay - py) / dt
+                scale = (box.width / max(p.plate.box.width, 1.0)) ** (gap / dt)
+                cx, cy = ax + (ax - px) / dt * gap, ay + (ay - py) / dt * gap
                 w, h = box.width * scale / 2, box.height * scale / 2
                 box = Box(cx - w, cy - h, cx + w, cy + h)
             out.append((PlateBox(box, a.plate.score), a))
