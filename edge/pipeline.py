@@ -133,9 +133,8 @@ class Recognizer:
         h, w = frame.image.shape[:2]
         crops = []
         at_edge = []
-        pad = self.cfg.ocr.crop_pad
         for p in plates:
-            e = p.box.expanded(pad, pad, w, h)
+            e = self._crop_box(p.box, w, h)
             # A copy, not a view: the tracker keeps crops for the whole track, and a view would keep
             # every full frame of a long track (a parked car) alive: 2.7 MB per 720p frame.
             crops.append(frame.image[int(e.y1) : int(e.y2), int(e.x1) : int(e.x2)].copy())
@@ -151,6 +150,11 @@ class Recognizer:
         self.times.add("track", t)
         self.times.reads += len(reads)
         return reads
+
+    def _crop_box(self, plate: Box, width: int, height: int) -> Box:
+        """Where the OCR's crop of a plate box is cut: the box grown by `ocr.crop_pad`, inside the frame."""
+        pad = self.cfg.ocr.crop_pad
+        return plate.expanded(pad, pad, width, height)
 
     def _detect(self, frame: Frame, regions: list[Region]) -> list[PlateBox]:
         plates: list[PlateBox] = []
@@ -173,7 +177,7 @@ class Recognizer:
         h, w = frame.image.shape[:2]
         out = []
         for p, last in self.tracker.predicted(frame.index):
-            box = follow(frame.image, p.box, last, self.cfg.ocr.crop_pad)
+            box = follow(frame.image, p.box, last, self._crop_box(last.plate.box, w, h))
             if box is None:
                 return None
             box = box.clipped(w, h)

@@ -125,6 +125,7 @@ def check_detector(path: Path, frames: int = 40) -> tuple[int, int]:
     """
     from edge.detect.onnx import OnnxPlateDetector
     from edge.synth.scene import Clip
+    from edge.types import Box
 
     det = OnnxPlateDetector(path)
     if det.format != "yolo-raw":
@@ -136,18 +137,10 @@ def check_detector(path: Path, frames: int = 40) -> tuple[int, int]:
         boxes = det.predict(frame) if any(p.legible for p in plates) else []
         for p in (p for p in plates if p.legible):
             legible += 1
-            found += any(_iou(p.box, (b.box.x1, b.box.y1, b.box.x2, b.box.y2)) >= 0.5 for b in boxes)
+            found += any(Box(*p.box).iou(b.box) >= 0.5 for b in boxes)
     if det.size != (384, 384):
         print(f"[export] note: input {det.size[1]}x{det.size[0]}, not 384x384", file=sys.stderr)
     return found, legible
-
-
-def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def refuse_repo_models(out: Path) -> None:

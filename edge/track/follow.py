@@ -17,13 +17,15 @@ from edge.types import Box, Image, Observation
 MIN_MATCH = 0.6
 
 
-def follow(image: Image, predicted: Box, last: Observation, pad: float) -> Box | None:
-    """The plate of `last` in `image`, near `predicted`; None when it cannot be followed."""
+def follow(image: Image, predicted: Box, last: Observation, crop_box: Box) -> Box | None:
+    """The plate of `last` in `image`, near `predicted`; None when it cannot be followed.
+
+    `crop_box` is where `last.crop` was cut from its frame (the Recognizer's crop of `last`'s box).
+    """
     if last.crop is None or last.crop.size == 0:
         return None
     h, w = image.shape[:2]
     prev = last.plate.box
-    crop_box = prev.expanded(pad, pad, w, h)  # where `last.crop` was cut from (Recognizer does the same)
     scale = predicted.width / max(prev.width, 1.0)
     template = last.crop if abs(scale - 1) < 0.01 else cv2.resize(last.crop, None, fx=scale, fy=scale)
     th, tw = template.shape[:2]

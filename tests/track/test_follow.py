@@ -55,7 +55,7 @@ def test_follow_moves_an_off_prediction_onto_the_plate() -> None:
     e = box0.expanded(PAD, PAD, w, h)
     last = _obs(0, box0, img0[int(e.y1) : int(e.y2), int(e.x1) : int(e.x2)].copy())
     off = Box(box1.x1 + 7, box1.y1 - 4, box1.x2 + 7, box1.y2 - 4)  # a prediction a few pixels off
-    got = follow(img1, off, last, PAD)
+    got = follow(img1, off, last, e)
     assert got is not None
     assert got.iou(box1) > off.iou(box1)
     assert got.iou(box1) >= 0.85
@@ -67,8 +67,8 @@ def test_follow_gives_up_where_the_plate_is_not() -> None:
     e = box0.expanded(PAD, PAD, w, h)
     last = _obs(0, box0, img0[int(e.y1) : int(e.y2), int(e.x1) : int(e.x2)].copy())
     road = np.full_like(img0, 90)  # the plate has gone: nothing like it near the prediction
-    assert follow(road, box1, last, PAD) is None
-    assert follow(img0, box1, _obs(0, box0, None), PAD) is None  # no crop to follow
+    assert follow(road, box1, last, e) is None
+    assert follow(img0, box1, _obs(0, box0, None), e) is None  # no crop to follow
 
 
 def test_tracker_predicts_plates_of_the_last_frame_at_their_rate_over_the_gap() -> None:
