@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     del dst.metadata_props[:]
     dst.metadata_props.extend(source.metadata_props)
     onnx.save(dst, str(args.out))
-    worst = score_agreement(args.model, args.out, frames[:: max(1, len(frames) // 20)])
+    worst = score_agreement(sess, args.out, frames[:: max(1, len(frames) // 20)])
     if worst < 0.5:
         args.out.unlink()
         print(
@@ -153,21 +153,16 @@ def output_head(model: Any) -> list[str]:
     return head
 
 
-def score_agreement(float_model: Path, int8_model: Path, images: list[np.ndarray]) -> float:
+def score_agreement(float_session: Any, int8_model: Path, images: list[np.ndarray]) -> float:
     """The smallest ratio, over `images`, of the int8 model's best score to the float model's."""
     import onnxruntime as ort
 
-    a = ort.InferenceSession(str(float_model), providers=["CPUExecutionProvider"])
     b = ort.InferenceSession(str(int8_model), providers=["CPUExecutionProvider"])
-    name = a.get_inputs()[0].name
+    name = float_session.get_inputs()[0].name
     worst = 1.0
     for x in images:
-        fa = float(np.asarray(a.run(None, {name: x})[0])[0, 4:].max())
+        fa = float(np.asarray(float_session.run(None, {name: x})[0])[0, 4:].max())
         fb = float(np.asarray(b.run(None, {name: x})[0])[0, 4:].max())
         if fa >= 0.25:  # an image with a plate the float model is fairly sure of
             worst = min(worst, fb / fa)
     return worst
-
-
-if __name__ == "__main__":
-    sys.exit(main())
