@@ -68,6 +68,22 @@ class _Track:
     def started(self) -> datetime:
         return self.observations[0].ts
 
+    def extrapolated(self, frame_index: int) -> Box:
+        """The last box moved and scaled to `frame_index` at the rate of the last two observations
+        (constant velocity and growth); where it was when the track has one observation."""
+        a = self.last
+        box = a.plate.box
+        if len(self.observations) < 2:
+            return box
+        p = self.observations[-2]
+        dt = max(1, a.frame_index - p.frame_index)
+        gap = frame_index - a.frame_index
+        (ax, ay), (px, py) = box.centre, p.plate.box.centre
+        scale = (box.width / max(p.plate.box.width, 1.0)) ** (gap / dt)
+        cx, cy = ax + (ax - px) / dt * gap, ay + (ay - py) / dt * gap
+        w, h = box.width * scale / 2, box.height * scale / 2
+        return Box(cx - w, cy - h, cx + w, cy + h)
+
 
 def _split(obs: list[Observation], least: int) -> list[list[Observation]]:
     """A track's observations as one part per plate: split once where the part before and the part
@@ -209,15 +225,7 @@ class PlateTracker:
             gap = frame_index - a.frame_index
             if a.frame_index != self._last_frame or gap < 1:
                 continue
-            box = a.plate.box
-            if len(track.observations) >= 2:
-                p = track.observations[-2]
-                dt = max(1, a.frame_index - p.frame_index)
-                (ax, ay), (px, py) = box.centre, p.plate.box.centre
-                scale = (box.width / max(p.plate.box.width, 1.0)) ** (gap / dt)
-                cx, cy = ax + (ax - px) / dt * gap, ay + (ay - py) / dt * gap
-                w, h = box.width * scale / 2, box.height * scale / 2
-                box = Box(cx - w, cy - h, cx + w, cy + h)
+            box = track.extrapolated(frame_index)
             out.append((PlateBox(box, a.plate.score), a))
         return out
 
@@ -253,11 +261,7 @@ class PlateTracker:
         size_ratio = b.plate.box.width / max(a.plate.box.width, 1.0)
         if not 0.5 < size_ratio < 2.0:
             return 0.0
-        (ax, ay), (bx, by) = a.plate.box.centre, b.plate.box.centre
-        if len(track.observations) >= 2:
-            p = track.observations[-2]
-            (px, py), dt = p.plate.box.centre, max(1, a.frame_index - p.frame_index)
-            ax, ay = ax + (ax - px) / dt * gap, ay + (ay - py) / dt * gap
+        (ax, ay), (bx, by) = track.extrapolated(b.frame_index).centre, b.plate.box.centre
         reach = max(a.plate.box.width, b.plate.box.width) * min(0.75 + 0.15 * gap, 2.0)
         dist = ((ax - bx) ** 2 + (ay - by) ** 2) ** 0.5
         if dist < reach:
