@@ -103,6 +103,7 @@ def score_cache(path: Path, config: Path | None) -> EvalResult:
         print(
             f"{name:7s} exact {r.read_exact:3d}/{r.vehicles:<3d} dup {r.duplicate_reads} wrong {r.wrong_reads:2d} "
             f"false {r.false_reads} tracks dropped {dropped}"
+            + (f" missed {' '.join(r.missed_plates)}" if r.missed_plates else "")
         )
     print(
         f"total   exact {total.read_exact}/{total.vehicles} ({total.exact_rate:.1%}) dup {total.duplicate_reads} "

@@ -17,7 +17,7 @@
 #                python scripts/make_ocr_clip_crops.py --out DATA_ROOT/clipcrops5 --clips 26 --seed 3400000 --near 72:2
 #                python scripts/make_ocr_clip_crops.py --out DATA_ROOT/clipcrops6 --clips 26 --seed 3500000 --near 72:2
 #                python scripts/make_ocr_clip_crops.py --out DATA_ROOT/clipcrops7 --clips 20 --seed 3600000 --near 72:2
-#                python scripts/make_ocr_clip_crops.py --out DATA_ROOT/clipcrops8 --clips 20 --seed 3700000 --near 72:2
+#                python scripts/make_ocr_clip_crops.py --out DATA_ROOT/clipcrops8 --clips 12 --seed 3700000 --near 72:2
 #              (ocr by a draft renderer, see models/plate-ocr-v3.md; ocr2 with the short-shutter
 #              night and rain; ocr3 to ocr6 also with motion blur up to the legibility limit;
 #              clipcrops* are the pipeline's own crops from rendered clips, cut with plate-det-v1 and
