@@ -16,8 +16,6 @@
 #                python scripts/make_ocr_clip_crops.py --out DATA_ROOT/clipcrops4 --clips 26 --seed 3300000
 #                python scripts/make_ocr_clip_crops.py --out DATA_ROOT/clipcrops5 --clips 26 --seed 3400000 --near 72:2
 #                python scripts/make_ocr_clip_crops.py --out DATA_ROOT/clipcrops6 --clips 26 --seed 3500000 --near 72:2
-#                python scripts/make_ocr_clip_crops.py --out DATA_ROOT/clipcrops7 --clips 20 --seed 3600000 --near 72:2
-#                python scripts/make_ocr_clip_crops.py --out DATA_ROOT/clipcrops8 --clips 12 --seed 3700000 --near 72:2
 #              (ocr by a draft renderer, see models/plate-ocr-v3.md; ocr2 with the short-shutter
 #              night and rain; ocr3 to ocr6 also with motion blur up to the legibility limit;
 #              clipcrops* are the pipeline's own crops from rendered clips, cut with plate-det-v1 and
@@ -46,21 +44,18 @@
 #      validated on clipcrops3                                                          (= v7)
 #   M  3 epochs, lr 0.0004, light augmentation, L's sets + clipcrops6 (80k), validated on clipcrops3
 #                                                                                       (= v8)
-#   N  2 epochs, lr 0.0003, light augmentation, set clipcrops7 (fresh clips), validated on clipcrops3,
-#      from v8 rebuilt by scripts/ocr_keras_from_onnx.py (INIT below; M's checkpoint was not kept)
-#   O  3 epochs, lr 0.0003, light augmentation, sets clipcrops7 + clipcrops8, validated on clipcrops3
 # INIT=CKPT.keras starts the first stage from that checkpoint instead of the previous stage's (or from
 # scratch for A): a new machine has no checkpoints of earlier runs, so e.g.
 #   python scripts/ocr_keras_from_onnx.py models/plate-ocr-v8.onnx models/train/ocr-model-deep4.yaml \
 #       DATA_ROOT/v8.keras --crops DATA_ROOT/clipcrops3/train.csv
-#   INIT=DATA_ROOT/v8.keras STAGES=N scripts/train_ocr.sh plate-ocr-v9
+#   INIT=DATA_ROOT/v8.keras STAGES=M scripts/train_ocr.sh plate-ocr-v9   (M's data, from v8)
 # STAGES picks stages (default "A B C D E F G H I J K L M"; v2 was "A B C", v3 "A B C D E", v4 to "H", v5 to "I",
 # v6 to "J", v7 to "L"). OCR_THREADS sets torch
 # threads (default 1). On 2 x86 cores: 5 min per epoch of 24k crops, 8-12 min of 48k.
 #
 # Needs a training venv (PYTHON, default /work/venv-train/bin/python) with:
 #   pip install "fast-plate-ocr[onnx]==1.1.0" "keras>=3.10,<4" albumentations click "pydantic>=2.5.2,<3" \
-#       pandas scikit-learn torch==2.13.0 onnx onnxscript opencv-python-headless pillow
+#       pandas scikit-learn torch==2.13.0 onnx onnxscript onnxslim opencv-python-headless pillow
 # (not the [train] extra: it pulls tensorflow). The train/export commands are called through their
 # click functions, because fast-plate-ocr's CLI entry point also imports matplotlib.
 set -euo pipefail
@@ -125,10 +120,6 @@ for s in $STAGES; do
     M) combine comb9-train.csv clipcrops/train clipcrops2/train clipcrops4/train ocr6/train clipcrops5/train clipcrops6/train
        combine clip3-val.csv clipcrops3/train
        stage M 3 0.0004 light "$DATA/comb9-train.csv" "$DATA/clip3-val.csv" 1200 "$HERE/models/train/ocr-model-deep4.yaml" ;;
-    N) combine combN-train.csv clipcrops7/train; combine clip3-val.csv clipcrops3/train
-       stage N 2 0.0003 light "$DATA/combN-train.csv" "$DATA/clip3-val.csv" 1300 "$HERE/models/train/ocr-model-deep4.yaml" ;;
-    O) combine combO-train.csv clipcrops7/train clipcrops8/train; combine clip3-val.csv clipcrops3/train
-       stage O 3 0.0003 light "$DATA/combO-train.csv" "$DATA/clip3-val.csv" 1310 "$HERE/models/train/ocr-model-deep4.yaml" ;;
     *) echo "unknown stage $s" >&2; exit 2 ;;
   esac
 done
