@@ -75,6 +75,7 @@ def load_models(cfg: Config) -> Models:
             spinning=cfg.ocr.spinning,
             optimization=cfg.ocr.optimization,
             providers=providers(cfg.ocr.device, "ocr.device"),
+            views=cfg.ocr.views,
         )
     return Models(detector=detector, ocr=ocr)
 

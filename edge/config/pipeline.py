@@ -94,13 +94,22 @@ class OcrConfig(OnnxSessionConfig):
     crop_pad: float = Field(
         default=0.10, ge=0, le=0.5, description="Grow the detector box by this fraction per side before OCR."
     )
+    views: int = Field(
+        default=1,
+        ge=1,
+        le=2,
+        description="fast-plate-ocr reads of each crop: 2 also reads it framed tighter and averages the two "
+        "(more plates right, twice the OCR cost per plate).",
+    )
 
     @model_validator(mode="after")
     def _session_keys_apply(self) -> OcrConfig:
-        if self.backend == "rapidocr" and (self.spinning or self.optimization != "all" or self.device != "cpu"):
+        if self.backend == "rapidocr" and (
+            self.spinning or self.optimization != "all" or self.device != "cpu" or self.views != 1
+        ):
             raise ValueError(
-                "ocr.spinning, ocr.optimization and ocr.device apply to the fast-plate-ocr backend; rapidocr takes "
-                "only ocr.threads"
+                "ocr.spinning, ocr.optimization, ocr.device and ocr.views apply to the fast-plate-ocr backend; "
+                "rapidocr takes only ocr.threads"
             )
         return self
 

@@ -53,8 +53,14 @@ BAD = [
     (
         "session keys rapidocr cannot take",
         "ocr:\n  backend: rapidocr\n  spinning: true\n",
-        ":1: ocr: ocr.spinning, ocr.optimization and ocr.device apply to the fast-plate-ocr backend",
+        ":1: ocr: ocr.spinning, ocr.optimization, ocr.device and ocr.views apply to the fast-plate-ocr backend",
     ),
+    (
+        "views rapidocr cannot take",
+        "ocr:\n  backend: rapidocr\n  views: 2\n",
+        ":1: ocr: ocr.spinning, ocr.optimization, ocr.device and ocr.views apply to the fast-plate-ocr backend",
+    ),
+    ("three views", "ocr:\n  views: 3\n", ":2: ocr.views: Input should be less than or equal to 2"),
 ]
 
 

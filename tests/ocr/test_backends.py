@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -57,3 +58,46 @@ def test_rapidocr_reads_clean_plates() -> None:
 def test_missing_ocr_model_named(tmp_path: Path) -> None:
     with pytest.raises(EdgeError, match=r"nope\.onnx: OCR model file not found"):
         FastPlateOcr(tmp_path / "nope.onnx", MODELS / "plate-ocr-v8.yaml")
+
+
+def test_two_views_average_the_model_over_both_framings(crops: list[tuple[np.ndarray, str]]) -> None:
+    """ocr.views: 2 reads each crop and its tighter framing and decodes the mean of the two softmaxes."""
+    from edge.ocr.fast_plate import inner_view
+
+    one = FastPlateOcr(MODELS / "plate-ocr-v8.onnx", MODELS / "plate-ocr-v8.yaml")
+    two = FastPlateOcr(MODELS / "plate-ocr-v8.onnx", MODELS / "plate-ocr-v8.yaml", views=2)
+    images = [c for c, _ in crops]
+    got = two.predict(images)
+    # The same average computed outside: the model's probabilities for each framing, one at a time.
+    session = one._rec.model
+    cfg = one._rec.config
+    alphabet = cfg.alphabet
+    for (crop, _), pred in zip(crops[:8], got[:8], strict=False):
+        probs = []
+        for view in (crop, inner_view(crop)):
+            rgb = cv2.cvtColor(cv2.resize(view, (cfg.img_width, cfg.img_height)), cv2.COLOR_BGR2RGB)
+            probs.append(session.run(None, {"input": rgb[None].astype(np.uint8)})[0][0])
+        mean = (probs[0] + probs[1]) / 2
+        slots = zip(mean.argmax(-1), mean.max(-1), strict=True)
+        kept = [(alphabet[i], p) for i, p in slots if alphabet[i] != cfg.pad_char]
+        assert pred.text == "".join(c for c, _ in kept)
+        assert pred.confidence == pytest.approx(float(np.mean([p for _, p in kept])), abs=1e-4)
+    exact_two = sum(p.text == t for p, (_, t) in zip(got, crops, strict=True))
+    exact_one = sum(p.text == t for p, (_, t) in zip(one.predict(images), crops, strict=True))
+    assert exact_two >= exact_one - 2, (exact_one, exact_two)  # an ensemble, not a different model
+
+
+def test_inner_view_is_a_tighter_framing_and_leaves_tiny_crops_alone() -> None:
+    from edge.ocr.fast_plate import inner_view
+
+    crop = np.arange(40 * 100 * 3, dtype=np.uint8).reshape(40, 100, 3)
+    inner = inner_view(crop)
+    assert inner.shape == (36, 94, 3)
+    assert (inner == crop[2:38, 3:97]).all()
+    tiny = np.zeros((4, 5, 3), np.uint8)
+    assert inner_view(tiny) is tiny
+
+
+def test_views_are_checked() -> None:
+    with pytest.raises(EdgeError, match="views must be 1 or 2"):
+        FastPlateOcr(MODELS / "plate-ocr-v8.onnx", MODELS / "plate-ocr-v8.yaml", views=3)
