@@ -32,6 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from edge.synth.plates import require_fonts  # noqa: E402
 from edge.synth.scene import Clip  # noqa: E402
 
 
@@ -59,6 +60,7 @@ def main() -> None:
     ap.add_argument("--clip-seconds", type=float, default=20)
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
     a = ap.parse_args()
+    require_fonts()  # the same seeds render other plates under other fonts
 
     from fast_plate_ocr import LicensePlateRecognizer
 

@@ -29,6 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from edge.synth.plates import require_fonts
 from edge.synth.scene import Clip
 
 MIN_VISIBLE = 0.5  # a plate box counts if at least half of it is inside the image
@@ -118,6 +119,7 @@ def main() -> None:
     ap.add_argument("--first-clip", type=int, default=0, help="index of the first clip (for a disjoint val set)")
     ap.add_argument("--workers", type=int, default=2)
     a = ap.parse_args()
+    require_fonts()  # the same seeds render other plates under other fonts
     out = Path(a.out)
     (out / "images").mkdir(parents=True, exist_ok=True)
     t0 = time.time()

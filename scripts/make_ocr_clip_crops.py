@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 from edge.capture import open_source  # noqa: E402
 from edge.cli.common import resolve_config  # noqa: E402
 from edge.pipeline import Recognizer, load_models  # noqa: E402
+from edge.synth.plates import require_fonts  # noqa: E402
 from edge.synth.scene import CONDITIONS, Clip, PlateObs, write_clip  # noqa: E402
 from edge.types import Box, Observation  # noqa: E402
 
@@ -129,6 +130,7 @@ def main() -> None:
         help="also keep whole plates >= W px wide blurred <= B x the legibility limit (e.g. 72:2)",
     )
     a = ap.parse_args()
+    require_fonts()  # the same seeds render other plates under other fonts
     (a.out / "train").mkdir(parents=True, exist_ok=True)
     cfg = resolve_config(a.config, a.out / "unused.db")
     models = load_models(cfg)

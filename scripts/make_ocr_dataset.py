@@ -29,6 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from edge.synth.plates import require_fonts
 from edge.synth.scene import render_plate_crop
 
 CHUNK = 500
@@ -55,6 +56,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=20261127, help="random seed (fixed for reproducibility)")
     ap.add_argument("--workers", type=int, default=2, help="worker processes")
     a = ap.parse_args()
+    require_fonts()  # the same seeds render other plates under other fonts
     out = Path(a.out)
     t0 = time.time()
     for split, n in (("val", a.val), ("train", a.train)):

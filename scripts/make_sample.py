@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from edge.synth.plates import require_fonts  # noqa: E402
 from edge.synth.scene import render_clip  # noqa: E402
 
 SEED = 20261127
@@ -34,6 +35,7 @@ def main() -> None:
     ap.add_argument("--vehicles", type=int, default=9)
     ap.add_argument("--condition", default="day", choices=["day", "night", "rain"])
     a = ap.parse_args()
+    require_fonts()  # the same seeds render other plates under other fonts
     t0 = time.time()
     truth = render_clip(
         a.out_dir / "sample.mp4",

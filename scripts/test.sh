@@ -21,6 +21,7 @@ have mkfs.ext4 || missing+=(e2fsprogs)
 [ -d /usr/share/fonts/truetype/liberation2 ] || missing+=(fonts-liberation2)
 [ -d /usr/share/fonts/truetype/roboto ] || missing+=(fonts-roboto-unhinted)
 [ -d /usr/share/fonts/opentype/b612 ] || [ -d /usr/share/fonts/truetype/b612 ] || missing+=(fonts-b612)
+[ -f /usr/share/fonts/truetype/osifont/osifont.ttf ] || [ -f /usr/share/fonts/opentype/osifont/osifont.ttf ] || missing+=(fonts-osifont)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test: installing Debian packages: ${missing[*]}" >&2
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; } \

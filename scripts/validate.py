@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from edge.cli.eval_cmd import evaluate_clip  # noqa: E402
 from edge.evaluate import EvalResult  # noqa: E402
+from edge.synth.plates import require_fonts  # noqa: E402
 from edge.synth.scene import render_clip  # noqa: E402
 
 # name: (seed, seconds, condition, density, speed, vehicles)
@@ -39,8 +40,9 @@ CLIPS: dict[str, tuple[int, float, str, float, float, int | None]] = {
 def library_versions() -> str:
     """The libraries that render, code and decode the clips: the same seeds give other frames under others.
 
-    Measured: plate-ocr-v8 read 98 of 108 on clips rendered under the libraries of 2026-11-28 and 102
-    under opencv-python-headless 5.1.0.95 / numpy 2.4.6 (2026-12-02); compare figures only under one set.
+    Measured: plate-ocr-v8 read 98 of 108 on clips rendered under the libraries of 2026-11-28 and 101
+    under opencv-python-headless 5.1.0.95 / numpy 2.4.6 (2026-12-02, same fonts; 102 without osifont):
+    compare figures only under one set.
     """
     from importlib.metadata import PackageNotFoundError, version
 
@@ -68,6 +70,7 @@ def main() -> None:
             continue
         clip, truth = a.dir / f"{name}.mp4", a.dir / f"{name}.json"
         if not clip.exists() or not truth.exists():
+            require_fonts()  # the same seeds render other plates under other fonts
             t0 = time.time()
             print(f"rendering {name} ({seconds:.0f} s, {condition}) ...", file=sys.stderr, flush=True)
             render_clip(

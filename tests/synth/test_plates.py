@@ -7,7 +7,15 @@ import re
 import numpy as np
 import pytest
 
-from edge.synth.plates import ALPHABET, STYLES, available_fonts, plate_aspect, random_plate_text, render_plate
+from edge.synth.plates import (
+    ALPHABET,
+    PLATE_FONTS,
+    STYLES,
+    available_fonts,
+    plate_aspect,
+    random_plate_text,
+    render_plate,
+)
 
 
 def test_random_plate_text_alphabet_and_length() -> None:
@@ -84,3 +92,26 @@ def test_fonts_are_files() -> None:
 
     for f in available_fonts():
         assert Path(f).is_file()
+
+
+def test_data_scripts_refuse_an_incomplete_font_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same seeds render other plates under other fonts: data is not made without the whole set."""
+    import edge.synth.plates as plates
+
+    monkeypatch.delenv("EDGE_SYNTH_FONT_DIR", raising=False)
+    monkeypatch.setattr(plates, "_FONT_DIRS", ["/usr/share/fonts/truetype/dejavu"])
+    plates.available_fonts.cache_clear()
+    try:
+        with pytest.raises(SystemExit, match=r"fonts-b612.*fonts-liberation2.*fonts-osifont.*apt-get install"):
+            plates.require_fonts()
+    finally:
+        monkeypatch.undo()
+        plates.available_fonts.cache_clear()
+
+
+def test_one_copy_of_each_font() -> None:
+    from pathlib import Path
+
+    names = [Path(f).name for f in available_fonts()]
+    assert len(names) == len(set(names))
+    assert set(names) <= set(PLATE_FONTS)
