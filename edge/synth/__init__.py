@@ -1,7 +1,7 @@
 """Synthetic data: plates, roadside clips with ground truth, OCR and detector training crops.
 
 Needs numpy, OpenCV and (for TrueType plate fonts) Pillow plus system fonts:
-``apt-get install fonts-dejavu-core fonts-liberation2 fonts-roboto-unhinted fonts-b612``.
+``apt-get install fonts-dejavu-core fonts-liberation2 fonts-roboto-unhinted fonts-b612 fonts-osifont``.
 """
 
 from edge.synth.plates import random_plate_text, render_plate

@@ -4,7 +4,7 @@
 renderer (`edge.synth.scene`) then puts it on a vehicle with perspective, blur, noise and lighting.
 
 Text is drawn with Pillow and TrueType fonts when both are available (install the fonts with
-``apt-get install fonts-dejavu-core fonts-liberation2 fonts-roboto-unhinted fonts-b612``, or point
+``apt-get install fonts-dejavu-core fonts-liberation2 fonts-roboto-unhinted fonts-b612 fonts-osifont``, or point
 ``EDGE_SYNTH_FONT_DIR`` at a folder of .ttf/.otf files); otherwise it falls back to OpenCV's
 built-in Hershey fonts, which work everywhere but look less like real plates.
 """
