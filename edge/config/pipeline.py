@@ -99,7 +99,7 @@ class OcrConfig(OnnxSessionConfig):
         ge=1,
         le=2,
         description="fast-plate-ocr reads of each crop: 2 also reads it framed tighter and averages the two "
-        "(more plates right, twice the OCR cost per plate).",
+        "(more plates right per frame, up to twice the OCR time per plate).",
     )
 
     @model_validator(mode="after")

@@ -95,8 +95,9 @@ _FONT_DIRS = [
 ]
 # Font files that look like plate lettering (bold, condensed, mono, DIN-like), with the Debian package of
 # each. The same seeds render other plates under another set of fonts (a font is drawn by index into
-# the set), so this set is part of every dataset's and the validation set's definition: the shipped
-# models were trained and measured on it, and `require_fonts` refuses to make data without it.
+# the set), so this set is part of every dataset's and the validation set's definition (the five
+# packages are the ones the model notes name for the training data), and `require_fonts` refuses to
+# make data without it.
 PLATE_FONTS: dict[str, str] = {
     "DejaVuSans-Bold.ttf": "fonts-dejavu-core",
     "DejaVuSansCondensed-Bold.ttf": "fonts-dejavu-core",
