@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from edge.cli.eval_cmd import evaluate_clip  # noqa: E402
 from edge.evaluate import EvalResult  # noqa: E402
-from edge.synth.plates import require_fonts  # noqa: E402
+from edge.synth.plates import PLATE_FONTS, available_fonts, require_fonts  # noqa: E402
 from edge.synth.scene import render_clip  # noqa: E402
 
 # name: (seed, seconds, condition, density, speed, vehicles)
@@ -41,7 +41,7 @@ def library_versions() -> str:
     """The libraries that render, code and decode the clips: the same seeds give other frames under others.
 
     Measured: plate-ocr-v8 read 98 of 108 on clips rendered under the libraries of 2026-11-28 and 101
-    under opencv-python-headless 5.1.0.95 / numpy 2.4.6 (2026-12-02, same fonts; 102 without osifont):
+    under opencv-python-headless 5.1.0.95 / numpy 2.4.6 (2026-12-02, the whole font set; 102 without osifont):
     compare figures only under one set.
     """
     from importlib.metadata import PackageNotFoundError, version
@@ -52,7 +52,8 @@ def library_versions() -> str:
             found.append(f"{name} {version(name)}")
         except PackageNotFoundError:
             continue
-    return ", ".join(found)
+    fonts = len(available_fonts())
+    return ", ".join(found) + f"; {fonts} of {len(PLATE_FONTS)} plate fonts"
 
 
 def main() -> None:
