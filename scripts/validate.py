@@ -99,7 +99,7 @@ def main() -> None:
         per10 = rows["empty"].false_reads * 600 / empty_seconds
         lines.append(f"false reads on the empty road: {rows['empty'].false_reads} in {empty_seconds:.0f} s "
                      f"= {per10:.1f} per 10 minutes")  # fmt: skip
-    lines.append(f"rendered and decoded with {library_versions()}")
+    lines.append(f"this run: {library_versions()} (clips rendered by an earlier run keep its libraries)")
     text = "\n".join(lines) + "\n"
     print(text)
     if a.out:
