@@ -167,14 +167,18 @@ def test_running_sink_deletes_expired_entries_and_records_it(tmp_path: Path) -> 
     from edge.hotlist.db import default_path
 
     keep, gone = random_plates(2, seed=31)
-    soon = (datetime.now(UTC) + timedelta(seconds=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Far enough ahead that the import (a CLI process, seconds on a loaded machine) ends before it:
+    # with 2 s the entry expired during the import under load and nothing was left to delete.
+    soon = (datetime.now(UTC) + timedelta(seconds=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
     cfg_path = _config(tmp_path)
     csv = tmp_path / "l.csv"
     csv.write_text(f"plate,expires\n{keep},\n{gone},{soon}\n")
     _import(cfg_path, csv)
     cfg: Config = load_config(cfg_path)
+    with Hotlists(default_path(cfg)) as hot:
+        assert hot.count() == 2, "both entries imported, neither expired yet"
     with Store.from_config(cfg) as store, open_read_sink(cfg, store, expire_every=0.2):
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 40
         while time.monotonic() < deadline:
             with Hotlists(default_path(cfg)) as hot:
                 if hot.count() == 1:
