@@ -38,8 +38,8 @@ class FastPlateOcr:
     """fast-plate-ocr on BGR crops.
 
     `views` > 1 reads each crop also framed tighter (`inner_view`) and averages the model's per-slot
-    probabilities before decoding: a test-time ensemble of the detector's framing. Measured on 4,227
-    held-out pipeline crops with plate-ocr-v8: 0.863 of plates exact with one view, 0.882 with two,
+    probabilities before decoding: a test-time ensemble of the detector's framing. Measured on 4,228
+    held-out pipeline crops with plate-ocr-v8: 0.854 of plates exact with one view, 0.880 with two,
     at 1.5-1.8x the OCR time per plate (docs/PERFORMANCE.md).
     """
 
