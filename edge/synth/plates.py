@@ -115,7 +115,6 @@ PLATE_FONTS: dict[str, str] = {
     "B612-Regular.otf": "fonts-b612",
     "osifont.ttf": "fonts-osifont",
 }
-_FONT_NAMES = list(PLATE_FONTS)
 
 
 def require_fonts() -> None:
@@ -152,7 +151,7 @@ def available_fonts() -> tuple[str, ...]:
         found += sorted(str(p) for p in Path(extra).iterdir() if p.suffix.lower() in (".ttf", ".otf"))
     names: set[str] = set()
     for d in _FONT_DIRS:
-        for name in _FONT_NAMES:
+        for name in PLATE_FONTS:
             p = Path(d) / name
             if p.is_file() and name not in names:  # one copy of a font, wherever a package put it
                 found.append(str(p))
