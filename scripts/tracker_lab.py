@@ -11,6 +11,7 @@ validate.py exactly when the config's detector/OCR/gate keys are the ones the ca
 Example:
   python scripts/tracker_lab.py cache data/obs-v4.pkl                  # shipped models, default config
   python scripts/tracker_lab.py cache data/obs-cand.pkl --config cand.yaml   # models.ocr: a candidate
+  python scripts/tracker_lab.py cache data/obs-dev1.pkl --dir data/dev1   # a set of validate.py --seed-offset
   python scripts/tracker_lab.py score data/obs-v4.pkl --config tracker-variant.yaml
 
 The cache is a pickle of this repository's own dataclasses: load only files you made.
@@ -45,19 +46,19 @@ CLIPS = tuple(name for name, (_seed, _s, _cond, density, *_rest) in VALIDATION_C
 Frames = list[tuple[int, datetime, list[Observation]]]
 
 
-def clips() -> dict[str, Path]:
-    found = {name: VAL / f"{name}.mp4" for name in CLIPS}
+def clips(where: Path) -> dict[str, Path]:
+    found = {name: where / f"{name}.mp4" for name in CLIPS}
     missing = [str(p) for p in found.values() if not p.with_suffix(".json").exists()]
     if missing:
-        raise SystemExit(f"validation clips missing ({', '.join(missing)}): run scripts/validate.py once")
+        raise SystemExit(f"validation clips missing ({', '.join(missing)}): run scripts/validate.py --dir {where} once")
     return {**found, "sample": SAMPLE}
 
 
-def cache(out: Path, config: Path | None) -> None:
+def cache(out: Path, config: Path | None, where: Path = VAL) -> None:
     cfg = resolve_config(config, out.with_suffix(".unused.db"))
     models = load_models(cfg)
     result: dict[str, Frames] = {}
-    for name, clip in clips().items():
+    for name, clip in clips(where).items():
         t0 = time.time()
         recognizer = Recognizer(cfg, models)
         frames: Frames = []
@@ -75,7 +76,7 @@ def cache(out: Path, config: Path | None) -> None:
         print(f"{name}: {len(frames)} frames, {n} observations ({time.time() - t0:.0f} s)", file=sys.stderr)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("wb") as f:
-        pickle.dump({"ocr": models.ocr.name, "detector": models.detector.name, "clips": result}, f)
+        pickle.dump({"ocr": models.ocr.name, "detector": models.detector.name, "dir": str(where), "clips": result}, f)
     print(f"wrote {out}", file=sys.stderr)
 
 
@@ -95,7 +96,8 @@ def score_cache(path: Path, config: Path | None) -> EvalResult:
     print(f"cache: detector {data['detector']}, OCR {data['ocr']}")
     for name, frames in data["clips"].items():
         tracker = PlateTracker(cfg.tracking, detector_model=data["detector"], ocr_model=data["ocr"])
-        truth = Truth.load((SAMPLE if name == "sample" else VAL / f"{name}.mp4").with_suffix(".json"))
+        where = Path(data.get("dir", VAL))
+        truth = Truth.load((SAMPLE if name == "sample" else where / f"{name}.mp4").with_suffix(".json"))
         r = score(replay(frames, tracker), truth)
         dropped = {k: n for k, n in tracker.drops.items() if n}
         if name != "sample":
@@ -118,12 +120,13 @@ def main() -> None:
     c = sub.add_parser("cache", help="run detector and OCR over the clips once; keep the observations")
     c.add_argument("out", type=Path)
     c.add_argument("--config", type=Path, default=None, help="edge-alpr config (models, gate, detector, ocr keys)")
+    c.add_argument("--dir", type=Path, default=VAL, help="clips of validate.py --dir (default data/val)")
     s = sub.add_parser("score", help="replay a cache through the tracker of a config; score each clip")
     s.add_argument("cache", type=Path)
     s.add_argument("--config", type=Path, default=None, help="edge-alpr config (its tracking keys)")
     a = ap.parse_args()
     if a.cmd == "cache":
-        cache(a.out, a.config)
+        cache(a.out, a.config, a.dir)
     else:
         if not a.cache.is_file():
             raise SystemExit(f"{a.cache}: no such cache (make one with: tracker_lab.py cache {a.cache})")

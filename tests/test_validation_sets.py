@@ -1,0 +1,57 @@
+"""scripts/validate.py --seed-offset and scripts/tracker_lab.py --dir: development sets beside data/val.
+
+A folder of clips rendered from other seeds must never be scored as if it were another set: the
+offset is recorded where the clips are, a mismatch is refused, and the lab names the folder it
+wants rendered.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from tracker_lab import clips  # noqa: E402  (scripts/, not a package)
+from validate import SEEDS_FILE, check_seed_offset  # noqa: E402
+
+
+def test_the_first_run_records_its_offset_and_a_later_run_must_match(tmp_path: Path) -> None:
+    where = tmp_path / "dev1"
+    check_seed_offset(where, 1000)
+    assert (where / SEEDS_FILE).read_text().strip() == "1000"
+    check_seed_offset(where, 1000)  # the same offset: fine
+    with pytest.raises(ValueError, match=r"--seed-offset 1000, not 0"):
+        check_seed_offset(where, 0)
+
+
+def test_clips_rendered_before_the_record_count_as_offset_zero(tmp_path: Path) -> None:
+    (tmp_path / "day.mp4").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"--seed-offset 0, not 2000"):
+        check_seed_offset(tmp_path, 2000)
+    check_seed_offset(tmp_path, 0)
+    assert (tmp_path / SEEDS_FILE).read_text().strip() == "0"
+
+
+def test_a_damaged_record_is_named(tmp_path: Path) -> None:
+    (tmp_path / SEEDS_FILE).write_text("one thousand\n")
+    with pytest.raises(ValueError, match=SEEDS_FILE):
+        check_seed_offset(tmp_path, 1000)
+
+
+def test_validate_refuses_a_folder_of_another_offset_before_rendering(tmp_path: Path) -> None:
+    (tmp_path / SEEDS_FILE).write_text("1000\n")
+    cmd = [sys.executable, str(ROOT / "scripts/validate.py"), "--dir", str(tmp_path), "--seed-offset", "2000"]
+    res = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120)
+    assert res.returncode != 0
+    assert "--seed-offset 1000, not 2000" in res.stderr
+    assert not list(tmp_path.glob("*.mp4"))
+
+
+def test_the_lab_names_the_folder_whose_clips_are_missing(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match=rf"validate.py --dir {tmp_path}"):
+        clips(tmp_path)
