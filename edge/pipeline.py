@@ -11,9 +11,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from edge.capture.base import Source
 from edge.config import Config
-from edge.detect import OnnxPlateDetector, PlateDetector
+from edge.detect import OnnxPlateDetector, PlateDetector, nms
 from edge.gate import Gate, make_gate
 from edge.models import model_folders, resolve_model, resolve_ocr
 from edge.models.runtime import providers
@@ -93,6 +95,22 @@ def may_be_cut(box: Box, width: int, height: int) -> bool:
     return g.clipped(width, height) != g
 
 
+def one_box_per_plate(plates: list[PlateBox], iou: float) -> list[PlateBox]:
+    """The boxes of one frame less those overlapping a better-scored one by more than `iou`, in order.
+
+    Each gate region is detected on its own, so a plate inside two overlapping regions is found
+    twice, and an end2end model's own NMS may keep a box of part of a plate beside the whole one.
+    Two observations of one plate in a frame split its track: one part is read early, from its far
+    frames, and the near part is then dropped as a repeat (measured 2026-12-03: 106 such boxes in
+    366 vehicle passes; merging them read 3 more vehicles right and made 6 fewer wrong reads).
+    """
+    if len(plates) < 2:
+        return plates
+    boxes = np.array([[p.box.x1, p.box.y1, p.box.x2, p.box.y2] for p in plates], np.float32)
+    scores = np.array([p.score for p in plates], np.float32)
+    return [plates[i] for i in sorted(nms(boxes, scores, iou))]
+
+
 class Recognizer:
     """Per-camera recognition: gate, detect inside the gated regions, read plates, track, vote."""
 
@@ -169,7 +187,7 @@ class Recognizer:
             for p in self.models.detector.predict(crop):
                 b = p.box
                 plates.append(PlateBox(type(b)(b.x1 + x1, b.y1 + y1, b.x2 + x1, b.y2 + y1), p.score))
-        return plates
+        return one_box_per_plate(plates, self.cfg.detector.nms_iou)
 
     def _followed(self, frame: Frame) -> list[PlateBox] | None:
         """Between the detector's runs (`detector.stride`): every plate tracked in the last frame

@@ -76,7 +76,8 @@ def cache(out: Path, config: Path | None, where: Path = VAL) -> None:
         print(f"{name}: {len(frames)} frames, {n} observations ({time.time() - t0:.0f} s)", file=sys.stderr)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("wb") as f:
-        pickle.dump({"ocr": models.ocr.name, "detector": models.detector.name, "dir": str(where), "clips": result}, f)
+        meta = {"ocr": models.ocr.name, "detector": models.detector.name, "dir": str(where.resolve())}
+        pickle.dump({**meta, "clips": result}, f)
     print(f"wrote {out}", file=sys.stderr)
 
 

@@ -73,7 +73,15 @@ class OnnxSessionConfig(Strict):
 
 class DetectorConfig(OnnxSessionConfig):
     score_threshold: float = Field(default=0.4, gt=0, lt=1, description="Minimum plate detector score.")
-    nms_iou: float = Field(default=0.5, gt=0, lt=1, description="IoU above which overlapping boxes are merged.")
+    nms_iou: float = Field(
+        default=0.2,
+        gt=0,
+        lt=1,
+        description="Two plate boxes of one frame overlapping by more than this (IoU) are one plate, and the "
+        "better-scored box is kept: in the model's own NMS and across the gate's regions. Plates of two vehicles do "
+        "not overlap (a hidden plate is not seen), so such a pair is one plate seen twice (two overlapping regions, "
+        "or a box of part of the plate beside the whole), which would split its track.",
+    )
     min_width: int = Field(default=40, ge=1, description="Plates narrower than this (pixels) are not read.")
     stride: int = Field(
         default=1,

@@ -76,7 +76,7 @@ class OnnxPlateDetector:
         path: Path | str,
         *,
         score_threshold: float = 0.4,
-        nms_iou: float = 0.5,
+        nms_iou: float = 0.2,
         threads: int = 1,
         spinning: bool = False,
         optimization: Optimization = "all",

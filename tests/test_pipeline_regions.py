@@ -1,0 +1,69 @@
+"""One box per plate per frame, however many gate regions the plate lies in.
+
+The detector runs on each gate region alone, so a plate inside two overlapping regions is found
+twice; two observations of one plate split its track (one part read early from its far frames, the
+near part dropped as a repeat). Checked on a rendered frame with the shipped detector.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+
+from edge.config import Config
+from edge.pipeline import Recognizer, load_models, one_box_per_plate
+from edge.synth.scene import Clip
+from edge.types import Box, Frame, PlateBox, Region
+
+
+def test_overlapping_boxes_keep_the_better_scored_one_in_their_order() -> None:
+    whole = PlateBox(Box(100, 100, 200, 130), 0.80)
+    shifted = PlateBox(Box(104, 102, 204, 132), 0.70)  # the same plate from another region
+    part = PlateBox(Box(100, 100, 160, 130), 0.90)  # the left 60 % of it, IoU 0.6 with the whole
+    other = PlateBox(Box(400, 300, 500, 330), 0.50)  # another vehicle's plate
+    assert one_box_per_plate([whole, other, shifted], 0.2) == [whole, other]
+    assert one_box_per_plate([other, whole, part], 0.2) == [other, part]
+    assert one_box_per_plate([whole, shifted], 0.99) == [whole, shifted]  # nearly off: both stay
+    assert one_box_per_plate([other], 0.2) == [other]
+    assert one_box_per_plate([], 0.2) == []
+
+
+class TwoRegions:
+    """A gate that reports two overlapping regions around the same place."""
+
+    def __init__(self, a: Box, b: Box) -> None:
+        self.regions = [Region(a), Region(b)]
+
+    def predict(self, frame: Frame) -> list[Region]:
+        return self.regions
+
+
+def _frame_with_a_plate() -> tuple[np.ndarray, Box]:
+    clip = Clip(seed=7, seconds=4, n_vehicles=1, condition="day", speed=1.0)
+    for i in range(clip.n_frames):
+        near = [p for p in clip.plates(i) if p.legible and p.width_px >= 110]
+        if near:
+            return clip.render(i)[0], Box(*near[0].box)
+    raise AssertionError("no legible plate in the clip")
+
+
+def test_a_plate_inside_two_gate_regions_is_one_observation() -> None:
+    image, plate = _frame_with_a_plate()
+    h, w = image.shape[:2]
+    a = plate.expanded(1.5, 3.0, w, h)
+    b = Box(max(0.0, a.x1 - 90), max(0.0, a.y1 - 40), min(float(w), a.x2 - 30), min(float(h), a.y2 + 60))
+    assert a.iou(b) > 0.3
+    frame = Frame("c", 0, datetime(2026, 1, 1, tzinfo=UTC), image)
+    cfg = Config()
+    models = load_models(cfg)
+    found = [models.detector.predict(image[int(r.y1) : int(r.y2), int(r.x1) : int(r.x2)]) for r in (a, b)]
+    assert [len(f) for f in found] == [1, 1]  # each region alone finds the plate
+
+    rec = Recognizer(cfg, models, gate=TwoRegions(a, b))
+    rec.process(frame)
+    assert rec.times.detector_calls == 2
+    assert rec.times.detections == 1
+    assert rec.tracker.open_tracks == 1
+    [(_predicted, last)] = rec.tracker.predicted(1)
+    assert last.plate.box.iou(plate) > 0.6
