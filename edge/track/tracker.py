@@ -47,6 +47,9 @@ class _Track:
     camera: str
     observations: list[Observation] = field(default_factory=list)
     emitted: bool = False
+    # Observations of tracks that ended while this one was open and read the same plate
+    # (`PlateTracker._absorb`): part of this vehicle's pass, read with it, never associated with.
+    absorbed: list[Observation] = field(default_factory=list)
     _voted: tuple[str, float] | None = None
 
     def add(self, ob: Observation) -> None:
@@ -204,7 +207,8 @@ class PlateTracker:
         still: list[_Track] = []
         for track in self._tracks:
             if frame_index - track.last.frame_index > self.cfg.max_gap_frames:
-                reads.extend(self._finish(track))
+                if not self._absorb(track, frame_index):
+                    reads.extend(self._finish(track))
                 continue
             if not track.emitted and ts - track.started >= self.cfg.max_age:
                 reads.extend(self._finish(track))
@@ -232,10 +236,42 @@ class PlateTracker:
     def flush(self) -> list[Read]:
         """End every open track (end of clip, shutdown)."""
         reads: list[Read] = []
-        for track in self._tracks:
-            reads.extend(self._finish(track))
-        self._tracks = []
+        last = self._last_frame if self._last_frame is not None else 0
+        ending = sorted(self._tracks, key=lambda t: t.last.frame_index)  # a fragment before its main track
+        for track in ending:
+            self._tracks.remove(track)
+            if not self._absorb(track, last):
+                reads.extend(self._finish(track))
         return reads
+
+    def _absorb(self, track: _Track, frame_index: int) -> bool:
+        """Hand an ending track's observations to an open track of the same camera that read the
+        same plate while the ending one was seen; True when one took them.
+
+        One plate seen as two tracks at once (a far fragment beside the main track, joined to it by
+        neither overlap nor motion) is one vehicle pass. Read on its own, the fragment that ends
+        first would be the read, from its far frames, and the main track would then be dropped as
+        a repeat (`dedupe_window`): measured 2026-12-03 on a night clip, a 2-frame fragment read
+        at frame 874 while the 89-frame track of the same plate, legible from frame 917, was dropped.
+        Part of the one-read-per-plate rule: off with it (`dedupe_window: 0`).
+        """
+        if track.emitted or not track.observations or self.cfg.dedupe_window.total_seconds() <= 0:
+            return False
+        text = track.voted[0]
+        if not text:
+            return False
+        since, until = track.observations[0].frame_index, track.last.frame_index + self.cfg.max_gap_frames
+        for other in self._tracks:
+            if (
+                other is not track
+                and not other.emitted
+                and other.camera == track.camera
+                and frame_index - other.last.frame_index <= self.cfg.max_gap_frames  # still open
+                and any(o.text.text == text for o in other.observations if since <= o.frame_index <= until)
+            ):
+                other.absorbed += track.observations + track.absorbed
+                return True
+        return False
 
     def _affinity(self, track: _Track, b: Observation) -> float:
         """How well observation `b` continues `track`: > 1 for box overlap, (0, 1] for a nearby
@@ -301,7 +337,8 @@ class PlateTracker:
             return []
         reads: list[Read] = []
         # A split track's second vehicle gets a track id of its own: one id, one vehicle pass.
-        for i, part in enumerate(_split(track.observations, max(self.cfg.min_observations, _MIN_SEGMENT))):
+        obs = sorted(track.observations + track.absorbed, key=lambda o: o.frame_index)
+        for i, part in enumerate(_split(obs, max(self.cfg.min_observations, _MIN_SEGMENT))):
             reads += self._read(track, part, f"{track.id}.{i}" if i else track.id)
         return reads
 

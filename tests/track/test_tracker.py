@@ -270,3 +270,35 @@ def test_a_track_is_not_split_by_far_misreads() -> None:
     (read,) = tr.flush()
     assert read.plate == "ABC1234"
     assert read.observations == 30
+
+
+def _sized(frame: int, text: str, x: float, width: float, conf: float = 0.9) -> Observation:
+    return replace(ob(frame, text, x, conf), plate=PlateBox(Box(x, 100, x + width, 100 + width / 3), 0.9))
+
+
+def _fragment_beside_main_track(tr: PlateTracker) -> list:
+    """A plate approaching under glare: its main track starts on junk boxes and reads the plate
+    from frame 12; a 2-frame fragment of the same plate, apart and smaller, ends first."""
+    reads = []
+    for f in range(40):
+        obs = [_sized(f, "M81XMM7" if f >= 12 else "9550", 300 + 2 * f, 50 + 2 * f, 0.95 if f >= 12 else 0.4)]
+        if f in (10, 12):
+            obs.append(_sized(f, "M81XMM7", 700, 75, 0.8))  # the fragment: no overlap, too far to follow
+        reads += tr.update(f, T0 + timedelta(seconds=f / 30), obs)
+    return reads + tr.flush()
+
+
+def test_a_fragment_of_an_open_track_reading_the_same_plate_joins_its_read() -> None:
+    tr = tracker(max_gap_frames=5)
+    reads = _fragment_beside_main_track(tr)
+    assert [r.plate for r in reads] == ["M81XMM7"]
+    assert reads[0].observations == 42  # the main track's 40 and the fragment's 2
+    assert reads[0].frame_index == 39  # the widest frame: the near end of the pass, not the fragment's
+    assert tr.drops["repeat"] == 0
+
+
+def test_without_the_one_read_per_plate_rule_a_fragment_is_read_on_its_own() -> None:
+    tr = tracker(max_gap_frames=5, dedupe_window="0s")
+    reads = _fragment_beside_main_track(tr)
+    assert sorted(r.observations for r in reads) == [2, 40]
+    assert {r.frame_index for r in reads} >= {39}
