@@ -99,10 +99,11 @@ def one_box_per_plate(plates: list[PlateBox], iou: float) -> list[PlateBox]:
     """The boxes of one frame less those overlapping a better-scored one by more than `iou`, in order.
 
     Each gate region is detected on its own, so a plate inside two overlapping regions is found
-    twice, and an end2end model's own NMS may keep a box of part of a plate beside the whole one.
-    Two observations of one plate in a frame split its track: one part is read early, from its far
-    frames, and the near part is then dropped as a repeat (measured 2026-12-03: 106 such boxes in
-    366 vehicle passes; merging them read 3 more vehicles right and made 6 fewer wrong reads).
+    twice, and a model's own NMS at a looser threshold (an end2end model's is its own; the raw
+    adapter's was 0.5) keeps a box of part of a plate beside the whole one. Two observations of one
+    plate in a frame split its track: one part is read early, from its far frames, and the near
+    part is then dropped as a repeat (measured 2026-12-03: 106 such boxes in 366 vehicle passes;
+    one box per plate read 3 more vehicles right and made 5 fewer wrong reads).
     """
     if len(plates) < 2:
         return plates

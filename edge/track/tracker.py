@@ -255,7 +255,7 @@ class PlateTracker:
         at frame 874 while the 89-frame track of the same plate, legible from frame 917, was dropped.
         Part of the one-read-per-plate rule: off with it (`dedupe_window: 0`).
         """
-        if track.emitted or not track.observations or self.cfg.dedupe_window.total_seconds() <= 0:
+        if track.emitted or self.cfg.dedupe_window.total_seconds() <= 0:
             return False
         text = track.voted[0]
         if not text:
