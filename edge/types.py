@@ -92,11 +92,17 @@ class PlateBox:
 
 @dataclass(frozen=True, slots=True)
 class PlateText:
-    """OCR result for one plate crop. `char_conf` holds one probability per character of `text`."""
+    """OCR result for one plate crop. `char_conf` holds one probability per character of `text`.
+
+    `others`: the same crop read by a second OCR backend (`ocr.second_opinion`); the tracker votes
+    on them beside this reading, each counting `weight` of a first reading (`ocr.second_weight`).
+    """
 
     text: str
     confidence: float
     char_conf: tuple[float, ...] = ()
+    others: tuple[PlateText, ...] = ()
+    weight: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ import cv2
 
 from edge.config.pipeline import TrackingConfig
 from edge.track.formats import PlateFormats
-from edge.types import Box, Observation, PlateBox, Read
+from edge.types import Box, Observation, PlateBox, PlateText, Read
 
 # Two reads at least this sure (OCR confidence) that share less than this (difflib ratio) are
 # two different plates.
@@ -124,26 +124,37 @@ def _likeness(text: str, plate: str) -> float:
     return sum(x == y for x, y in zip(text, plate, strict=False)) / max(len(text), len(plate), 1)
 
 
+def _sureness(ob: Observation, text: str) -> float | None:
+    """How surely `ob` read `text`: its best reading of it (a second backend's times its weight), or None."""
+    found = [t.confidence * t.weight for t in (ob.text, *ob.text.others) if t.text == text]
+    return max(found) if found else None
+
+
 def vote(observations: list[Observation]) -> tuple[str, float]:
     """Character-wise vote weighted by OCR confidence and plate size, among the most supported
     text length.
 
     An observation's weight is its confidence times (its plate width / the track's widest plate)
     squared: a plate read at half the size has a quarter of the pixels, and the far frames of a
-    receding car (many, small, often misread) must not outvote the few near ones.
+    receding car (many, small, often misread) must not outvote the few near ones. A second
+    backend's reading of the same crop (`PlateText.others`) votes beside it, its weight scaled by
+    its own `weight`.
 
     Returns the text and a confidence in [0, 1]: the mean over positions of the winning character's
     share of the weight times its mean confidence.
     """
-    seen = [ob for ob in observations if ob.text.text]
+    seen = [ob for ob in observations if ob.text.text or any(t.text for t in ob.text.others)]
     if not seen:
         return "", 0.0
     widest = max(ob.plate.box.width for ob in seen) or 1.0
-    size = {id(ob): min(1.0, max(ob.plate.box.width / widest, 0.05)) ** 2 for ob in seen}
-    by_len: dict[int, list[Observation]] = defaultdict(list)
+    readings: list[tuple[PlateText, float]] = []  # (reading, its size weight times backend weight)
     for ob in seen:
-        by_len[len(ob.text.text)].append(ob)
-    length = max(by_len, key=lambda n: (sum(o.text.confidence * size[id(o)] for o in by_len[n]), n))
+        size = min(1.0, max(ob.plate.box.width / widest, 0.05)) ** 2
+        readings += [(t, size * t.weight) for t in (ob.text, *ob.text.others) if t.text]
+    by_len: dict[int, list[tuple[PlateText, float]]] = defaultdict(list)
+    for r in readings:
+        by_len[len(r[0].text)].append(r)
+    length = max(by_len, key=lambda n: (sum(t.confidence * w for t, w in by_len[n]), n))
     group = by_len[length]
     chars: list[str] = []
     score = 0.0
@@ -151,12 +162,12 @@ def vote(observations: list[Observation]) -> tuple[str, float]:
         weights: dict[str, float] = defaultdict(float)
         confs: dict[str, float] = defaultdict(float)
         sizes: dict[str, float] = defaultdict(float)
-        for ob in group:
-            c = ob.text.text[pos]
-            conf = ob.text.char_conf[pos] if pos < len(ob.text.char_conf) else ob.text.confidence
-            weights[c] += max(conf, 1e-3) * size[id(ob)]
-            confs[c] += conf * size[id(ob)]
-            sizes[c] += size[id(ob)]
+        for t, w in group:
+            c = t.text[pos]
+            conf = t.char_conf[pos] if pos < len(t.char_conf) else t.confidence
+            weights[c] += max(conf, 1e-3) * w
+            confs[c] += conf * w
+            sizes[c] += w
         best = max(weights, key=lambda c: weights[c])
         total = sum(weights.values())
         chars.append(best)
@@ -367,9 +378,12 @@ class PlateTracker:
         # The read's frame and crop: among observations that read the voted text, the one a person
         # would check first, where the plate is whole (not cut by the frame's edge), largest and
         # read most surely. A receding car's plate is largest as it enters, half out of the frame.
-        agreeing = [o for o in obs if o.text.text == text] or obs
+        # An observation's sureness is that of its reading of the voted text (a second backend's
+        # counts its weight), not of a reading that disagrees.
+        sure = {id(o): _sureness(o, text) for o in obs}
+        agreeing = [o for o in obs if sure[id(o)] is not None] or obs
         agreeing = [o for o in agreeing if not o.at_edge] or agreeing
-        best = max(agreeing, key=lambda o: (o.plate.box.width * o.text.confidence, o.plate.score))
+        best = max(agreeing, key=lambda o: (o.plate.box.width * (sure[id(o)] or o.text.confidence), o.plate.score))
         crop = None
         if self.keep_crops and best.crop is not None:
             ok, buf = cv2.imencode(".jpg", best.crop, [cv2.IMWRITE_JPEG_QUALITY, 80])

@@ -302,3 +302,48 @@ def test_without_the_one_read_per_plate_rule_a_fragment_is_read_on_its_own() -> 
     reads = _fragment_beside_main_track(tr)
     assert sorted(r.observations for r in reads) == [2, 40]
     assert {r.frame_index for r in reads} >= {39}
+
+
+def _second(o: Observation, text: str, conf: float = 0.9, weight: float = 0.75) -> Observation:
+    """`o` with a second backend's reading of its crop (ocr.second_opinion)."""
+    other = PlateText(text, conf, (conf,) * len(text), weight=weight)
+    return replace(o, text=replace(o.text, others=(other,)))
+
+
+def test_a_second_backends_readings_tip_a_split_vote() -> None:
+    # The first backend reads the fifth character as W in three frames and as N in two: alone it votes W.
+    first = [ob(f, "X44WCL5" if f % 2 else "X44NCL5", 10 * f) for f in range(5)]
+    first[4] = ob(4, "X44WCL5", 40)
+    assert vote(first)[0] == "X44WCL5"
+    # A second backend reading N in every frame outvotes it, though each of its readings counts 0.75.
+    text, conf = vote([_second(o, "X44NCL5") for o in first])
+    assert text == "X44NCL5"
+    assert 0.5 < conf <= 1.0
+    # ... and only by its weight: at 0.1 it cannot overturn three first readings against two.
+    assert vote([_second(o, "X44NCL5", weight=0.1) for o in first])[0] == "X44WCL5"
+
+
+def test_a_second_reading_of_another_length_does_not_mix_into_the_characters() -> None:
+    # PP-OCR reads a border or badge as an extra character: a reading of another length votes on
+    # the length, never position by position against the first backend's characters.
+    obs = [_second(ob(f, "ABC1234", 10 * f), "IABC1234", conf=0.95) for f in range(4)]
+    assert vote(obs)[0] == "ABC1234"
+
+
+def test_an_observation_with_only_a_second_reading_still_votes() -> None:
+    obs = [_second(ob(f, "", 10 * f, conf=0.0), "QRS789") for f in range(3)]
+    assert vote(obs)[0] == "QRS789"
+
+
+def test_read_frame_counts_the_reading_that_agrees_with_the_vote() -> None:
+    """The evidence frame is picked by how surely its crop was read as the voted text, by either backend."""
+    tr = tracker()
+    obs = [_second(ob(f, "PLQ6822", 300 + f, conf=0.7), "PLQ6822", conf=0.8) for f in range(5)]
+    # Frame 2: the first backend misread it surely (0.99); the second read the voted text at 0.8,
+    # which counts 0.8 x 0.75 = 0.6: less sure of the voted text than the others' 0.7.
+    obs[2] = _second(ob(2, "PLQ5822", 302, conf=0.99), "PLQ6822", conf=0.8)
+    for o in obs:
+        tr.update(o.frame_index, T0, [o])
+    (read,) = tr.flush()
+    assert read.plate == "PLQ6822"
+    assert read.frame_index != 2
