@@ -19,7 +19,7 @@ from edge.detect import OnnxPlateDetector, PlateDetector, nms
 from edge.gate import Gate, make_gate
 from edge.models import model_folders, resolve_model, resolve_ocr
 from edge.models.runtime import providers
-from edge.ocr import FastPlateOcr, PlateOcr, RapidOcr
+from edge.ocr import FastPlateOcr, PlateOcr, RapidOcr, SecondOpinion
 from edge.track import PlateTracker
 from edge.track.follow import follow
 from edge.types import Box, Frame, Observation, PlateBox, Read, Region
@@ -79,6 +79,8 @@ def load_models(cfg: Config) -> Models:
             providers=providers(cfg.ocr.device, "ocr.device"),
             views=cfg.ocr.views,
         )
+    if cfg.ocr.second_opinion == "rapidocr":
+        ocr = SecondOpinion(ocr, RapidOcr(threads=cfg.ocr.threads), cfg.ocr.second_weight)
     return Models(detector=detector, ocr=ocr)
 
 

@@ -62,6 +62,21 @@ def test_replay_of_sample_clip_stores_exact_reads(tmp_path: Path) -> None:
         assert 0 <= frame < truth["frames"]
 
 
+@pytest.mark.slow
+def test_replay_with_a_second_opinion_records_both_backends(tmp_path: Path) -> None:
+    """config/second-opinion.yaml as shipped: rapidocr reads every crop too and the reads name both models."""
+    db = tmp_path / "so.db"
+    cfg = ROOT / "config" / "second-opinion.yaml"
+    res = cli("replay", str(SAMPLE), "--config", str(cfg), "--db", str(db), "--truth", str(TRUTH), "--json")
+    assert res.returncode == 0, res.stderr
+    summary = json.loads(res.stdout)
+    assert summary["eval"]["read_exact"] >= 8, summary["eval"]
+    assert summary["eval"]["duplicate_reads"] == 0, summary["eval"]
+    with sqlite3.connect(db) as conn:
+        models = {r[0] for r in conn.execute("SELECT DISTINCT ocr_model FROM reads")}
+    assert models == {"plate-ocr-v8+rapidocr-ppocr-rec"}
+
+
 def test_missing_clip_refused_and_nothing_stored(tmp_path: Path) -> None:
     db = tmp_path / "x.db"
     res = cli("replay", str(tmp_path / "missing.mp4"), "--db", str(db))

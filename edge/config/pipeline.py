@@ -110,6 +110,19 @@ class OcrConfig(OnnxSessionConfig):
         "(more plates right per frame, up to twice the OCR time per plate).",
     )
 
+    second_opinion: Literal["none", "rapidocr"] = Field(
+        default="none",
+        description="Also read every crop with this backend (optional extra) and vote on both readings: "
+        "fewer wrong reads and more plates right, at several times the OCR time per plate "
+        "(models/README.md). Needs backend fast-plate-ocr.",
+    )
+    second_weight: float = Field(
+        default=0.75,
+        gt=0,
+        le=1,
+        description="How much a second_opinion reading counts in the tracker's vote against one of the backend's.",
+    )
+
     @model_validator(mode="after")
     def _session_keys_apply(self) -> OcrConfig:
         if self.backend == "rapidocr" and (
@@ -118,6 +131,10 @@ class OcrConfig(OnnxSessionConfig):
             raise ValueError(
                 "ocr.spinning, ocr.optimization, ocr.device and ocr.views apply to the fast-plate-ocr backend; "
                 "rapidocr takes only ocr.threads"
+            )
+        if self.second_opinion == self.backend:
+            raise ValueError(
+                f"ocr.second_opinion {self.second_opinion!r} is ocr.backend already: pick another or 'none'"
             )
         return self
 

@@ -2,5 +2,6 @@
 
 from edge.ocr.fast_plate import FastPlateOcr, PlateOcr
 from edge.ocr.rapid import RapidOcr
+from edge.ocr.second import SecondOpinion
 
-__all__ = ["FastPlateOcr", "PlateOcr", "RapidOcr"]
+__all__ = ["FastPlateOcr", "PlateOcr", "RapidOcr", "SecondOpinion"]

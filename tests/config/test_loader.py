@@ -61,6 +61,17 @@ BAD = [
         ":1: ocr: ocr.spinning, ocr.optimization, ocr.device and ocr.views apply to the fast-plate-ocr backend",
     ),
     ("three views", "ocr:\n  views: 3\n", ":2: ocr.views: Input should be less than or equal to 2"),
+    (
+        "second opinion from the backend itself",
+        "ocr:\n  backend: rapidocr\n  second_opinion: rapidocr\n",
+        ":1: ocr: ocr.second_opinion 'rapidocr' is ocr.backend already",
+    ),
+    ("unknown second opinion", "ocr:\n  second_opinion: tesseract\n", ":2: ocr.second_opinion: Input should be"),
+    (
+        "second weight 0",
+        "ocr:\n  second_opinion: rapidocr\n  second_weight: 0\n",
+        ":3: ocr.second_weight: Input should be greater than 0",
+    ),
 ]
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from edge.errors import EdgeError
-from edge.ocr import FastPlateOcr, RapidOcr
+from edge.ocr import FastPlateOcr, RapidOcr, SecondOpinion
 from edge.synth.plates import random_plate_text, render_plate
 from edge.synth.scene import render_plate_crop
 
@@ -101,3 +101,29 @@ def test_inner_view_is_a_tighter_framing_and_leaves_tiny_crops_alone() -> None:
 def test_views_are_checked() -> None:
     with pytest.raises(EdgeError, match="views must be 1 or 2"):
         FastPlateOcr(MODELS / "plate-ocr-v8.onnx", MODELS / "plate-ocr-v8.yaml", views=3)
+
+
+def test_second_opinion_carries_rapidocrs_reading_beside_the_first(crops: list[tuple[np.ndarray, str]]) -> None:
+    """ocr.second_opinion: the first backend's reading unchanged, the second's in `others` with its weight."""
+    first = FastPlateOcr(MODELS / "plate-ocr-v8.onnx", MODELS / "plate-ocr-v8.yaml")
+    second = RapidOcr()
+    both = SecondOpinion(first, second, 0.75)
+    assert both.name == "plate-ocr-v8+rapidocr-ppocr-rec"
+    images = [c for c, _ in crops[:12]]
+    got = both.predict(images)
+    alone = first.predict(images)
+    other = second.predict(images)
+    assert len(got) == len(images)
+    for g, a, o in zip(got, alone, other, strict=True):
+        assert (g.text, g.confidence, g.char_conf, g.weight) == (a.text, a.confidence, a.char_conf, 1.0)
+        if o.text:
+            (b,) = g.others
+            assert (b.text, b.weight) == (o.text, 0.75)
+        else:
+            assert g.others == ()
+    # Both read most of these plates: the second is a recogniser, not noise.
+    truth = [t for _, t in crops[:12]]
+    assert sum(g.others[0].text == t for g, t in zip(got, truth, strict=True) if g.others) >= 6
+    assert both.predict([]) == []
+    with pytest.raises(ValueError, match="weight"):
+        SecondOpinion(first, second, 0.0)

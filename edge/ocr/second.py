@@ -1,0 +1,33 @@
+"""A second OCR backend's reading of every crop, carried beside the first for the tracker's vote.
+
+Two recognisers trained on different data err on different characters: fast-plate-ocr's small
+model confuses wide letters (M/N/W/H) and dirt-covered digits, PP-OCR (rapidocr) O and 0 and plate
+borders read as I. Voting on both readings of each crop (`edge.track.tracker.vote`, a second
+reading counting `weight`) reads more vehicles right than either alone (models/README.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from edge.ocr.fast_plate import PlateOcr
+from edge.types import Image, PlateText
+
+
+class SecondOpinion:
+    """`first`'s readings, each carrying `second`'s reading of the same crop in `PlateText.others`."""
+
+    def __init__(self, first: PlateOcr, second: PlateOcr, weight: float):
+        if not 0 < weight <= 1:
+            raise ValueError(f"second opinion weight must be in (0, 1], not {weight}")
+        self.first, self.second, self.weight = first, second, weight
+        # Reads record the model name: both, so a read voted by two backends is told from one that was not.
+        self.name = f"{first.name}+{second.name}"
+
+    def predict(self, crops: list[Image]) -> list[PlateText]:
+        if not crops:
+            return []
+        out = []
+        for a, b in zip(self.first.predict(crops), self.second.predict(crops), strict=True):
+            out.append(replace(a, others=(replace(b, weight=self.weight),)) if b.text else a)
+        return out
