@@ -30,6 +30,10 @@ class RapidOcr:
                 "Global.use_det": False,
                 "Global.use_cls": False,
                 "Global.log_level": "critical",
+                # PP-OCR pads every crop to at least this width-to-height (320/48 by default, a line of
+                # text); a plate crop is 2-4.5 wide to 1 high, and a wider plate still gets its own
+                # width. 160 (2026-12-03, 150 rendered crops): 33.5 -> 19.0 ms per crop, 76 -> 84 exact.
+                "Rec.rec_img_shape": [3, 48, 160],
                 "EngineConfig.onnxruntime.intra_op_num_threads": threads,
                 "EngineConfig.onnxruntime.inter_op_num_threads": 1,
             }

@@ -49,8 +49,9 @@ def test_rapidocr_reads_clean_plates() -> None:
     exact = sum(a == b for a, b in pairs)
     similar = np.mean([difflib.SequenceMatcher(None, a, b).ratio() for a, b in pairs])
     # PP-OCR was trained on real text, not our synthetic plates: it reads most, with stray characters
-    # from borders and badges on some (measured 7 of 12 exact, similarity ~0.9).
-    assert exact >= 6, pairs
+    # from borders and badges on some (measured 7 of 12 exact, similarity ~0.9, padded to a 320-px text
+    # line; 10 of 12, ~0.98, padded to 160 px as edge.ocr.rapid does since 2026-12-03).
+    assert exact >= 8, pairs
     assert similar >= 0.85, pairs
     assert all(set(p.text) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") for p in preds)
 
