@@ -80,7 +80,7 @@ def load_models(cfg: Config) -> Models:
             views=cfg.ocr.views,
         )
     if cfg.ocr.second_opinion == "rapidocr":
-        ocr = SecondOpinion(ocr, RapidOcr(threads=cfg.ocr.threads), cfg.ocr.second_weight)
+        ocr = SecondOpinion(ocr, RapidOcr(threads=cfg.ocr.threads), cfg.ocr.second_weight, cfg.ocr.second_min_width)
     return Models(detector=detector, ocr=ocr)
 
 

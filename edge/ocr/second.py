@@ -17,17 +17,20 @@ from edge.types import Image, PlateText
 class SecondOpinion:
     """`first`'s readings, each carrying `second`'s reading of the same crop in `PlateText.others`."""
 
-    def __init__(self, first: PlateOcr, second: PlateOcr, weight: float):
+    def __init__(self, first: PlateOcr, second: PlateOcr, weight: float, min_width: int = 0):
         if not 0 < weight <= 1:
             raise ValueError(f"second opinion weight must be in (0, 1], not {weight}")
         self.first, self.second, self.weight = first, second, weight
+        self.min_width = min_width  # crops narrower than this (pixels) get no second reading
         # Reads record the model name: both, so a read voted by two backends is told from one that was not.
         self.name = f"{first.name}+{second.name}"
 
     def predict(self, crops: list[Image]) -> list[PlateText]:
         if not crops:
             return []
-        out = []
-        for a, b in zip(self.first.predict(crops), self.second.predict(crops), strict=True):
-            out.append(replace(a, others=(replace(b, weight=self.weight),)) if b.text else a)
+        out = self.first.predict(crops)
+        wide = [i for i, c in enumerate(crops) if c.shape[1] >= self.min_width]
+        for i, b in zip(wide, self.second.predict([crops[i] for i in wide]) if wide else [], strict=True):
+            if b.text:
+                out[i] = replace(out[i], others=(replace(b, weight=self.weight),))
         return out

@@ -128,3 +128,18 @@ def test_second_opinion_carries_rapidocrs_reading_beside_the_first(crops: list[t
     assert both.predict([]) == []
     with pytest.raises(ValueError, match="weight"):
         SecondOpinion(first, second, 0.0)
+
+
+def test_second_opinion_reads_only_crops_as_wide_as_its_min_width(crops: list[tuple[np.ndarray, str]]) -> None:
+    """ocr.second_min_width: narrower crops keep the first reading alone; wider ones get both."""
+    first = FastPlateOcr(MODELS / "plate-ocr-v8.onnx", MODELS / "plate-ocr-v8.yaml")
+    images = [c for c, _ in crops[:12]]
+    cut = int(np.median([c.shape[1] for c in images]))
+    got = SecondOpinion(first, RapidOcr(), 0.75, min_width=cut).predict(images)
+    narrow = [g for g, c in zip(got, images, strict=True) if c.shape[1] < cut]
+    wide = [g for g, c in zip(got, images, strict=True) if c.shape[1] >= cut]
+    assert narrow
+    assert wide
+    assert all(g.others == () for g in narrow)
+    assert sum(len(g.others) for g in wide) >= len(wide) - 1  # PP-OCR may read nothing on one
+    assert [g.text for g in got] == [a.text for a in first.predict(images)]
