@@ -1,9 +1,11 @@
-"""A second OCR backend's reading of every crop, carried beside the first for the tracker's vote.
+"""A second OCR backend's reading of each crop, carried beside the first for the tracker's vote.
 
 Two recognisers trained on different data err on different characters: fast-plate-ocr's small
-model confuses wide letters (M/N/W/H) and dirt-covered digits, PP-OCR (rapidocr) O and 0 and plate
-borders read as I. Voting on both readings of each crop (`edge.track.tracker.vote`, a second
-reading counting `weight`) reads more vehicles right than either alone (models/README.md).
+model confuses wide letters (M/N/W/H), B/8 and dirt-covered digits, PP-OCR (rapidocr) O and 0, and
+reads borders, bolts and dirt as extra characters. Voting on both readings of each crop
+(`edge.track.tracker.vote`, a second reading counting `weight`) reads more vehicles right than
+either alone (models/README.md). `min_width` spares the second backend the far, narrow crops,
+which weigh little in the vote.
 """
 
 from __future__ import annotations
