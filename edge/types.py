@@ -104,6 +104,11 @@ class PlateText:
     others: tuple[PlateText, ...] = ()
     weight: float = 1.0
 
+    @property
+    def readings(self) -> tuple[PlateText, ...]:
+        """This reading and the other backends' of the same crop."""
+        return (self, *self.others)
+
 
 @dataclass(frozen=True, slots=True)
 class Observation:

@@ -32,7 +32,7 @@ class SecondOpinion:
             return []
         out = self.first.predict(crops)
         wide = [i for i, c in enumerate(crops) if c.shape[1] >= self.min_width]
-        for i, b in zip(wide, self.second.predict([crops[i] for i in wide]) if wide else [], strict=True):
+        for i, b in zip(wide, self.second.predict([crops[i] for i in wide]), strict=True):
             if b.text:
                 out[i] = replace(out[i], others=(replace(b, weight=self.weight),))
         return out

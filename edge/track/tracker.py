@@ -126,7 +126,7 @@ def _likeness(text: str, plate: str) -> float:
 
 def _sureness(ob: Observation, text: str) -> float | None:
     """How surely `ob` read `text`: its best reading of it (a second backend's times its weight), or None."""
-    found = [t.confidence * t.weight for t in (ob.text, *ob.text.others) if t.text == text]
+    found = [t.confidence * t.weight for t in ob.text.readings if t.text == text]
     return max(found) if found else None
 
 
@@ -143,14 +143,14 @@ def vote(observations: list[Observation]) -> tuple[str, float]:
     Returns the text and a confidence in [0, 1]: the mean over positions of the winning character's
     share of the weight times its mean confidence.
     """
-    seen = [ob for ob in observations if ob.text.text or any(t.text for t in ob.text.others)]
+    seen = [ob for ob in observations if any(t.text for t in ob.text.readings)]
     if not seen:
         return "", 0.0
     widest = max(ob.plate.box.width for ob in seen) or 1.0
     readings: list[tuple[PlateText, float]] = []  # (reading, its size weight times backend weight)
     for ob in seen:
         size = min(1.0, max(ob.plate.box.width / widest, 0.05)) ** 2
-        readings += [(t, size * t.weight) for t in (ob.text, *ob.text.others) if t.text]
+        readings += [(t, size * t.weight) for t in ob.text.readings if t.text]
     by_len: dict[int, list[tuple[PlateText, float]]] = defaultdict(list)
     for r in readings:
         by_len[len(r[0].text)].append(r)
