@@ -130,7 +130,7 @@ class OcrConfig(OnnxSessionConfig):
     )
 
     @model_validator(mode="after")
-    def _session_keys_apply(self) -> OcrConfig:
+    def _keys_fit_the_backend(self) -> OcrConfig:
         if self.backend == "rapidocr" and (
             self.spinning or self.optimization != "all" or self.device != "cpu" or self.views != 1
         ):

@@ -28,8 +28,6 @@ class SecondOpinion:
         self.name = f"{first.name}+{second.name}"
 
     def predict(self, crops: list[Image]) -> list[PlateText]:
-        if not crops:
-            return []
         out = self.first.predict(crops)
         wide = [i for i, c in enumerate(crops) if c.shape[1] >= self.min_width]
         for i, b in zip(wide, self.second.predict([crops[i] for i in wide]), strict=True):
