@@ -175,7 +175,8 @@ class TrackingConfig(Strict):
     )
     formats: list[str] = Field(
         default_factory=lambda: [r"^[A-Z0-9]{4,8}$"],
-        description="Regular expressions a valid plate matches (uppercase A-Z, 0-9).",
+        description="Regular expressions a valid plate matches (uppercase A-Z, 0-9). Left unset with masks "
+        "given, it is empty: the masks alone say what a valid plate is.",
     )
     masks: list[str] = Field(
         default_factory=list,
@@ -185,6 +186,15 @@ class TrackingConfig(Strict):
     invalid_format: Literal["keep", "drop"] = Field(
         default="keep", description="Reads matching no format: 'keep' them flagged invalid, or 'drop' them."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _masks_replace_the_catch_all(cls, data: object) -> object:
+        # The default format accepts any 4-8 characters, so every read would be valid and no mask
+        # would ever repair one: masks given without formats replace it.
+        if isinstance(data, dict) and data.get("masks") and "formats" not in data:
+            return {**data, "formats": []}
+        return data
 
     @field_validator("masks")
     @classmethod

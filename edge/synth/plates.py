@@ -62,6 +62,8 @@ _FORMATS: list[tuple[str, float]] = [
     ("LLLLDDDD", 0.02),  # ABCD1234
     ("DLLDDDDL", 0.02),  # 1AB2345C
 ]
+# The synthetic region's plate law, as `tracking.masks` (config/synthetic-region.yaml carries it).
+PLATE_MASKS: tuple[str, ...] = tuple(fmt for fmt, _ in _FORMATS)
 _FORMAT_P = np.array([w for _, w in _FORMATS], dtype=np.float64)
 _FORMAT_P /= _FORMAT_P.sum()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from edge.config import ConfigError, parse_config
@@ -37,3 +39,27 @@ def test_mask_config_validated() -> None:
     assert parse_config("tracking:\n  masks: [LLLDDDD]\n").tracking.masks == ["LLLDDDD"]
     with pytest.raises(ConfigError, match=r":2: tracking.masks: .*invalid mask 'LLX'"):
         parse_config("tracking:\n  masks: [LLX]\n")
+
+
+def test_masks_without_formats_replace_the_catch_all() -> None:
+    # The default format accepts any 4-8 characters: left in place beside masks, no read would ever
+    # be repaired. Masks given alone are the whole format.
+    cfg = parse_config("tracking:\n  masks: [DDLLDD, LLLDDD]\n").tracking
+    assert cfg.formats == []
+    f = PlateFormats(cfg.formats, cfg.masks)
+    assert f.normalise("270T85") == ("27OT85", True)  # 0 where DDLLDD demands a letter
+    assert f.normalise("ZRO402") == ("ZRO402", True)  # fits LLLDDD as read
+    assert f.normalise("AXCY12") == ("AXCY12", False)  # fits no mask, X and Y have no look-alike
+    explicit = parse_config("tracking:\n  masks: [DDLLDD]\n  formats: ['^[0-9]{6}$']\n").tracking
+    assert explicit.formats == ["^[0-9]{6}$"]  # formats given are kept beside the masks
+    assert parse_config("tracking:\n  iou: 0.3\n").tracking.formats == [r"^[A-Z0-9]{4,8}$"]
+
+
+@pytest.mark.parametrize("name", ["synthetic-region.yaml", "synthetic-region-second-opinion.yaml"])
+def test_synthetic_region_configs_carry_the_renderers_formats(name: str) -> None:
+    from edge.config import load_config
+    from edge.synth.plates import PLATE_MASKS
+
+    cfg = load_config(Path(__file__).parents[2] / "config" / name)
+    assert sorted(cfg.tracking.masks) == sorted(PLATE_MASKS)
+    assert cfg.tracking.formats == []
