@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from edge.config.common import Duration, Strict
 
@@ -181,7 +181,8 @@ class TrackingConfig(Strict):
     masks: list[str] = Field(
         default_factory=list,
         description="Position masks of valid plates: L letter, D digit, A either (e.g. LLLDDDD). A read that fits "
-        "no format has look-alike characters (O/0, I/1, B/8, S/5, Z/2, G/6) swapped only where a mask demands.",
+        "no format has look-alike characters (O/0, I/1, B/8, S/5, Z/2, G/6) swapped only where a mask demands. "
+        "Refused beside a format that takes any text of a mask's length (it would leave the mask inert).",
     )
     invalid_format: Literal["keep", "drop"] = Field(
         default="keep", description="Reads matching no format: 'keep' them flagged invalid, or 'drop' them."
@@ -198,10 +199,22 @@ class TrackingConfig(Strict):
 
     @field_validator("masks")
     @classmethod
-    def _masks_letters(cls, value: list[str]) -> list[str]:
+    def _masks_letters(cls, value: list[str], info: ValidationInfo) -> list[str]:
         for mask in value:
             if not re.fullmatch(r"[LDA]{1,10}", mask):
                 raise ValueError(f"invalid mask {mask!r}: use L (letter), D (digit), A (either), up to 10")
+        # A read that fits a format is never repaired: a format taking any text of a mask's length
+        # (the default's ^[A-Z0-9]{4,8}$, kept from config/example.yaml) would leave the masks inert.
+        for mask in value:
+            n = len(mask)
+            probes = ("A" * n, "0" * n, ("A0" * n)[:n], ("0A" * n)[:n])
+            for pattern in info.data.get("formats", []):
+                if all(re.match(pattern, p) for p in probes):
+                    raise ValueError(
+                        f"tracking.formats {pattern!r} accepts any {n} characters, so mask {mask!r} would never "
+                        "repair a read: leave tracking.formats out (the masks alone then say what a valid plate "
+                        "is) or narrow it"
+                    )
         return value
 
     @field_validator("formats")

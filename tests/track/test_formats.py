@@ -63,3 +63,14 @@ def test_synthetic_region_configs_carry_the_renderers_formats(name: str) -> None
     cfg = load_config(Path(__file__).parents[2] / "config" / name)
     assert sorted(cfg.tracking.masks) == sorted(PLATE_MASKS)
     assert cfg.tracking.formats == []
+
+
+def test_masks_beside_a_catch_all_format_are_refused_with_the_line() -> None:
+    # config/example.yaml spells the default format out: masks added to a copy of it would never
+    # repair a read, so the config says so instead of running with inert masks.
+    text = "tracking:\n  formats: ['^[A-Z0-9]{4,8}$']\n  masks: [LLLDDDD]\n"
+    with pytest.raises(ConfigError, match=r":3: tracking.masks: .*accepts any 7 characters.*'LLLDDDD'"):
+        parse_config(text)
+    narrow = parse_config("tracking:\n  formats: ['^[A-Z]{3}[0-9]{4}$']\n  masks: [DDDLLLL]\n").tracking
+    assert narrow.formats == ["^[A-Z]{3}[0-9]{4}$"]
+    assert narrow.masks == ["DDDLLLL"]
