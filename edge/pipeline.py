@@ -130,11 +130,20 @@ class Recognizer:
         self.times = StageTimes(tracks_dropped=self.tracker.drops)
         self._undetected = 0  # frames with motion since the detector last ran (detector.stride)
 
-    def process(self, frame: Frame) -> list[Read]:
+    def regions(self, frame: Frame) -> list[Region]:
+        """The gate's regions of `frame`, timed. The runner calls this on a thread of its own (the gate
+        then sees every frame, even ones recognition drops) and hands the result to `process`."""
+        t = time.perf_counter()
+        regions = self.gate.predict(frame)
+        self.times.add("gate", t)
+        return regions
+
+    def process(self, frame: Frame, regions: list[Region] | None = None) -> list[Read]:
+        """Recognise one frame: detect inside `regions` (the gate runs here when None), read, track."""
+        if regions is None:
+            regions = self.regions(frame)
         t = time.perf_counter()
         self.times.frames += 1
-        regions = self.gate.predict(frame)
-        t = self.times.add("gate", t)
         plates: list[PlateBox] = []
         skipped = False  # the detector did not run on this frame (detector.stride)
         if regions:

@@ -1060,8 +1060,8 @@ def _runtime_with_bad_frames(bad: dict[str, Any]) -> InputCase:
     from edge.config.pipeline import GateConfig
     from edge.gate import make_gate
     from edge.pipeline import StageTimes
-    from edge.runner import CameraWorker, HandoffGate
-    from edge.types import Frame, Read
+    from edge.runner import CameraWorker
+    from edge.types import Frame, Read, Region
 
     images = (
         [np.full((120, 160, 3), 60, np.uint8)] * 3 + list(bad.values()) + [np.full((240, 320, 3), 60, np.uint8)] * 3
@@ -1079,8 +1079,12 @@ def _runtime_with_bad_frames(bad: dict[str, Any]) -> InputCase:
 
     class GateOnly:
         times = StageTimes()
+        gate = make_gate(GateConfig())
 
-        def process(self, frame: Frame) -> list[Read]:
+        def regions(self, frame: Frame) -> list[Region]:
+            return self.gate.predict(frame)
+
+        def process(self, frame: Frame, regions: list[Region] | None = None) -> list[Read]:
             return []
 
         def finish(self) -> list[Read]:
@@ -1092,8 +1096,7 @@ def _runtime_with_bad_frames(bad: dict[str, Any]) -> InputCase:
         GateOnly(),
         lambda _r: True,
         drop_oldest=False,
-        gate=make_gate(GateConfig()),
-        handoff=HandoffGate(),
+        gate_thread=True,
     )
     worker.start()
     if not worker.join(60):
