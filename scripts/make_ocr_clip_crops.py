@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from edge.capture import open_source  # noqa: E402
-from edge.cli.common import resolve_config  # noqa: E402
+from edge.config import load_config  # noqa: E402
 from edge.pipeline import Recognizer, load_models  # noqa: E402
 from edge.synth.plates import require_fonts  # noqa: E402
 from edge.synth.scene import CONDITIONS, Clip, PlateObs, write_clip  # noqa: E402
@@ -132,7 +132,7 @@ def main() -> None:
     a = ap.parse_args()
     require_fonts()  # the same seeds render other plates under other fonts
     (a.out / "train").mkdir(parents=True, exist_ok=True)
-    cfg = resolve_config(a.config, a.out / "unused.db")
+    cfg = load_config(a.config).with_db(a.out / "unused.db")
     models = load_models(cfg)
     rng = np.random.default_rng(a.seed)
     rows: list[tuple[str, str]] = []

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from validate import CLIPS as VALIDATION_CLIPS  # noqa: E402  (scripts/validate.py, beside this file)
 
 from edge.capture import open_source  # noqa: E402
-from edge.cli.common import resolve_config  # noqa: E402
+from edge.config import load_config  # noqa: E402
 from edge.evaluate import EvalResult, Truth, score  # noqa: E402
 from edge.pipeline import Recognizer, load_models  # noqa: E402
 from edge.track import PlateTracker  # noqa: E402
@@ -55,7 +55,7 @@ def clips(where: Path) -> dict[str, Path]:
 
 
 def cache(out: Path, config: Path | None, where: Path = VAL) -> None:
-    cfg = resolve_config(config, out.with_suffix(".unused.db"))
+    cfg = load_config(config).with_db(out.with_suffix(".unused.db"))
     models = load_models(cfg)
     result: dict[str, Frames] = {}
     for name, clip in clips(where).items():
@@ -92,7 +92,7 @@ def replay(frames: Frames, tracker: PlateTracker) -> list[tuple[str, int | None]
 def score_cache(path: Path, config: Path | None) -> EvalResult:
     with path.open("rb") as f:
         data = pickle.load(f)  # a file this script wrote (see the module docstring)
-    cfg = resolve_config(config, path.with_suffix(".unused.db"))
+    cfg = load_config(config).with_db(path.with_suffix(".unused.db"))
     total = EvalResult()
     print(f"cache: detector {data['detector']}, OCR {data['ocr']}")
     for name, frames in data["clips"].items():

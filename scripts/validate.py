@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from edge.cli.eval_cmd import evaluate_clip  # noqa: E402
+from edge.app import evaluate_clip  # noqa: E402
+from edge.config import load_config  # noqa: E402
 from edge.evaluate import EvalResult  # noqa: E402
 from edge.synth.plates import PLATE_FONTS, available_fonts, require_fonts  # noqa: E402
 from edge.synth.scene import render_clip  # noqa: E402
@@ -104,6 +105,7 @@ def main() -> None:
         check_seed_offset(a.dir, a.seed_offset)
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None
+    cfg = load_config(a.config)
     rows: dict[str, EvalResult] = {}
     total = EvalResult()
     empty_seconds = 0.0
@@ -121,7 +123,7 @@ def main() -> None:
             )  # fmt: skip
             print(f"  {time.time() - t0:.0f} s", file=sys.stderr)
         print(f"evaluating {name} ...", file=sys.stderr, flush=True)
-        res = evaluate_clip(clip, truth, a.config)
+        res = evaluate_clip(clip, truth, cfg)
         rows[name] = res
         total.add(res)
         if name == "empty":

@@ -37,7 +37,7 @@ def resolve_config(config_path: Path | None, db: Path | None) -> Config:
     """Load the config and apply --db. Raises ConfigError with file:line on bad input."""
     cfg = load_config(config_path)
     if db is not None:
-        cfg = cfg.model_copy(update={"store": cfg.store.model_copy(update={"path": str(db)})})
+        cfg = cfg.with_db(db)
     return cfg
 
 

@@ -58,12 +58,10 @@ def replay(
       edge-alpr replay clip.mp4 --config config/example.yaml --realtime
       edge-alpr replay samples/sample.mp4 --truth samples/sample.json
     """
+    from edge.app import App
     from edge.evaluate import Truth, score
     from edge.hotlist import Alert
-    from edge.hotlist.sink import open_read_sink
-    from edge.pipeline import Recognizer, load_models
     from edge.pipeline import replay as run_replay
-    from edge.store import Store
 
     cfg = resolve_config(config_path, db)
     if start is not None and start.tzinfo is None:
@@ -73,9 +71,10 @@ def replay(
     if not clip.exists():
         raise InputError(f"{clip}: no such file or folder")
     expected = Truth.load(truth) if truth is not None else None
+    # The clip and the models are checked before the store is opened: bad input writes nothing.
     source = open_source(clip, camera=camera, start=start)
-    models = load_models(cfg)
-    recognizer = Recognizer(cfg, models)
+    app = App(cfg)
+    recognizer = app.recognizer()
     console = Console(stderr=True)
     total = getattr(source, "frame_count", None)
     alerts: list[Alert] = []
@@ -88,7 +87,7 @@ def replay(
                 f"({alert.category}, {alert.match_kind} match), read {alert.read_id}"
             )
 
-    with Store.from_config(cfg) as store, open_read_sink(cfg, store, on_alert=on_alert) as write:
+    with app.open("replay", on_alert=on_alert, startup={"clip": clip.name}) as session:
         progress = Progress(
             TextColumn("[bold]replay[/] {task.description}"),
             BarColumn(),
@@ -107,13 +106,12 @@ def replay(
             kept: list[tuple[str, int | None]] = []
 
             def sink(read: Read) -> bool:
-                ok = bool(write(read))
+                ok = bool(session.write(read))
                 if ok:
                     kept.append((read.plate, read.frame_index))
                 return ok
 
             result = run_replay(source, recognizer, sink, realtime=realtime, on_frame=tick)
-        store.flush()
     summary: dict[str, object] = {
         "clip": str(clip),
         "store": str(cfg.store.path),

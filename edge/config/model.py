@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, ValidationError, model_validator
@@ -44,6 +45,11 @@ class Config(Strict):
     health: HealthConfig = Field(
         default_factory=HealthConfig, description="Local health, metrics and status endpoint of `edge-alpr run`."
     )
+
+    def with_db(self, path: Path | str) -> Config:
+        """This config with the store at `path` (the `--db` of every command; ledger, outbox and
+        keys follow the store unless configured elsewhere)."""
+        return self.model_copy(update={"store": self.store.model_copy(update={"path": str(path)})})
 
     @model_validator(mode="after")
     def _unique_camera_names(self) -> Config:

@@ -233,7 +233,7 @@ def _system_actor(node_id: str) -> Any:
 
 
 @contextmanager
-def sharing(cfg: Config, store: Store) -> Iterator[ShareService | None]:
+def sharing(cfg: Config, store: Store, *, publish: bool = True) -> Iterator[ShareService | None]:
     """Sharing for a running pipeline, in one line beside the store::
 
         with Store.from_config(cfg) as store, sharing(cfg, store):
@@ -241,7 +241,8 @@ def sharing(cfg: Config, store: Store) -> Iterator[ShareService | None]:
 
     No peers: yields None and touches nothing. Otherwise the grants are checked (ShareError if the
     profile refuses one), the outbox hook is attached before the first read, and the publishers (with
-    remote search for peers granted it) run until the block ends.
+    remote search for peers granted it) run until the block ends. With ``publish=False`` reads are
+    queued in the outbox as usual but no publisher connects (a throwaway store, as in `eval`).
     """
     if not cfg.sharing.peers:
         yield None
@@ -255,7 +256,8 @@ def sharing(cfg: Config, store: Store) -> Iterator[ShareService | None]:
     handler = make_search_handler(cfg, ledger) if any(g.search for g in cfg.sharing.peers) else None
     service = ShareService(cfg, ledger=ledger, search_handler=handler, db_path=store.path)
     service.attach(store)
-    service.start()
+    if publish:
+        service.start()
     try:
         yield service
     finally:
