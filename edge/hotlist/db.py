@@ -26,6 +26,7 @@ from edge.audit.events import Action, Actor
 from edge.errors import EdgeError, InputError, PolicyDenied
 from edge.hotlist.categories import check_import
 from edge.hotlist.parse import Parsed
+from edge.store.db import transaction
 from edge.store.timefmt import from_ts, to_ts, utcnow
 
 if TYPE_CHECKING:
@@ -243,14 +244,8 @@ class Hotlists:
         conn = self._conn
         with self._lock:
             try:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
+                with transaction(conn):
                     result = work(conn)
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK")
-                    raise
             except sqlite3.Error as exc:
                 raise HotlistError(f"{self.path}: hotlist change failed, nothing changed: {exc}") from None
         return result

@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any
 
 from edge.hotlist.alerts import Alert, Muter
 from edge.hotlist.db import Hit, Hotlists
-from edge.hotlist.hits import ensure_schema
 from edge.hotlist.match import Confusions, plate_key, valid_plate
 from edge.store.timefmt import to_ts
 from edge.types import Read
@@ -113,7 +112,6 @@ class ReadSink:
         self._lock = threading.Lock()
         # alerts whose hit is queued in the store: the write hook records their basis with the hit
         self._pending: dict[tuple[str, str], Alert] = {}
-        ensure_schema(store.path)
         store.add_write_hook(self._record)
 
     def _record(self, conn: sqlite3.Connection, _reads: Sequence[Read], hits: Sequence[Any]) -> None:

@@ -14,7 +14,6 @@ store), exactly like ``edge-alpr search``. The requester must be the peer's own 
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +24,7 @@ from edge.errors import EdgeError, InputError, PolicyDenied
 from edge.share.message import grant_ref, read_message
 from edge.share.publisher import SearchHandler
 from edge.share.secrets import resolve_bytes
+from edge.store.db import connect
 from edge.store.timefmt import utcnow
 
 if TYPE_CHECKING:
@@ -125,7 +125,7 @@ def make_search_handler(
             if grant.plate_hash_key and "plate_hash" in grant.read_fields
             else None
         )
-        conn = sqlite3.connect(f"file:{store_path.resolve()}?mode=ro", uri=True)
+        conn = connect(store_path, readonly=True)
         try:
             results = []
             for r in outcome.results:

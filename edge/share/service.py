@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 from edge.config.sharing import PeerGrant
 from edge.policy.grants import GrantDecision, check_grant
 from edge.share.message import grant_ref
-from edge.share.outbox import HitLike, Outbox, enqueue, enqueue_checkpoint, ensure_schema
+from edge.share.outbox import HitLike, Outbox, enqueue, enqueue_checkpoint
 from edge.share.publisher import LedgerSource, PeerPublisher, PeerStatus, SearchHandler, ShareError, open_ledger_source
+from edge.store.db import connect, transaction
 from edge.store.timefmt import utcnow
 from edge.types import Read
 
@@ -36,16 +37,6 @@ log = logging.getLogger(__name__)
 def check_grants(cfg: Config) -> list[tuple[PeerGrant, GrantDecision]]:
     """Every grant with the profile's decision on it."""
     return [(g, check_grant(cfg.profile, g)) for g in cfg.sharing.peers]
-
-
-def prepare_outbox(db_path: Path | str) -> None:
-    """Create the outbox tables in the store file (the store must have been opened once)."""
-    conn = sqlite3.connect(str(db_path), isolation_level=None, timeout=10.0)
-    try:
-        conn.execute("PRAGMA busy_timeout = 10000")
-        ensure_schema(conn)
-    finally:
-        conn.close()
 
 
 class ShareService:
@@ -120,10 +111,9 @@ class ShareService:
                 pub.wake()
 
     def attach(self, store: Store) -> None:
-        """Create the outbox in the store's file and fill it from the store's write transactions."""
+        """Fill the outbox (a table of the store's, edge.store.schema) from the store's write transactions."""
         if not self.grants:
             return
-        prepare_outbox(store.path)
         self.db_path = store.path
         store.add_write_hook(self.hook)
 
@@ -184,11 +174,10 @@ class ShareService:
         if cp is None or cp.size <= self._checkpoint_size:
             return False
         payload = {"origin": cp.origin, "size": cp.size, "head": cp.head.hex(), "time": cp.time, "note": cp.note}
-        conn = sqlite3.connect(str(self.db_path), isolation_level=None, timeout=10.0)
+        conn = connect(self.db_path)
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            enqueue_checkpoint(conn, self.grants, payload, self.clock())
-            conn.execute("COMMIT")
+            with transaction(conn):
+                enqueue_checkpoint(conn, self.grants, payload, self.clock())
         finally:
             conn.close()
         self._checkpoint_size = cp.size

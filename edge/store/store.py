@@ -27,6 +27,7 @@ import sqlite_utils
 
 from edge.config.store import RetentionConfig
 from edge.errors import InputError
+from edge.store.db import connect, transaction
 from edge.store.purge import PurgeReceipt, RetentionStatus, retention_status, run_purge
 from edge.store.schema import SCHEMA_VERSION, StoreError, migrate
 from edge.store.timefmt import from_ts, to_ts, utcnow
@@ -107,18 +108,6 @@ class _Call:
 _STOP = object()
 
 
-def _connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10.0)
-    conn.execute("PRAGMA busy_timeout = 10000")
-    conn.execute("PRAGMA secure_delete = ON")
-    conn.execute("PRAGMA foreign_keys = ON")
-    if readonly:
-        conn.execute("PRAGMA query_only = ON")
-    else:
-        conn.execute("PRAGMA synchronous = FULL")
-    return conn
-
-
 def _wal(db: sqlite_utils.Database, path: Path) -> None:
     db.enable_wal()
     if db.journal_mode != "wal":
@@ -129,13 +118,13 @@ def _open(path: Path) -> tuple[sqlite3.Connection, sqlite3.Connection]:
     """Open (creating folder and file), switch to WAL, migrate; returns (write, read) connections."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        wconn = _connect(path)
+        wconn = connect(path)
     except (OSError, sqlite3.Error) as exc:
         raise StoreError(f"{path}: cannot open store: {exc}") from None
     try:
         _wal(sqlite_utils.Database(wconn), path)
         migrate(wconn)
-        rconn = _connect(path, readonly=True)
+        rconn = connect(path, readonly=True)
     except sqlite3.Error as exc:
         wconn.close()
         raise StoreError(f"{path}: cannot open store: {exc}") from None
@@ -442,8 +431,7 @@ class Store:
         hits = [d for d in data if isinstance(d, _Hit)]
         written = duplicates = n_hits = orphans = 0
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with transaction(conn):
                 # order matters only between a read and its hit: reads first, then hits
                 if reads:
                     before = conn.total_changes
@@ -467,11 +455,6 @@ class Store:
                     ).rowcount
                 for hook in self._write_hooks:
                     hook(conn, [d for d in data if isinstance(d, Read)], hits)
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:  # SQLite already rolled back a COMMIT that hit ENOSPC
-                    conn.execute("ROLLBACK")
-                raise
         except sqlite3.Error as exc:
             if "full" in str(exc).lower():
                 self._disk_ok = False

@@ -19,7 +19,7 @@ from share_helpers import NODE, BrokerFactory, MakeRead, default_acl, grant_yaml
 
 from edge.cli import main
 from edge.config import load_config
-from edge.share import Outbox, prepare_outbox
+from edge.share import Outbox
 from edge.store import Store
 
 EDGE = [sys.executable, "-c", "from edge.cli import run; run()"]
@@ -57,7 +57,6 @@ def fill(cfg_path: Path, make_read: MakeRead, n: int) -> list[str]:
     cfg = load_config(cfg_path)
     ids = []
     with Store.from_config(cfg) as store:
-        prepare_outbox(store.path)
         service = ShareService(cfg, ledger=lambda: None, actor="test")  # only the hook: nothing is started
         service.attach(store)
         for _ in range(n):
@@ -179,7 +178,6 @@ def test_remote_search_goes_through_policy_and_ledger(
         store.write(target)
         store.write(make_read())
         store.flush()
-    prepare_outbox(cfg.store.path)
     peer = Subscriber(broker, "peer-a", ["peers/a/search/reply/#"])
     peer.wait_ready()
     service = ShareService(
