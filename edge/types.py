@@ -59,9 +59,6 @@ class Box:
         """Grow by fx*width / fy*height on each side, clipped to an image of width x height."""
         return self.grown(fx, fy).clipped(width, height)
 
-    def as_list(self) -> list[float]:
-        return [round(self.x1, 1), round(self.y1, 1), round(self.x2, 1), round(self.y2, 1)]
-
 
 @dataclass(frozen=True, slots=True)
 class Frame:

@@ -176,10 +176,6 @@ def format_duration(value: timedelta) -> str:
     return f"{value.total_seconds():g}s"
 
 
-def profile_for(code: str) -> JurisdictionProfile:
-    return PROFILES[code]
-
-
 def _err(loc: tuple[str | int, ...], message: str, value: Any) -> InitErrorDetails:
     return InitErrorDetails(
         type=PydanticCustomError("profile", "{message}", {"message": message}), loc=loc, input=value

@@ -45,10 +45,6 @@ class Alert:
             "match_kind": self.match_kind,
         }
 
-    def hit_block(self) -> dict[str, str]:
-        """The hit part of a peer message (sent only to grants with the `hit` field)."""
-        return {"hotlist": self.hotlist, "category": self.category, "basis": self.basis, "match_kind": self.match_kind}
-
     def as_dict(self) -> dict[str, Any]:
         return {**self.ledger_detail(), "plate": self.plate, "confidence": round(self.confidence, 3)}
 
