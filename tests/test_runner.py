@@ -30,11 +30,10 @@ from edge.gate import MotionGate, PrescaledGate
 from edge.pipeline import StageTimes
 from edge.runner import CameraWorker, FrameQueue, Latency, Runner
 from edge.types import Box, Frame, Read, Region
+from edge_tools.harness.mjpeg_server import MjpegServer, numbered_frames
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = Path(os.environ.get("EDGE_ALPR_MODELS") or ROOT / "models")
-sys.path.insert(0, str(ROOT / "tests" / "capture"))
-from mjpeg_server import MjpegServer, numbered_frames  # noqa: E402
 
 
 def write_clip(path: Path, frames: int = 30, fps: float = 30.0) -> None:
@@ -389,7 +388,7 @@ def test_stop_ends_a_live_camera_and_drains() -> None:
 
 
 def render_clip(tmp_path: Path, seconds: float = 4.0) -> tuple[Path, dict[str, object]]:
-    from edge.synth.scene import render_clip as render
+    from edge_tools.synth.scene import render_clip as render
 
     clip, truth_path = tmp_path / "lane.mp4", tmp_path / "lane.json"
     truth = render(clip, truth_path, seed=7, seconds=seconds, fps=30, size=(1280, 720), n_vehicles=1)
@@ -460,7 +459,7 @@ def test_run_cli_with_a_file_camera_ends_with_the_file(tmp_path: Path) -> None:
 def test_run_cli_stops_on_signal_drains_and_exits_0(tmp_path: Path, sig: signal.Signals) -> None:
     clip, _ = render_clip(tmp_path, seconds=2.0)
     server = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "capture" / "mjpeg_server.py"), str(clip), "--fps", "15"],
+        [sys.executable, "-m", "edge_tools.harness.mjpeg_server", str(clip), "--fps", "15"],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -6,7 +6,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from audit_helpers import GOOD, cli
 
 from edge.audit.events import Actor
 from edge.audit.ledger import Ledger, LedgerError, open_ledger
@@ -14,6 +13,7 @@ from edge.audit.search import SearchQuery, justified_search, record_config
 from edge.config import load_config
 from edge.errors import PolicyDenied
 from edge.policy.search import SearchRequest, build_policy
+from tests.support.audit import GOOD, cli
 
 
 def entries(cfg_path: Path) -> list:

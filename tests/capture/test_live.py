@@ -14,12 +14,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from mjpeg_server import MjpegServer, numbered_frames
 
 from edge.capture import FileSource, ImageFolderSource, LiveSource, list_devices, open_camera, probe_camera
 from edge.capture.live import redact_url, source_kind
 from edge.config.cameras import CameraConfig
 from edge.errors import InputError
+from edge_tools.harness.mjpeg_server import MjpegServer, numbered_frames
 
 
 def live(url: str, **kw: float) -> LiveSource:

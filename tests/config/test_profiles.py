@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "policy"))
-from policy_fixtures import site_yaml
 
 from edge.config import ConfigError, parse_config
 from edge.config.profiles import PROFILES
+from tests.support.policy import site_yaml
 
 STATES = {"IL": "IL", "CA": "CA", "VA": "VA", "NH": "NH", "ME": "ME", "none": "IL"}
 COMPLIANT_NON_HIT = {"IL": "21d", "CA": "21d", "VA": "21d", "NH": "3m", "ME": "21d", "none": "365d"}

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hotlist_helpers import random_plates, write_csv
+
+from tests.support.hotlist import random_plates, write_csv
 
 
 @dataclass

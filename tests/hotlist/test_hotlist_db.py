@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hotlist_helpers import T0, Clock, random_plates, write_csv
 
 from edge.audit.events import Actor
 from edge.audit.ledger import Ledger, LedgerError
@@ -18,6 +17,7 @@ from edge.config.hotlist import HotlistConfig
 from edge.errors import InputError, PolicyDenied
 from edge.hotlist import Hotlists
 from edge.hotlist.parse import parse_file
+from tests.support.hotlist import T0, Clock, random_plates, write_csv
 
 
 def _import(hot: Hotlists, ledger: Any, actor: Actor, hcfg: HotlistConfig, f: Path, **kw: Any) -> Any:

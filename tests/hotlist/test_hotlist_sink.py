@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hotlist_helpers import PLAIN, T0, make_read, random_plates, write_csv
 
 from edge.audit.events import Actor
 from edge.audit.ledger import Ledger, LedgerError
@@ -18,6 +17,7 @@ from edge.config.hotlist import HotlistConfig, ToleranceConfig
 from edge.hotlist import Alert, Hotlists, ReadSink
 from edge.hotlist.parse import parse_file
 from edge.store import Store
+from tests.support.hotlist import PLAIN, T0, make_read, random_plates, write_csv
 
 CONFUSABLE = "AB0123"  # O/0 at index 2, B/8 at index 1, I/1 at index 3
 

@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from policy_fixtures import site_yaml
 
 from edge.config import parse_config
 from edge.policy.search import SearchRequest, build_policy, check_agency, decide
+from tests.support.policy import site_yaml
 
 IL = build_policy(parse_config(site_yaml("IL")))
 NONE = build_policy(parse_config(site_yaml("none", kinds="[local, state, federal]")))

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from mosquitto import Broker, Pki, Subscriber
-from share_helpers import NODE, BrokerFactory, MakeRead, default_acl, grant_yaml
 
 from edge.cli import main
 from edge.config import load_config
 from edge.share import Outbox
 from edge.store import Store
+from edge_tools.harness.mosquitto import Broker, Pki, Subscriber
+from tests.support.share import NODE, BrokerFactory, MakeRead, default_acl, grant_yaml
 
 EDGE = [sys.executable, "-c", "from edge.cli import run; run()"]
 

@@ -6,10 +6,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from share_helpers import FakeLedger, make_grant
 
 from edge.config import ConfigError, load_config, parse_config
 from edge.share import ShareError, ShareService, check_grant
+from tests.support.share import FakeLedger, make_grant
 
 GOOD = """
 profile: IL

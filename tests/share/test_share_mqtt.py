@@ -7,13 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mosquitto import Broker, Pki, Subscriber, try_connect
-from share_helpers import NODE, BrokerFactory, FakeLedger, MakeRead, default_acl, make_grant
-
 from edge.config import Config
 from edge.config.sharing import PeerGrant
 from edge.share import Outbox, ShareService
 from edge.store import Store
+from edge_tools.harness.mosquitto import Broker, Pki, Subscriber, try_connect
+from tests.support.share import NODE, BrokerFactory, FakeLedger, MakeRead, default_acl, make_grant
 
 
 def config(tmp_path: Path, *grants: PeerGrant) -> Config:

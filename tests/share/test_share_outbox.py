@@ -8,14 +8,14 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import mosquitto
 import pytest
-from share_helpers import NODE, FakeLedger, MakeRead, make_grant
 
 from edge.config import Config
 from edge.config.sharing import PeerGrant
 from edge.share import Outbox, ShareService
 from edge.store import Store
+from edge_tools.harness import mosquitto
+from tests.support.share import NODE, FakeLedger, MakeRead, make_grant
 
 
 def cfg_with(tmp_path: Path, *grants: PeerGrant) -> Config:

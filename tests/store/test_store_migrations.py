@@ -7,10 +7,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from store_helpers import T0, Clock, MakeRead
 
 from edge.store import SCHEMA_VERSION, Store, StoreError
 from edge.store.schema import migrate, schema_version
+from tests.support.store import T0, Clock, MakeRead
 
 OLD_TS = "2026-05-01T08:00:00.000000Z"  # 31 days before T0: past the default 21d non-hit retention
 NEW_TS = "2026-05-30T08:00:00.000000Z"

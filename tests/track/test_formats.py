@@ -58,7 +58,7 @@ def test_masks_without_formats_replace_the_catch_all() -> None:
 @pytest.mark.parametrize("name", ["synthetic-region.yaml", "synthetic-region-second-opinion.yaml"])
 def test_synthetic_region_configs_carry_the_renderers_formats(name: str) -> None:
     from edge.config import load_config
-    from edge.synth.plates import PLATE_MASKS
+    from edge_tools.synth.plates import PLATE_MASKS
 
     cfg = load_config(Path(__file__).parents[2] / "config" / name)
     assert tuple(cfg.tracking.masks) == PLATE_MASKS  # in the renderer's order, commonest first: ties go to the first

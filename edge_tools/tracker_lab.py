@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Score tracker settings and OCR models on the validation set without re-running detection each time.
 
-Detection and OCR are most of the cost of scripts/validate.py; the tracker is almost free. `cache`
+Detection and OCR are most of the cost of edge_tools/validate.py; the tracker is almost free. `cache`
 runs the pipeline once over the validation clips (and the sample clip) and keeps every frame's
 observations (boxes, OCR texts and confidences, no crops); `score` replays them through a fresh
 tracker built from a config and scores each clip as `edge-alpr eval` does. A tracker change is then
@@ -9,10 +9,10 @@ scored in seconds, and an OCR checkpoint in one `cache` pass (~2 min on 2 cores)
 validate.py exactly when the config's detector/OCR/gate keys are the ones the cache was made with.
 
 Example:
-  python scripts/tracker_lab.py cache data/obs-v4.pkl                  # shipped models, default config
-  python scripts/tracker_lab.py cache data/obs-cand.pkl --config cand.yaml   # models.ocr: a candidate
-  python scripts/tracker_lab.py cache data/obs-dev1.pkl --dir data/dev1   # a set of validate.py --seed-offset
-  python scripts/tracker_lab.py score data/obs-v4.pkl --config tracker-variant.yaml
+  python -m edge_tools.tracker_lab cache data/obs-v4.pkl                  # shipped models, default config
+  python -m edge_tools.tracker_lab cache data/obs-cand.pkl --config cand.yaml   # models.ocr: a candidate
+  python -m edge_tools.tracker_lab cache data/obs-dev1.pkl --dir data/dev1   # a set of validate.py --seed-offset
+  python -m edge_tools.tracker_lab score data/obs-v4.pkl --config tracker-variant.yaml
 
 The cache is a pickle of this repository's own dataclasses: load only files you made.
 """
@@ -27,21 +27,18 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from edge.capture import open_source
+from edge.config import load_config
+from edge.evaluate import EvalResult, Truth, score
+from edge.pipeline import Recognizer, load_models
+from edge.track import PlateTracker
+from edge.types import Observation, Read
+from edge_tools.validate import CLIPS as VALIDATION_CLIPS
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from validate import CLIPS as VALIDATION_CLIPS  # noqa: E402  (scripts/validate.py, beside this file)
-
-from edge.capture import open_source  # noqa: E402
-from edge.config import load_config  # noqa: E402
-from edge.evaluate import EvalResult, Truth, score  # noqa: E402
-from edge.pipeline import Recognizer, load_models  # noqa: E402
-from edge.track import PlateTracker  # noqa: E402
-from edge.types import Observation, Read  # noqa: E402
-
 VAL = ROOT / "data" / "val"
 SAMPLE = ROOT / "samples" / "sample.mp4"
-# The traffic clips of scripts/validate.py (density > 0: the empty road has no vehicles to track).
+# The traffic clips of edge_tools/validate.py (density > 0: the empty road has no vehicles to track).
 CLIPS = tuple(name for name, (_seed, _s, _cond, density, *_rest) in VALIDATION_CLIPS.items() if density > 0)
 Frames = list[tuple[int, datetime, list[Observation]]]
 
@@ -50,7 +47,9 @@ def clips(where: Path) -> dict[str, Path]:
     found = {name: where / f"{name}.mp4" for name in CLIPS}
     missing = [str(p) for p in found.values() if not p.with_suffix(".json").exists()]
     if missing:
-        raise SystemExit(f"validation clips missing ({', '.join(missing)}): run scripts/validate.py --dir {where} once")
+        raise SystemExit(
+            f"validation clips missing ({', '.join(missing)}): run python -m edge_tools.validate --dir {where} once"
+        )
     return {**found, "sample": SAMPLE}
 
 

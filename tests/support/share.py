@@ -1,4 +1,4 @@
-"""Sharing test helpers (imported by the tests; fixtures live in conftest.py): node name, a ledger that
+"""Sharing test helpers (imported by the tests; fixtures live in the conftest.py files): node name, a ledger that
 can fail, grants, the default per-client ACL."""
 
 from __future__ import annotations
@@ -6,16 +6,16 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
-
-from mosquitto import Acl, Broker, Pki
 
 from edge.config.sharing import PeerGrant
 from edge.types import Read
+from edge_tools.harness.grants import NODE, grant_yaml
+from edge_tools.harness.mosquitto import Acl, Broker, Pki
+from tests.support.clock import T0
 
-NODE = "edge-node"
-T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+__all__ = ["NODE", "BrokerFactory", "FakeLedger", "MakeRead", "default_acl", "grant_yaml", "make_grant", "read_factory"]
 
 
 class FakeLedger:
@@ -69,32 +69,6 @@ def make_grant(broker: Broker | str | None = None, pki: Pki | None = None, **kw:
     }
     values.update(kw)
     return PeerGrant(**values)
-
-
-def grant_yaml(
-    broker_url: str, pki: Pki, *, search: bool = False, expires: str = "2030-01-01", max_inflight: int = 20
-) -> str:
-    """The `sharing:` block of a site config with one grant to peer-a (IL, all reads, plate/time/camera)."""
-    ident = pki.client(NODE)
-    return f"""
-sharing:
-  peers:
-    - name: peer-a
-      broker: {broker_url}
-      ca: {pki.ca.path}
-      cert: {ident.cert}
-      key: {ident.key}
-      topic_prefix: peers/a
-      agency: Springfield PD
-      jurisdiction: IL
-      share: all
-      fields: [plate, time, camera]
-      purposes: [stolen-vehicle]
-      legal_basis: mutual aid agreement 2026-14
-      expires: {expires}
-      search: {str(search).lower()}
-      max_inflight: {max_inflight}
-"""
 
 
 MakeRead = Callable[..., Read]

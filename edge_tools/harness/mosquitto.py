@@ -1,6 +1,6 @@
 """A real Mosquitto for tests: its own CA, server and client certificates, TLS with
 ``require_certificate``, ``use_identity_as_username`` and per-client ACL entries, on a free port of
-127.0.0.1. Reusable: ``from tests.share.mosquitto import Pki, Broker``, or the fixtures in conftest.
+127.0.0.1. Reusable: ``from edge_tools.harness.mosquitto import Pki, Broker``, or the fixtures in tests/conftest.py.
 
 When mosquitto is not installed the tests skip with the reason, except under CI=true, where they fail.
 """

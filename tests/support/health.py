@@ -1,4 +1,4 @@
-"""Health test helpers (imported by name; tests/ has no packages): stand-in models, an endless camera, HTTP get."""
+"""Health test helpers (tests.support.health): stand-in models, an endless camera, HTTP get."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ ultralytics onnx onnxslim` (a CUDA build of torch, about 5.5 GB); on a Pi (aarch
 `torch==2.9.1 torchvision==0.24.1` (a CPU build).
 
 Example:
-  .venv/bin/python scripts/export_ultralytics_detector.py --export-python yolo/bin/python \\
+  .venv/bin/python -m edge_tools.export_ultralytics_detector --export-python yolo/bin/python \\
       --out data/models/fastanpr-yolov8n-384.onnx
   # then, in your config:  models: {detector: data/models/fastanpr-yolov8n-384.onnx}
 """
@@ -35,11 +35,9 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from edge.errors import EdgeError
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from edge.errors import EdgeError  # noqa: E402  (scripts/ run from the repository)
-
 # The one known registry-shipped plate detector: wheel, member and the sha256 of the weights.
 WHEEL = "fastanpr==0.1.13"
 MEMBER = "fastanpr/best.pt"
@@ -124,8 +122,8 @@ def check_detector(path: Path, frames: int = 40) -> tuple[int, int]:
     may see synthetic ones poorly, and only your own footage (`edge-alpr eval`) can tell.
     """
     from edge.detect.onnx import OnnxPlateDetector
-    from edge.synth.scene import Clip
     from edge.types import Box
+    from edge_tools.synth.scene import Clip
 
     det = OnnxPlateDetector(path)
     if det.format != "yolo-raw":

@@ -1,30 +1,21 @@
-"""Hotlist test helpers (imported by name; tests/ has no packages): synthetic plates, reads, a clock."""
+"""Hotlist test helpers (tests.support.hotlist): synthetic plates, reads, a clock."""
 
 from __future__ import annotations
 
 import random
 import string
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from edge.types import Read
+from tests.support.clock import T0, Clock
 
-T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+__all__ = ["PLAIN", "T0", "Clock", "make_read", "random_plates", "write_csv"]
+
 # Letters and digits that are in no default confusion group, so random plates have no tolerant variants
 # unless a test puts a confusable character in on purpose.
 PLAIN = "ACEFHJKLMNPRTUVWXY34579"
-
-
-class Clock:
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
 
 
 def random_plates(n: int, seed: int = 7, alphabet: str = string.ascii_uppercase + string.digits) -> list[str]:

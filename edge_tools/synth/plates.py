@@ -1,7 +1,7 @@
 """Synthetic licence-plate images (no real plates, no real people).
 
 `render_plate(text, rng, style)` draws a flat, front-on plate as a BGR uint8 image; the scene
-renderer (`edge.synth.scene`) then puts it on a vehicle with perspective, blur, noise and lighting.
+renderer (`edge_tools.synth.scene`) then puts it on a vehicle with perspective, blur, noise and lighting.
 
 Text is drawn with Pillow and TrueType fonts when both are available (install the fonts with
 ``apt-get install fonts-dejavu-core fonts-liberation2 fonts-roboto-unhinted fonts-b612 fonts-osifont``, or point

@@ -8,7 +8,7 @@ gone). ``srv.stall.set()`` freezes every stream; ``srv.drop()`` closes the open 
 ``srv.connections`` counts stream connections served, ``srv.refused`` the requests refused.
 
 As a script it serves a video file (looping) until killed, printing its URL on the first line:
-``python tests/capture/mjpeg_server.py clip.mp4 [--fps 30]``.
+``python edge_tools/harness/mjpeg_server.py clip.mp4 [--fps 30]``.
 """
 
 from __future__ import annotations

@@ -1,27 +1,17 @@
-"""Store test helpers (imported by name; tests/ has no packages): a hand-moved clock, made-up reads."""
+"""Store test helpers (tests.support.store; tests/store/conftest.py re-exports the fixtures): a clock, reads."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import pytest
 
 from edge.types import Read
+from tests.support.clock import T0, Clock
 
-T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
+__all__ = ["T0", "Clock", "MakeRead", "clock", "make_read"]
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Coverage-guided fuzzing with atheris (libFuzzer) of the two parsers that take outside input:
 the YAML config loader and the MQTT remote-search handler. Run by chaos_lib.run_atheris:
 
-    python tests/chaos/atheris_fuzz.py config|search WORKDIR -runs=N
+    python edge_tools/chaos/atheris_fuzz.py config|search WORKDIR -runs=N
 
 Exit 0: no crash in N runs; 3: atheris is not installed; anything else: libFuzzer found a crash
 (it prints the input). A crash is any exception other than the clear refusal the interface promises.
@@ -21,7 +21,6 @@ except ImportError:
     sys.exit(3)
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
 
 with atheris.instrument_imports(include=["edge", "yaml"]):
     from edge.audit.ledger import open_ledger
@@ -39,8 +38,8 @@ def config_target(data: bytes) -> None:
 
 
 def search_target(workdir: Path) -> Any:
-    from chaos_lib import site_config
-    from mosquitto import Pki
+    from edge_tools.chaos.chaos_lib import site_config
+    from edge_tools.harness.mosquitto import Pki
 
     cfg_path = workdir / "site" / "site.yaml"
     if not cfg_path.exists():

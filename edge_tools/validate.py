@@ -6,9 +6,9 @@ road; none uses a seed of the training data. Prints a Markdown table of `edge-al
 clip and in total, with false reads per 10 minutes of empty road, and writes it to --out.
 
 Example:
-  python scripts/validate.py                          # renders data/val/ on first run (a few minutes)
-  python scripts/validate.py --config my.yaml --out models/VALIDATION.md
-  python scripts/validate.py --seed-offset 1000 --dir data/dev1   # a development set: same clips, other seeds
+  python -m edge_tools.validate                          # renders data/val/ on first run (a few minutes)
+  python -m edge_tools.validate --config my.yaml --out models/VALIDATION.md
+  python -m edge_tools.validate --seed-offset 1000 --dir data/dev1   # a development set: same clips, other seeds
 
 --seed-offset N renders every clip from its seed + N into its own --dir (it records N there and
 refuses a folder rendered with another offset): more vehicles under the same conditions, to tell a
@@ -22,15 +22,13 @@ import sys
 import time
 from pathlib import Path
 
+from edge.app import evaluate_clip
+from edge.config import load_config
+from edge.evaluate import EvalResult
+from edge_tools.synth.plates import PLATE_FONTS, available_fonts, require_fonts
+from edge_tools.synth.scene import render_clip
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from edge.app import evaluate_clip  # noqa: E402
-from edge.config import load_config  # noqa: E402
-from edge.evaluate import EvalResult  # noqa: E402
-from edge.synth.plates import PLATE_FONTS, available_fonts, require_fonts  # noqa: E402
-from edge.synth.scene import render_clip  # noqa: E402
-
 # name: (seed, seconds, condition, density, speed, vehicles)
 CLIPS: dict[str, tuple[int, float, str, float, float, int | None]] = {
     "day": (50001, 40, "day", 0.4, 1.0, None),

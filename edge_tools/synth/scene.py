@@ -2,7 +2,7 @@
 
 A static, pole-mounted camera (3 m high, tilted down) looks along a two-lane road. Vehicles
 (boxes with shading, windows, lights and wheels) drive towards the camera or away from it; each
-carries a plate from `edge.synth.plates`, projected with the same pinhole camera, so plates grow
+carries a plate from `edge_tools.synth.plates`, projected with the same pinhole camera, so plates grow
 and shrink, get perspective, motion blur, noise, night/rain lighting and JPEG-like softness.
 
 Legibility rule (used for the ground truth): in a frame, a plate is *legible* when its four
@@ -34,7 +34,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from edge.synth.plates import STYLES, random_plate_text, render_plate
+from edge_tools.synth.plates import STYLES, random_plate_text, render_plate
 
 __all__ = [
     "CONDITIONS",

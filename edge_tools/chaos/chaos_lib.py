@@ -3,7 +3,7 @@
 
 Each scenario returns a figures dataclass; `problems` lists every violation found, so a test asserts
 ``problems == []`` and the long form reports the counts. Everything is real: SQLite files, a real
-Mosquitto on 127.0.0.1 (tests/share/mosquitto.py), real processes killed with SIGKILL, a real tmpfs.
+Mosquitto on 127.0.0.1 (edge_tools/harness/mosquitto.py), real processes killed with SIGKILL, a real tmpfs.
 """
 
 from __future__ import annotations
@@ -23,15 +23,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from edge_tools.harness.grants import grant_yaml
+from edge_tools.harness.mosquitto import Broker, Pki, Subscriber
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-for _extra in (HERE, ROOT / "tests" / "share", ROOT / "tests" / "audit"):
-    if str(_extra) not in sys.path:
-        sys.path.insert(0, str(_extra))
-
-from mosquitto import Broker, Pki, Subscriber  # noqa: E402
-from share_helpers import grant_yaml  # noqa: E402
-
 NODE = "edge-node"
 PEER = "peer-a"
 CHILD = HERE / "chaos_child.py"
@@ -700,13 +696,11 @@ def disk_full(
     """Store and ledger on a small tmpfs. Fill the disk: with min_free_mb=1 reads are refused up front
     (counted); with min_free_mb=0 they reach SQLite, which fails the batch (ENOSPC, counted); ledger
     appends fail closed. Free the space: writing resumes. Nothing acknowledged is lost, integrity holds."""
-    sys.path.insert(0, str(HERE))
-    from chaos_child import synthetic_read
-
     from edge.audit.events import Action, Actor
     from edge.audit.ledger import LedgerError, open_ledger
     from edge.config import load_config
     from edge.store import Store
+    from edge_tools.chaos.chaos_child import synthetic_read
 
     rng = random.Random(seed)
     fig = DiskFigures()
@@ -1015,8 +1009,7 @@ def corrupt_inputs(folder: Path, *, seed: int = 4, cli_limit: int = 100) -> Corr
         )
 
     # a network camera that sends empty and garbage JPEG parts (real MJPEG server, real FFmpeg demuxer)
-    sys.path.insert(0, str(ROOT / "tests" / "capture"))
-    from mjpeg_server import MjpegServer, numbered_frames
+    from edge_tools.harness.mjpeg_server import MjpegServer, numbered_frames
 
     parts = numbered_frames(4) + [b""] * 3 + [b"\xff\xd8not a jpeg\xff\xd9"] * 3 + numbered_frames(4)
     with MjpegServer(parts, fps=200) as srv:
@@ -1301,9 +1294,7 @@ def fuzz_search(folder: Path, examples: int, fig: FuzzFigures, *, seed: int = 6,
     from edge.share.publisher import PeerPublisher
     from edge.share.remote import make_search_handler
     from edge.store import Store
-
-    sys.path.insert(0, str(HERE))
-    from chaos_child import synthetic_read
+    from edge_tools.chaos.chaos_child import synthetic_read
 
     folder.mkdir(parents=True, exist_ok=True)
     pki = Pki(folder / "pki")
@@ -1452,12 +1443,19 @@ class TamperFigures:
 
 def _ledger_cases() -> list[tuple[str, str, Any]]:
     """(name, needs, tamper(path) -> extra verify args) for a ledger of 30 entries, checkpoints every 5.
-    The edits are those of tests/audit (audit_helpers: attacker, rehash, rechain)."""
-    from audit_helpers import attacker, delete_renumbered, insert_hashed, rechain, rehash, swap_entries
+    The edits are those of tests/audit (edge_tools.harness.ledger_attacks: attacker, rehash, rechain)."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from edge.audit.checkpoint import sign_checkpoint, vkey
     from edge.audit.ledger import Ledger
+    from edge_tools.harness.ledger_attacks import (
+        attacker,
+        delete_renumbered,
+        insert_hashed,
+        rechain,
+        rehash,
+        swap_entries,
+    )
 
     def sql(statement: str) -> Any:
         def do(p: Path) -> list[str]:
@@ -1656,10 +1654,9 @@ def tamper(folder: Path, *, with_cli: bool = True, inprocess: bool = False) -> T
     `edge-alpr retention status --check` exit non-zero saying the file is damaged, not a traceback."""
     import shutil
 
-    from audit_helpers import make_ledger
-
     from edge.audit.ledger import LedgerError
     from edge.audit.verify import verify_ledger
+    from edge_tools.harness.ledger_attacks import make_ledger
 
     fig = TamperFigures()
     started = time.monotonic()
@@ -1695,10 +1692,8 @@ def tamper(folder: Path, *, with_cli: bool = True, inprocess: bool = False) -> T
         fig.cases.append(TamperCase(name, "ledger", needs, found, how))
 
     store = pristine / "store.db"
-    sys.path.insert(0, str(HERE))
-    from chaos_child import synthetic_read
-
     from edge.store import Store
+    from edge_tools.chaos.chaos_child import synthetic_read
 
     rng = random.Random(8)
     with Store(store, min_free_mb=0) as s:

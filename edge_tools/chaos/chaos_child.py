@@ -17,7 +17,7 @@ Ack file lines (one ``os.write`` each, O_APPEND, so a SIGKILL leaves whole lines
 
 Plates are synthetic (``ZZ`` + digits); nothing here logs them.
 
-    python tests/chaos/chaos_child.py --config site.yaml --ack ack.log [--rate 300] [--drain]
+    python edge_tools/chaos/chaos_child.py --config site.yaml --ack ack.log [--rate 300] [--drain]
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ The result is optional: point `models.detector` at it in the config and compare 
 `scripts/bench.py --config` (speed, exact vehicles) before deploying it.
 
 Usage:
-  python scripts/quantize_detector.py models/plate-det-v1.onnx data/plate-det-v1-int8.onnx \
+  python -m edge_tools.quantize_detector models/plate-det-v1.onnx data/plate-det-v1-int8.onnx \
       --clips data/bench/one-720p-20s.mp4 data/bench/sparse-720p-20s.mp4
 """
 
@@ -23,10 +23,9 @@ from typing import Any
 import cv2
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from edge.detect.onnx import letterbox as _letterbox
 
-from edge.detect.onnx import letterbox as _letterbox  # noqa: E402  (scripts/ run from the repository)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def letterbox(image: np.ndarray, size: int) -> np.ndarray:

@@ -1,12 +1,9 @@
-"""Shared helpers for the audit tests: a real ledger on disk, and an attacker's raw SQLite access."""
+"""A real ledger on disk, and an attacker's raw SQLite access: shared by tests/audit and the chaos suite."""
 
 from __future__ import annotations
 
 import sqlite3
-import sys
 from pathlib import Path
-
-import pytest
 
 from edge.audit.events import Actor
 from edge.audit.ledger import Ledger, entry_hash
@@ -78,24 +75,3 @@ def swap_entries(conn: sqlite3.Connection, a: int, b: int) -> None:
     sets = ", ".join(f"{c.strip()} = ?" for c in cols.split(","))
     conn.execute(f"UPDATE entries SET {sets} WHERE seq = ?", (*row_b, a))
     conn.execute(f"UPDATE entries SET {sets} WHERE seq = ?", (*row_a, b))
-
-
-PLATES = ["ZZT4821", "ZZT4821", "QRX7702", "ZZT4891"]  # synthetic plates
-GOOD = [
-    "--purpose", "stolen-vehicle", "--case", "2026-00123", "--reason", "Vehicle reported stolen from Elm St lot",
-    "--requester", "SPRINGFIELD-PD", "--user", "officer1",
-]  # fmt: skip
-
-
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Run the real `edge-alpr` entry point in-process: (exit status, stdout, stderr)."""
-    from edge.cli import run
-
-    monkeypatch.setattr(sys, "argv", ["edge-alpr", *args])
-    try:
-        run()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err

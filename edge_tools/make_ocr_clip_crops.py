@@ -20,7 +20,7 @@ Writes OUT/train/*.png + OUT/train.csv (`image_path,plate_text`), the format `fa
 reads. PNG: the crops already carry the video's coding; a JPEG pass would add a second one.
 
 Example:
-    python scripts/make_ocr_clip_crops.py --out /work/data-gen/clipcrops --clips 30 --seed 3000000
+    python -m edge_tools.make_ocr_clip_crops --out /work/data-gen/clipcrops --clips 30 --seed 3000000
 """
 
 from __future__ import annotations
@@ -35,15 +35,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from edge.capture import open_source
+from edge.config import load_config
+from edge.pipeline import Recognizer, load_models
+from edge.types import Box, Observation
+from edge_tools.synth.plates import require_fonts
+from edge_tools.synth.scene import CONDITIONS, Clip, PlateObs, write_clip
 
-from edge.capture import open_source  # noqa: E402
-from edge.config import load_config  # noqa: E402
-from edge.pipeline import Recognizer, load_models  # noqa: E402
-from edge.synth.plates import require_fonts  # noqa: E402
-from edge.synth.scene import CONDITIONS, Clip, PlateObs, write_clip  # noqa: E402
-from edge.types import Box, Observation  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def clip_args(seed: int, index: int, seconds: float) -> dict[str, object]:
