@@ -13,6 +13,18 @@ from edge.config import Config, load_config
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def config_option(func: F) -> F:
+    """Add --config FILE (commands that read the config but touch no stored data)."""
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        envvar="EDGE_ALPR_CONFIG",
+        help="YAML config file (default: built-in defaults; env EDGE_ALPR_CONFIG).",
+    )(func)
+
+
 def config_options(func: F) -> F:
     """Add --config FILE and --db PATH (every command that touches stored data takes both)."""
     func = click.option(
@@ -22,14 +34,7 @@ def config_options(func: F) -> F:
         default=None,
         help="SQLite store file (overrides store.path in the config).",
     )(func)
-    return click.option(
-        "--config",
-        "config_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        envvar="EDGE_ALPR_CONFIG",
-        help="YAML config file (default: built-in defaults; env EDGE_ALPR_CONFIG).",
-    )(func)
+    return config_option(func)
 
 
 def resolve_config(config_path: Path | None, db: Path | None) -> Config:
