@@ -460,6 +460,7 @@ def test_run_cli_stops_on_signal_drains_and_exits_0(tmp_path: Path, sig: signal.
     clip, _ = render_clip(tmp_path, seconds=2.0)
     server = subprocess.Popen(
         [sys.executable, "-m", "edge_tools.harness.mjpeg_server", str(clip), "--fps", "15"],
+        cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
     )

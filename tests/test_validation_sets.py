@@ -45,12 +45,12 @@ def test_a_damaged_record_is_named(tmp_path: Path) -> None:
 def test_validate_refuses_a_folder_of_another_offset_before_rendering(tmp_path: Path) -> None:
     (tmp_path / SEEDS_FILE).write_text("1000\n")
     cmd = [sys.executable, "-m", "edge_tools.validate", "--dir", str(tmp_path), "--seed-offset", "2000"]
-    res = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120)
+    res = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert res.returncode != 0
     assert "--seed-offset 1000, not 2000" in res.stderr
     assert not list(tmp_path.glob("*.mp4"))
 
 
 def test_the_lab_names_the_folder_whose_clips_are_missing(tmp_path: Path) -> None:
-    with pytest.raises(SystemExit, match=rf"validate.py --dir {tmp_path}"):
+    with pytest.raises(SystemExit, match=rf"python -m edge_tools.validate --dir {tmp_path}"):
         clips(tmp_path)

@@ -1,7 +1,7 @@
 """Coverage-guided fuzzing with atheris (libFuzzer) of the two parsers that take outside input:
 the YAML config loader and the MQTT remote-search handler. Run by chaos_lib.run_atheris:
 
-    python edge_tools/chaos/atheris_fuzz.py config|search WORKDIR -runs=N
+    python -m edge_tools.chaos.atheris_fuzz config|search WORKDIR -runs=N
 
 Exit 0: no crash in N runs; 3: atheris is not installed; anything else: libFuzzer found a crash
 (it prints the input). A crash is any exception other than the clear refusal the interface promises.

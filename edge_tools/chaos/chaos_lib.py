@@ -1400,7 +1400,8 @@ def run_atheris(folder: Path, runs: int, fig: FuzzFigures) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for target in ("config", "search"):
         res = subprocess.run(
-            [sys.executable, str(HERE / "atheris_fuzz.py"), target, str(folder), f"-runs={runs}", "-rss_limit_mb=2048"],
+            [sys.executable, "-m", "edge_tools.chaos.atheris_fuzz",
+             target, str(folder), f"-runs={runs}", "-rss_limit_mb=2048"],
             capture_output=True, text=True, cwd=ROOT, timeout=3600, check=False,
         )  # fmt: skip
         if res.returncode == 3:

@@ -1,6 +1,6 @@
 """Live sources against a real HTTP MJPEG server on 127.0.0.1: frames, stalls, reconnects, refusals.
 
-The server (tests/capture/mjpeg_server.py) plans its faults per connection, so no test sleeps or
+The server (edge_tools/harness/mjpeg_server.py) plans its faults per connection, so no test sleeps or
 asserts a duration; timeouts below only bound how long a broken test can hang.
 """
 

@@ -66,7 +66,7 @@ def test_cli_fails_on_stderr_naming_the_export_python(tmp_path: Path) -> None:
     wheel = _wheel(tmp_path / "fastanpr-0.1.13-py3-none-any.whl", payload)
     cmd = [sys.executable, "-m", "edge_tools.export_ultralytics_detector", "--wheel", str(wheel)]
     cmd += ["--out", str(tmp_path / "d.onnx"), "--export-python", str(tmp_path / "no-such-python")]
-    res = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=120)
+    res = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=120, cwd=ROOT)
     assert res.returncode == 1
     # the toy wheel's weights fail the pin before any export is tried
     assert "refused and deleted" in res.stderr
@@ -78,6 +78,7 @@ def test_cli_fails_on_stderr_naming_the_export_python(tmp_path: Path) -> None:
 def test_help_has_an_example() -> None:
     res = subprocess.run(
         [sys.executable, "-m", "edge_tools.export_ultralytics_detector", "--help"],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,

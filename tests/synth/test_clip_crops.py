@@ -25,7 +25,7 @@ def test_crops_are_labelled_with_a_plate_legible_in_that_clip(tmp_path: Path) ->
     seed = 3900000
     cmd = [sys.executable, "-m", "edge_tools.make_ocr_clip_crops", "--out", str(out)]
     cmd += ["--clips", "1", "--seconds", "6", "--seed", str(seed)]
-    res = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=300)
+    res = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert res.returncode == 0, res.stderr
     rows = list(csv.DictReader((out / "train.csv").open()))
     assert rows, res.stderr
