@@ -99,13 +99,16 @@ def run_cmd(config_path: Path | None, db: Path | None, no_pace: bool, status_int
             ledger.append(Action.STARTUP, system, {"cameras": [c.name for c in cfg.cameras], "profile": cfg.profile})
             with (
                 Store.from_config(cfg, on_receipt=receipt) as store,
-                sharing(cfg, store),  # queues granted reads in the store's transaction; publishes them
+                sharing(cfg, store) as share,  # queues granted reads in the store's transaction; publishes them
                 open_read_sink(
                     cfg, store, expire_every=store.retention.effective_purge_interval().total_seconds()
                 ) as write,
                 Observability(cfg, runner, store, config_path=config_path, db=db) as obs,
             ):
                 # stores each read, then matches it against the hotlists (edge.hotlist); obs: log redaction
+                live = getattr(share.search_handler, "live", None) if share is not None else None
+                if live is not None:  # a SIGHUP changing search, profile or audit.misuse reaches remote search
+                    obs.reloader.add_applier(live.apply)
                 sink.write = obs.watch(write)
                 store.start_purger()
                 report = runner.run(stop)
