@@ -11,6 +11,7 @@ legitimate phrasings in tests/policy/phrasings.csv catch the common ones).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from itertools import pairwise
 
 MIN_LEN = 7
@@ -52,14 +53,38 @@ def within(a: str, b: str, limit: int) -> bool:
     return prev[-1] <= limit
 
 
+def _bigrams(s: str) -> set[str]:
+    return {s[i : i + 2] for i in range(len(s) - 1)}
+
+
+@lru_cache(maxsize=4096)
+def _term_pairs(term: str) -> frozenset[str]:
+    return frozenset(_bigrams(term))
+
+
 def fuzzy_hit(tokens: tuple[str, ...], terms: tuple[str, ...]) -> tuple[str, str] | None:
-    """(term, token) for the first token (or two adjacent tokens run together) near a long term."""
-    candidates = list(tokens) + [a + b for a, b in pairwise(tokens)]
+    """(term, token) for the first token (or two adjacent tokens run together) near a long term.
+
+    A cheap filter first: one edit (a transposition included) destroys at most three of a word's
+    letter pairs, so a token sharing fewer than ``pairs - 3 * edits`` of a term's pairs is skipped.
+    """
+    seen: set[str] = set()
+    candidates: list[tuple[str, set[str]]] = []
+    for tok in [*tokens, *(a + b for a, b in pairwise(tokens))]:
+        if len(tok) >= MIN_LEN - 2 and tok not in seen and tok[:1].isalpha() and tok not in NEAR_WORDS:
+            seen.add(tok)
+            candidates.append((tok, _bigrams(tok)))
+    if not candidates:
+        return None
     for term in terms:
         limit = max_edits(term)
         if not limit:
             continue
-        for tok in candidates:
-            if tok[:1].isalpha() and tok not in NEAR_WORDS and within(tok, term, limit):
+        pairs = _term_pairs(term)
+        need = len(pairs) - 3 * limit
+        for tok, grams in candidates:
+            if abs(len(tok) - len(term)) > limit or len(grams & pairs) < need:
+                continue
+            if within(tok, term, limit):
                 return term, tok
     return None

@@ -15,6 +15,8 @@ A term written with a leading ``=`` is matched as a whole word only, however lon
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from edge.policy.text import TermSet
 
 IMMIGRATION = "immigration-enforcement"
@@ -92,8 +94,10 @@ CATEGORY_HELP: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=64)
 def termsets(categories: tuple[str, ...], extra: tuple[str, ...] = ()) -> tuple[TermSet, ...]:
-    """Term sets for categories (unknown names ignored) plus a config's own extra words."""
+    """Term sets for categories (unknown names ignored) plus a config's own extra words (cached: building
+    them folds every term)."""
     sets = [TermSet.of(c, CATEGORY_TERMS[c], TERM_GROUPS[c]) for c in categories if c in CATEGORY_TERMS]
     if extra:
         sets.append(TermSet.of("configured-prohibited-term", extra, {"search.prohibited_terms": tuple(extra)}))
