@@ -112,13 +112,19 @@ def test_remote_pattern_within_bounds_is_answered_and_capped(tmp_path, pki, make
     assert last_action(cfg)[1]["limit"] == 1
 
 
-def test_reload_of_search_rules_reaches_the_running_remote_search(tmp_path, pki, make_read):
-    """Finding 10: a SIGHUP recorded `search` as applied while remote search kept the old policy."""
+def service(tmp_path: Path, pki: Pki, make_read: MakeRead) -> tuple[Path, Config, Any, Reloader]:
+    """A site, its remote-search handler and the reloader `edge-alpr run` wires to it."""
     path = site(tmp_path, pki)
     cfg = filled(path, make_read)
     handler = make_search_handler(cfg, lambda: open_ledger(cfg))
     reloader = Reloader(cfg, path)
     reloader.add_applier(handler.live.apply)
+    return path, cfg, handler, reloader
+
+
+def test_reload_of_search_rules_reaches_the_running_remote_search(tmp_path, pki, make_read):
+    """Finding 10: a SIGHUP recorded `search` as applied while remote search kept the old policy."""
+    path, cfg, handler, reloader = service(tmp_path, pki, make_read)
     reloader.record_start()
     assert ask(cfg, handler, plate="RMT0001")["status"] == "ok"
 
@@ -132,11 +138,7 @@ def test_reload_of_search_rules_reaches_the_running_remote_search(tmp_path, pki,
 
 
 def test_a_reload_a_running_service_cannot_take_is_refused_undone_and_recorded(tmp_path, pki, make_read):
-    path = site(tmp_path, pki)
-    cfg = filled(path, make_read)
-    handler = make_search_handler(cfg, lambda: open_ledger(cfg))
-    reloader = Reloader(cfg, path)
-    reloader.add_applier(handler.live.apply)
+    path, cfg, handler, reloader = service(tmp_path, pki, make_read)
 
     def broken(old: Config, new: Config) -> None:
         raise RuntimeError("health thresholds cannot change now")
