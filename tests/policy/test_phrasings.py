@@ -48,7 +48,7 @@ ISSUE_MISSED = [
     "imigration",
     "immigratoin",
     "lCE request",  # lowercase l for I
-    "\u0131ce detainer",  # dotless i
+    "\u0131ce request",  # dotless i
     "\u026a\u1d04\u1d07 warrant",  # small capitals
     "\u04c0CE warrant",  # Cyrillic palochka
     "sin papeles",  # Spanish
