@@ -147,6 +147,9 @@ class App:
 
                     obs = stack.enter_context(Observability(cfg, observe, store, config_path=config_path, db=db))
                     write = obs.watch(write)
+                    live = getattr(share.search_handler, "live", None) if share is not None else None
+                    if live is not None:  # a SIGHUP changing search, profile or audit.misuse reaches remote search
+                        obs.reloader.add_applier(live.apply)
                 session = Session(command, ledger, store, share, write, obs)
                 if background:
                     store.start_purger()

@@ -23,7 +23,7 @@ from edge.audit.ledger import Entry, Ledger, LedgerError
 from edge.config.audit import MisuseConfig
 from edge.config.redact import config_diff, config_digest, redact
 from edge.errors import InputError, PolicyDenied
-from edge.policy.search import Decision, QueryKind, SearchPolicy, SearchRequest, decide
+from edge.policy.search import Decision, QueryKind, SearchPolicy, SearchRequest, decide, known_characters
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +108,14 @@ def justified_search(
     """Decide, record, then (only if allowed and recorded) run `query` with `run`."""
     query.check()
     window = query.until - query.since if query.since is not None and query.until is not None else None
-    request = replace(request, kind=query.kind, window=window)
-    query = replace(query, limit=min(query.limit, policy.max_results))
+    known = None
+    if query.kind == "partial" and query.pattern is not None:
+        known = known_characters(query.pattern)
+        if query.since is not None and query.until is None:
+            window = datetime.now(UTC) - query.since  # a pattern search runs up to now
+    request = replace(request, kind=query.kind, window=window, known=known)
+    cap = policy.pattern_max_results if query.kind == "partial" else policy.max_results
+    query = replace(query, limit=min(query.limit, cap))
     decision = decide(request, policy)
     actor = Actor(request.user or "unknown", request.requester or "unknown")
     target = query.plate if query.plate is not None else query.pattern

@@ -73,13 +73,16 @@ def search(
     case number, a specific reason, partial/time-range only where the purpose allows). The decision
     is written to the audit ledger before anything is read; a denial exits with status 3, and if the
     ledger cannot be written the search does not run. Without --plate or --pattern it is a
-    time-range search and needs --since and --until.
+    time-range search and needs --since and --until. A --pattern needs the profile's minimum of
+    known characters (4, or 5 under IL, CA and VA; `--pattern '*'` is refused), --since within
+    search.pattern_max_window (24h by default), returns at most search.pattern_max_results reads,
+    and is refused where the profile refuses time-range searches (NH).
 
     \b
     Example:
       edge-alpr search --config site.yaml --plate ABC1234 --purpose stolen-vehicle \\
         --case 2026-00123 --reason "Vehicle reported stolen from Elm St lot" --requester SPRINGFIELD-PD
-      edge-alpr search --config site.yaml --pattern 'AB?12*' --purpose amber-alert --case 2026-00999 \\
+      edge-alpr search --config site.yaml --pattern 'AB?123*' --purpose amber-alert --case 2026-00999 \\
         --reason "AMBER alert, partial plate from witness" --requester SPRINGFIELD-PD --since 6h --json
     """
     from edge.audit.events import Actor

@@ -49,6 +49,9 @@ class JurisdictionProfile:
     forbid_out_of_state_requesters: bool = False
     require_case_number: bool = False
     allow_range_queries: bool = True
+    # Partial-plate (pattern) searches: fewest known (non-wildcard) characters. Project policy in every
+    # profile (no statute gives a number): fewer known characters make a pattern a sweep of who passed.
+    pattern_min_known: int = 4
     non_hit_cap: Cap | None = None
     hit_cap: Cap | None = None
     sharing: str = ""
@@ -89,6 +92,7 @@ PROFILES: dict[str, JurisdictionProfile] = {
         forbid_federal_requesters=True,
         forbid_out_of_state_requesters=True,
         require_case_number=True,
+        pattern_min_known=5,
         non_hit_cap=Cap(
             timedelta(days=30),
             "project policy: 625 ILCS 5/2-130 sets no retention period (a 30-day limit appeared in a 2023 bill "
@@ -111,6 +115,7 @@ PROFILES: dict[str, JurisdictionProfile] = {
         forbid_federal_requesters=True,
         forbid_out_of_state_requesters=True,
         require_case_number=True,
+        pattern_min_known=5,
         non_hit_cap=Cap(
             timedelta(days=30),
             "project policy: Civ. Code § 1798.90.51 requires a usage policy with a retention period but fixes "
@@ -130,6 +135,7 @@ PROFILES: dict[str, JurisdictionProfile] = {
         state="VA",
         statutes=(VA_LAW,),
         require_case_number=True,
+        pattern_min_known=5,
         non_hit_cap=Cap(
             timedelta(days=21), VA_LAW + ": data purged after 21 days unless part of an investigation", statutory=True
         ),
@@ -252,6 +258,15 @@ def profile_problems(cfg: Config) -> list[InitErrorDetails]:
                     True,
                 )
             )
+    if search.pattern_min_known is not None and search.pattern_min_known < prof.pattern_min_known:
+        out.append(
+            _err(
+                ("search", "pattern_min_known"),
+                f"{search.pattern_min_known} is below the {prof.pattern_min_known} known characters a partial-plate "
+                f"pattern needs under {who} (a config may raise it, not lower it)",
+                search.pattern_min_known,
+            )
+        )
     if prof.forbid_federal_requesters and "federal" in search.requester_kinds:
         out.append(
             _err(

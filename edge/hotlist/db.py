@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from edge.audit.events import Action, Actor
 from edge.errors import EdgeError, InputError, PolicyDenied
+from edge.files import private_file
 from edge.hotlist.categories import check_import
 from edge.hotlist.parse import Parsed
 from edge.store.db import transaction
@@ -150,7 +151,7 @@ class Hotlists:
         self.clock = clock
         self._lock = threading.Lock()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(self.path)  # plates: 0600 in a 0700 folder whatever the umask (edge.files)
             self._conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False, timeout=10)
             self._conn.execute("PRAGMA busy_timeout = 10000")
             self._conn.execute("PRAGMA foreign_keys = ON")

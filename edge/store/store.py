@@ -27,6 +27,7 @@ import sqlite_utils
 
 from edge.config.store import RetentionConfig
 from edge.errors import InputError
+from edge.files import private_file
 from edge.store.db import connect, transaction
 from edge.store.purge import PurgeReceipt, RetentionStatus, retention_status, run_purge
 from edge.store.schema import SCHEMA_VERSION, StoreError, migrate
@@ -117,7 +118,7 @@ def _wal(db: sqlite_utils.Database, path: Path) -> None:
 def _open(path: Path) -> tuple[sqlite3.Connection, sqlite3.Connection]:
     """Open (creating folder and file), switch to WAL, migrate; returns (write, read) connections."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)  # 0600 in a 0700 folder whatever the umask (edge.files)
         wconn = connect(path)
     except (OSError, sqlite3.Error) as exc:
         raise StoreError(f"{path}: cannot open store: {exc}") from None

@@ -147,7 +147,7 @@ def test_share_check_refuses_unlawful_grant(pki: Pki, broker_factory: BrokerFact
     assert result.returncode == 2
     line = next(i for i, t in enumerate(cfg_path.read_text().splitlines(), 1) if "name: peer-a" in t)
     assert f"{cfg_path}:{line}: sharing.peers.0.name: grant to peer 'peer-a' refused under profile IL" in result.stderr
-    assert "[il-declaration]" in result.stderr
+    assert "[federal-party]" in result.stderr  # issue 27: no federal peer under IL, declaration or not
 
 
 @pytest.mark.parametrize(
