@@ -12,14 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mosquitto import Pki
-from share_helpers import MakeRead, grant_yaml
 
 from edge.audit.ledger import open_ledger
 from edge.config import Config, load_config
 from edge.reload import Reloader
 from edge.share.remote import make_search_handler
 from edge.store import Store
+from edge_tools.harness.grants import grant_yaml
+from edge_tools.harness.mosquitto import Pki
+from tests.support.share import MakeRead
 
 SEARCH = """
 node_id: {node}
