@@ -2,7 +2,7 @@
 
 Deny by default: with no ``search.purposes`` or no ``search.agencies`` every search is refused. A
 config whose purposes, requester rules or retention break its jurisdiction profile is refused at load
-(``edge.config.profiles``). Example (all keys optional except what a search needs)::
+(``edge.policy.profiles``). Example (all keys optional except what a search needs)::
 
     audit:
       ledger: data/audit.db              # default: audit.db beside store.path

@@ -95,7 +95,7 @@ class HotlistConfig(Strict):
         dupes = sorted({c for c in codes if codes.count(c) > 1})
         if dupes:
             raise ValueError(f"category codes must be unique; repeated: {', '.join(dupes)}")
-        from edge.hotlist.categories import prohibited_use
+        from edge.policy.categories import prohibited_use
 
         for cat in self.categories:
             for text in (cat.code, cat.description):

@@ -14,9 +14,9 @@ from edge.config.common import Strict
 from edge.config.health import HealthConfig
 from edge.config.hotlist import HotlistConfig
 from edge.config.pipeline import DetectorConfig, GateConfig, ModelsConfig, OcrConfig, TrackingConfig
-from edge.config.profiles import check_profile
 from edge.config.sharing import SharingConfig
 from edge.config.store import RetentionConfig, StoreConfig
+from edge.policy.profiles import check_profile
 
 Profile = Literal["IL", "CA", "VA", "NH", "ME", "none"]
 

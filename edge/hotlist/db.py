@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 from edge.audit.events import Action, Actor
 from edge.errors import EdgeError, InputError, PolicyDenied
 from edge.files import private_file
-from edge.hotlist.categories import check_import
 from edge.hotlist.parse import Parsed
+from edge.policy.categories import check_import
 from edge.store.db import transaction
 from edge.store.timefmt import from_ts, to_ts, utcnow
 

@@ -19,12 +19,15 @@ top of that, the profile's sharing rules as far as a grant can show them:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from edge.config.profiles import PROFILES
-from edge.config.sharing import PeerGrant
 from edge.policy.parties import federal_party, other_state
+from edge.policy.profiles import PROFILES
 from edge.policy.terms import CATEGORY_HELP, termsets
 from edge.policy.text import find_term, squash
+
+if TYPE_CHECKING:
+    from edge.config.sharing import PeerGrant
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 IL and CA forbid giving ALPR data to federal and out-of-state agencies; the project extends that to
 every place a party can enter: requesters and on-behalf-of agencies (``edge.policy.search``), grants
-(``edge.policy.grants``) and hotlist sources (``edge.hotlist.categories``). A registered agency's
+(``edge.policy.grants``) and hotlist sources (``edge.policy.categories``). A registered agency's
 kind and state decide for requesters; a free-text name (a hotlist's ``--source``, a grant's agency)
 is read with ``foreign_party``: federal words and agencies, or the name of another state.
 Matching uses the same normalisation as prohibited-use matching (``edge.policy.normalise``).

@@ -123,7 +123,7 @@ class SearchPolicy:
 
 def build_policy(cfg: Config) -> SearchPolicy:
     """Resolve a loaded config (already checked against its profile) into a SearchPolicy."""
-    from edge.config.profiles import PROFILES
+    from edge.policy.profiles import PROFILES
 
     prof = PROFILES[cfg.profile]
     s = cfg.search

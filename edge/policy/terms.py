@@ -2,7 +2,7 @@
 
 Why a baseline and not only per-state lists: the project exists because lookups for federal
 immigration enforcement ran through local systems under reasons like "immigration" or "ICE+ERO".
-Refusing those uses is a project policy; the profiles in ``edge.config.profiles`` add what each
+Refusing those uses is a project policy; the profiles in ``edge.policy.profiles`` add what each
 state's law requires on top.
 
 The words come in groups (``TERM_GROUPS``), each named in a refusal so an operator sees which list

@@ -18,21 +18,21 @@ from edge.policy.terms import CATEGORY_TERMS, termsets
 from edge.policy.text import find_term
 
 if TYPE_CHECKING:
-    from edge.config.profiles import JurisdictionProfile
+    from edge.policy.profiles import JurisdictionProfile
 
 # The project baseline: refused under every profile (DESIGN.md, "Why").
 BASELINE: tuple[str, ...] = tuple(CATEGORY_TERMS)
 
 
 def _profile(profile: str) -> JurisdictionProfile | None:
-    from edge.config.profiles import PROFILES
+    from edge.policy.profiles import PROFILES
 
     return PROFILES.get(profile)
 
 
 def profile_categories(profile: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(prohibited-use categories, prohibited purpose codes) of a jurisdiction profile, baseline included."""
-    from edge.config.profiles import PROFILES
+    from edge.policy.profiles import PROFILES
 
     prof = PROFILES.get(profile)
     if prof is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from edge.config import ConfigError, parse_config
-from edge.hotlist.categories import check_import, prohibited_use
+from edge.policy.categories import check_import, prohibited_use
 
 ALLOWED = ["stolen-vehicle", "amber-alert"]
 

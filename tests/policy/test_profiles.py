@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from edge.config import ConfigError, parse_config
-from edge.config.profiles import PROFILES
+from edge.policy.profiles import PROFILES
 from tests.support.policy import site_yaml
 
 STATES = {"IL": "IL", "CA": "CA", "VA": "VA", "NH": "NH", "ME": "ME", "none": "IL"}
