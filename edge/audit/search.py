@@ -23,7 +23,8 @@ from edge.audit.ledger import Entry, Ledger, LedgerError
 from edge.config.audit import MisuseConfig
 from edge.config.redact import config_diff, config_digest, redact
 from edge.errors import InputError, PolicyDenied
-from edge.policy.search import Decision, QueryKind, SearchPolicy, SearchRequest, decide, known_characters
+from edge.policy.decision import Decision
+from edge.policy.search import QueryKind, SearchPolicy, SearchRequest, decide, known_characters
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ out-of-state parties (IL, CA) a list whose ``--source`` names one ("FBI", "DHS f
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from edge.policy.decision import Decision
 from edge.policy.parties import foreign_party
 from edge.policy.terms import CATEGORY_TERMS, termsets
 from edge.policy.text import find_term
@@ -50,13 +50,6 @@ def prohibited_use(text: str, *, profile: str = "none", extra: Iterable[str] = (
     return None if match is None else f"{match.category}: {match.describe()}"
 
 
-@dataclass(frozen=True, slots=True)
-class CategoryDecision:
-    allowed: bool
-    rule: str
-    reason: str
-
-
 def check_import(
     *,
     category: str,
@@ -64,18 +57,18 @@ def check_import(
     texts: dict[str, str],
     profile: str = "none",
     extra: Iterable[str] = (),
-) -> CategoryDecision:
+) -> Decision:
     """Allow or refuse a hotlist import: `texts` are its other free-text fields (name, source, basis...)."""
     extra = tuple(extra)
     found = prohibited_use(category, profile=profile, extra=extra)
     if found is not None:
-        return CategoryDecision(
+        return Decision(
             False, "prohibited_category", f"category {category!r} names a prohibited use ({found}); it cannot be loaded"
         )
     for label, text in texts.items():
         found = prohibited_use(text, profile=profile, extra=extra)
         if found is not None:
-            return CategoryDecision(
+            return Decision(
                 False,
                 "prohibited_text",
                 f"{label} {text!r} names a prohibited use ({found}); the list cannot be loaded",
@@ -85,7 +78,7 @@ def check_import(
     if source and prof is not None and prof.state and prof.forbid_federal_requesters:
         foreign = foreign_party(source, prof.state)
         if foreign is not None:
-            return CategoryDecision(
+            return Decision(
                 False,
                 "federal-or-out-of-state-source",
                 f"source {foreign}: under profile {profile} no federal or out-of-state party feeds this device's "
@@ -93,10 +86,10 @@ def check_import(
             )
     codes = list(allowed)
     if category not in codes:
-        return CategoryDecision(
+        return Decision(
             False,
             "category_not_configured",
             f"category {category!r} is not configured under hotlists.categories "
             f"(allowed: {', '.join(codes) or 'none'})",
         )
-    return CategoryDecision(True, "allowed", f"category {category!r} allowed")
+    return Decision(True, "allowed", f"category {category!r} allowed")

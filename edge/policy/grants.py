@@ -18,9 +18,9 @@ top of that, the profile's sharing rules as far as a grant can show them:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from edge.policy.decision import Decision
 from edge.policy.parties import federal_party, other_state
 from edge.policy.profiles import PROFILES
 from edge.policy.terms import CATEGORY_HELP, termsets
@@ -30,18 +30,11 @@ if TYPE_CHECKING:
     from edge.config.sharing import PeerGrant
 
 
-@dataclass(frozen=True, slots=True)
-class GrantDecision:
-    allowed: bool
-    rule: str
-    reason: str
+def _deny(rule: str, reason: str) -> Decision:
+    return Decision.deny(rule, reason)
 
 
-def _deny(rule: str, reason: str) -> GrantDecision:
-    return GrantDecision(False, rule, reason)
-
-
-def check_grant(profile: str, grant: PeerGrant, extra_terms: tuple[str, ...] = ()) -> GrantDecision:
+def check_grant(profile: str, grant: PeerGrant, extra_terms: tuple[str, ...] = ()) -> Decision:
     """Allow or deny a grant under a jurisdiction profile ('none' applies the baseline prohibited uses)."""
     prof = PROFILES[profile]
     sets = termsets(prof.prohibited_categories, extra_terms)
@@ -58,7 +51,7 @@ def check_grant(profile: str, grant: PeerGrant, extra_terms: tuple[str, ...] = (
             what = CATEGORY_HELP.get(hit.category, hit.category)
             return _deny("prohibited-use", f"{label} {text!r} indicates {what} ({hit.describe()})")
     if prof.state is None:
-        return GrantDecision(True, "granted", f"grant to {grant.name!r} allowed (no jurisdiction profile)")
+        return Decision(True, "granted", f"grant to {grant.name!r} allowed (no jurisdiction profile)")
     out_of_state = grant.jurisdiction != prof.state
     if profile in ("IL", "CA"):
         if grant.jurisdiction == "federal":
@@ -95,4 +88,4 @@ def check_grant(profile: str, grant: PeerGrant, extra_terms: tuple[str, ...] = (
         return _deny("nh-hits-only", "New Hampshire: reads that are not hits are not kept past 3 minutes nor shared")
     if profile in ("VA", "ME") and not grant.public_agency:
         return _deny("public-agency-only", f"{profile}: reads may only be shared with public agencies")
-    return GrantDecision(True, "granted", f"grant to {grant.name!r} allowed under profile {profile}")
+    return Decision(True, "granted", f"grant to {grant.name!r} allowed under profile {profile}")

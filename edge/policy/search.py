@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Literal
 
+from edge.policy.decision import Decision
 from edge.policy.terms import CATEGORY_HELP, termsets
 from edge.policy.text import TermSet, find_term, normalise, squash
 
@@ -64,13 +65,6 @@ class SearchRequest:
     kind: QueryKind = "exact"
     window: timedelta | None = None  # until - since (until: now if not given), for time-bounded queries
     known: int | None = None  # known (non-wildcard) characters of a partial-plate pattern
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    allowed: bool
-    reason: str
-    rule: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +162,7 @@ def known_characters(pattern: str) -> int:
 
 
 def _deny(rule: str, reason: str) -> Decision:
-    return Decision(False, reason, rule)
+    return Decision.deny(rule, reason)
 
 
 def check_agency(name: str, policy: SearchPolicy, role: str = "requester") -> Decision:
@@ -194,7 +188,7 @@ def check_agency(name: str, policy: SearchPolicy, role: str = "requester") -> De
             f"{role} {agency.id} is an out-of-state agency ({agency.state}); this device serves {policy.home_state}"
             + (f" under {policy.citation}" if policy.profile != "none" else ""),
         )
-    return Decision(True, f"{role} {agency.id} ({agency.kind}, {agency.state}) may search", "agency")
+    return Decision.allow("agency", f"{role} {agency.id} ({agency.kind}, {agency.state}) may search")
 
 
 def _vague(reason: str) -> bool:
@@ -241,8 +235,8 @@ def decide(request: SearchRequest, policy: SearchPolicy) -> Decision:
         return _deny("reason", f"reason is too short: at least {policy.min_reason_length} characters saying why")
     if _vague(reason):
         return _deny("reason", f"reason {reason!r} says nothing specific: describe the incident, not 'investigation'")
-    return _query_bounds(request, purpose, policy) or Decision(
-        True, f"allowed: purpose {purpose.code}, requester {request.requester}", "allowed"
+    return _query_bounds(request, purpose, policy) or Decision.allow(
+        "allowed", f"allowed: purpose {purpose.code}, requester {request.requester}"
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from edge.policy.grants import GrantDecision, check_grant
+from edge.policy.grants import check_grant
 from edge.share.message import SCHEMA, plate_hash, topics
 from edge.share.outbox import Outbox, enqueue
 from edge.share.publisher import PeerPublisher, PeerStatus, ShareError
@@ -10,7 +10,6 @@ from edge.share.service import ShareService, check_grants, sharing
 
 __all__ = [
     "SCHEMA",
-    "GrantDecision",
     "Outbox",
     "PeerPublisher",
     "PeerStatus",

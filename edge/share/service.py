@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from edge.config.sharing import PeerGrant
-from edge.policy.grants import GrantDecision, check_grant
+from edge.policy.decision import Decision
+from edge.policy.grants import check_grant
 from edge.share.message import grant_ref
 from edge.share.outbox import HitLike, Outbox, enqueue, enqueue_checkpoint
 from edge.share.publisher import LedgerSource, PeerPublisher, PeerStatus, SearchHandler, ShareError, open_ledger_source
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def check_grants(cfg: Config) -> list[tuple[PeerGrant, GrantDecision]]:
+def check_grants(cfg: Config) -> list[tuple[PeerGrant, Decision]]:
     """Every grant with the profile's decision on it."""
     return [(g, check_grant(cfg.profile, g)) for g in cfg.sharing.peers]
 
@@ -81,7 +82,7 @@ class ShareService:
         self._checkpoint_stop = threading.Event()
         self._checkpointer: threading.Thread | None = None
 
-    def _record_refused_grant(self, book: Any, grant: PeerGrant, decision: GrantDecision) -> None:
+    def _record_refused_grant(self, book: Any, grant: PeerGrant, decision: Decision) -> None:
         detail = {
             "peer": grant.name,
             "grant": grant_ref(grant),
