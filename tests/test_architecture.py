@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -97,3 +98,57 @@ def test_loading_a_config_loads_no_runtime_module() -> None:
     assert sorted(loaded & forbidden) == []
     assert sorted(m for m in loaded if m.startswith("edge.") and m.split(".")[1] not in ("config", "policy",
                   "types", "errors")) == []  # fmt: skip
+
+
+def _cli_flags() -> set[str]:
+    """Every long option of every `edge-alpr` command."""
+    import click
+
+    from edge.cli import main
+
+    flags: set[str] = set()
+
+    def walk(cmd: click.Command) -> None:
+        for p in cmd.params:
+            flags.update(o for o in [*p.opts, *p.secondary_opts] if o.startswith("--"))
+        if isinstance(cmd, click.Group):
+            for sub in cmd.commands.values():
+                walk(sub)
+
+    walk(main)
+    return flags
+
+
+def test_core_error_messages_name_fields_not_command_line_flags() -> None:
+    """Errors and denials of the core reach the ledger and MQTT peers, where `--since` means nothing:
+    outside edge/cli a message names fields (FieldError), and only the CLI shows them as flags."""
+    flags = _cli_flags()
+    assert {"--since", "--plate", "--source", "--replace"} <= flags
+    flagged = []
+    for path in sorted(EDGE.rglob("*.py")):
+        if _package(path) == "cli":
+            continue
+        tree = ast.parse(path.read_text(), str(path))
+        docstrings = {
+            id(n.body[0].value)
+            for n in ast.walk(tree)
+            if isinstance(n, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and n.body
+            and isinstance(n.body[0], ast.Expr)
+        }
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Constant) or not isinstance(node.value, str) or id(node) in docstrings:
+                continue
+            named = set(re.findall(r"--[a-z][a-z-]+", node.value)) & flags
+            if named and not _is_option_help(node, tree):
+                where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                flagged.append(f"{where}: {sorted(named)} in {node.value.strip()[:60]!r}")
+    assert flagged == []
+
+
+def _is_option_help(node: ast.Constant, tree: ast.AST) -> bool:
+    """A constant that is a `help=`/`description=` keyword (text written for a person at a prompt)."""
+    return any(
+        isinstance(k, ast.keyword) and k.arg in ("help", "description") and any(c is node for c in ast.walk(k.value))
+        for k in ast.walk(tree)
+    )

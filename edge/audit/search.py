@@ -22,7 +22,7 @@ from edge.audit.events import Action, Actor
 from edge.audit.ledger import Entry, Ledger, LedgerError
 from edge.config.audit import MisuseConfig
 from edge.config.redact import config_diff, config_digest, redact
-from edge.errors import InputError, PolicyDenied
+from edge.errors import FieldError, PolicyDenied
 from edge.policy.decision import Decision
 from edge.policy.search import QueryKind, SearchPolicy, SearchRequest, decide, known_characters
 
@@ -50,16 +50,16 @@ class SearchQuery:
 
     def check(self) -> None:
         if self.plate is not None and self.pattern is not None:
-            raise InputError("give --plate or --pattern, not both")
+            raise FieldError("give {plate} or {pattern}, not both", "plate", "pattern")
         if self.plate is not None and not self.plate.strip():
-            raise InputError("--plate is empty")
+            raise FieldError("{plate} is empty", "plate")
         if self.since is not None and self.until is not None and self.since >= self.until:
-            raise InputError("--since must be before --until")
+            raise FieldError("{since} must be before {until}", "since", "until")
         for name, ts in (("since", self.since), ("until", self.until)):
             if ts is not None and ts.tzinfo is None:
-                raise InputError(f"--{name} needs a timezone (use Z for UTC)")
+                raise FieldError(f"{{{name}}} needs a timezone (use Z for UTC)", name)
         if self.limit < 1:
-            raise InputError("--limit must be at least 1")
+            raise FieldError("{limit} must be at least 1", "limit")
 
 
 @dataclass(frozen=True, slots=True)

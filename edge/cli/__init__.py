@@ -9,7 +9,7 @@ import click
 
 from edge import __version__
 from edge.config import ConfigError
-from edge.errors import EdgeError
+from edge.errors import EdgeError, FieldError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -84,6 +84,9 @@ def run() -> None:
     except ConfigError as exc:
         click.echo(f"error: invalid configuration:\n{exc}", err=True)
         sys.exit(2)
+    except FieldError as exc:
+        click.echo(f"error: {exc.for_flags()}", err=True)  # the core names fields; here they are flags
+        sys.exit(exc.exit_code)
     except EdgeError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)

@@ -226,7 +226,7 @@ def decide(request: SearchRequest, policy: SearchPolicy) -> Decision:
 
     case = (request.case_number or "").strip()
     if purpose.case_required and not case:
-        return _deny("case-number", f"purpose {purpose.code} requires a case number (--case)")
+        return _deny("case-number", f"purpose {purpose.code} requires a case number")
     if case and not re.fullmatch(policy.case_pattern, case):
         return _deny("case-number", f"case number {case!r} does not match the required format {policy.case_pattern}")
 
@@ -256,7 +256,8 @@ def _query_bounds(request: SearchRequest, purpose: Purpose, policy: SearchPolicy
         if request.window is None or request.window > policy.pattern_max_window:
             return _deny(
                 "time-bound",
-                f"a partial-plate search needs --since (and --until) at most {policy.pattern_max_window} apart",
+                "a partial-plate search needs a start time (since, and an end: until) at most "
+                f"{policy.pattern_max_window} apart",
             )
     if request.kind == "range":
         if not purpose.range:
@@ -264,6 +265,7 @@ def _query_bounds(request: SearchRequest, purpose: Purpose, policy: SearchPolicy
         if request.window is None or request.window > policy.range_max_window:
             return _deny(
                 "query-kind",
-                f"a time-range search needs --since and --until at most {policy.range_max_window} apart",
+                "a time-range search needs a start and an end time (since, until) at most "
+                f"{policy.range_max_window} apart",
             )
     return None
