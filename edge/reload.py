@@ -161,7 +161,7 @@ class Reloader:
     def _load(self) -> Config:
         cfg = load_config(self.config_path)
         if self.db is not None:
-            cfg = cfg.model_copy(update={"store": cfg.store.model_copy(update={"path": str(self.db)})})
+            cfg = cfg.with_db(self.db)
         return cfg
 
     def reload(self, trigger: str = "SIGHUP") -> ReloadResult:

@@ -1,6 +1,12 @@
 """Store schema: numbered migrations, applied in order on open, version kept in ``PRAGMA user_version``.
 
-Never edit a migration that has shipped; add the next one. Each step runs in one transaction with
+Never edit a migration that has shipped; add the next one.
+
+Plain ``sqlite3``, not sqlite-utils (dropped from the dependencies in December 2026): the store needs
+explicit write transactions that other packages' write hooks join (outbox rows commit with their
+read), ``secure_delete``, and ALTER-based migrations numbered in ``user_version``; sqlite-utils' table
+API commits on its own and its migrations live in a separate package, and all the store used of it
+was one ``PRAGMA journal_mode = wal``. One dependency less on the Pi. Each step runs in one transaction with
 its version bump, so a crash mid-migration leaves the previous version intact.
 """
 

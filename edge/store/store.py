@@ -23,8 +23,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
-
 from edge.config.store import RetentionConfig
 from edge.errors import InputError
 from edge.files import private_file
@@ -109,10 +107,10 @@ class _Call:
 _STOP = object()
 
 
-def _wal(db: sqlite_utils.Database, path: Path) -> None:
-    db.enable_wal()
-    if db.journal_mode != "wal":
-        raise StoreError(f"{path}: cannot switch the store to WAL mode (journal mode {db.journal_mode})")
+def _wal(conn: sqlite3.Connection, path: Path) -> None:
+    mode = str(conn.execute("PRAGMA journal_mode = wal").fetchone()[0]).lower()
+    if mode != "wal":
+        raise StoreError(f"{path}: cannot switch the store to WAL mode (journal mode {mode})")
 
 
 def _open(path: Path) -> tuple[sqlite3.Connection, sqlite3.Connection]:
@@ -123,7 +121,7 @@ def _open(path: Path) -> tuple[sqlite3.Connection, sqlite3.Connection]:
     except (OSError, sqlite3.Error) as exc:
         raise StoreError(f"{path}: cannot open store: {exc}") from None
     try:
-        _wal(sqlite_utils.Database(wconn), path)
+        _wal(wconn, path)
         migrate(wconn)
         rconn = connect(path, readonly=True)
     except sqlite3.Error as exc:
@@ -192,7 +190,6 @@ class Store:
         self._batch_size = batch_size
         self._put_timeout = put_timeout
         self._wconn, self._rconn = _open(self.path)
-        self.db = sqlite_utils.Database(self._wconn)
         self._rlock = threading.Lock()
         self._queue: queue.Queue[object] = queue.Queue(maxsize=queue_size)
         self._cond = threading.Condition()
