@@ -13,6 +13,7 @@ files were 0644 in 0755 folders outside the installer, so any local user could r
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import stat
@@ -48,14 +49,19 @@ def private_dir(path: Path) -> None:
 def private_file(path: Path) -> None:
     """Make sure `path` exists with no access for others (0600 when created, tightened if looser)."""
     private_dir(path.parent)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):  # another process made it meanwhile: tightened below
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    for p in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
+        _tighten(p)
+
+
+def _tighten(path: Path) -> None:
     try:
-        mode = os.fstat(fd).st_mode
+        mode = path.stat().st_mode
         if mode & (_OTHERS | _GROUP_WRITE):
-            os.fchmod(fd, stat.S_IMODE(mode) & 0o640)
-    finally:
-        os.close(fd)
-    for suffix in ("-wal", "-shm", "-journal"):
-        side = path.with_name(path.name + suffix)
-        if side.exists() and side.stat().st_mode & (_OTHERS | _GROUP_WRITE):
-            os.chmod(side, stat.S_IMODE(side.stat().st_mode) & 0o640)
+            os.chmod(path, stat.S_IMODE(mode) & 0o640)
+    except FileNotFoundError:
+        return
+    except PermissionError:  # not ours: whoever opens it next reports what is wrong with it
+        log.warning("%s may be open to other users and is not ours to tighten", path)

@@ -37,7 +37,12 @@ def parse_when(value: str | None, name: str) -> datetime | None:
 @click.command("search")
 @config_options
 @click.option("--plate", default=None, help="Exact plate to look up.")
-@click.option("--pattern", default=None, help="Partial plate: ? one character, * any run (only for some purposes).")
+@click.option(
+    "--pattern",
+    default=None,
+    help="Partial plate: ? one character, * any run (only for some purposes; needs --since and enough known "
+    "characters).",
+)
 @click.option("--since", default=None, help="From this time (ISO 8601, a date, or a duration ago such as 2h).")
 @click.option("--until", default=None, help="Until this time (exclusive; same forms as --since).")
 @click.option("--camera", default=None, help="Only reads of this camera.")

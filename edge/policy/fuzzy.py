@@ -57,11 +57,6 @@ def _bigrams(s: str) -> set[str]:
     return {s[i : i + 2] for i in range(len(s) - 1)}
 
 
-@lru_cache(maxsize=4096)
-def _term_pairs(term: str) -> frozenset[str]:
-    return frozenset(_bigrams(term))
-
-
 def fuzzy_hit(tokens: tuple[str, ...], terms: tuple[str, ...]) -> tuple[str, str] | None:
     """(term, token) for the first token (or two adjacent tokens run together) near a long term.
 
@@ -76,15 +71,22 @@ def fuzzy_hit(tokens: tuple[str, ...], terms: tuple[str, ...]) -> tuple[str, str
             candidates.append((tok, _bigrams(tok)))
     if not candidates:
         return None
+    by_length = _by_length(terms)
+    for tok, grams in candidates:
+        for n in range(len(tok) - 2, len(tok) + 3):
+            for term, limit, pairs in by_length.get(n, ()):
+                near = abs(len(tok) - n) <= limit and len(grams & pairs) >= len(pairs) - 3 * limit
+                if near and within(tok, term, limit):
+                    return term, tok
+    return None
+
+
+@lru_cache(maxsize=64)
+def _by_length(terms: tuple[str, ...]) -> dict[int, list[tuple[str, int, frozenset[str]]]]:
+    """The fuzzed terms by length, each with its edit limit and letter pairs (built once per term set)."""
+    out: dict[int, list[tuple[str, int, frozenset[str]]]] = {}
     for term in terms:
         limit = max_edits(term)
-        if not limit:
-            continue
-        pairs = _term_pairs(term)
-        need = len(pairs) - 3 * limit
-        for tok, grams in candidates:
-            if abs(len(tok) - len(term)) > limit or len(grams & pairs) < need:
-                continue
-            if within(tok, term, limit):
-                return term, tok
-    return None
+        if limit:
+            out.setdefault(len(term), []).append((term, limit, frozenset(_bigrams(term))))
+    return out

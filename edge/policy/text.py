@@ -129,11 +129,12 @@ def _short_hit(tokens: tuple[str, ...], keys: Keys) -> tuple[str, str] | None:
         if tok.endswith("s") and tok[:-1] in short:
             return tok[:-1], tok
         # Compounds: an acronym glued to other prohibited terms or enforcement words.
-        for term in short:
-            if tok.startswith(term) and _compound(tok[len(term) :], short, glue):
-                return term, tok
-            if tok.endswith(term) and _compound(tok[: -len(term)], short, glue):
-                return term, tok
+        for k in range(1, len(tok)):
+            head, tail = tok[:k], tok[-k:]
+            if head in short and _compound(tok[k:], short, glue):
+                return head, tok
+            if tail in short and _compound(tok[:-k], short, glue):
+                return tail, tok
     # A short term split across adjacent tokens ("Ic.E", "H SI", "us ci s").
     for i in range(len(tokens)):
         glued = tokens[i]
@@ -178,10 +179,9 @@ def find_term(text: str, termsets: Iterable[TermSet]) -> TermMatch | None:
     if not text or not text.strip():
         return None
     sets = tuple(termsets)
+    norms = [(how, readings_of(mask(fold(candidate))[0])) for how, candidate in variants(text)]
     for fuzzy in (False, True):
-        for how, candidate in variants(text):
-            masked, _rules = mask(fold(candidate))
-            norm = readings_of(masked)
+        for how, norm in norms:
             for ts in sets:
                 found = _match(norm, ts, fuzzy=fuzzy)
                 if found is not None:

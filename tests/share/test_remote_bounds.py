@@ -6,6 +6,14 @@ path itself is covered in test_share_cli.py)."""
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,12 +23,13 @@ import pytest
 
 from edge.audit.ledger import open_ledger
 from edge.config import Config, load_config
+from edge.errors import EdgeError
 from edge.reload import Reloader
 from edge.share.remote import make_search_handler
 from edge.store import Store
-from edge_tools.harness.grants import grant_yaml
-from edge_tools.harness.mosquitto import Pki
-from tests.support.share import MakeRead
+from edge_tools.harness.grants import NODE, grant_yaml
+from edge_tools.harness.mosquitto import Pki, Subscriber
+from tests.support.share import BrokerFactory, MakeRead, default_acl
 
 SEARCH = """
 node_id: {node}
@@ -42,10 +51,12 @@ search:
 """
 
 
-def site(tmp_path: Path, pki: Pki, *, profile: str = "IL", extra: str = "") -> Path:
+def site(
+    tmp_path: Path, pki: Pki, *, profile: str = "IL", extra: str = "", broker_url: str = "mqtts://127.0.0.1:1"
+) -> Path:
     text = SEARCH.format(
-        node="edge-1", profile=profile, store=tmp_path / "store.db", extra=extra, state=profile
-    ) + grant_yaml("mqtts://127.0.0.1:1", pki, search=True)
+        node=NODE, profile=profile, store=tmp_path / "store.db", extra=extra, state=profile
+    ) + grant_yaml(broker_url, pki, search=True)
     if profile == "NH":
         text += "retention:\n  non_hit: 3m\n"
         text = text.replace("share: all", "share: hits").replace("jurisdiction: IL", "jurisdiction: NH")
@@ -170,3 +181,85 @@ def test_nh_refuses_remote_pattern_searches(tmp_path, pki, make_read):
     assert reply["status"] == "denied", reply
     assert "(query-kind)" in reply["reason"]
     assert "NH" in reply["reason"]
+
+
+ROOT = Path(__file__).resolve().parents[2]
+MODELS = Path(os.environ.get("EDGE_ALPR_MODELS") or ROOT / "models")
+
+
+@pytest.mark.slow
+def test_sighup_on_edge_alpr_run_reaches_remote_search_over_mqtt(
+    tmp_path: Path, pki: Pki, broker_factory: BrokerFactory
+) -> None:
+    """`edge-alpr run` with a peer granted search: after a SIGHUP that drops the purpose, a peer's
+    request over MQTT is refused under the new rules (before: answered under the old ones)."""
+    import cv2
+    import numpy as np
+
+    frames = tmp_path / "frames"  # blank frames at 5 fps: the service runs for the whole test
+    frames.mkdir()
+    for i in range(600):
+        cv2.imwrite(str(frames / f"{i:05d}.jpg"), np.full((120, 160, 3), (i * 7) % 256, np.uint8))
+    broker = broker_factory(default_acl())
+    extra = f"cameras:\n  - name: lane-1\n    source: {frames}\n    fps: 5\nmodels:\n  dir: {MODELS}\n"
+    extra += "health:\n  enabled: false\n"
+    path = site(tmp_path, pki, broker_url=broker.url)
+    path.write_text(path.read_text() + extra)
+    peer = Subscriber(broker, "peer-a", ["peers/a/search/reply/#"])
+    peer.wait_ready()
+    asker = Subscriber(broker, "peer-a", [], identity=pki.client("peer-a"))
+    assert asker.connected.wait(10)
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "edge", "run", "--config", str(path)],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+    def reply_to_a_request(timeout: float) -> dict[str, Any]:
+        request_id = str(uuid.uuid4())
+        body = {
+            "request_id": request_id, "purpose": "stolen-vehicle", "case": "2026-00123", "plate": "RMT0001",
+            "reason": "Vehicle reported stolen from Elm St lot last night", "requester": "SPRINGFIELD-PD",
+        }  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, proc.communicate()[1][-3000:]
+            asker.client.publish(f"peers/a/search/request/{NODE}", json.dumps(body), qos=1).wait_for_publish(10)
+            end = time.monotonic() + 3
+            while time.monotonic() < end:
+                for _topic, payload in peer.payloads():
+                    reply: dict[str, Any] = json.loads(payload)
+                    if reply.get("request_id") == request_id:
+                        return reply
+                time.sleep(0.1)
+        raise AssertionError("no reply from edge-alpr run")
+
+    def config_changes() -> int:
+        try:
+            with open_ledger(load_config(path), readonly=True) as ledger:
+                return len(list(ledger.entries(actions=("config_changed",))))
+        except (EdgeError, sqlite3.Error, ValueError):  # not there yet, or being written
+            return 0
+
+    stderr = ""
+    try:
+        assert reply_to_a_request(180)["status"] == "ok"
+        path.write_text(path.read_text().replace("code: stolen-vehicle", "code: missing-person"))
+        proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 60
+        while config_changes() < 1 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert config_changes() == 1, "the reload was not recorded"
+        reply = reply_to_a_request(60)
+        assert reply["status"] == "denied", reply
+        assert "(unknown-purpose)" in reply["reason"]
+    finally:
+        asker.close()
+        peer.close()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            _out, stderr = proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _out, stderr = proc.communicate()
+    assert proc.returncode == 0, stderr[-3000:]
