@@ -442,7 +442,7 @@ class Runner:
             live = isinstance(source, LiveSource)
             pace = pace_files and not live
             handoff = HandoffGate()
-            recognizer = Recognizer(cfg, self.models, gate=handoff)
+            recognizer = Recognizer(cfg, self.models, gate=handoff, camera=cam)
             self.workers.append(
                 CameraWorker(
                     cam.name,

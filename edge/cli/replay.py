@@ -75,7 +75,8 @@ def replay(
     expected = Truth.load(truth) if truth is not None else None
     source = open_source(clip, camera=camera, start=start)
     models = load_models(cfg)
-    recognizer = Recognizer(cfg, models)
+    # a configured camera of that name brings its masks (cameras[].masks)
+    recognizer = Recognizer(cfg, models, camera=next((c for c in cfg.cameras if c.name == camera), None))
     console = Console(stderr=True)
     total = getattr(source, "frame_count", None)
     alerts: list[Alert] = []
@@ -126,6 +127,7 @@ def replay(
         "detector_calls": result.times.detector_calls,
         "followed_frames": result.times.followed_frames,
         "ocr_calls": result.times.ocr_calls,
+        "masked": result.times.masked,
         "tracks_dropped": dict(result.times.tracks_dropped),
         "alerts": [a.as_dict() for a in alerts],
     }
@@ -149,6 +151,11 @@ def replay(
         f"per frame: {stages}; detector calls {result.times.detector_calls}"
         + (f" ({followed} frames with motion skipped by detector.stride)" if followed else "")
         + f", OCR calls {result.times.ocr_calls}"
+        + (
+            f"; {result.times.masked} plate boxes masked (cameras[].masks, learned overlays)"
+            if result.times.masked
+            else ""
+        )
     )
     dropped = {k: n for k, n in result.times.tracks_dropped.items() if n}
     if dropped:
