@@ -75,14 +75,13 @@ class App:
         return self._models
 
     def recognizer(self, camera: str | None = None) -> Recognizer:
-        """A recognizer for one camera of the config (its ROI applied), or for a recording (None)."""
+        """A recognizer for the camera of the config named `camera` (its ROI and masks applied); a name
+        the config does not know, or None, gets the defaults (a recording)."""
         from edge.gate import make_gate
         from edge.pipeline import Recognizer
 
-        roi = None
-        if camera is not None:
-            roi = next((c.roi for c in self.cfg.cameras if c.name == camera), None)
-        return Recognizer(self.cfg, self.models, gate=make_gate(self.cfg.gate, roi))
+        cam = next((c for c in self.cfg.cameras if c.name == camera), None) if camera is not None else None
+        return Recognizer(self.cfg, self.models, gate=make_gate(self.cfg.gate, cam.roi if cam else None), camera=cam)
 
     def runner(self, **options: Any) -> Runner:
         """Every camera of the config on its own threads, writing into the open session (`write`).

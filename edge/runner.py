@@ -424,7 +424,7 @@ class Runner:
             source = opened[cam.name]
             live = isinstance(source, LiveSource)
             pace = pace_files and not live
-            recognizer = Recognizer(cfg, self.models, gate=make_gate(cfg.gate, cam.roi))
+            recognizer = Recognizer(cfg, self.models, gate=make_gate(cfg.gate, cam.roi), camera=cam)
             self.workers.append(
                 CameraWorker(
                     cam.name,

@@ -74,7 +74,8 @@ def replay(
     # The clip and the models are checked before the store is opened: bad input writes nothing.
     source = open_source(clip, camera=camera, start=start)
     app = App(cfg)
-    recognizer = app.recognizer()
+    # a configured camera of that name brings its ROI and masks (cameras[].roi, cameras[].masks)
+    recognizer = app.recognizer(camera)
     console = Console(stderr=True)
     total = getattr(source, "frame_count", None)
     alerts: list[Alert] = []
@@ -124,6 +125,7 @@ def replay(
         "detector_calls": result.times.detector_calls,
         "followed_frames": result.times.followed_frames,
         "ocr_calls": result.times.ocr_calls,
+        "masked": result.times.masked,
         "tracks_dropped": dict(result.times.tracks_dropped),
         "alerts": [a.as_dict() for a in alerts],
     }
@@ -147,6 +149,11 @@ def replay(
         f"per frame: {stages}; detector calls {result.times.detector_calls}"
         + (f" ({followed} frames with motion skipped by detector.stride)" if followed else "")
         + f", OCR calls {result.times.ocr_calls}"
+        + (
+            f"; {result.times.masked} plate boxes masked (cameras[].masks, learned overlays)"
+            if result.times.masked
+            else ""
+        )
     )
     dropped = {k: n for k, n in result.times.tracks_dropped.items() if n}
     if dropped:

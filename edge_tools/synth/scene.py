@@ -501,8 +501,12 @@ class Clip:
         density: float = 0.4,
         condition: str = "day",
         speed: float = 1.0,
+        overlay: bool = False,
+        pedestrians: int = 0,
+        trees: int = 0,
     ) -> None:
         self.seed, self.fps, self.size = seed, fps, size
+        self.overlay = overlay
         self.n_frames = max(1, round(seconds * fps))
         self.duration = self.n_frames / fps
         rng = np.random.default_rng(seed)
@@ -528,6 +532,10 @@ class Clip:
             self.vehicles.append(v)
             lane_free[lane] = t0 + 1.6 * 9.0 / v.speed
         self._states: list[list[tuple[int, float, float]]] | None = None
+        # Street furniture from a generator of its own: a clip without it renders as it always did.
+        xrng = np.random.default_rng([seed, 0x5EED])
+        self.walkers = [_make_walker(xrng, self.duration) for _ in range(pedestrians)]
+        self.trees = [_make_tree(xrng) for _ in range(trees)]
 
     # -- geometry ------------------------------------------------------------------------------
     def _vehicle_states(self, i: int) -> list[tuple[int, float, float]]:
@@ -641,14 +649,137 @@ class Clip:
             raise IndexError(i)
         frame = self.scene.background.copy()
         frng = np.random.default_rng([self.seed, i])
+        t = i / self.fps
+        for tree in sorted(self.trees, key=lambda tr: -tr.z):
+            _draw_tree(frame, self.scene.camera, tree, t, frng)
+        for walker in self.walkers:
+            _draw_walker(frame, self.scene.camera, walker, t)
         for k, x, z in self._vehicle_states(i):
             _draw_vehicle(frame, self.scene, self.vehicles[k], x, z, self._plate_motion(k, x, z, i))
         frame = _finish(frame, self.scene, frng, noise_idx=int(frng.integers(len(self.scene.noise_bank))))
+        if self.overlay:
+            draw_timestamp(frame, t)
         return frame, self.plates(i)
 
     def frames(self) -> Iterator[tuple[np.ndarray, list[PlateObs]]]:
         for i in range(self.n_frames):
             yield self.render(i)
+
+
+# -- street furniture: what moves on an empty road and must never become a read -------------------
+
+OVERLAY_START = 1_773_475_200  # 2026-03-14 08:00:00 UTC: the overlay clock of frame 0
+
+
+def draw_timestamp(frame: np.ndarray, t: float, camera: str = "CAM 01") -> None:
+    """Burn a CCTV-style date/time overlay into the top left (in place): white, black outline,
+    changing every second, as nearly every surveillance camera does."""
+    import time as _time
+
+    w = frame.shape[1]
+    stamp = _time.strftime("%Y-%m-%d %H:%M:%S", _time.gmtime(OVERLAY_START + int(t)))
+    scale = 1.1 * w / 1280
+    thick = max(1, round(2 * w / 1280))
+    org = (round(18 * w / 1280), round(44 * w / 1280))
+    for text, at in ((stamp, org), (camera, (org[0], org[1] + round(40 * w / 1280)))):
+        cv2.putText(frame, text, at, cv2.FONT_HERSHEY_DUPLEX, scale, (0, 0, 0), thick + 3, cv2.LINE_AA)
+        cv2.putText(frame, text, at, cv2.FONT_HERSHEY_DUPLEX, scale, (255, 255, 255), thick, cv2.LINE_AA)
+
+
+@dataclass
+class Walker:
+    """A pedestrian on the verge: walks along the road (z) at `speed` m/s, turning back at the ends."""
+
+    x: float
+    z0: float
+    speed: float
+    color: tuple[int, int, int]
+    phase: float
+
+    def z_at(self, t: float) -> float:
+        span = 30.0
+        d = (self.z0 - 10.0 + self.speed * t) % (2 * span)
+        return 10.0 + (d if d < span else 2 * span - d)
+
+
+@dataclass
+class Tree:
+    """A small tree (or bush) beside the road whose crown sways in the wind (the camera looks down:
+    taller trees would be out of frame)."""
+
+    x: float
+    z: float
+    crown_m: float
+    sway_hz: float
+    phase: float
+    color: tuple[int, int, int]
+
+
+def _make_walker(rng: np.random.Generator, duration: float) -> Walker:
+    del duration
+    side = float(rng.choice([-1.0, 1.0]))
+    return Walker(
+        x=side * float(rng.uniform(4.0, 5.5)),
+        z0=float(rng.uniform(10, 40)),
+        speed=float(rng.uniform(1.0, 1.7)) * float(rng.choice([-1.0, 1.0])),
+        color=(int(rng.integers(20, 200)), int(rng.integers(20, 200)), int(rng.integers(20, 200))),
+        phase=float(rng.uniform(0, 6.28)),
+    )
+
+
+def _make_tree(rng: np.random.Generator) -> Tree:
+    side = float(rng.choice([-1.0, 1.0]))
+    return Tree(
+        x=side * float(rng.uniform(5.0, 7.0)),
+        z=float(rng.uniform(14, 35)),
+        crown_m=float(rng.uniform(0.7, 1.3)),
+        sway_hz=float(rng.uniform(0.3, 0.8)),
+        phase=float(rng.uniform(0, 6.28)),
+        color=(int(rng.integers(20, 60)), int(rng.integers(80, 140)), int(rng.integers(30, 70))),
+    )
+
+
+def _draw_walker(frame: np.ndarray, cam: Camera, p: Walker, t: float) -> None:
+    z = p.z_at(t)
+    swing = 0.25 * math.sin(2 * math.pi * 0.9 * t + p.phase)
+    pts = cam.project(
+        np.array(
+            [
+                [p.x - 0.22, 1.45, z],
+                [p.x + 0.22, 1.45, z],
+                [p.x + 0.2, 0.85, z],
+                [p.x - 0.2, 0.85, z],  # torso
+                [p.x, 1.62, z],  # head
+                [p.x - 0.1, 0.85, z],
+                [p.x - 0.1 + swing, 0.0, z],  # legs
+                [p.x + 0.1, 0.85, z],
+                [p.x + 0.1 - swing, 0.0, z],
+            ]
+        )
+    ).astype(np.int32)
+    scale = max(1, int(abs(pts[1, 0] - pts[0, 0]) / 3))
+    cv2.fillPoly(frame, [pts[:4]], p.color, cv2.LINE_AA)
+    cv2.circle(frame, (int(pts[4, 0]), int(pts[4, 1])), max(2, scale), (90, 120, 170), -1, cv2.LINE_AA)
+    for a, b in ((5, 6), (7, 8)):
+        cv2.line(frame, tuple(int(v) for v in pts[a]), tuple(int(v) for v in pts[b]), (40, 40, 50), scale, cv2.LINE_AA)
+
+
+def _draw_tree(frame: np.ndarray, cam: Camera, tree: Tree, t: float, rng: np.random.Generator) -> None:
+    sway = 0.3 * math.sin(2 * math.pi * tree.sway_hz * t + tree.phase)
+    base, trunk_top, crown = cam.project(
+        np.array([[tree.x, 0.0, tree.z], [tree.x, 0.8, tree.z], [tree.x + sway, 0.8 + tree.crown_m, tree.z]])
+    )
+    px_per_m = cam.focal / max(tree.z, 1.0)
+    cv2.line(frame, (int(base[0]), int(base[1])), (int(trunk_top[0]), int(trunk_top[1])), (30, 50, 70),
+             max(1, int(0.3 * px_per_m)))  # fmt: skip
+    axes = (max(2, int(tree.crown_m * px_per_m)), max(2, int(tree.crown_m * 1.2 * px_per_m)))
+    centre = (int(crown[0]), int(crown[1]))
+    cv2.ellipse(frame, centre, axes, 0, 0, 360, tree.color, -1, cv2.LINE_AA)
+    # Leaves flicker: darker clumps that move from frame to frame.
+    for _ in range(12):
+        dx, dy = rng.uniform(-0.7, 0.7, 2)
+        c = (centre[0] + int(dx * axes[0]), centre[1] + int(dy * axes[1]))
+        cv2.circle(frame, c, max(1, axes[0] // 5), tuple(int(v * 0.6) for v in tree.color), -1)
 
 
 def _finish(frame: np.ndarray, scene: Scene, rng: np.random.Generator, noise_idx: int) -> np.ndarray:
