@@ -6,15 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
-from edge.synth.scene import Clip
 
 from edge.config.pipeline import OverlayConfig
 from edge.gate.overlay import StaticText, draw_masks, in_polygons
 from edge.gate.vehicle import on_vehicle
 from edge.types import Box
+from edge_tools.synth.scene import Clip
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
-# Where the renderer's date/time overlay sits in a 1280x720 frame (edge.synth.scene.draw_timestamp):
+# Where the renderer's date/time overlay sits in a 1280x720 frame (edge_tools.synth.scene.draw_timestamp):
 # the clock's seconds digits, which change every second, and a box of plain road below them.
 CLOCK = Box(220, 14, 380, 50)
 ROAD = Box(560, 500, 720, 536)
