@@ -105,6 +105,7 @@ class App:
         publish: bool = True,
         background: bool = False,
         on_alert: Callable[[Alert], None] | None = None,
+        on_review: Callable[[Alert], None] | None = None,
         observe: Runner | None = None,
         config_path: Path | None = None,
         db: Path | None = None,
@@ -139,7 +140,9 @@ class App:
                 store = stack.enter_context(Store.from_config(cfg, on_receipt=receipt))
                 share = stack.enter_context(sharing(cfg, store, publish=publish))
                 expire = store.retention.effective_purge_interval().total_seconds() if background else None
-                write = stack.enter_context(open_read_sink(cfg, store, on_alert=on_alert, expire_every=expire))
+                write = stack.enter_context(
+                    open_read_sink(cfg, store, on_alert=on_alert, on_review=on_review, expire_every=expire)
+                )
                 obs = None
                 if observe is not None:
                     from edge.health.service import Observability

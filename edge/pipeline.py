@@ -24,6 +24,7 @@ from edge.models import model_folders, resolve_model, resolve_ocr
 from edge.models.runtime import providers
 from edge.ocr import FastPlateOcr, PlateOcr, RapidOcr, SecondOpinion
 from edge.track import PlateTracker
+from edge.track.calibration import Calibration, find_calibration
 from edge.track.follow import follow
 from edge.types import Box, Frame, Observation, PlateBox, Read, Region
 
@@ -55,6 +56,7 @@ class StageTimes:
 class Models:
     detector: PlateDetector
     ocr: PlateOcr
+    calibration: Calibration | None = None  # raw vote confidence -> share of reads exact
 
 
 def load_models(cfg: Config) -> Models:
@@ -70,6 +72,7 @@ def load_models(cfg: Config) -> Models:
         providers=providers(cfg.detector.device, "detector.device"),
     )
     ocr: PlateOcr
+    ocr_model = None
     if cfg.ocr.backend == "rapidocr":
         ocr = RapidOcr(threads=cfg.ocr.threads)
     else:
@@ -85,7 +88,7 @@ def load_models(cfg: Config) -> Models:
         )
     if cfg.ocr.second_opinion == "rapidocr":
         ocr = SecondOpinion(ocr, RapidOcr(threads=cfg.ocr.threads), cfg.ocr.second_weight, cfg.ocr.second_min_width)
-    return Models(detector=detector, ocr=ocr)
+    return Models(detector=detector, ocr=ocr, calibration=find_calibration(ocr_model, ocr.name))
 
 
 # A detector box sits inside the plate's own outline: on the validation clips (2,771 boxes matched
@@ -131,7 +134,9 @@ class Recognizer:
             cfg.tracking,
             detector_model=models.detector.name,
             ocr_model=models.ocr.name,
-            keep_crops=cfg.store.keep_crops,
+            keep_crops=True,  # the evidence crop of every alert (the store keeps it only with store.keep_crops)
+            calibration=models.calibration,
+            min_store_confidence=cfg.store.min_confidence if cfg.store.low_confidence == "drop" else 0.0,
         )
         self.times = StageTimes(tracks_dropped=self.tracker.drops)
         self._undetected = 0  # frames with motion since the detector last ran (detector.stride)

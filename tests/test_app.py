@@ -107,7 +107,7 @@ def test_run_replay_and_eval_write_the_same_tables_outbox_rows_and_ledger_entrie
     folder = tmp_path / "eval"
     folder.mkdir()
     result = evaluate_clip(SAMPLE, TRUTH, load_config(site_config(folder)))
-    assert result.read_exact >= 8
+    assert result.read_exact >= 7 and result.wrong_reads <= 1
     assert not (folder / "edge.db").exists()  # eval never touches the configured store
 
 

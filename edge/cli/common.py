@@ -43,5 +43,3 @@ def resolve_config(config_path: Path | None, db: Path | None) -> Config:
     if db is not None:
         cfg = cfg.with_db(db)
     return cfg
-
-

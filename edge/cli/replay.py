@@ -79,16 +79,27 @@ def replay(
     console = Console(stderr=True)
     total = getattr(source, "frame_count", None)
     alerts: list[Alert] = []
+    reviews: list[Alert] = []
 
     def on_alert(alert: Alert) -> None:
         alerts.append(alert)
         if not as_json:
             console.print(
                 f"[bold red]ALERT[/] {alert.plate} on {alert.camera} at {alert.ts:%H:%M:%S}: hotlist {alert.hotlist} "
-                f"({alert.category}, {alert.match_kind} match), read {alert.read_id}"
+                f"({alert.category}, {alert.match_kind} match, confidence {alert.confidence:.2f}), "
+                f"read {alert.read_id}. {alert.instruction}"
             )
 
-    with app.open("replay", on_alert=on_alert, startup={"clip": clip.name}) as session:
+    def on_review(candidate: Alert) -> None:
+        reviews.append(candidate)
+        if not as_json:
+            console.print(
+                f"[yellow]REVIEW[/] {candidate.plate} near hotlist {candidate.hotlist} entry {candidate.entry_plate} "
+                f"({candidate.match_kind} match, confidence {candidate.confidence:.2f}), read {candidate.read_id}: "
+                "not an alert; check the evidence crop"
+            )
+
+    with app.open("replay", on_alert=on_alert, on_review=on_review, startup={"clip": clip.name}) as session:
         progress = Progress(
             TextColumn("[bold]replay[/] {task.description}"),
             BarColumn(),
@@ -128,6 +139,7 @@ def replay(
         "masked": result.times.masked,
         "tracks_dropped": dict(result.times.tracks_dropped),
         "alerts": [a.as_dict() for a in alerts],
+        "review": [a.as_dict() for a in reviews],
     }
     stage_ms = {k: round(1000 * v / max(result.frames, 1), 2) for k, v in result.times.seconds.items()}
     summary["stage_ms_per_frame"] = stage_ms
@@ -161,6 +173,8 @@ def replay(
         click.echo(f"tracks not read: {why}")
     if alerts:
         click.echo(f"{len(alerts)} hotlist alert(s) raised and stored as hits")
+    if reviews:
+        click.echo(f"{len(reviews)} hotlist match(es) to review (tolerant, or below hotlists.min_confidence)")
     if scored is not None:
         click.echo(
             f"vs truth: {scored.read_exact}/{scored.vehicles} vehicles read exactly ({scored.exact_rate:.0%}), "

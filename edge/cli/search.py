@@ -150,6 +150,7 @@ def search(
                     "ts": r.ts.astimezone(UTC).isoformat().replace("+00:00", "Z"),
                     "camera": r.camera,
                     "confidence": round(r.confidence, 3),
+                    "low_confidence": cfg.store.is_low(r.confidence),
                     "is_hit": r.is_hit,
                 }
                 for r in reads
@@ -162,4 +163,5 @@ def search(
         click.echo(f"misuse signals raised: {', '.join(outcome.signals)}", err=True)
     for r in reads:
         when = r.ts.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
-        click.echo(f"{when}Z  {r.camera:<12} {r.plate:<10} {r.confidence:.2f}  {'HIT ' if r.is_hit else ''}{r.id}")
+        low = "LOW-CONFIDENCE " if cfg.store.is_low(r.confidence) else ""
+        click.echo(f"{when}Z  {r.camera:<12} {r.plate:<10} {r.confidence:.2f}  {low}{'HIT ' if r.is_hit else ''}{r.id}")

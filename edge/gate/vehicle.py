@@ -13,12 +13,13 @@ from collections.abc import Iterable
 
 from edge.types import Box
 
-# A blob this many times its plate's width is a vehicle's: measured on the validation clips, the
-# blob of a vehicle is 3 to 12 plate widths wide (padded by gate.pad); 2 leaves room for a blob cut
-# short by the frame's edge or a road-coloured body.
-VEHICLE_PLATE_WIDTHS = 2.0
-# Width over height of a vehicle's blob is above this; a walking person's is about 0.3-0.45.
-VEHICLE_MIN_ASPECT = 0.55
+# A blob at least this many plate widths wide, and at least this many times as wide as tall, is
+# taken for a vehicle. A vehicle's body is 3-5 plate widths, but MOG2 cuts a flat-coloured body into
+# pieces (its inside does not change as it moves): on the validation clips 2 plate widths and 0.55
+# lost 2 to 4 vehicles of 108, 1 and 0.3 one (measured 2026-12-04, models/README.md). A walking
+# person's blob is about 0.3-0.45 as wide as tall; text on a wall or a camera overlay has none.
+VEHICLE_PLATE_WIDTHS = 1.0
+VEHICLE_MIN_ASPECT = 0.3
 
 
 def on_vehicle(

@@ -171,7 +171,14 @@ def make_search_handler(
             results = []
             for r in outcome.results:
                 msg = read_message(
-                    conn, grant, node_id=cfg.node_id, read_id=r.id, kind="search", sent_at=clock(), hash_key=key
+                    conn,
+                    grant,
+                    node_id=cfg.node_id,
+                    read_id=r.id,
+                    kind="search",
+                    sent_at=clock(),
+                    hash_key=key,
+                    low_below=cfg.store.min_confidence,
                 )
                 if msg is not None:
                     results.append({"read_id": r.id, "fields": msg["fields"]})

@@ -142,6 +142,7 @@ class ShareService:
                 clock=self.clock,
                 search_handler=self.search_handler,
                 cameras=[c.name for c in self.cfg.cameras],
+                low_below=self.cfg.store.min_confidence,
                 **self.publisher_options,
             )
             self.publishers[grant.name] = pub

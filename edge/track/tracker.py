@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from difflib import SequenceMatcher
@@ -37,7 +38,7 @@ DROP_REASONS = {
     "far": "never near enough (tracking.min_plate_width)",
     "off_vehicle": "not on a moving vehicle (tracking.min_on_vehicle)",
     "disagree": "too few frames agreeing on the text (tracking.min_agreeing)",
-    "low_confidence": "too unsure (tracking.min_confidence)",
+    "low_confidence": "too unsure (tracking.min_confidence, store.min_confidence)",
     "format": "fit no plate format (tracking.formats, invalid_format: drop)",
     "static": "a plate that never moved, read at its place already (tracking.parked_window)",
     "repeat": "repeated a plate just read (tracking.dedupe_window)",
@@ -204,8 +205,22 @@ def vote(observations: list[Observation]) -> tuple[str, float]:
 
 
 class PlateTracker:
-    def __init__(self, cfg: TrackingConfig, *, detector_model: str, ocr_model: str, keep_crops: bool = False):
+    def __init__(
+        self,
+        cfg: TrackingConfig,
+        *,
+        detector_model: str,
+        ocr_model: str,
+        keep_crops: bool = False,
+        calibration: Callable[[float], float] | None = None,
+        min_store_confidence: float = 0.0,
+    ):
+        """`calibration` maps the vote's raw confidence to the stored one (`edge.track.calibration`);
+        reads whose stored confidence is below `tracking.min_confidence` or `min_store_confidence`
+        (`store.min_confidence` when `store.low_confidence` is drop) are dropped as low_confidence."""
         self.cfg = cfg
+        self.calibration = calibration
+        self.min_store_confidence = min_store_confidence
         self.detector_model = detector_model
         self.ocr_model = ocr_model
         self.keep_crops = keep_crops
@@ -379,6 +394,8 @@ class PlateTracker:
         less than `parked_window` before: a parked car is read once per window. Remembers this
         track's place either way."""
         window = self.cfg.parked_window
+        if window.total_seconds() <= 0:
+            return False
         end = obs[-1].ts
         box = obs[-1].plate.box
         self._places = [p for p in self._places if end - p[2] <= window]
@@ -414,7 +431,9 @@ class PlateTracker:
         if agreement(obs, text) < self.cfg.min_agreeing:
             self.drops["disagree"] += 1
             return []
-        if confidence < self.cfg.min_confidence:
+        if self.calibration is not None:
+            confidence = self.calibration(confidence)
+        if confidence < max(self.cfg.min_confidence, self.min_store_confidence):
             self.drops["low_confidence"] += 1
             return []
         text, valid = self._formats.normalise(text)

@@ -68,6 +68,31 @@ BAD = [
     ),
     ("unknown second opinion", "ocr:\n  second_opinion: tesseract\n", ":2: ocr.second_opinion: Input should be"),
     (
+        "camera mask of two points",
+        "cameras:\n  - name: a\n    source: '0'\n    masks:\n      - [[0, 0], [10, 0]]\n",
+        ":4: cameras.0.masks: mask 0 has 2 point(s): a polygon needs at least 3",
+    ),
+    (
+        "camera mask off the frame",
+        "cameras:\n  - name: a\n    source: '0'\n    masks: [[[0, 0], [10, 0], [5, -3]]]\n",
+        ":4: cameras.0.masks: mask 0 has negative coordinates (5, -3)",
+    ),
+    (
+        "camera mask not points",
+        "cameras:\n  - name: a\n    source: '0'\n    masks: [[1, 2, 3]]\n",
+        ":4: cameras.0.masks",
+    ),
+    (
+        "hotlist confidence above 1",
+        "hotlists:\n  min_confidence: 1.5\n",
+        ":2: hotlists.min_confidence: Input should be",
+    ),
+    (
+        "store low_confidence",
+        "store:\n  low_confidence: hide\n",
+        ":2: store.low_confidence: Input should be 'drop' or 'keep'",
+    ),
+    (
         "second weight 0",
         "ocr:\n  second_opinion: rapidocr\n  second_weight: 0\n",
         ":3: ocr.second_weight: Input should be greater than 0",

@@ -83,4 +83,5 @@ def test_a_plate_lies_on_a_vehicle_shaped_blob() -> None:
     assert not on_vehicle(plate, [walker])
     assert not on_vehicle(plate, [Box(0, 0, 300, 200)])  # a blob elsewhere
     assert not on_vehicle(plate, [])
-    assert not on_vehicle(plate, [Box(590, 480, 710, 560)])  # hardly wider than the plate: not a vehicle
+    assert not on_vehicle(plate, [Box(610, 480, 690, 560)])  # narrower than the plate: not its vehicle
+    assert not on_vehicle(plate, [car], plate_widths=5.0)  # stricter settings

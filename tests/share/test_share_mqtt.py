@@ -63,7 +63,7 @@ def test_granted_peer_gets_exactly_the_granted_fields_and_ungranted_peer_nothing
     for m in messages:
         assert m["schema"] == "edge-alpr/share/1"
         assert m["node_id"] == NODE
-        assert set(m["fields"]) == {"time", "camera", "confidence"}
+        assert set(m["fields"]) == {"time", "camera", "confidence", "low_confidence"}
         assert m["purposes"] == ["stolen_vehicle"]
         assert m["grant"]["legal_basis"] == "mutual aid agreement 2026-14"
     raw = b"".join(p for _, p in peer_a.payloads())

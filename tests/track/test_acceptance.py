@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from edge.track.calibration import Calibration
-
 from edge.config.pipeline import TrackingConfig
 from edge.track import PlateTracker
+from edge.track.calibration import Calibration
 from edge.track.tracker import DROP_REASONS, agreement, stationary
 from edge.types import Box, Observation, PlateBox, PlateText, Read
 
@@ -62,10 +61,11 @@ def test_text_never_on_a_moving_vehicle_is_dropped_as_off_vehicle() -> None:
     tr = tracker()
     assert run(tr, passing(on_vehicle=False)) == []
     assert tr.drops["off_vehicle"] == 1
-    # one observation on a vehicle is not enough by default (2), and 0 turns the rule off
+    # one observation on a vehicle is enough by default (1), not with 2; 0 turns the rule off
     frames = passing(on_vehicle=False)
     frames[3] = [replace(frames[3][0], on_vehicle=True)]
-    tr = tracker()
+    assert len(run(tracker(), frames)) == 1
+    tr = tracker(min_on_vehicle=2)
     assert run(tr, frames) == []
     assert tr.drops["off_vehicle"] == 1
     assert len(run(tracker(min_on_vehicle=0), passing(on_vehicle=False))) == 1
