@@ -22,6 +22,7 @@ class Action(StrEnum):
     STARTUP = "startup"
     SHUTDOWN = "shutdown"
     VERIFY = "verify"
+    GENESIS = "genesis"
 
 
 ACTION_HELP: dict[Action, str] = {
@@ -44,6 +45,8 @@ ACTION_HELP: dict[Action, str] = {
     Action.EXPORT: "Data left the device by export (detail: what, how many, where).",
     Action.STARTUP: "The pipeline started.",
     Action.SHUTDOWN: "The pipeline stopped (a signed checkpoint follows).",
+    Action.GENESIS: "The ledger's first entry, written by the ledger itself when it is created (detail: ledger "
+    "id, device node_id, origin and verifier key); its hash is anchored in the store and beside the key.",
     Action.VERIFY: "Someone verified the ledger (detail: result, first bad sequence number if any).",
 }
 

@@ -5,11 +5,16 @@ from __future__ import annotations
 import getpass
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from edge.cli.common import config_options, resolve_config
 from edge.errors import EdgeError
+
+if TYPE_CHECKING:
+    from edge.audit.anchor import Anchor
+    from edge.config.model import Config
 
 _LEDGER = click.option(
     "--ledger",
@@ -62,8 +67,11 @@ def verify(
     """Recompute the hash chain and check every signed checkpoint; exit 0 only if intact.
 
     Detects an edited, deleted, reordered or inserted entry, a chain recomputed after tampering, a
-    swapped or forged checkpoint and a truncated tail (against the last checkpoint or a witness
-    copy), and names the first bad sequence number. Exit status 4 when the ledger is not intact.
+    swapped or forged checkpoint, a truncated tail (against the last checkpoint or a witness copy),
+    more unsigned entries after the last checkpoint than audit.checkpoint_every (checkpoints
+    deleted), and a ledger deleted and re-created, replaced or re-keyed (its genesis entry against
+    the anchors kept in the store and beside the signing key, and the pinned key). Names the first
+    bad sequence number. Exit status 4 when the ledger is not intact.
 
     \b
     Example:
@@ -75,9 +83,15 @@ def verify(
     from edge.audit.verify import verify_ledger
 
     cfg = resolve_config(config_path, db)
-    path, _ = ledger_paths(cfg, ledger_path)
+    path, key_path = ledger_paths(cfg, ledger_path)
     notes = tuple(w.read_text(encoding="utf-8") for w in witnesses)
-    res = verify_ledger(path, trusted_key=public_key or cfg.audit.public_key, witness_notes=notes)
+    res = verify_ledger(
+        path,
+        trusted_key=public_key or cfg.audit.public_key,
+        witness_notes=notes,
+        anchors=ledger_anchors(cfg, key_path),
+        max_tail=cfg.audit.checkpoint_every,
+    )
     if not no_record:
         with open_ledger(cfg, ledger=ledger_path) as ledger:
             ledger.append(
@@ -101,6 +115,24 @@ def verify(
             click.echo(f"note: {note}", err=True)
     if not res.ok:
         raise LedgerTampered(f"ledger {path} is not intact: first bad entry {res.first_bad_seq} ({res.problem})")
+
+
+def ledger_anchors(cfg: Config, key_path: Path) -> tuple[Anchor, ...]:
+    """The ledger's identity as kept outside it: beside the signing key, and in the store."""
+    from edge.audit.anchor import from_store, read_companion
+    from edge.store import read_ledger_anchor
+
+    found: list[Anchor] = []
+    try:
+        companion = read_companion(key_path)
+    except ValueError as exc:
+        raise EdgeError(str(exc)) from None
+    if companion is not None:
+        found.append(companion)
+    row = read_ledger_anchor(cfg.store.path)
+    if row is not None:
+        found.append(from_store(row, cfg.store.path))
+    return tuple(found)
 
 
 @audit_group.command("checkpoint")

@@ -6,15 +6,21 @@ import json
 import logging
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from edge.cli.common import config_options, resolve_config
 from edge.errors import EdgeError, InputError
 from edge.types import Read
+
+if TYPE_CHECKING:
+    from edge.audit.ledger import Ledger
+    from edge.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +105,7 @@ def run_cmd(config_path: Path | None, db: Path | None, no_pace: bool, status_int
             ledger.append(Action.STARTUP, system, {"cameras": [c.name for c in cfg.cameras], "profile": cfg.profile})
             with (
                 Store.from_config(cfg, on_receipt=receipt) as store,
+                _bound(ledger, store, cfg.store.path),  # the store names its ledger; another one is refused
                 sharing(cfg, store),  # queues granted reads in the store's transaction; publishes them
                 open_read_sink(
                     cfg, store, expire_every=store.retention.effective_purge_interval().total_seconds()
@@ -136,3 +143,10 @@ def run_cmd(config_path: Path | None, db: Path | None, no_pace: bool, status_int
             )
     if failed:
         raise EdgeError(f"capture failed on camera(s) {', '.join(failed)}; see the log")
+
+
+@contextmanager
+def _bound(ledger: Ledger, store: Store, store_path: str) -> Iterator[None]:
+    """Bind the store to the ledger (first run) or refuse a store that belongs to another ledger."""
+    ledger.bind_store(store, store_path)
+    yield

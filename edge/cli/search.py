@@ -110,15 +110,17 @@ def search(
         user=who,
     )
 
-    def run(q: SearchQuery) -> list[Any]:
-        with Store.from_config(cfg) as store:
+    # The store first: it names the ledger it belongs to, and a ledger that is not that one is refused
+    # (a --db that reaches the store through a symlink from another folder must not start a new ledger).
+    with Store.from_config(cfg) as store, open_ledger(cfg, store=store) as ledger:
+
+        def run(q: SearchQuery) -> list[Any]:
             return list(
                 store.search(
                     plate=q.plate, pattern=q.pattern, since=q.since, until=q.until, camera=q.camera, limit=q.limit
                 )
             )
 
-    with open_ledger(cfg) as ledger:
         record_config(ledger, cfg.model_dump(mode="json"), Actor(who, cfg.node_id), str(config_path or "(defaults)"))
         outcome = justified_search(
             ledger=ledger,

@@ -28,12 +28,12 @@ def test_allowed_search_is_recorded_before_results_and_the_ledger_holds_no_plate
     assert out.count("ZZT4821") == 2
     assert "QRX7702" not in out
     log = entries(site)
-    assert [e.action for e in log] == ["config_loaded", "search"]
-    detail = log[1].detail_obj()
+    assert [e.action for e in log] == ["genesis", "config_loaded", "search"]
+    detail = log[2].detail_obj()
     assert detail["purpose"] == "stolen-vehicle"
     assert detail["case"] == "2026-00123"
     assert detail["plate_token"]
-    assert (log[1].actor.user, log[1].actor.agency) == ("officer1", "SPRINGFIELD-PD")
+    assert (log[2].actor.user, log[2].actor.agency) == ("officer1", "SPRINGFIELD-PD")
     raw = (site.parent / "data" / "audit.db").read_bytes()
     wal = site.parent / "data" / "audit.db-wal"
     raw += wal.read_bytes() if wal.exists() else b""

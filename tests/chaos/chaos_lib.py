@@ -1448,7 +1448,8 @@ class TamperFigures:
 
 
 def _ledger_cases() -> list[tuple[str, str, Any]]:
-    """(name, needs, tamper(path) -> extra verify args) for a ledger of 30 entries, checkpoints every 5.
+    """(name, needs, tamper(path) -> extra verify args) for a ledger of 31 entries (genesis and 30 appended),
+    checkpoints every 5.
     The edits are those of tests/audit (audit_helpers: attacker, rehash, rechain)."""
     from audit_helpers import attacker, delete_renumbered, insert_hashed, rechain, rehash, swap_entries
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -1470,11 +1471,11 @@ def _ledger_cases() -> list[tuple[str, str, Any]]:
         return []
 
     def renumber(p: Path) -> list[str]:
-        delete_renumbered(attacker(p), 7, 30)
+        delete_renumbered(attacker(p), 7, 31)
         return []
 
     def insert(p: Path) -> list[str]:
-        insert_hashed(attacker(p), 7, 30)
+        insert_hashed(attacker(p), 7, 31)
         return []
 
     def reorder(p: Path) -> list[str]:

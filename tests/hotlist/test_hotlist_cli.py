@@ -47,7 +47,7 @@ def run(*args: str) -> Result:
 
 def ledger_actions(folder: Path) -> list[tuple[str, str]]:
     with sqlite3.connect(folder / "audit.db") as conn:
-        return conn.execute("SELECT action, outcome FROM entries ORDER BY seq").fetchall()
+        return conn.execute("SELECT action, outcome FROM entries WHERE action != 'genesis' ORDER BY seq").fetchall()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from store_helpers import T0, Clock, MakeRead
 
+from edge.errors import InputError
 from edge.store import SCHEMA_VERSION, Store, StoreError
 from edge.store.schema import migrate, schema_version
 
@@ -37,7 +38,7 @@ def _seed(conn: sqlite3.Connection, version: int) -> None:
             "INSERT INTO reads (id, plate, confidence, camera, ts, frame_index) VALUES (?, ?, ?, ?, ?, ?)",
             [("r-old", "MIGOLD1", 0.8, "cam1", OLD_TS, 7), ("r-new", "MIGNEW1", 0.9, "cam1", NEW_TS, None)],
         )
-    elif version == 2:
+    elif version in (2, 3):
         conn.executemany(
             "INSERT INTO reads (id, plate, confidence, camera, ts, frame_index, bbox, track_id, observations, "
             "detector_model, ocr_model, valid_format, crop, is_hit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -51,6 +52,8 @@ def _seed(conn: sqlite3.Connection, version: int) -> None:
             "VALUES ('r-new', 'stolen', NULL, 'exact', ?)",
             (NEW_TS,),
         )
+    if version == 3:
+        conn.execute("UPDATE reads SET stored_at = ts")  # as version 3 wrote them
 
 
 @pytest.mark.parametrize("version", range(SCHEMA_VERSION))
@@ -102,3 +105,26 @@ def test_failed_migration_leaves_previous_version_intact(tmp_path: Path) -> None
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
     assert conn.execute("SELECT count(*) FROM reads").fetchone()[0] == 2
     conn.close()
+
+
+def test_the_ledger_anchor_is_written_once(tmp_path: Path) -> None:
+    """Version 4: the store names its ledger; a second binding keeps the first, and SQL cannot change it."""
+    from edge.store import read_ledger_anchor
+
+    db = tmp_path / "s.db"
+    first = {"ledger_id": "a" * 32, "genesis": "b" * 64, "vkey": "k+1+x", "node_id": "n1", "ledger_path": "/x/a.db"}
+    with Store(db) as store:
+        assert store.ledger_anchor() is None
+        got = store.anchor_ledger(first)
+        assert {k: got[k] for k in first} == first
+        again = store.anchor_ledger({**first, "ledger_id": "c" * 32})
+        assert again["ledger_id"] == "a" * 32
+        with pytest.raises(InputError, match="lacks genesis"):
+            store.anchor_ledger({**first, "genesis": ""})
+    assert read_ledger_anchor(db) == got
+    assert read_ledger_anchor(tmp_path / "none.db") is None
+    conn = sqlite3.connect(db)
+    with pytest.raises(sqlite3.DatabaseError, match="written once"):
+        conn.execute("UPDATE ledger_anchor SET ledger_id = 'x'")
+    with pytest.raises(sqlite3.DatabaseError, match="written once"):
+        conn.execute("DELETE FROM ledger_anchor")
