@@ -9,6 +9,7 @@ from enum import StrEnum
 class Action(StrEnum):
     SEARCH = "search"
     SEARCH_DENIED = "search_denied"
+    SEARCH_RESULT = "search_result"
     SHARE = "share"
     SHARE_DENIED = "share_denied"
     PURGE = "purge"
@@ -29,6 +30,9 @@ ACTION_HELP: dict[Action, str] = {
     Action.SEARCH: "A search policy allowed; written before the store is queried (detail: purpose, case, "
     "reason, requester, on_behalf_of, query kind, plate token, time window).",
     Action.SEARCH_DENIED: "A search policy refused (detail: the request and the rule and reason of the denial).",
+    Action.SEARCH_RESULT: "What an allowed search returned, written after the store answered and before anyone "
+    "sees it (detail: the search entry's seq and hash, number of reads, their ids, the limit and whether it "
+    "was reached; never plate text).",
     Action.SHARE: "Reads sent to a peer under a grant (detail: peer, grant, number of reads).",
     Action.SHARE_DENIED: "A share policy refused (detail: peer, rule, reason).",
     Action.PURGE: "Retention removed data from the store (detail: the store's purge receipt).",

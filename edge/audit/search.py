@@ -1,7 +1,9 @@
 """Justified search: policy, then the ledger, then the store, in that order and only in that order.
 
 ``justified_search`` decides the request (``edge.policy.search.decide``), writes the decision to the
-ledger, and only if the decision is an allow *and* the ledger entry is on disk does it run the query.
+ledger, and only if the decision is an allow *and* the ledger entry is on disk does it run the query;
+then it records what the query returned (``search_result``: count and read ids, chained to the
+decision) before the results are handed out: if that entry cannot be written, nothing is returned.
 A denial is recorded and raised as ``PolicyDenied``; a ledger that cannot be written raises
 ``LedgerError`` and the store is never touched (fail closed). Misuse signals (volume per user and per
 agency, repeated lookups of one plate, repeated denials) are computed from the ledger at the moment of
@@ -67,6 +69,22 @@ class SearchOutcome:
     entry: Entry
     results: Sequence[Any]
     signals: tuple[str, ...] = field(default_factory=tuple)
+    result_entry: Entry | None = None  # the search_result entry: what the search returned
+
+
+def record_results(ledger: Ledger, actor: Actor, entry: Entry, results: Sequence[Any], limit: int) -> Entry:
+    """Chain what a search returned to its decision entry: count and read ids, never plate text.
+    LedgerError if it cannot be written: the caller must not hand the results out (fail closed)."""
+    ids = [str(r.id) for r in results if getattr(r, "id", None) is not None]
+    detail = {
+        "search_seq": entry.seq,
+        "search_hash": entry.hash.hex(),
+        "count": len(results),
+        "read_ids": ids,
+        "limit": limit,
+        "limit_reached": len(results) >= limit,
+    }
+    return ledger.append(Action.SEARCH_RESULT, actor, detail, "returned")
 
 
 def live_signals(
@@ -146,8 +164,9 @@ def justified_search(
         raise PolicyDenied(f"search denied ({decision.rule}): {decision.reason} [ledger entry {entry.seq}]")
     entry = ledger.append(Action.SEARCH, actor, detail, "allowed")  # LedgerError: the search does not run
     results = run(query)
-    log.info("search allowed (ledger entry %s): %s result(s)", entry.seq, len(results))
-    return SearchOutcome(decision, entry, results, signals)
+    result_entry = record_results(ledger, actor, entry, results, query.limit)  # LedgerError: nothing is returned
+    log.info("search allowed (ledger entry %s): %s result(s), entry %s", entry.seq, len(results), result_entry.seq)
+    return SearchOutcome(decision, entry, results, signals, result_entry)
 
 
 def record_config(

@@ -136,6 +136,7 @@ def search(
             "allowed": True,
             "rule": outcome.decision.rule,
             "ledger_seq": outcome.entry.seq,
+            "result_seq": outcome.result_entry.seq if outcome.result_entry else None,
             "signals": list(outcome.signals),
             "results": [
                 {
@@ -151,7 +152,8 @@ def search(
         }
         click.echo(json.dumps(doc, indent=2))
         return
-    click.echo(f"allowed, recorded as ledger entry {outcome.entry.seq}; {len(reads)} read(s)")
+    result_seq = outcome.result_entry.seq if outcome.result_entry else "-"
+    click.echo(f"allowed, recorded as ledger entry {outcome.entry.seq}; {len(reads)} read(s), recorded as {result_seq}")
     if outcome.signals:
         click.echo(f"misuse signals raised: {', '.join(outcome.signals)}", err=True)
     for r in reads:

@@ -139,7 +139,8 @@ def make_search_handler(
         log.info(
             "remote search from %s allowed (ledger entry %s): %s result(s)", grant.name, outcome.entry.seq, len(results)
         )
-        return {**base, "status": "ok", "ledger_seq": outcome.entry.seq, "results": results}
+        result_seq = outcome.result_entry.seq if outcome.result_entry else None
+        return {**base, "status": "ok", "ledger_seq": outcome.entry.seq, "result_seq": result_seq, "results": results}
 
     def guarded(grant: PeerGrant, req: dict[str, Any]) -> dict[str, Any]:
         try:

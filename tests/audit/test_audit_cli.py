@@ -30,7 +30,7 @@ def test_verify_exit_codes_and_json(site, monkeypatch, capsys):
     doc = json.loads(out)
     assert code == 0
     assert doc["ok"]
-    assert doc["entries"] == 6  # genesis, config, 3 searches, verify
+    assert doc["entries"] == 7  # genesis, config, 3 searches, what the allowed one returned, verify
     attacker(_ledger(site)).execute("UPDATE entries SET outcome = 'allowed' WHERE seq = 4")  # a denial
     code, out, err = cli(monkeypatch, capsys, "audit", "verify", "--config", str(site), "--json", "--no-record")
     doc = json.loads(out)
@@ -157,7 +157,14 @@ def test_log_shows_entries_without_plate_text(site, monkeypatch, capsys):
     code, out, _ = cli(monkeypatch, capsys, "audit", "log", "--config", str(site), "--json")
     assert code == 0
     rows = [json.loads(line) for line in out.splitlines()]
-    assert [r["action"] for r in rows] == ["genesis", "config_loaded", "search", "search_denied", "search_denied"]
+    assert [r["action"] for r in rows] == [
+        "genesis",
+        "config_loaded",
+        "search",
+        "search_result",
+        "search_denied",
+        "search_denied",
+    ]
     assert "ZZT4821" not in out
 
 
