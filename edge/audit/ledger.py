@@ -10,7 +10,9 @@ An append that cannot be written raises ``LedgerError``; callers doing a search 
 that stop the operation (fail closed).
 
 Plate text never enters the ledger: searches record a keyed pseudonym (``plate_token``) so repeated
-lookups of one plate can be counted without the ledger outliving the store's retention of plates.
+lookups of one plate can be counted without the ledger outliving the store's retention of plates, and
+plate-like text typed into who did it or a free-text field is replaced by that token before an entry
+is written (``edge.audit.plates``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
@@ -43,6 +45,7 @@ from edge.audit.checkpoint import (
     vkey,
 )
 from edge.audit.events import Action, Actor
+from edge.audit.plates import scrub_detail, scrub_text
 from edge.errors import EdgeError
 
 if TYPE_CHECKING:
@@ -408,8 +411,11 @@ class Ledger:
         if self.readonly or self._key is None:
             raise LedgerError("the ledger was opened read-only")
         user, agency, outcome = _clean("user", actor.user), _clean("agency", actor.agency), _clean("outcome", outcome)
+        # No plate text in the ledger (it outlives the store's retention): plate-like runs in who and in the
+        # free-text fields become the keyed plate token before anything is written.
+        user, agency = scrub_text(user, self.plate_token), scrub_text(agency, self.plate_token)
         try:
-            detail_text = canonical_json(dict(detail))
+            detail_text = canonical_json(scrub_detail(detail, self.plate_token))
         except (TypeError, ValueError) as exc:
             raise LedgerError(f"ledger detail is not JSON: {exc}") from None
         conn = self._conn
@@ -429,7 +435,7 @@ class Ledger:
         if cp is not None:
             self._refresh_companion(cp)
         metrics.ENTRIES.labels(action=action, outcome=outcome).inc()
-        return replace(entry, actor=actor)
+        return entry
 
     def _insert(
         self,
