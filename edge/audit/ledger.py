@@ -45,6 +45,7 @@ from edge.audit.checkpoint import (
     vkey,
 )
 from edge.audit.events import Action, Actor
+from edge.audit.identity import os_identity
 from edge.audit.plates import scrub_detail, scrub_text
 from edge.errors import EdgeError
 
@@ -182,6 +183,7 @@ class Ledger:
         self.key_path = Path(key_path) if key_path is not None else None
         self._lock = threading.RLock()
         self._key: Ed25519PrivateKey | None = None
+        self._auth = os_identity()
         companion: Anchor | None = None
         try:
             if not readonly:
@@ -414,6 +416,10 @@ class Ledger:
         # No plate text in the ledger (it outlives the store's retention): plate-like runs in who and in the
         # free-text fields become the keyed plate token before anything is written.
         user, agency = scrub_text(user, self.plate_token), scrub_text(agency, self.plate_token)
+        # Beside the declared actor, who really wrote it: the OS account (and sudo caller) of this process,
+        # plus what the caller authenticated (a remote peer). Never from the caller alone.
+        given = detail.get("auth")
+        detail = {**detail, "auth": {**(given if isinstance(given, Mapping) else {}), **self._auth}}
         try:
             detail_text = canonical_json(scrub_detail(detail, self.plate_token))
         except (TypeError, ValueError) as exc:

@@ -19,6 +19,7 @@ from typing import Any
 
 from edge.audit.canonical import parse_utc, utc_text
 from edge.audit.events import Action
+from edge.audit.identity import mismatch
 from edge.audit.ledger import Ledger
 from edge.audit.verify import verify_ledger
 from edge.config.audit import MisuseConfig
@@ -135,6 +136,7 @@ def build_report(
     sig_denials: list[tuple[datetime, str]] = []
     searches: dict[int, dict[str, Any]] = {}  # seq -> one row of results_by_search
     returned: Counter[str] = Counter()  # reads returned, by requesting agency
+    mismatches: Counter[tuple[str, str]] = Counter()  # (declared user, authenticated actor) -> entries
     first = last = None
     ledger = Ledger(path, readonly=True)
     try:
@@ -144,6 +146,10 @@ def build_report(
             first = first or e.ts
             last = e.ts
             actions[e.action] += 1
+            if e.actor.user != "system" and '"auth":' in e.detail:
+                auth = e.detail_obj().get("auth")
+                if isinstance(auth, dict) and mismatch(e.actor.user, auth):
+                    mismatches[(e.actor.user, _authenticated(auth))] += 1
             if e.action not in (
                 Action.SEARCH,
                 Action.SEARCH_DENIED,
@@ -241,6 +247,7 @@ def build_report(
             "searches": sum(by_purpose.values()),
             "denied": sum(denials.values()),
             "reads_returned": sum(returned.values()),
+            "identity_mismatches": sum(mismatches.values()),
             "searches_without_result": sum(1 for r in searches.values() if r["results"] is None),
             "shares": sum(shares.values()),
             "share_denied": sum(share_denials.values()),
@@ -256,6 +263,9 @@ def build_report(
         "searches_by_kind": dict(by_kind.most_common()),
         "denials_by_rule": dict(denials.most_common()),
         "denials_by_reason": dict(denial_reasons.most_common(25)),
+        "identity_mismatches": [
+            {"declared": d, "authenticated": a, "entries": n} for (d, a), n in mismatches.most_common()
+        ],
         "results_by_search": list(searches.values()),
         "results_by_agency": {a: {"searches": n, "reads_returned": returned[a]} for a, n in by_agency.most_common()}
         | {a: {"searches": 0, "reads_returned": n} for a, n in returned.items() if a not in by_agency},
@@ -275,6 +285,13 @@ def build_report(
 
 def _esc(value: object) -> str:
     return html.escape(str(value), quote=True)
+
+
+def _authenticated(auth: dict[str, Any]) -> str:
+    if auth.get("peer"):
+        return f"peer {auth['peer']}"
+    sudo = f" (sudo from {auth['sudo_user']})" if auth.get("sudo_user") else ""
+    return f"{auth.get('os_user')}{sudo}"
 
 
 def _or_dash(value: object) -> object:
@@ -376,6 +393,7 @@ def render_html(data: dict[str, Any]) -> str:
             ("purges", t["purges"]),
             ("reads purged", t["reads_purged"]),
             ("config changes", t["config_changes"]),
+            ("entries by another user than the account", t["identity_mismatches"]),
             ("misuse signals", len(data["signals"])),
         )
     )
@@ -455,6 +473,15 @@ Generated {_esc(data["generated"])} from the audit ledger alone. No plate number
             ([s["kind"], s["subject"], s["count"], s["detail"]] for s in data["signals"]),
         )
     }
+<h2>Who did it: declared user and authenticated actor</h2>
+<p>Entries whose declared user (--user, a peer's user) is not the OS account that ran the command (or
+the account that called sudo), or not the peer that carried the request.</p>
+{
+        _table(
+            ["declared user", "authenticated", "entries"],
+            ([m["declared"], m["authenticated"], m["entries"]] for m in data["identity_mismatches"]),
+        )
+    }
 <h2>Configuration changes</h2>
 {
         _table(
@@ -501,6 +528,11 @@ def write_report(data: dict[str, Any], out_dir: Path) -> list[Path]:
         "results_by_agency.csv",
         ["agency", "searches", "reads_returned"],
         ([a, r["searches"], r["reads_returned"]] for a, r in data["results_by_agency"].items()),
+    )
+    csv_file(
+        "identity_mismatches.csv",
+        ["declared", "authenticated", "entries"],
+        ([m["declared"], m["authenticated"], m["entries"]] for m in data["identity_mismatches"]),
     )
     csv_file("denials_by_rule.csv", ["rule", "denials"], data["denials_by_rule"].items())
     csv_file("denials_by_reason.csv", ["reason", "denials"], data["denials_by_reason"].items())

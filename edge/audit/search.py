@@ -13,7 +13,7 @@ the search, recorded in the entry and counted in Prometheus counters; they do no
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from edge.audit import metrics
 from edge.audit.canonical import utc_text
 from edge.audit.events import Action, Actor
+from edge.audit.identity import accounts, os_identity
 from edge.audit.ledger import Entry, Ledger, LedgerError
 from edge.config.audit import MisuseConfig
 from edge.config.redact import config_diff, config_digest, redact
@@ -122,13 +123,26 @@ def justified_search(
     request: SearchRequest,
     query: SearchQuery,
     run: Callable[[SearchQuery], Sequence[T]],
+    auth: Mapping[str, Any] | None = None,
+    require_os_user: bool = False,
 ) -> SearchOutcome:
-    """Decide, record, then (only if allowed and recorded) run `query` with `run`."""
+    """Decide, record, then (only if allowed and recorded) run `query` with `run`.
+
+    `auth` is what the caller authenticated (a remote peer), recorded beside the OS account the ledger
+    adds to every entry. With `require_os_user` a declared user who is not that account (or the sudo
+    caller) is refused (rule ``identity``) and the refusal recorded."""
     query.check()
     window = query.until - query.since if query.since is not None and query.until is not None else None
     request = replace(request, kind=query.kind, window=window)
     query = replace(query, limit=min(query.limit, policy.max_results))
     decision = decide(request, policy)
+    if decision.allowed and require_os_user and (request.user or "unknown") not in accounts(os_identity()):
+        decision = Decision(
+            False,
+            f"user {request.user!r} is not the account running this search ({os_identity()['os_user']}); "
+            "audit.require_os_user is set",
+            "identity",
+        )
     actor = Actor(request.user or "unknown", request.requester or "unknown")
     target = query.plate if query.plate is not None else query.pattern
     token = ledger.plate_token(target) if target is not None else None
@@ -150,6 +164,8 @@ def justified_search(
         "decision": decision.reason,
         "signals": list(signals),
     }
+    if auth:
+        detail["auth"] = dict(auth)
     for s in signals:
         metrics.MISUSE_SIGNALS.labels(kind=s).inc()
     if not decision.allowed:

@@ -129,6 +129,7 @@ def search(
             request=request,
             query=query,
             run=run,
+            require_os_user=cfg.audit.require_os_user,
         )
     reads = outcome.results
     if as_json:

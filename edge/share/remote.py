@@ -54,6 +54,11 @@ def _text(req: dict[str, Any], key: str, *, required: bool = False) -> str | Non
     return value
 
 
+def _peer_auth(grant: PeerGrant) -> dict[str, str]:
+    """Who carried a remote request: the peer whose grant and broker connection it arrived on."""
+    return {"peer": grant.name, "broker": f"{grant.host}:{grant.port}"}
+
+
 def make_search_handler(
     cfg: Config, ledger_factory: Callable[[], Any], *, clock: Callable[[], datetime] = utcnow
 ) -> SearchHandler:
@@ -80,7 +85,13 @@ def make_search_handler(
                 entry = ledger.append(
                     Action.SEARCH_DENIED,
                     Actor(f"{grant.name}:{req.get('user') or 'unknown'}", requester or grant.agency),
-                    {"peer": grant.name, "grant": grant_ref(grant), "rule": "peer-grant", "reason": reason},
+                    {
+                        "peer": grant.name,
+                        "grant": grant_ref(grant),
+                        "rule": "peer-grant",
+                        "reason": reason,
+                        "auth": _peer_auth(grant),
+                    },
                     "denied",
                 )
                 return {**base, "status": "denied", "rule": "peer-grant", "reason": reason, "ledger_seq": entry.seq}
@@ -116,7 +127,13 @@ def make_search_handler(
 
             try:
                 outcome = justified_search(
-                    ledger=ledger, policy=policy, misuse=cfg.audit.misuse, request=request, query=query, run=run
+                    ledger=ledger,
+                    policy=policy,
+                    misuse=cfg.audit.misuse,
+                    request=request,
+                    query=query,
+                    run=run,
+                    auth=_peer_auth(grant),
                 )
             except PolicyDenied as exc:
                 return {**base, "status": "denied", "reason": str(exc)}

@@ -219,6 +219,7 @@ def test_remote_search_goes_through_policy_and_ledger(
         result = logged[1].detail_obj()
         assert (result["search_seq"], result["count"], result["read_ids"]) == (logged[0].seq, 1, [target.id])
         assert reply["result_seq"] == logged[1].seq
+        assert logged[0].detail_obj()["auth"]["peer"] == "peer-a"  # the peer that carried it, not just typed
         assert "RMT0001" not in logged[1].detail
     else:
         assert reply["reason"]
