@@ -161,25 +161,30 @@ def search(site: Site, plate: str, args: list[str]) -> tuple[int, str, str]:
     return cli("search", "--config", str(site.config), "--plate", plate, *args)
 
 
-def build_site(folder: Path, searches: int = 14) -> Site:
-    """A store of synthetic reads and a ledger written by real searches, allowed and denied; key pinned."""
+def write_reads(store: Path, plates: list[str], minutes_apart: int = 10) -> None:
+    """Synthetic reads r0, r1, ... of `plates`, newest first, into a real store (created if need be)."""
     from edge.store import Store
     from edge.types import Read
 
-    site = Site(folder)
-    site.data.mkdir(parents=True)
-    site.write_config()
     now = datetime.now(UTC)
-    with Store(site.store, min_free_mb=0) as s:
-        for i, plate in enumerate(PLATES * 3):
+    with Store(store, min_free_mb=0) as s:
+        for i, plate in enumerate(plates):
             s.write(
                 Read(
-                    id=f"r{i}", plate=plate, confidence=0.9, camera="cam1", ts=now - timedelta(minutes=7 * i),
-                    frame_index=i, bbox=(0, 0, 1, 1), track_id=f"t{i}", observations=3, detector_model="d",
-                    ocr_model="o",
+                    id=f"r{i}", plate=plate, confidence=0.9, camera="cam1",
+                    ts=now - timedelta(minutes=minutes_apart * i), frame_index=i, bbox=(0, 0, 1, 1),
+                    track_id=f"t{i}", observations=3, detector_model="d", ocr_model="o",
                 )
             )  # fmt: skip
         s.flush()
+
+
+def build_site(folder: Path, searches: int = 14) -> Site:
+    """A store of synthetic reads and a ledger written by real searches, allowed and denied; key pinned."""
+    site = Site(folder)
+    site.data.mkdir(parents=True)
+    site.write_config()
+    write_reads(site.store, PLATES * 3, minutes_apart=7)
     for i in range(searches):
         code, _, err = search(site, PLATES[i % len(PLATES)], DENIED if i % 3 == 1 else GOOD)
         if code not in (0, 3):

@@ -12,9 +12,9 @@ from edge.audit.events import Actor
 from edge.audit.ledger import Ledger, entry_hash
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-from attack_ledger import attacker, delete_renumbered, rechain, rehash
+from attack_ledger import attacker, delete_renumbered, rechain, rehash, write_reads
 
-__all__ = ["attacker", "delete_renumbered", "rechain", "rehash"]
+__all__ = ["attacker", "delete_renumbered", "rechain", "rehash", "write_reads"]
 
 ACTOR = Actor("officer1", "SPRINGFIELD-PD")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from audit_helpers import GOOD, cli
@@ -76,6 +77,20 @@ def test_search_does_not_run_when_the_ledger_cannot_be_written(site, monkeypatch
     assert "ZZT4821" not in out
 
 
+def _good_search(ledger: Ledger, site: Path, run: Any) -> Any:
+    """justified_search of a request the site's policy allows, with `run` as the store."""
+    cfg = load_config(site)
+    return justified_search(
+        ledger=ledger,
+        policy=build_policy(cfg),
+        misuse=cfg.audit.misuse,
+        request=SearchRequest("stolen-vehicle", "Vehicle reported stolen from Elm St lot",
+                              "SPRINGFIELD-PD", "2026-00123", user="officer1"),
+        query=SearchQuery(plate="ZZT4821"),
+        run=run,
+    )  # fmt: skip
+
+
 def test_search_does_not_run_when_another_writer_holds_the_ledger(site, monkeypatch, capsys):
     cli(monkeypatch, capsys, "search", "--config", str(site), "--plate", "ZZT4821", *GOOD)
     ledger_file = site.parent / "data" / "audit.db"
@@ -86,15 +101,7 @@ def test_search_does_not_run_when_another_writer_holds_the_ledger(site, monkeypa
         blocker.execute("BEGIN EXCLUSIVE")
         try:
             with pytest.raises(LedgerError):
-                justified_search(
-                    ledger=ledger,
-                    policy=build_policy(cfg),
-                    misuse=cfg.audit.misuse,
-                    request=SearchRequest("stolen-vehicle", "Vehicle reported stolen from Elm St lot",
-                                          "SPRINGFIELD-PD", "2026-00123", user="officer1"),
-                    query=SearchQuery(plate="ZZT4821"),
-                    run=lambda q: calls.append(q) or [],
-                )  # fmt: skip
+                _good_search(ledger, site, lambda q: calls.append(q) or [])
         finally:
             blocker.execute("ROLLBACK")
             blocker.close()
@@ -155,7 +162,6 @@ def test_what_a_search_returned_is_chained_to_its_decision_without_plate_text(si
 
 def test_results_are_not_handed_out_when_what_they_were_cannot_be_recorded(site):
     """Fail closed: the store answered, but without the search_result entry nobody sees the reads."""
-    cfg = load_config(site)
 
     class ResultWriteFails(Ledger):
         def append(self, action, actor, detail, outcome="ok"):  # type: ignore[no-untyped-def]
@@ -166,15 +172,7 @@ def test_results_are_not_handed_out_when_what_they_were_cannot_be_recorded(site)
     asked: list[SearchQuery] = []
     ledger = ResultWriteFails(site.parent / "data" / "audit.db", site.parent / "data" / "audit-ed25519.key")
     with ledger, pytest.raises(LedgerError, match="disk full"):
-        justified_search(
-            ledger=ledger,
-            policy=build_policy(cfg),
-            misuse=cfg.audit.misuse,
-            request=SearchRequest("stolen-vehicle", "Vehicle reported stolen from Elm St lot",
-                                  "SPRINGFIELD-PD", "2026-00123", user="officer1"),
-            query=SearchQuery(plate="ZZT4821"),
-            run=lambda q: asked.append(q) or ["a read"],
-        )  # fmt: skip
+        _good_search(ledger, site, lambda q: asked.append(q) or ["a read"])
     assert len(asked) == 1
     assert entries(site)[-1].action == "search"  # the decision is there; its results were never handed out
 
