@@ -47,6 +47,7 @@ from edge.audit.checkpoint import (
 from edge.audit.events import Action, Actor
 from edge.audit.identity import os_identity
 from edge.audit.plates import scrub_detail, scrub_text
+from edge.audit.tlog import bundle, entry_hashes
 from edge.errors import EdgeError
 
 if TYPE_CHECKING:
@@ -598,6 +599,17 @@ class Ledger:
             sql += " AND json_extract(detail, ?) = ?"
             args.extend([f"$.{detail_key}", detail_value])
         return int(self._conn.execute(sql, args).fetchone()[0])
+
+    @_locked
+    def tree_bundle(self, old_size: int | None = None) -> dict[str, Any]:
+        """A signed tree head (RFC 6962 root, C2SP tlog checkpoint) and the consistency proof from
+        `old_size`, for a witness (``edge.audit.tlog``)."""
+        if self._key is None:
+            raise LedgerError("tree heads need the ledger signing key")
+        hashes = entry_hashes(self._conn)
+        if old_size is not None and not 0 < old_size <= len(hashes):
+            raise LedgerError(f"--from {old_size}: the ledger has {len(hashes)} entries")
+        return bundle(self._key, self.origin, hashes, old_size)
 
     @property
     def connection(self) -> sqlite3.Connection:

@@ -26,6 +26,8 @@ from edge.audit.anchor import Anchor
 from edge.audit.canonical import GENESIS
 from edge.audit.checkpoint import BadCheckpoint, SigningKeyError, open_checkpoint, parse_vkey
 from edge.audit.ledger import LedgerError, connect, entry_hash
+from edge.audit.merkle import tree_root
+from edge.audit.tlog import tlog_origin
 
 
 @dataclass
@@ -135,7 +137,17 @@ def _verify(conn: sqlite3.Connection, res: VerifyResult, trusted_key: str | None
             return
         expected[size] = (cp.head, "checkpoint")
         res.checkpoints += 1
+    tree_heads: list[tuple[int, bytes, str]] = []  # cosigned tlog checkpoints: (size, Merkle root, source)
     for i, note in enumerate(witnesses, 1):
+        if note.partition("\n")[0] == tlog_origin(origin):
+            try:
+                cp = open_checkpoint(note, key, tlog_origin(origin))
+            except BadCheckpoint as exc:
+                _fail(res, "bad-witness", None, f"witness copy {i}: {exc}")
+                return
+            tree_heads.append((cp.size, cp.head, f"tree head of witness copy {i}"))
+            res.witnesses += 1
+            continue
         try:
             cp = open_checkpoint(note, key, origin)
         except BadCheckpoint as exc:
@@ -157,8 +169,11 @@ def _verify(conn: sqlite3.Connection, res: VerifyResult, trusted_key: str | None
     prev = GENESIS
     prev_prev = GENESIS
     expect = 1
+    hashes: list[bytes] | None = [] if tree_heads else None
     cur = conn.execute("SELECT seq, ts, user, agency, action, detail, outcome, prev, hash FROM entries ORDER BY seq")
     for seq, ts, user, agency, action, detail, outcome, p, h in cur:
+        if hashes is not None:
+            hashes.append(bytes(h))
         if seq != expect:
             if seq > expect:
                 _fail(res, "missing", expect, f"entry {expect} is missing (next entry is {seq}): deleted")
@@ -219,6 +234,27 @@ def _verify(conn: sqlite3.Connection, res: VerifyResult, trusted_key: str | None
     res.entries = expect - 1
     res.head = prev.hex()
     res.signed = min(sizes[-1], res.entries) if sizes else 0
+    for size, root, source in sorted(tree_heads):
+        assert hashes is not None
+        if size > res.entries:
+            _fail(
+                res,
+                "truncated",
+                res.entries + 1,
+                f"the ledger ends at entry {res.entries} but the {source} covers {size} entries: "
+                f"entries {res.entries + 1}..{size} were removed",
+            )
+            return
+        if tree_root(hashes[:size]) != root:
+            _fail(
+                res,
+                "rewritten",
+                None,
+                f"the ledger's first {size} entries are not the tree the {source} holds: rewritten after it "
+                "was cosigned",
+            )
+            return
+        res.signed = max(res.signed, size)
     if sizes and sizes[-1] > res.entries:
         size = sizes[-1]
         _fail(

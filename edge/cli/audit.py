@@ -158,6 +158,87 @@ def checkpoint(config_path: Path | None, db: Path | None, ledger_path: Path | No
     click.echo(cp.note, nl=False)
 
 
+@audit_group.command("tlog")
+@config_options
+@_LEDGER
+@click.option(
+    "--from",
+    "old_size",
+    type=int,
+    default=None,
+    help="Size of the tree head the witness holds: include the consistency proof from it.",
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write it here too.")
+def tlog(
+    config_path: Path | None, db: Path | None, ledger_path: Path | None, old_size: int | None, out: Path | None
+) -> None:
+    """Sign the ledger's Merkle tree head (RFC 6962, C2SP tlog checkpoint) and print it with a consistency
+    proof, as JSON, for a witness (`edge-alpr audit witness`).
+
+    \b
+    Example:
+      edge-alpr audit tlog --config site.yaml --from 1200 --out /mnt/usb/tree-head.json
+    """
+    from edge.audit.ledger import open_ledger
+
+    cfg = resolve_config(config_path, db)
+    with open_ledger(cfg, ledger=ledger_path) as ledger:
+        doc = ledger.tree_bundle(old_size)
+    text = json.dumps(doc, indent=2) + "\n"
+    if out is not None:
+        out.write_text(text, encoding="utf-8")
+    click.echo(text, nl=False)
+
+
+@audit_group.command("witness")
+@click.argument("bundle", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--vkey", "device_vkey", required=True, help="The device's verifier key (`edge-alpr audit key`), pinned.")
+@click.option(
+    "--state",
+    "state_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder where this witness keeps the last tree head it cosigned, per ledger.",
+)
+@click.option(
+    "--key",
+    "key_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="This witness's Ed25519 key (PEM; created 0600 on first use).",
+)
+@click.option("--name", default="witness.local/edge-alpr", show_default=True, help="This witness's key name.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the cosigned note.")
+def witness(bundle: Path, device_vkey: str, state_dir: Path, key_path: Path, name: str, out: Path | None) -> None:
+    """Be a witness for a device's ledger: accept its new tree head only if the device signed it and it
+    extends the last one this witness cosigned (consistency proof), then cosign it.
+
+    Run on a second device or an auditor's laptop with the JSON of `edge-alpr audit tlog --from N`,
+    where N is the size this witness last cosigned (the first time: any size, trusted on first use).
+    Exit 4 on a fork, a rollback or a bad signature; the cosigned note then proves the ledger's state
+    to `edge-alpr audit verify --witness`.
+
+    \b
+    Example:
+      edge-alpr audit witness tree-head.json --vkey "$(cat device.vkey)" --state ~/witness --key ~/witness.key
+    """
+    from edge.audit.checkpoint import load_or_create_key
+    from edge.audit.tlog import cosign
+
+    try:
+        doc = json.loads(bundle.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise EdgeError(f"{bundle}: not a tree-head bundle (JSON): {exc}") from None
+    if not isinstance(doc, dict):
+        raise EdgeError(f"{bundle}: not a tree-head bundle (want a JSON object)")
+    done = cosign(doc, device_vkey, state_dir, load_or_create_key(key_path), name)
+    if out is not None:
+        out.write_text(done.note, encoding="utf-8")
+    since = f"extends {done.previous}" if done.previous else "first tree head seen (trusted on first use)"
+    click.echo(done.note, nl=False)
+    click.echo(f"cosigned tree head of size {done.size} ({since})", err=True)
+
+
 @audit_group.command("key")
 @config_options
 @_LEDGER
