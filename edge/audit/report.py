@@ -12,11 +12,12 @@ import csv
 import html
 import json
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from edge.audit.anchor import Anchor
 from edge.audit.canonical import parse_utc, utc_text
 from edge.audit.events import Action
 from edge.audit.identity import mismatch
@@ -112,6 +113,8 @@ def build_report(
     misuse: MisuseConfig | None = None,
     trusted_key: str | None = None,
     title: str = "edge-alpr",
+    anchors: Sequence[Anchor] = (),
+    max_tail: int | None = None,
 ) -> dict[str, Any]:
     """Aggregate the ledger at `path` over [since, until) into plain data (what report.json holds)."""
     misuse = misuse or MisuseConfig()
@@ -231,7 +234,7 @@ def build_report(
                 )
     finally:
         ledger.close(checkpoint=False)
-    ver = verify_ledger(path, trusted_key=trusted_key)
+    ver = verify_ledger(path, trusted_key=trusted_key, anchors=anchors, max_tail=max_tail)
     return {
         "title": title,
         "generated": utc_text(datetime.now(UTC)),

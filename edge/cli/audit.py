@@ -339,7 +339,7 @@ def report(
     from edge.cli.search import parse_when
 
     cfg = resolve_config(config_path, db)
-    path, _ = ledger_paths(cfg, ledger_path)
+    path, key_path = ledger_paths(cfg, ledger_path)
     data = build_report(
         path,
         since=parse_when(since, "since"),
@@ -347,6 +347,8 @@ def report(
         misuse=cfg.audit.misuse,
         trusted_key=cfg.audit.public_key,
         title=f"{cfg.node_id} (profile {cfg.profile})",
+        anchors=ledger_anchors(cfg, key_path),
+        max_tail=cfg.audit.checkpoint_every,
     )
     files = write_report(data, out_dir)
     click.echo(f"wrote {len(files)} file(s) to {out_dir}: {', '.join(f.name for f in files)}")

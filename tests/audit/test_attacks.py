@@ -83,3 +83,16 @@ def test_replaced_key_without_a_pin_is_caught_by_the_store_anchor(tmp_path):
     res = verify_ledger(site.ledger, anchors=(from_store(row, site.store),))
     assert (res.ok, res.problem) == (False, "replaced")
     assert "verifier key" in res.message or "genesis" in res.message
+
+
+def test_the_transparency_report_flags_a_recreated_ledger(tmp_path):
+    """The report verifies with the same anchors as `audit verify`: a fresh ledger is not 'intact'."""
+    import json
+
+    site = atk.build_site(tmp_path / "site", searches=4)
+    atk.recreate_ledger(site)
+    code, _, err = atk.cli("audit", "report", "--config", str(site.config), "--out", str(tmp_path / "r"))
+    assert code == 0, err
+    data = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert (data["verification"]["ok"], data["verification"]["first_bad_seq"]) == (False, 1)
+    assert "re-created" in data["verification"]["message"]
