@@ -121,3 +121,14 @@ def from_store(row: Mapping[str, str], store_path: Path | str) -> Anchor:
         vkey=row["vkey"],
         node_id=row["node_id"],
     )
+
+
+def anchors_for(
+    key_path: Path | str, store_row: Mapping[str, str] | None, store_path: Path | str
+) -> tuple[Anchor, ...]:
+    """Every outside copy of a ledger's identity: beside its key, and the store's row (read by the caller
+    with ``edge.store.read_ledger_anchor``, the store owning its file). ValueError: unreadable companion."""
+    found = [a for a in (read_companion(key_path),) if a is not None]
+    if store_row is not None:
+        found.append(from_store(store_row, store_path))
+    return tuple(found)

@@ -119,20 +119,13 @@ def verify(
 
 def ledger_anchors(cfg: Config, key_path: Path) -> tuple[Anchor, ...]:
     """The ledger's identity as kept outside it: beside the signing key, and in the store."""
-    from edge.audit.anchor import from_store, read_companion
+    from edge.audit.anchor import anchors_for
     from edge.store import read_ledger_anchor
 
-    found: list[Anchor] = []
     try:
-        companion = read_companion(key_path)
+        return anchors_for(key_path, read_ledger_anchor(cfg.store.path), cfg.store.path)
     except ValueError as exc:
         raise EdgeError(str(exc)) from None
-    if companion is not None:
-        found.append(companion)
-    row = read_ledger_anchor(cfg.store.path)
-    if row is not None:
-        found.append(from_store(row, cfg.store.path))
-    return tuple(found)
 
 
 @audit_group.command("checkpoint")
