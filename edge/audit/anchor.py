@@ -89,7 +89,7 @@ def read_companion(key_path: Path | str) -> Anchor | None:
 
 
 def write_companion(key_path: Path | str, anchor: Anchor, ledger_path: Path | str) -> None:
-    """Write the companion atomically (temporary file, fsync, rename), mode 0640."""
+    """Write the companion atomically (temporary file, fsync, rename), mode 0640, unless it is unchanged."""
     path = companion_path(key_path)
     doc = {
         "format": ANCHOR_FORMAT,
@@ -100,11 +100,17 @@ def write_companion(key_path: Path | str, anchor: Anchor, ledger_path: Path | st
         "ledger": str(Path(ledger_path).resolve()),
         "checkpoint": anchor.checkpoint,
     }
+    text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return  # unchanged: every open of the ledger would otherwise rewrite (and fsync) it
+    except (OSError, UnicodeDecodeError):
+        pass
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+            f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
