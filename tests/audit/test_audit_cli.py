@@ -143,7 +143,7 @@ def test_actions_command_lists_every_action(monkeypatch, capsys):
     [
         ["search"],
         ["audit"],
-        *[["audit", c] for c in ("verify", "report", "checkpoint", "key", "actions", "log", "find")],
+        *[["audit", c] for c in ("verify", "report", "checkpoint", "key", "actions", "log", "find", "tlog", "witness")],
     ],
 )
 def test_every_command_has_an_example(cmd, monkeypatch, capsys):
