@@ -9,7 +9,7 @@ config whose purposes, requester rules or retention break its jurisdiction profi
       key: data/audit-ed25519.key        # default: beside store.path; created 0600 on first run
       checkpoint_every: 1000             # signed checkpoint every N entries (and at close)
       public_key: null                   # pin: edge-alpr audit key prints it; verify then trusts only it
-      require_os_user: false             # true: search --user must be the OS account (or the sudo caller)
+      require_os_user: false             # true: --user must be the OS account (or the sudo caller)
       misuse:
         window: 1h
         max_searches_per_user: 30
@@ -89,8 +89,8 @@ class AuditConfig(Strict):
     misuse: MisuseConfig = Field(default_factory=MisuseConfig, description="Misuse signal thresholds.")
     require_os_user: bool = Field(
         default=False,
-        description="A search's --user must be the OS account running it (or, under sudo, the account that "
-        "called sudo); any other name is refused and the refusal recorded.",
+        description="--user of search and hotlist commands must be the OS account running them (or, under "
+        "sudo, the account that called sudo); a search under another name is refused and the refusal recorded.",
     )
 
 
