@@ -6,13 +6,16 @@ key. ``bundle`` is what a device hands a witness: that note, the size of the wit
 and the consistency proof from it. A witness (another device, an auditor's laptop: ``edge-alpr audit
 witness``) keeps the last tree head it accepted, accepts a new one only when the device's signature
 verifies and the proof shows the old tree is a prefix of the new one, and then cosigns it by adding its
-own signature line to the note (C2SP signed-note: one body, several signatures). ``audit verify
+own signature line to the note (C2SP signed-note: one body, several signatures), in the C2SP
+tlog-cosignature/v1 form (key id with algorithm 0x04, an 8-byte timestamp, an Ed25519 signature over
+``cosignature/v1``, the time and the checkpoint body). ``audit verify
 --witness`` accepts such a note and checks the ledger's own tree at that size against it.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -27,7 +30,6 @@ from edge.audit.checkpoint import (
     SIG_PREFIX,
     BadCheckpoint,
     Checkpoint,
-    key_id,
     open_checkpoint,
     parse_vkey,
     public_bytes,
@@ -70,6 +72,26 @@ def bundle(key: Ed25519PrivateKey, origin: str, hashes: list[bytes], old_size: i
     }
 
 
+_ALG_COSIGNATURE = b"\x04"  # C2SP tlog-cosignature: Ed25519 over a timestamped message
+
+
+def cosignature_key_id(name: str, public: bytes) -> bytes:
+    return hashlib.sha256(name.encode() + b"\n" + _ALG_COSIGNATURE + public).digest()[:4]
+
+
+def cosignature_message(body: str, timestamp: int) -> bytes:
+    """What a C2SP tlog-cosignature/v1 signs: a header with the time, then the checkpoint body."""
+    return f"cosignature/v1\ntime {timestamp}\n".encode() + body.encode()
+
+
+def cosignature_line(key: Ed25519PrivateKey, name: str, body: str, timestamp: int | None = None) -> str:
+    """A signature line in the C2SP tlog-cosignature/v1 format: key id ‖ 8-byte time ‖ signature."""
+    ts = int(datetime.now(UTC).timestamp()) if timestamp is None else timestamp
+    sig = key.sign(cosignature_message(body, ts))
+    blob = cosignature_key_id(name, public_bytes(key.public_key())) + ts.to_bytes(8, "big") + sig
+    return f"{SIG_PREFIX}{name} {base64.b64encode(blob).decode()}"
+
+
 @dataclass(frozen=True, slots=True)
 class Cosigned:
     size: int
@@ -109,9 +131,7 @@ def cosign(
                     "this witness cosigned (consistency proof fails)"
                 )
     body = cp.note.partition("\n\n")[0] + "\n"
-    sig = witness_key.sign(body.encode())
-    kid = key_id(witness_name, public_bytes(witness_key.public_key()))
-    note = cp.note.rstrip("\n") + f"\n{SIG_PREFIX}{witness_name} {base64.b64encode(kid + sig).decode()}\n"
+    note = cp.note.rstrip("\n") + "\n" + cosignature_line(witness_key, witness_name, body) + "\n"
     tmp = state.with_suffix(".tmp")
     tmp.write_text(
         json.dumps({"size": cp.size, "root": base64.b64encode(cp.head).decode(), "note": note}), encoding="utf-8"

@@ -117,3 +117,23 @@ def test_a_witness_refuses_a_rollback_and_a_forged_signature(site, tmp_path):
     code, _, err = _witness(site, tmp_path / "forged.json", tmp_path)
     assert code == 4
     assert "not a tree head signed by" in err
+
+
+def test_the_cosignature_is_c2sp_tlog_cosignature_v1(tmp_path):
+    """Key id SHA-256(name ‖ 0x0A ‖ 0x04 ‖ key)[:4], then an 8-byte time, then Ed25519 over
+    'cosignature/v1\\ntime T\\n' followed by the checkpoint body."""
+    import base64
+
+    from edge.audit.checkpoint import load_or_create_key, public_bytes
+    from edge.audit.tlog import cosignature_line
+
+    key = load_or_create_key(tmp_path / "w.key")
+    body = "edge-alpr.local/n1/audit/tlog\n3\nAAAA\n"
+    line = cosignature_line(key, "auditor.example/laptop", body, timestamp=1_700_000_000)
+    name, _, b64 = line.removeprefix("\u2014 ").partition(" ")
+    blob = base64.b64decode(b64)
+    pub = public_bytes(key.public_key())
+    assert name == "auditor.example/laptop"
+    assert blob[:4] == hashlib.sha256(name.encode() + b"\n\x04" + pub).digest()[:4]
+    assert int.from_bytes(blob[4:12], "big") == 1_700_000_000
+    key.public_key().verify(blob[12:], b"cosignature/v1\ntime 1700000000\n" + body.encode())  # raises if not
