@@ -138,3 +138,10 @@ def anchors_for(
     if store_row is not None:
         found.append(from_store(store_row, store_path))
     return tuple(found)
+
+
+def witness_notes(folder: Path | str | None) -> tuple[str, ...]:
+    """The checkpoint notes (``*.txt``) kept in a witness folder, by name; () when there is none."""
+    if folder is None or not Path(folder).is_dir():
+        return ()
+    return tuple(p.read_text(encoding="utf-8") for p in sorted(Path(folder).glob("*.txt")))

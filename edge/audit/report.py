@@ -115,6 +115,7 @@ def build_report(
     title: str = "edge-alpr",
     anchors: Sequence[Anchor] = (),
     max_tail: int | None = None,
+    witness_notes: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Aggregate the ledger at `path` over [since, until) into plain data (what report.json holds)."""
     misuse = misuse or MisuseConfig()
@@ -234,7 +235,7 @@ def build_report(
                 )
     finally:
         ledger.close(checkpoint=False)
-    ver = verify_ledger(path, trusted_key=trusted_key, anchors=anchors, max_tail=max_tail)
+    ver = verify_ledger(path, trusted_key=trusted_key, anchors=anchors, max_tail=max_tail, witness_notes=witness_notes)
     return {
         "title": title,
         "generated": utc_text(datetime.now(UTC)),

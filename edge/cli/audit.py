@@ -84,7 +84,9 @@ def verify(
 
     cfg = resolve_config(config_path, db)
     path, key_path = ledger_paths(cfg, ledger_path)
-    notes = tuple(w.read_text(encoding="utf-8") for w in witnesses)
+    from edge.audit.anchor import witness_notes
+
+    notes = tuple(w.read_text(encoding="utf-8") for w in witnesses) + witness_notes(cfg.audit.witness_dir)
     res = verify_ledger(
         path,
         trusted_key=public_key or cfg.audit.public_key,
@@ -327,6 +329,7 @@ def report(
     Example:
       edge-alpr audit report --config site.yaml --out report/ --since 2026-01-01
     """
+    from edge.audit.anchor import witness_notes
     from edge.audit.ledger import ledger_paths
     from edge.audit.report import build_report, write_report
     from edge.cli.search import parse_when
@@ -342,6 +345,7 @@ def report(
         title=f"{cfg.node_id} (profile {cfg.profile})",
         anchors=ledger_anchors(cfg, key_path),
         max_tail=cfg.audit.checkpoint_every,
+        witness_notes=witness_notes(cfg.audit.witness_dir),
     )
     files = write_report(data, out_dir)
     click.echo(f"wrote {len(files)} file(s) to {out_dir}: {', '.join(f.name for f in files)}")

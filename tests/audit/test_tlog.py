@@ -137,3 +137,26 @@ def test_the_cosignature_is_c2sp_tlog_cosignature_v1(tmp_path):
     assert blob[:4] == hashlib.sha256(name.encode() + b"\n\x04" + pub).digest()[:4]
     assert int.from_bytes(blob[4:12], "big") == 1_700_000_000
     key.public_key().verify(blob[12:], b"cosignature/v1\ntime 1700000000\n" + body.encode())  # raises if not
+
+
+def test_verify_and_healthz_check_the_witness_folder_by_themselves(site, tmp_path):
+    """audit.witness_dir: a cosigned tree head left there is checked without --witness, by verify and
+    by the /healthz verifier, so a rewrite re-signed with the device key shows on the device itself."""
+    from edge.config import load_config
+    from edge.health.monitor import LedgerVerifier
+
+    _tlog(site, tmp_path / "b1.json")
+    assert _witness(site, tmp_path / "b1.json", tmp_path)[0] == 0
+    kept = tmp_path / "witnessed"
+    kept.mkdir()
+    (kept / "auditor.txt").write_text((tmp_path / "cosigned.txt").read_text())
+    site.config.write_text(site.config.read_text() + f"  witness_dir: {kept}\n")
+    code, out, err = atk.cli("audit", "verify", "--config", str(site.config), "--no-record")
+    assert code == 0, out + err
+    assert "2 witness copy(ies)" in out  # the tree head left there, and the companion's checkpoint
+    atk.resign_with_key(site)
+    code, out, _ = atk.cli("audit", "verify", "--config", str(site.config), "--no-record", "--json")
+    assert code == 4
+    assert json.loads(out)["problem"] == "rewritten"
+    check = LedgerVerifier(load_config(site.config)).verify()
+    assert (check.ok, check.problem) == (False, "rewritten")
