@@ -121,12 +121,13 @@ class App:
         from edge.audit.ledger import open_ledger
         from edge.hotlist.sink import open_read_sink
         from edge.share.service import sharing
-        from edge.store import PurgeReceipt, Store
+        from edge.store import PurgeReceipt, Store, read_ledger_anchor
 
         cfg = self.cfg
         system = Actor.system(cfg.node_id)
         cameras = [c.name for c in cfg.cameras]
-        with open_ledger(cfg) as ledger:
+        # a store bound to another ledger, or whose ledger is gone, is refused before anything is written
+        with open_ledger(cfg, store_anchor=read_ledger_anchor(cfg.store.path)) as ledger:
 
             def receipt(r: PurgeReceipt) -> None:
                 ledger.append(Action.PURGE, system, r.to_dict())
@@ -138,6 +139,7 @@ class App:
             )
             with ExitStack() as stack:
                 store = stack.enter_context(Store.from_config(cfg, on_receipt=receipt))
+                ledger.bind_store(store, cfg.store.path)  # the store names its ledger (first use) or is refused
                 share = stack.enter_context(sharing(cfg, store, publish=publish))
                 expire = store.retention.effective_purge_interval().total_seconds() if background else None
                 write = stack.enter_context(

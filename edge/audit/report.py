@@ -12,13 +12,15 @@ import csv
 import html
 import json
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from edge.audit.anchor import Anchor
 from edge.audit.canonical import parse_utc, utc_text
 from edge.audit.events import Action
+from edge.audit.identity import mismatch
 from edge.audit.ledger import Ledger
 from edge.audit.verify import verify_ledger
 from edge.config.audit import MisuseConfig
@@ -111,6 +113,9 @@ def build_report(
     misuse: MisuseConfig | None = None,
     trusted_key: str | None = None,
     title: str = "edge-alpr",
+    anchors: Sequence[Anchor] = (),
+    max_tail: int | None = None,
+    witness_notes: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Aggregate the ledger at `path` over [since, until) into plain data (what report.json holds)."""
     misuse = misuse or MisuseConfig()
@@ -133,6 +138,9 @@ def build_report(
     config_changes: list[dict[str, Any]] = []
     sig_searches: list[tuple[datetime, str, str, str | None]] = []
     sig_denials: list[tuple[datetime, str]] = []
+    searches: dict[int, dict[str, Any]] = {}  # seq -> one row of results_by_search
+    returned: Counter[str] = Counter()  # reads returned, by requesting agency
+    mismatches: Counter[tuple[str, str]] = Counter()  # (declared user, authenticated actor) -> entries
     first = last = None
     ledger = Ledger(path, readonly=True)
     try:
@@ -142,9 +150,14 @@ def build_report(
             first = first or e.ts
             last = e.ts
             actions[e.action] += 1
+            if e.actor.user != "system" and '"auth":' in e.detail:
+                auth = e.detail_obj().get("auth")
+                if isinstance(auth, dict) and mismatch(e.actor.user, auth):
+                    mismatches[(e.actor.user, _authenticated(auth))] += 1
             if e.action not in (
                 Action.SEARCH,
                 Action.SEARCH_DENIED,
+                Action.SEARCH_RESULT,
                 Action.SHARE,
                 Action.SHARE_DENIED,
                 Action.PURGE,
@@ -162,6 +175,22 @@ def build_report(
                     on_behalf[str(d["on_behalf_of"])] += 1
                 daily[day]["allowed"] += 1
                 sig_searches.append((parse_utc(e.ts), e.actor.user, str(d.get("requester")), d.get("plate_token")))
+                searches[e.seq] = {
+                    "seq": e.seq,
+                    "ts": e.ts,
+                    "user": e.actor.user,
+                    "requester": str(d.get("requester")),
+                    "purpose": str(d.get("purpose")),
+                    "query": str(d.get("query")),
+                    "results": None,  # until its search_result entry is seen
+                }
+            elif e.action == Action.SEARCH_RESULT:
+                count = d.get("count")
+                count = count if isinstance(count, int) else 0
+                row = searches.get(int(d.get("search_seq") or 0))
+                if row is not None:
+                    row["results"] = count
+                returned[row["requester"] if row is not None else e.actor.agency] += count
             elif e.action == Action.SEARCH_DENIED:
                 denials[str(d.get("rule"))] += 1
                 denial_reasons[str(d.get("decision"))] += 1
@@ -171,7 +200,8 @@ def build_report(
             elif e.action == Action.SHARE:
                 peer = str(d.get("peer"))
                 shares[peer] += 1
-                n = d.get("reads", d.get("count", 1))
+                ids = d.get("read_ids")  # what the publisher records; older entries: reads / count
+                n = len(ids) if isinstance(ids, list) else d.get("reads", d.get("count", 1))
                 share_reads[peer] += n if isinstance(n, int) else 1
             elif e.action == Action.SHARE_DENIED:
                 share_denials[f"{d.get('peer')}: {d.get('rule', d.get('reason'))}"] += 1
@@ -205,7 +235,7 @@ def build_report(
                 )
     finally:
         ledger.close(checkpoint=False)
-    ver = verify_ledger(path, trusted_key=trusted_key)
+    ver = verify_ledger(path, trusted_key=trusted_key, anchors=anchors, max_tail=max_tail, witness_notes=witness_notes)
     return {
         "title": title,
         "generated": utc_text(datetime.now(UTC)),
@@ -220,6 +250,9 @@ def build_report(
         "totals": {
             "searches": sum(by_purpose.values()),
             "denied": sum(denials.values()),
+            "reads_returned": sum(returned.values()),
+            "identity_mismatches": sum(mismatches.values()),
+            "searches_without_result": sum(1 for r in searches.values() if r["results"] is None),
             "shares": sum(shares.values()),
             "share_denied": sum(share_denials.values()),
             "purges": len(purges),
@@ -234,6 +267,12 @@ def build_report(
         "searches_by_kind": dict(by_kind.most_common()),
         "denials_by_rule": dict(denials.most_common()),
         "denials_by_reason": dict(denial_reasons.most_common(25)),
+        "identity_mismatches": [
+            {"declared": d, "authenticated": a, "entries": n} for (d, a), n in mismatches.most_common()
+        ],
+        "results_by_search": list(searches.values()),
+        "results_by_agency": {a: {"searches": n, "reads_returned": returned[a]} for a, n in by_agency.most_common()}
+        | {a: {"searches": 0, "reads_returned": n} for a, n in returned.items() if a not in by_agency},
         "shares_by_peer": {p: {"messages": n, "reads": share_reads[p]} for p, n in shares.most_common()},
         "share_denials": dict(share_denials.most_common()),
         "daily": {day: {"allowed": c["allowed"], "denied": c["denied"]} for day, c in sorted(daily.items())},
@@ -250,6 +289,17 @@ def build_report(
 
 def _esc(value: object) -> str:
     return html.escape(str(value), quote=True)
+
+
+def _authenticated(auth: dict[str, Any]) -> str:
+    if auth.get("peer"):
+        return f"peer {auth['peer']}"
+    sudo = f" (sudo from {auth['sudo_user']})" if auth.get("sudo_user") else ""
+    return f"{auth.get('os_user')}{sudo}"
+
+
+def _or_dash(value: object) -> object:
+    return "-" if value is None else value
 
 
 def bar_chart(title: str, data: dict[str, int], colour: str = "#2b6cb0", width: int = 640) -> str:
@@ -341,11 +391,13 @@ def render_html(data: dict[str, Any]) -> str:
         for label, val in (
             ("searches allowed", t["searches"]),
             ("searches denied", t["denied"]),
+            ("reads returned by searches", t["reads_returned"]),
             ("shares", t["shares"]),
             ("shares denied", t["share_denied"]),
             ("purges", t["purges"]),
             ("reads purged", t["reads_purged"]),
             ("config changes", t["config_changes"]),
+            ("entries by another user than the account", t["identity_mismatches"]),
             ("misuse signals", len(data["signals"])),
         )
     )
@@ -374,6 +426,25 @@ Generated {_esc(data["generated"])} from the audit ledger alone. No plate number
 {bar_chart("Searches by purpose", data["searches_by_purpose"])}
 {bar_chart("Searches by requesting agency", data["searches_by_agency"])}
 {bar_chart("Searches made on behalf of another agency", data["searches_on_behalf_of"], "#6b46c1")}
+<h2>What searches returned</h2>
+{
+        bar_chart(
+            "Reads returned to each requesting agency",
+            {a: r["reads_returned"] for a, r in data["results_by_agency"].items()},
+            "#2c7a7b",
+        )
+    }
+<p>Searches allowed whose results were never recorded (the search stopped before the store answered):
+{_esc(t["searches_without_result"])}. Latest searches (all in results_by_search.csv):</p>
+{
+        _table(
+            ["ledger entry", "time", "user", "requester", "purpose", "query", "reads returned"],
+            (
+                [r["seq"], r["ts"], r["user"], r["requester"], r["purpose"], r["query"], _or_dash(r["results"])]
+                for r in data["results_by_search"][-50:]
+            ),
+        )
+    }
 <h2>Denials</h2>
 {bar_chart("Denied searches by rule", data["denials_by_rule"], "#c53030")}
 {bar_chart("Denied searches by stated purpose", data["denied_by_purpose"], "#dd6b20")}
@@ -404,6 +475,15 @@ Generated {_esc(data["generated"])} from the audit ledger alone. No plate number
         _table(
             ["signal", "subject", "peak", "detail"],
             ([s["kind"], s["subject"], s["count"], s["detail"]] for s in data["signals"]),
+        )
+    }
+<h2>Who did it: declared user and authenticated actor</h2>
+<p>Entries whose declared user (the user a command or a peer named) is not the OS account that ran the command (or
+the account that called sudo), or not the peer that carried the request.</p>
+{
+        _table(
+            ["declared user", "authenticated", "entries"],
+            ([m["declared"], m["authenticated"], m["entries"]] for m in data["identity_mismatches"]),
         )
     }
 <h2>Configuration changes</h2>
@@ -440,6 +520,24 @@ def write_report(data: dict[str, Any], out_dir: Path) -> list[Path]:
     files.append(json_path)
     csv_file("searches_by_purpose.csv", ["purpose", "searches"], data["searches_by_purpose"].items())
     csv_file("searches_by_agency.csv", ["agency", "searches"], data["searches_by_agency"].items())
+    csv_file(
+        "results_by_search.csv",
+        ["seq", "ts", "user", "requester", "purpose", "query", "reads_returned"],
+        (
+            [r["seq"], r["ts"], r["user"], r["requester"], r["purpose"], r["query"], r["results"]]
+            for r in data["results_by_search"]
+        ),
+    )
+    csv_file(
+        "results_by_agency.csv",
+        ["agency", "searches", "reads_returned"],
+        ([a, r["searches"], r["reads_returned"]] for a, r in data["results_by_agency"].items()),
+    )
+    csv_file(
+        "identity_mismatches.csv",
+        ["declared", "authenticated", "entries"],
+        ([m["declared"], m["authenticated"], m["entries"]] for m in data["identity_mismatches"]),
+    )
     csv_file("denials_by_rule.csv", ["rule", "denials"], data["denials_by_rule"].items())
     csv_file("denials_by_reason.csv", ["reason", "denials"], data["denials_by_reason"].items())
     csv_file(

@@ -1,7 +1,9 @@
 """Justified search: policy, then the ledger, then the store, in that order and only in that order.
 
 ``justified_search`` decides the request (``edge.policy.search.decide``), writes the decision to the
-ledger, and only if the decision is an allow *and* the ledger entry is on disk does it run the query.
+ledger, and only if the decision is an allow *and* the ledger entry is on disk does it run the query;
+then it records what the query returned (``search_result``: count and read ids, chained to the
+decision) before the results are handed out: if that entry cannot be written, nothing is returned.
 A denial is recorded and raised as ``PolicyDenied``; a ledger that cannot be written raises
 ``LedgerError`` and the store is never touched (fail closed). Misuse signals (volume per user and per
 agency, repeated lookups of one plate, repeated denials) are computed from the ledger at the moment of
@@ -11,7 +13,7 @@ the search, recorded in the entry and counted in Prometheus counters; they do no
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -19,6 +21,7 @@ from typing import Any, TypeVar
 from edge.audit import metrics
 from edge.audit.canonical import utc_text
 from edge.audit.events import Action, Actor
+from edge.audit.identity import accounts, os_identity
 from edge.audit.ledger import Entry, Ledger, LedgerError
 from edge.config.audit import MisuseConfig
 from edge.config.redact import config_diff, config_digest, redact
@@ -68,6 +71,22 @@ class SearchOutcome:
     entry: Entry
     results: Sequence[Any]
     signals: tuple[str, ...] = field(default_factory=tuple)
+    result_entry: Entry | None = None  # the search_result entry: what the search returned
+
+
+def record_results(ledger: Ledger, actor: Actor, entry: Entry, results: Sequence[Any], limit: int) -> Entry:
+    """Chain what a search returned to its decision entry: count and read ids, never plate text.
+    LedgerError if it cannot be written: the caller must not hand the results out (fail closed)."""
+    ids = [str(r.id) for r in results if getattr(r, "id", None) is not None]
+    detail = {
+        "search_seq": entry.seq,
+        "search_hash": entry.hash.hex(),
+        "count": len(results),
+        "read_ids": ids,
+        "limit": limit,
+        "limit_reached": len(results) >= limit,
+    }
+    return ledger.append(Action.SEARCH_RESULT, actor, detail, "returned")
 
 
 def live_signals(
@@ -105,8 +124,14 @@ def justified_search(
     request: SearchRequest,
     query: SearchQuery,
     run: Callable[[SearchQuery], Sequence[T]],
+    auth: Mapping[str, Any] | None = None,
+    require_os_user: bool = False,
 ) -> SearchOutcome:
-    """Decide, record, then (only if allowed and recorded) run `query` with `run`."""
+    """Decide, record, then (only if allowed and recorded) run `query` with `run`.
+
+    `auth` is what the caller authenticated (a remote peer), recorded beside the OS account the ledger
+    adds to every entry. With `require_os_user` a declared user who is not that account (or the sudo
+    caller) is refused (rule ``identity``) and the refusal recorded."""
     query.check()
     window = query.until - query.since if query.since is not None and query.until is not None else None
     known = None
@@ -118,6 +143,12 @@ def justified_search(
     cap = policy.pattern_max_results if query.kind == "partial" else policy.max_results
     query = replace(query, limit=min(query.limit, cap))
     decision = decide(request, policy)
+    if decision.allowed and require_os_user and (request.user or "unknown") not in accounts(os_identity()):
+        decision = Decision.deny(
+            "identity",
+            f"user {request.user!r} is not the account running this search ({os_identity()['os_user']}); "
+            "audit.require_os_user is set",
+        )
     actor = Actor(request.user or "unknown", request.requester or "unknown")
     target = query.plate if query.plate is not None else query.pattern
     token = ledger.plate_token(target) if target is not None else None
@@ -139,6 +170,8 @@ def justified_search(
         "decision": decision.reason,
         "signals": list(signals),
     }
+    if auth:
+        detail["auth"] = dict(auth)
     for s in signals:
         metrics.MISUSE_SIGNALS.labels(kind=s).inc()
     if not decision.allowed:
@@ -153,8 +186,9 @@ def justified_search(
         raise PolicyDenied(f"search denied ({decision.rule}): {decision.reason} [ledger entry {entry.seq}]")
     entry = ledger.append(Action.SEARCH, actor, detail, "allowed")  # LedgerError: the search does not run
     results = run(query)
-    log.info("search allowed (ledger entry %s): %s result(s)", entry.seq, len(results))
-    return SearchOutcome(decision, entry, results, signals)
+    result_entry = record_results(ledger, actor, entry, results, query.limit)  # LedgerError: nothing is returned
+    log.info("search allowed (ledger entry %s): %s result(s), entry %s", entry.seq, len(results), result_entry.seq)
+    return SearchOutcome(decision, entry, results, signals, result_entry)
 
 
 def record_config(

@@ -118,15 +118,17 @@ def search(
         user=who,
     )
 
-    def run(q: SearchQuery) -> list[Any]:
-        with Store.from_config(cfg) as store:
+    # The store first: it names the ledger it belongs to, and a ledger that is not that one is refused
+    # (a --db that reaches the store through a symlink from another folder must not start a new ledger).
+    with Store.from_config(cfg) as store, open_ledger(cfg, store=store) as ledger:
+
+        def run(q: SearchQuery) -> list[Any]:
             return list(
                 store.search(
                     plate=q.plate, pattern=q.pattern, since=q.since, until=q.until, camera=q.camera, limit=q.limit
                 )
             )
 
-    with open_ledger(cfg) as ledger:
         record_config(ledger, cfg.model_dump(mode="json"), Actor(who, cfg.node_id), str(config_path or "(defaults)"))
         outcome = justified_search(
             ledger=ledger,
@@ -135,6 +137,7 @@ def search(
             request=request,
             query=query,
             run=run,
+            require_os_user=cfg.audit.require_os_user,
         )
     reads = outcome.results
     if as_json:
@@ -142,6 +145,7 @@ def search(
             "allowed": True,
             "rule": outcome.decision.rule,
             "ledger_seq": outcome.entry.seq,
+            "result_seq": outcome.result_entry.seq if outcome.result_entry else None,
             "signals": list(outcome.signals),
             "results": [
                 {
@@ -158,7 +162,8 @@ def search(
         }
         click.echo(json.dumps(doc, indent=2))
         return
-    click.echo(f"allowed, recorded as ledger entry {outcome.entry.seq}; {len(reads)} read(s)")
+    result_seq = outcome.result_entry.seq if outcome.result_entry else "-"
+    click.echo(f"allowed, recorded as ledger entry {outcome.entry.seq}; {len(reads)} read(s), recorded as {result_seq}")
     if outcome.signals:
         click.echo(f"misuse signals raised: {', '.join(outcome.signals)}", err=True)
     for r in reads:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from edge.config import Config
+from edge.errors import EdgeError
 from edge.store.db import connect
 from edge.store.timefmt import to_ts
 
@@ -73,7 +74,10 @@ class LedgerVerifier:
     def __init__(self, cfg: Config) -> None:
         from edge.audit.ledger import ledger_paths
 
-        self.path, _key = ledger_paths(cfg)
+        self.path, self.key_path = ledger_paths(cfg)
+        self.store_path = cfg.store.path
+        self.max_tail = cfg.audit.checkpoint_every
+        self.witness_dir = cfg.audit.witness_dir
         self.trusted_key = cfg.audit.public_key
         self.interval = cfg.health.verify_interval.total_seconds()
         self.result = LedgerCheck()
@@ -81,13 +85,30 @@ class LedgerVerifier:
         self._thread: threading.Thread | None = None
 
     def verify(self) -> LedgerCheck:
+        from edge.audit.anchor import anchors_for, witness_notes
         from edge.audit.verify import verify_ledger
+        from edge.store import read_ledger_anchor
 
+        try:
+            # the ledger's identity kept beside its key and in the store: a deleted or re-created ledger shows
+            anchors = anchors_for(self.key_path, read_ledger_anchor(self.store_path), self.store_path)
+            notes = witness_notes(self.witness_dir)  # cosigned tree heads an auditor or peer left here
+        except (ValueError, OSError, EdgeError) as exc:  # an unreadable anchor is a failed check, not a crashed thread
+            self.result = LedgerCheck(ok=False, at=_iso(datetime.now(UTC)), problem="unreadable", message=str(exc))
+            return self.result
         if not self.path.exists():
-            self.result = LedgerCheck(ok=True, at=_iso(datetime.now(UTC)), message="no ledger yet")
+            missing = f"no ledger at {self.path}, but {anchors[0].source} names one" if anchors else None
+            self.result = LedgerCheck(
+                ok=missing is None,
+                at=_iso(datetime.now(UTC)),
+                problem="missing" if missing else None,
+                message=missing or "no ledger yet",
+            )
             return self.result
         try:
-            res = verify_ledger(self.path, trusted_key=self.trusted_key)
+            res = verify_ledger(
+                self.path, trusted_key=self.trusted_key, anchors=anchors, max_tail=self.max_tail, witness_notes=notes
+            )
         except Exception as exc:  # an unreadable ledger is a failed check, not a crashed thread
             log.exception("ledger verification could not run")
             self.result = LedgerCheck(ok=False, at=_iso(datetime.now(UTC)), problem="unreadable", message=str(exc))

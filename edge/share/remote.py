@@ -93,6 +93,11 @@ class RemoteSearchHandler(Protocol):
     def __call__(self, grant: PeerGrant, req: dict[str, Any], /) -> dict[str, Any]: ...
 
 
+def _peer_auth(grant: PeerGrant) -> dict[str, str]:
+    """Who carried a remote request: the peer whose grant and broker connection it arrived on."""
+    return {"peer": grant.name, "broker": f"{grant.host}:{grant.port}"}
+
+
 def make_search_handler(
     cfg: Config, ledger_factory: Callable[[], Any], *, clock: Callable[[], datetime] = utcnow
 ) -> RemoteSearchHandler:
@@ -121,7 +126,13 @@ def make_search_handler(
                 entry = ledger.append(
                     Action.SEARCH_DENIED,
                     Actor(f"{grant.name}:{req.get('user') or 'unknown'}", requester or grant.agency),
-                    {"peer": grant.name, "grant": grant_ref(grant), "rule": "peer-grant", "reason": reason},
+                    {
+                        "peer": grant.name,
+                        "grant": grant_ref(grant),
+                        "rule": "peer-grant",
+                        "reason": reason,
+                        "auth": _peer_auth(grant),
+                    },
                     "denied",
                 )
                 return {**base, "status": "denied", "rule": "peer-grant", "reason": reason, "ledger_seq": entry.seq}
@@ -157,7 +168,13 @@ def make_search_handler(
 
             try:
                 outcome = justified_search(
-                    ledger=ledger, policy=policy, misuse=misuse, request=request, query=query, run=run
+                    ledger=ledger,
+                    policy=policy,
+                    misuse=misuse,
+                    request=request,
+                    query=query,
+                    run=run,
+                    auth=_peer_auth(grant),
                 )
             except PolicyDenied as exc:
                 return {**base, "status": "denied", "reason": str(exc)}
@@ -187,7 +204,8 @@ def make_search_handler(
         log.info(
             "remote search from %s allowed (ledger entry %s): %s result(s)", grant.name, outcome.entry.seq, len(results)
         )
-        return {**base, "status": "ok", "ledger_seq": outcome.entry.seq, "results": results}
+        result_seq = outcome.result_entry.seq if outcome.result_entry else None
+        return {**base, "status": "ok", "ledger_seq": outcome.entry.seq, "result_seq": result_seq, "results": results}
 
     def guarded(grant: PeerGrant, req: dict[str, Any]) -> dict[str, Any]:
         try:

@@ -15,7 +15,7 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -610,3 +610,54 @@ class Store:
     @property
     def schema_version(self) -> int:
         return SCHEMA_VERSION
+
+    # -- the audit ledger this store belongs to --------------------------------------------------
+
+    def ledger_anchor(self) -> dict[str, str] | None:
+        """The ledger this store is bound to (ledger_id, genesis, vkey, node_id, ledger_path, ts), or None."""
+        with self._rlock:
+            return _anchor_row(self._rconn)
+
+    def anchor_ledger(self, anchor: Mapping[str, str]) -> dict[str, str]:
+        """Bind this store to a ledger, once: returns the anchor in force (the existing one if already bound)."""
+        missing = [k for k in ANCHOR_FIELDS if k != "ts" and not anchor.get(k)]
+        if missing:
+            raise InputError(f"ledger anchor lacks {', '.join(missing)}")
+
+        def bind(conn: sqlite3.Connection) -> dict[str, str]:
+            conn.execute(
+                "INSERT OR IGNORE INTO ledger_anchor (id, ledger_id, genesis, vkey, node_id, ledger_path, ts) "
+                "VALUES (1, ?, ?, ?, ?, ?, ?)",
+                (*(str(anchor[k]) for k in ANCHOR_FIELDS[:-1]), to_ts(self.clock())),
+            )
+            row = _anchor_row(conn)
+            assert row is not None
+            return row
+
+        result: dict[str, str] = self._submit(bind)
+        return result
+
+
+ANCHOR_FIELDS = ("ledger_id", "genesis", "vkey", "node_id", "ledger_path", "ts")
+
+
+def _anchor_row(conn: sqlite3.Connection) -> dict[str, str] | None:
+    row = conn.execute(f"SELECT {', '.join(ANCHOR_FIELDS)} FROM ledger_anchor WHERE id = 1").fetchone()
+    return dict(zip(ANCHOR_FIELDS, row, strict=True)) if row else None
+
+
+def read_ledger_anchor(path: Path | str) -> dict[str, str] | None:
+    """The ledger anchor of the store file at `path`, read-only (None if no store there or not bound yet)."""
+    p = Path(path)
+    if not p.exists():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{p.resolve()}?mode=ro", uri=True, timeout=10.0)
+        try:
+            if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'ledger_anchor'").fetchone():
+                return None
+            return _anchor_row(conn)
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise StoreError(f"{p}: cannot read the store's ledger anchor: {exc}") from None

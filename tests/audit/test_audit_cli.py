@@ -31,13 +31,13 @@ def test_verify_exit_codes_and_json(site, monkeypatch, capsys):
     doc = json.loads(out)
     assert code == 0
     assert doc["ok"]
-    assert doc["entries"] == 5
-    attacker(_ledger(site)).execute("UPDATE entries SET outcome = 'allowed' WHERE seq = 3")
+    assert doc["entries"] == 7  # genesis, config, 3 searches, what the allowed one returned, verify
+    attacker(_ledger(site)).execute("UPDATE entries SET outcome = 'allowed' WHERE seq = 4")  # a denial
     code, out, err = cli(monkeypatch, capsys, "audit", "verify", "--config", str(site), "--json", "--no-record")
     doc = json.loads(out)
     assert code == 4
-    assert (doc["ok"], doc["first_bad_seq"], doc["problem"]) == (False, 3, "edited")
-    assert "first bad entry 3" in err
+    assert (doc["ok"], doc["first_bad_seq"], doc["problem"]) == (False, 4, "edited")
+    assert "first bad entry 4" in err
 
 
 def test_published_checkpoint_catches_a_truncation_as_a_witness(site, monkeypatch, capsys, tmp_path):
@@ -50,6 +50,8 @@ def test_published_checkpoint_catches_a_truncation_as_a_witness(site, monkeypatc
     conn = attacker(_ledger(site))
     conn.execute("DELETE FROM entries WHERE seq > 2")
     conn.execute("DELETE FROM checkpoints WHERE size > 2")
+    companion = site.parent / "data" / "audit-ed25519.key.anchor.json"
+    companion.unlink()  # and the device's own copy of its latest signed head
     code, _, _ = cli(monkeypatch, capsys, "audit", "verify", "--config", str(site), "--no-record")
     assert code == 0  # nothing left on the device shows it
     code, out, _ = cli(
@@ -142,7 +144,7 @@ def test_actions_command_lists_every_action(monkeypatch, capsys):
     [
         ["search"],
         ["audit"],
-        *[["audit", c] for c in ("verify", "report", "checkpoint", "key", "actions", "log", "find")],
+        *[["audit", c] for c in ("verify", "report", "checkpoint", "key", "actions", "log", "find", "tlog", "witness")],
     ],
 )
 def test_every_command_has_an_example(cmd, monkeypatch, capsys):
@@ -156,7 +158,14 @@ def test_log_shows_entries_without_plate_text(site, monkeypatch, capsys):
     code, out, _ = cli(monkeypatch, capsys, "audit", "log", "--config", str(site), "--json")
     assert code == 0
     rows = [json.loads(line) for line in out.splitlines()]
-    assert [r["action"] for r in rows] == ["config_loaded", "search", "search_denied", "search_denied"]
+    assert [r["action"] for r in rows] == [
+        "genesis",
+        "config_loaded",
+        "search",
+        "search_result",
+        "search_denied",
+        "search_denied",
+    ]
     assert "ZZT4821" not in out
 
 

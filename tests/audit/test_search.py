@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from edge.audit.events import Actor
+from edge.audit.identity import os_identity
 from edge.audit.ledger import Ledger, LedgerError, open_ledger
 from edge.audit.search import SearchQuery, justified_search, record_config
 from edge.config import load_config
@@ -28,12 +31,12 @@ def test_allowed_search_is_recorded_before_results_and_the_ledger_holds_no_plate
     assert out.count("ZZT4821") == 2
     assert "QRX7702" not in out
     log = entries(site)
-    assert [e.action for e in log] == ["config_loaded", "search"]
-    detail = log[1].detail_obj()
+    assert [e.action for e in log] == ["genesis", "config_loaded", "search", "search_result"]
+    detail = log[2].detail_obj()
     assert detail["purpose"] == "stolen-vehicle"
     assert detail["case"] == "2026-00123"
     assert detail["plate_token"]
-    assert (log[1].actor.user, log[1].actor.agency) == ("officer1", "SPRINGFIELD-PD")
+    assert (log[2].actor.user, log[2].actor.agency) == ("officer1", "SPRINGFIELD-PD")
     raw = (site.parent / "data" / "audit.db").read_bytes()
     wal = site.parent / "data" / "audit.db-wal"
     raw += wal.read_bytes() if wal.exists() else b""
@@ -74,6 +77,20 @@ def test_search_does_not_run_when_the_ledger_cannot_be_written(site, monkeypatch
     assert "ZZT4821" not in out
 
 
+def _good_search(ledger: Ledger, site: Path, run: Any) -> Any:
+    """justified_search of a request the site's policy allows, with `run` as the store."""
+    cfg = load_config(site)
+    return justified_search(
+        ledger=ledger,
+        policy=build_policy(cfg),
+        misuse=cfg.audit.misuse,
+        request=SearchRequest("stolen-vehicle", "Vehicle reported stolen from Elm St lot",
+                              "SPRINGFIELD-PD", "2026-00123", user="officer1"),
+        query=SearchQuery(plate="ZZT4821"),
+        run=run,
+    )  # fmt: skip
+
+
 def test_search_does_not_run_when_another_writer_holds_the_ledger(site, monkeypatch, capsys):
     cli(monkeypatch, capsys, "search", "--config", str(site), "--plate", "ZZT4821", *GOOD)
     ledger_file = site.parent / "data" / "audit.db"
@@ -84,15 +101,7 @@ def test_search_does_not_run_when_another_writer_holds_the_ledger(site, monkeypa
         blocker.execute("BEGIN EXCLUSIVE")
         try:
             with pytest.raises(LedgerError):
-                justified_search(
-                    ledger=ledger,
-                    policy=build_policy(cfg),
-                    misuse=cfg.audit.misuse,
-                    request=SearchRequest("stolen-vehicle", "Vehicle reported stolen from Elm St lot",
-                                          "SPRINGFIELD-PD", "2026-00123", user="officer1"),
-                    query=SearchQuery(plate="ZZT4821"),
-                    run=lambda q: calls.append(q) or [],
-                )  # fmt: skip
+                _good_search(ledger, site, lambda q: calls.append(q) or [])
         finally:
             blocker.execute("ROLLBACK")
             blocker.close()
@@ -125,11 +134,51 @@ def test_misuse_signals_repeat_plate_and_denials(site, monkeypatch, capsys):
         code, _, err = cli(monkeypatch, capsys, "search", "--config", str(site), "--plate", "ZZT4821", *GOOD)
         assert code == 0
     assert "repeat-plate" in err
-    assert entries(site)[-1].detail_obj()["signals"] == ["repeat-plate"]
+    assert entries(site)[-2].detail_obj()["signals"] == ["repeat-plate"]  # [-1]: what it returned
     bad = [a if a != "Vehicle reported stolen from Elm St lot" else "investigation" for a in GOOD]
     for _ in range(3):
         cli(monkeypatch, capsys, "search", "--config", str(site), "--plate", "QRX7702", *bad)
     assert "denied-attempts" in entries(site)[-1].detail_obj()["signals"]
+
+
+def test_what_a_search_returned_is_chained_to_its_decision_without_plate_text(site, monkeypatch, capsys):
+    """Finding 9: after the store answers, a search_result entry records the count and the read ids."""
+    code, out, err = cli(monkeypatch, capsys, "search", "--config", str(site), "--plate", "zzt4821", "--json", *GOOD)
+    assert code == 0, err
+    doc = json.loads(out)
+    search, result = entries(site)[-2:]
+    assert (search.action, result.action, result.outcome) == ("search", "search_result", "returned")
+    assert doc["result_seq"] == result.seq == search.seq + 1
+    detail = result.detail_obj()
+    assert detail.pop("auth") == os_identity()  # who really ran it, beside the declared officer1
+    assert detail == {
+        "search_seq": search.seq,
+        "search_hash": search.hash.hex(),
+        "count": 2,
+        "read_ids": [r["id"] for r in doc["results"]],
+        "limit": 100,
+        "limit_reached": False,
+    }
+    assert sorted(detail["read_ids"]) == ["r0", "r1"]
+    assert (result.actor.user, result.actor.agency) == ("officer1", "SPRINGFIELD-PD")
+    assert "ZZT4821" not in result.detail.upper()
+
+
+def test_results_are_not_handed_out_when_what_they_were_cannot_be_recorded(site):
+    """Fail closed: the store answered, but without the search_result entry nobody sees the reads."""
+
+    class ResultWriteFails(Ledger):
+        def append(self, action, actor, detail, outcome="ok"):  # type: ignore[no-untyped-def]
+            if str(action) == "search_result":
+                raise LedgerError("disk full")
+            return super().append(action, actor, detail, outcome)
+
+    asked: list[SearchQuery] = []
+    ledger = ResultWriteFails(site.parent / "data" / "audit.db", site.parent / "data" / "audit-ed25519.key")
+    with ledger, pytest.raises(LedgerError, match="disk full"):
+        _good_search(ledger, site, lambda q: asked.append(q) or ["a read"])
+    assert len(asked) == 1
+    assert entries(site)[-1].action == "search"  # the decision is there; its results were never handed out
 
 
 def test_config_changes_are_recorded_with_who_and_what(tmp_path):

@@ -208,11 +208,17 @@ def test_remote_search_goes_through_policy_and_ledger(
     assert reply["request_id"] == request_id
     assert reply["status"] == status, reply
     with open_ledger(cfg, readonly=True) as ledger:
-        actions = [e.action for e in ledger.entries(actions=("search", "search_denied"))]
+        logged = list(ledger.entries(actions=("search", "search_denied", "search_result")))
+    actions = [e.action for e in logged]
     if status == "ok":
         assert [r["read_id"] for r in reply["results"]] == [target.id]
         assert reply["results"][0]["fields"]["plate"] == "RMT0001"
-        assert actions == ["search"]
+        assert actions == ["search", "search_result"]  # what it returned is recorded on the serving end
+        result = logged[1].detail_obj()
+        assert (result["search_seq"], result["count"], result["read_ids"]) == (logged[0].seq, 1, [target.id])
+        assert reply["result_seq"] == logged[1].seq
+        assert logged[0].detail_obj()["auth"]["peer"] == "peer-a"  # the peer that carried it, not just typed
+        assert "RMT0001" not in logged[1].detail
     else:
         assert reply["reason"]
         assert actions == ["search_denied"]
