@@ -24,6 +24,7 @@ from edge.config.audit import MisuseConfig
 from edge.config.redact import config_diff, config_digest, redact
 from edge.errors import InputError, PolicyDenied
 from edge.policy.search import Decision, QueryKind, SearchPolicy, SearchRequest, decide
+from edge.types import plate_key
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,14 @@ class SearchQuery:
     camera: str | None = None
     limit: int = 1000
 
+    def normalised(self) -> SearchQuery:
+        """The same query with plate and pattern as the store keeps plates ('QRH-5044' -> 'QRH5044')."""
+        return replace(
+            self,
+            plate=None if self.plate is None else plate_key(self.plate),
+            pattern=None if self.pattern is None else plate_key(self.pattern),
+        )
+
     @property
     def kind(self) -> QueryKind:
         if self.plate is not None:
@@ -50,7 +59,7 @@ class SearchQuery:
     def check(self) -> None:
         if self.plate is not None and self.pattern is not None:
             raise InputError("give --plate or --pattern, not both")
-        if self.plate is not None and not self.plate.strip():
+        if self.plate is not None and not plate_key(self.plate):
             raise InputError("--plate is empty")
         if self.since is not None and self.until is not None and self.since >= self.until:
             raise InputError("--since must be before --until")
@@ -107,6 +116,7 @@ def justified_search(
 ) -> SearchOutcome:
     """Decide, record, then (only if allowed and recorded) run `query` with `run`."""
     query.check()
+    query = query.normalised()
     window = query.until - query.since if query.since is not None and query.until is not None else None
     request = replace(request, kind=query.kind, window=window)
     query = replace(query, limit=min(query.limit, policy.max_results))

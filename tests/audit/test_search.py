@@ -40,6 +40,32 @@ def test_allowed_search_is_recorded_before_results_and_the_ledger_holds_no_plate
     assert b"ZZT4821" not in raw.upper()
 
 
+@pytest.mark.parametrize("typed", ["ZZT-4821", "zzt 4821", "ZZT\u20134821", " Z.Z.T 48-21 "])
+def test_a_plate_typed_with_separators_finds_the_stored_read_and_gets_the_same_token(site, monkeypatch, capsys, typed):
+    code, out, err = cli(monkeypatch, capsys, "search", "--config", str(site), "--plate", "ZZT4821", *GOOD)
+    assert code == 0, err
+    code, out, err = cli(monkeypatch, capsys, "search", "--config", str(site), "--plate", typed, *GOOD)
+    assert code == 0, err
+    assert out.count("ZZT4821") == 2
+    first, second = (e.detail_obj()["plate_token"] for e in entries(site) if e.action == "search")
+    assert first == second
+
+
+def test_a_pattern_typed_with_separators_matches_like_the_stored_plate(site, monkeypatch, capsys):
+    from edge.store import Store
+
+    cfg = load_config(site)
+    with Store.from_config(cfg) as store:
+        assert [r.plate for r in store.search(pattern="zzt-482*")] == ["ZZT4821"] * 2
+        assert [r.plate for r in store.search(plate="ZZT 4821")] == ["ZZT4821"] * 2
+
+
+def test_a_plate_of_separators_only_is_refused_as_empty(site, monkeypatch, capsys):
+    code, _out, err = cli(monkeypatch, capsys, "search", "--config", str(site), "--plate", " - ", *GOOD)
+    assert code != 0
+    assert "--plate is empty" in err
+
+
 @pytest.mark.parametrize(
     ("change", "rule"),
     [

@@ -192,7 +192,7 @@ def test_remote_search_goes_through_policy_and_ledger(
         assert pub.listening.wait(20), "the publisher did not subscribe to its request topic"
         body = {
             "request_id": request_id,
-            "plate": "RMT0001",
+            "plate": "rmt-0001",  # typed as people type it: the same normalisation as the CLI search
             "case": "2026-00123",
             "reason": "Vehicle reported stolen from Elm St lot last night",
             "user": "jdoe",
