@@ -63,7 +63,9 @@ def verify(
 
     Detects an edited, deleted, reordered or inserted entry, a chain recomputed after tampering, a
     swapped or forged checkpoint and a truncated tail (against the last checkpoint or a witness
-    copy), and names the first bad sequence number. Exit status 4 when the ledger is not intact.
+    copy), and names the first bad sequence number. Exit status 4 when the ledger is not intact, 5
+    when it cannot be opened or read (not a finding of tampering). The file is only read: a copy
+    without a -wal file is opened immutable, so a read-only copy works and nothing is written beside it.
 
     \b
     Example:
