@@ -150,10 +150,19 @@ def justified_search(
             entry = ledger.append(Action.SEARCH_DENIED, actor, detail, "denied")
         except LedgerError as exc:
             raise PolicyDenied(
-                f"search denied ({decision.rule}): {decision.reason}; the denial could not be recorded: {exc}"
+                f"search denied ({decision.rule}): {decision.reason}; the denial could not be recorded: {exc}",
+                rule=decision.rule,
+                reason=decision.reason,
+                signals=signals,
             ) from None
         log.info("search denied by rule %s (ledger entry %s)", decision.rule, entry.seq)
-        raise PolicyDenied(f"search denied ({decision.rule}): {decision.reason} [ledger entry {entry.seq}]")
+        raise PolicyDenied(
+            f"search denied ({decision.rule}): {decision.reason} [ledger entry {entry.seq}]",
+            rule=decision.rule,
+            reason=decision.reason,
+            ledger_seq=entry.seq,
+            signals=signals,
+        )
     entry = ledger.append(Action.SEARCH, actor, detail, "allowed")  # LedgerError: the search does not run
     results = run(query)
     log.info("search allowed (ledger entry %s): %s result(s)", entry.seq, len(results))

@@ -119,7 +119,7 @@ def make_search_handler(
                     ledger=ledger, policy=policy, misuse=cfg.audit.misuse, request=request, query=query, run=run
                 )
             except PolicyDenied as exc:
-                return {**base, "status": "denied", "reason": str(exc)}
+                return {**base, "status": "denied", "rule": exc.rule, "reason": str(exc), "ledger_seq": exc.ledger_seq}
         key = (
             resolve_bytes(grant.plate_hash_key, "plate_hash_key")
             if grant.plate_hash_key and "plate_hash" in grant.read_fields

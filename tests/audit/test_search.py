@@ -90,6 +90,22 @@ def test_denied_search_exits_3_says_why_and_is_recorded(site, monkeypatch, capsy
     assert (last.action, last.outcome, last.detail_obj()["rule"]) == ("search_denied", "denied", rule)
 
 
+def test_denied_search_with_json_prints_the_denial_as_json(site, monkeypatch, capsys):
+    import json
+
+    args = [a if a != "Vehicle reported stolen from Elm St lot" else "ICE WARRANT" for a in GOOD]
+    code, out, err = cli(monkeypatch, capsys, "search", "--config", str(site), "--plate", "ZZT4821", *args, "--json")
+    assert code == 3
+    doc = json.loads(out)
+    last = entries(site)[-1]
+    assert (doc["allowed"], doc["rule"], doc["recorded"]) == (False, "prohibited-use", True)
+    assert doc["ledger_seq"] == last.seq
+    assert doc["reason"]
+    assert doc["reason"] in doc["message"]
+    assert "search denied (prohibited-use)" in err
+    assert "ZZT4821" not in out
+
+
 def test_search_does_not_run_when_the_ledger_cannot_be_written(site, monkeypatch, capsys, tmp_path):
     (tmp_path / "not-a-dir").write_text("x")
     # the audit: section is last in the file, so this line lands in it
