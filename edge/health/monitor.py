@@ -225,6 +225,7 @@ class HealthMonitor:
                     "disconnects": s.disconnects,
                     "latency_p50_ms": s.latency_p50_ms,
                     "latency_p95_ms": s.latency_p95_ms,
+                    "latency_histogram": s.latency_histogram,
                     "stage_ms": s.stage_ms,
                     "tracks_dropped": s.tracks_dropped,
                     "stage_seconds": dict(w.recognizer.times.seconds, capture=w.capture_seconds),
@@ -327,6 +328,9 @@ class HealthMonitor:
                 size, head = ledger.head()
                 cp = ledger.latest_checkpoint()
                 out["entries"] = size
+                out["size_bytes"] = sum(
+                    p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists()
+                )
                 out["head"] = head.hex() if size else None
                 out["checkpoint"] = {"size": cp.size, "time": cp.time} if cp is not None else None
                 counts = ledger.connection.execute("SELECT action, count(*) FROM entries GROUP BY action").fetchall()
