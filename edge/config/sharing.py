@@ -94,7 +94,16 @@ class PeerGrant(Strict):
     expires: date = Field(description="Last day (UTC) of the grant; after it nothing is sent and the stop is logged.")
     search: bool = Field(default=False, description="The peer may send search requests on its request topic.")
     home_assistant: bool = Field(
-        default=False, description="Publish Home Assistant MQTT discovery + last read per camera to this broker."
+        default=False,
+        description="Publish Home Assistant MQTT discovery to this broker: per camera the last plate, and a hotlist "
+        "alert event when `hit` is granted; availability with a last will.",
+    )
+    home_assistant_crops: bool = Field(
+        default=False,
+        description="Also a plate-crop image entity per camera (needs `crop` in fields). Privacy trade-off: a crop "
+        "is an image of a plate and of part of a vehicle, shown to everyone with access to Home Assistant and "
+        "kept in its history and recordings, beyond this device's retention and ledger; leave off unless the "
+        "picture is needed.",
     )
     qos: Literal[1] = Field(default=1, description="MQTT QoS (always 1: at least once, deduped by read id).")
     max_inflight: int = Field(default=100, ge=1, le=10000, description="Most unacknowledged messages at a time.")
@@ -156,6 +165,8 @@ class PeerGrant(Strict):
             raise ValueError("fields: plate and plate_hash exclude each other")
         if "plate_hash" in self.fields and self.plate_hash_key is None:
             raise ValueError("fields: plate_hash needs plate_hash_key (file or env:NAME)")
+        if self.home_assistant_crops and not (self.home_assistant and "crop" in self.fields):
+            raise ValueError("home_assistant_crops needs home_assistant: true and crop in fields")
         return self
 
     @property

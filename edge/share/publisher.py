@@ -12,6 +12,7 @@ rows stay unsent and are retried after a pause instead of being marked sent.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -143,6 +144,10 @@ class PeerPublisher:
             else None
         )
         self._client = make_client(grant, node_id)
+        if self._ha:  # MQTT last will: the broker marks the device's entities unavailable if the link drops
+            self._client.will_set(
+                homeassistant.availability_topic(grant, node_id), homeassistant.OFFLINE, qos=1, retain=True
+            )
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_publish = self._on_publish
@@ -317,6 +322,15 @@ class PeerPublisher:
                 self._wake.wait(0.05)
                 self._wake.clear()
                 self._drain_acks(outbox)
+            if self._ha and self._connected.is_set():  # an orderly stop sends no last will: say it
+                info = self._client.publish(
+                    homeassistant.availability_topic(self.grant, self.node_id),
+                    homeassistant.OFFLINE,
+                    qos=1,
+                    retain=True,
+                )
+                with contextlib.suppress(RuntimeError, ValueError):
+                    info.wait_for_publish(2.0)
             self._client.disconnect()
             self._client.loop_stop()
             self._connected.clear()
@@ -378,6 +392,10 @@ class PeerPublisher:
         if self._ha and not self._announced:
             for topic, payload in homeassistant.discovery(self.grant, self.node_id, self.cameras):
                 self._client.publish(topic, payload, qos=1, retain=True)
+            # birth message, after the configs so the entities come up available
+            self._client.publish(
+                homeassistant.availability_topic(self.grant, self.node_id), homeassistant.ONLINE, qos=1, retain=True
+            )
             self._announced = True
         with self._lock:
             room = self.grant.max_inflight - len(self._inflight)
@@ -393,7 +411,8 @@ class PeerPublisher:
             return False
         at = self.clock()
         messages: list[tuple[OutboxRow, bytes, str]] = []
-        ha_updates: dict[str, bytes] = {}
+        ha_updates: dict[str, bytes] = {}  # topic -> payload: the last plate (and crop) per camera
+        ha_events: list[tuple[str, bytes]] = []  # every alert
         for row in rows:
             if row.kind == "checkpoint":
                 msg = checkpoint_message(row.payload or "{}", grant=self.grant, node_id=self.node_id, sent_at=at)
@@ -414,9 +433,11 @@ class PeerPublisher:
                 msg, topic = built, self.topics.reads
             messages.append((row, encode(msg), topic))
             if self._ha and row.kind != "checkpoint":
-                update = homeassistant.state(msg)
-                if update is not None:
-                    ha_updates[update[0]] = update[1]
+                for ha_topic, ha_payload in homeassistant.updates(self.grant, self.node_id, msg):
+                    if ha_topic.endswith("/alert"):
+                        ha_events.append((ha_topic, ha_payload))
+                    else:
+                        ha_updates[ha_topic] = ha_payload
         if not messages:
             self._cursor = rows[-1].id
             return True
@@ -452,8 +473,10 @@ class PeerPublisher:
                 self._inflight[info.mid] = (row.id, time.monotonic())
                 self._counts["published"] += 1
                 self._cursor = max(self._cursor, row.id)
-        for camera, payload in ha_updates.items():  # last read per camera; not retained, not tracked
-            self._client.publish(homeassistant.state_topic(self.grant, self.node_id, camera), payload, qos=0)
+        for ha_topic, ha_payload in ha_updates.items():  # last read per camera; not retained, not tracked
+            self._client.publish(ha_topic, ha_payload, qos=0)
+        for ha_topic, ha_payload in ha_events:  # alerts: each one, at least once, never retained
+            self._client.publish(ha_topic, ha_payload, qos=1)
         return True
 
     def _refuse_expired(self, outbox: Outbox) -> bool:

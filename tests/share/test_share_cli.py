@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from mosquitto import Broker, Pki, Subscriber
+from payload_schemas import check
 from share_helpers import NODE, BrokerFactory, MakeRead, default_acl, grant_yaml
 
 from edge.cli import main
@@ -206,6 +207,9 @@ def test_remote_search_goes_through_policy_and_ledger(
     finally:
         service.stop()
         peer.close()
+    check(f"peers/a/search/request/{NODE}", json.dumps(body).encode())
+    for topic, payload in peer.payloads():
+        assert check(topic, payload) == "search-reply"
     (reply,) = [json.loads(p) for _, p in peer.payloads()]
     assert reply["request_id"] == request_id
     assert reply["status"] == status, reply
