@@ -65,6 +65,18 @@ class PeerGrant(Strict):
     ca: str | None = Field(default=None, description="CA certificate file (or env:NAME) of the broker.")
     cert: str | None = Field(default=None, description="Client certificate file (or env:NAME) this device presents.")
     key: str | None = Field(default=None, description="Client private key file (or env:NAME); never inline.")
+    username: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Broker username, instead of (or as well as) a client certificate; over mqtts:// only, "
+        "or to a loopback broker. Needs password.",
+    )
+    password: str | None = Field(
+        default=None,
+        description="Broker password: env:NAME (the variable holds the password) or a file path containing a / "
+        "(its first line); never the password itself.",
+    )
     topic_prefix: str = Field(description="Topics: <prefix>/reads/<node_id>, <prefix>/search/request|reply/<node_id>.")
     agency: str = Field(min_length=1, max_length=200, description="Receiving agency, as named in the agreement.")
     jurisdiction: str = Field(description="Peer's jurisdiction: a two-letter US state code or 'federal'.")
@@ -114,6 +126,19 @@ class PeerGrant(Strict):
     def _refs(cls, value: str | None) -> str | None:
         return None if value is None else check_secret_ref(value)
 
+    @field_validator("password")
+    @classmethod
+    def _password(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        v = check_secret_ref(value)
+        if not v.startswith("env:") and "/" not in v:
+            raise ValueError(
+                "password: give env:NAME or a file path with a / (e.g. /etc/edge-alpr/broker.pass or ./broker.pass); "
+                "the password itself never goes in the config"
+            )
+        return v
+
     @field_validator("jurisdiction")
     @classmethod
     def _jurisdiction(cls, value: str) -> str:
@@ -146,15 +171,19 @@ class PeerGrant(Strict):
         if url.scheme not in ("mqtt", "mqtts") or not url.hostname:
             raise ValueError(f"broker {self.broker!r}: use mqtts://host:port (or mqtt://localhost:port)")
         if url.username or url.password:
-            raise ValueError("broker URL must not carry credentials: use cert/key")
+            raise ValueError("broker URL must not carry credentials: use cert/key or username/password")
         if url.scheme == "mqtt" and not is_loopback(url.hostname):
             raise ValueError(
                 f"broker {self.broker!r}: plain mqtt:// is only allowed to a loopback broker; use mqtts://"
             )
-        if url.scheme == "mqtts" and (self.ca is None or self.cert is None or self.key is None):
-            raise ValueError("an mqtts:// peer needs ca, cert and key (the device authenticates with a certificate)")
         if (self.cert is None) != (self.key is None):
             raise ValueError("cert and key go together")
+        if (self.username is None) != (self.password is None):
+            raise ValueError("username and password go together")
+        if url.scheme == "mqtts" and (self.ca is None or (self.cert is None and self.username is None)):
+            raise ValueError(
+                "an mqtts:// peer needs ca, and cert and key (a client certificate) or username and password"
+            )
         if self.share == "hit_categories" and not self.categories:
             raise ValueError("share: hit_categories needs at least one entry in categories")
         if self.share != "hit_categories" and self.categories:

@@ -37,7 +37,7 @@ from edge.errors import EdgeError
 from edge.share import homeassistant
 from edge.share.message import checkpoint_message, encode, grant_ref, read_message, topics
 from edge.share.outbox import Outbox, OutboxRow
-from edge.share.secrets import resolve_bytes, resolve_file
+from edge.share.secrets import resolve_bytes, resolve_file, resolve_text
 from edge.store.timefmt import utcnow
 
 log = logging.getLogger(__name__)
@@ -74,19 +74,21 @@ class PeerStatus:
 
 
 def tls_context(grant: PeerGrant) -> ssl.SSLContext:
-    """Certificate verification on, hostname checked, TLS 1.2+, this device's client certificate."""
-    if grant.ca is None or grant.cert is None or grant.key is None:
-        raise ShareError(f"peer {grant.name}: mqtts needs ca, cert and key")
+    """Certificate verification on, hostname checked, TLS 1.2+, and this device's client certificate
+    when the grant has one (else it logs in with username and password, over this TLS)."""
+    if grant.ca is None or (grant.cert is None and grant.username is None):
+        raise ShareError(f"peer {grant.name}: mqtts needs ca, and cert and key or username and password")
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.verify_mode = ssl.CERT_REQUIRED
     ctx.check_hostname = True
     try:
         ctx.load_verify_locations(cafile=str(resolve_file(grant.ca, f"peer {grant.name} ca")))
-        ctx.load_cert_chain(
-            str(resolve_file(grant.cert, f"peer {grant.name} cert")),
-            str(resolve_file(grant.key, f"peer {grant.name} key")),
-        )
+        if grant.cert is not None and grant.key is not None:
+            ctx.load_cert_chain(
+                str(resolve_file(grant.cert, f"peer {grant.name} cert")),
+                str(resolve_file(grant.key, f"peer {grant.name} key")),
+            )
     except (ssl.SSLError, OSError) as exc:
         raise ShareError(f"peer {grant.name}: cannot load TLS material: {exc}") from None
     return ctx
@@ -100,6 +102,9 @@ def make_client(grant: PeerGrant, node_id: str) -> mqtt.Client:
     )
     if grant.tls:
         client.tls_set_context(tls_context(grant))
+    if grant.username is not None:
+        assert grant.password is not None
+        client.username_pw_set(grant.username, resolve_text(grant.password, f"peer {grant.name} password"))
     client.reconnect_delay_set(min_delay=1, max_delay=60)
     client.max_inflight_messages_set(grant.max_inflight)
     return client

@@ -3,7 +3,7 @@ Helpers the tests import are in share_helpers.py (a conftest cannot be imported 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -26,10 +26,10 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 def broker_factory(pki: Pki, tmp_path: Path) -> Iterator[BrokerFactory]:
     started: list[Broker] = []
 
-    def make(acl: Acl) -> Broker:
+    def make(acl: Acl, passwords: Mapping[str, str] | None = None) -> Broker:
         for cn in acl:
             pki.client(cn)
-        b = Broker(pki, tmp_path / f"broker{len(started)}", acl)
+        b = Broker(pki, tmp_path / f"broker{len(started)}", acl, passwords)
         started.append(b)
         b.start()
         return b

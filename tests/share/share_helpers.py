@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from mosquitto import Acl, Broker, Pki
+from mosquitto import Broker, Pki
 
 from edge.config.sharing import PeerGrant
 from edge.types import Read
@@ -38,7 +38,7 @@ class FakeLedger:
             return [d for a, _, d, _ in self.entries if a == action]
 
 
-BrokerFactory = Callable[[Acl], Broker]
+BrokerFactory = Callable[..., Broker]  # (acl, passwords=None) -> a started broker
 
 
 def default_acl(prefix_a: str = "peers/a", prefix_b: str = "peers/b") -> dict[str, list[tuple[str, str]]]:
