@@ -31,6 +31,18 @@ def read_ids(messages: list[tuple[str, bytes]]) -> set[str]:
     return {json.loads(p)["read_id"] for _, p in messages if json.loads(p).get("kind") != "checkpoint"}
 
 
+def ha_broker(broker_factory: BrokerFactory, topic: str) -> tuple[Broker, Subscriber]:
+    """A broker whose ACL lets the device write Home Assistant discovery and peer-a read it, and peer-a
+    listening on homeassistant/# and `topic`."""
+    acl = default_acl()
+    acl[NODE] = [*acl[NODE], ("write", "homeassistant/#")]
+    acl["peer-a"] = [*acl["peer-a"], ("read", "homeassistant/#")]
+    broker = broker_factory(acl)
+    ha = Subscriber(broker, "peer-a", ["homeassistant/#", topic])
+    ha.wait_ready()
+    return broker, ha
+
+
 def run_service(cfg: Config, ledger: FakeLedger, **options: Any) -> tuple[Store, ShareService]:
     store = Store.from_config(cfg)
     service = ShareService(cfg, ledger=ledger, actor="system", publisher_options=options or None)
@@ -230,12 +242,7 @@ def test_home_assistant_discovery_only_when_granted(
 ) -> None:
     from edge.config.cameras import CameraConfig
 
-    acl = default_acl()
-    acl[NODE] = [*acl[NODE], ("write", "homeassistant/#")]
-    acl["peer-a"] = [*acl["peer-a"], ("read", "homeassistant/#")]
-    broker = broker_factory(acl)
-    ha = Subscriber(broker, "peer-a", ["homeassistant/#", "peers/a/ha/#"])
-    ha.wait_ready()
+    broker, ha = ha_broker(broker_factory, "peers/a/ha/#")
     grant = make_grant(broker, pki, fields=["plate", "time", "camera"], home_assistant=True)
     cfg = config(tmp_path, grant).model_copy(update={"cameras": [CameraConfig(name="gate-1", source="0")]})
     store, service = run_service(cfg, ledger)
@@ -279,12 +286,7 @@ def test_home_assistant_alerts_crops_and_last_will(
     payload on every topic validates against its schema in docs/schemas/."""
     from edge.config.cameras import CameraConfig
 
-    acl = default_acl()
-    acl[NODE] = [*acl[NODE], ("write", "homeassistant/#")]
-    acl["peer-a"] = [*acl["peer-a"], ("read", "homeassistant/#")]
-    broker = broker_factory(acl)
-    ha = Subscriber(broker, "peer-a", ["homeassistant/#", "peers/a/#"])
-    ha.wait_ready()
+    broker, ha = ha_broker(broker_factory, "peers/a/#")
     grant = make_grant(
         broker,
         pki,
@@ -338,12 +340,7 @@ def test_no_home_assistant_without_the_grant_flag(
 ) -> None:
     from edge.config.cameras import CameraConfig
 
-    acl = default_acl()
-    acl[NODE] = [*acl[NODE], ("write", "homeassistant/#")]
-    acl["peer-a"] = [*acl["peer-a"], ("read", "homeassistant/#")]
-    broker = broker_factory(acl)
-    ha = Subscriber(broker, "peer-a", ["homeassistant/#", "peers/a/#"])
-    ha.wait_ready()
+    broker, ha = ha_broker(broker_factory, "peers/a/#")
     cfg = config(tmp_path, make_grant(broker, pki)).model_copy(
         update={"cameras": [CameraConfig(name="gate-1", source="0")]}
     )
