@@ -83,7 +83,7 @@ class Observability:
                     log.error("%s; running WITHOUT the health endpoint", problem)
                 else:
                     self.server.start()
-                    log.warning("health endpoint: %s/healthz  %s/metrics  status page %s/", *[self.server.url] * 3)
+                    log.info("health endpoint: %s/healthz  %s/metrics  status page %s/", *[self.server.url] * 3)
             if self._sighup:
                 self._restore = self.reloader.install_sighup()
             self.watchdog.start()

@@ -258,7 +258,7 @@ class Store:
         ok = self._disk_free_mb >= self._min_free_mb
         if ok != self._disk_ok:
             if ok:
-                log.warning("store: free disk space back to %.0f MiB; writing reads again", self._disk_free_mb)
+                log.info("store: free disk space back to %.0f MiB; writing reads again", self._disk_free_mb)
             else:
                 log.error(
                     "store: free disk space %.0f MiB is below the minimum %s MiB; new reads are refused and counted",
