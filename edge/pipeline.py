@@ -10,8 +10,10 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import numpy as np
+import numpy.typing as npt
 
 from edge.capture.base import Source
 from edge.config import Config
@@ -22,6 +24,7 @@ from edge.models.runtime import providers
 from edge.ocr import FastPlateOcr, PlateOcr, RapidOcr, SecondOpinion
 from edge.track import PlateTracker
 from edge.track.follow import follow
+from edge.track.formats import PlateFormats
 from edge.types import Box, Frame, Observation, PlateBox, Read, Region
 
 log = logging.getLogger(__name__)
@@ -208,10 +211,39 @@ class Recognizer:
             out.append(PlateBox(box, p.score))
         return out
 
+    def read_image(self, image: npt.NDArray[np.uint8]) -> list[StillPlate]:
+        """Plates in one still image: the detector on the whole image, OCR of each plate, the format
+        rules applied as the tracker applies them. No gate, no tracking, nothing stored."""
+        h, w = image.shape[:2]
+        frame = Frame("still", 0, datetime.now(UTC), image, live=False)
+        plates = [
+            p for p in self._detect(frame, [Region(Box(0, 0, w, h))]) if p.box.width >= self.cfg.detector.min_width
+        ]
+        cuts = [self._crop_box(p.box, w, h) for p in plates]
+        crops = [image[int(e.y1) : int(e.y2), int(e.x1) : int(e.x2)] for e in cuts]
+        texts = self.models.ocr.predict(crops) if crops else []
+        formats = PlateFormats(self.cfg.tracking.formats, self.cfg.tracking.masks)
+        out = []
+        for p, t in zip(plates, texts, strict=True):
+            text, valid = formats.normalise(t.text)
+            out.append(StillPlate(p.box, p.score, text, t.confidence, valid))
+        return out
+
     def finish(self) -> list[Read]:
         reads = self.tracker.flush()
         self.times.reads += len(reads)
         return reads
+
+
+@dataclass(frozen=True)
+class StillPlate:
+    """A plate read in a still image (`Recognizer.read_image`)."""
+
+    box: Box
+    detector_score: float
+    text: str
+    confidence: float
+    valid_format: bool
 
 
 @dataclass

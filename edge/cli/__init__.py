@@ -43,6 +43,7 @@ def _register() -> None:
     from edge.cli.eval_cmd import eval_cmd
     from edge.cli.hotlist import hotlist_group
     from edge.cli.models import models_group
+    from edge.cli.read import read_cmd
     from edge.cli.replay import replay
     from edge.cli.retention import retention_group
     from edge.cli.run import run_cmd
@@ -51,6 +52,7 @@ def _register() -> None:
     from edge.cli.status import status_cmd
 
     main.add_command(replay)
+    main.add_command(read_cmd)
     main.add_command(eval_cmd)
     main.add_command(config_group)
     main.add_command(models_group)
