@@ -168,7 +168,7 @@ own 0750 "$USER_NAME:$USER_NAME" "$R$STATE_DIR"
 
 # -- 4. the project and its models ----------------------------------------------------------------------
 copy_tree() {
-  local parts=(pyproject.toml README.md edge config deploy)
+  local parts=(pyproject.toml README.md edge config deploy requirements)
   [ -d "$SRC/docs" ] && parts+=(docs)
   rm -rf "$R$APP_DIR/src.new"
   mkdir -p "$R$APP_DIR/src.new"
@@ -193,18 +193,21 @@ make_venv() {
   if [ ! -x "$R$APP_DIR/venv/bin/python" ]; then
     "$PY" -m venv "$R$APP_DIR/venv"
   fi
-  "$R$APP_DIR/venv/bin/python" -m pip install -q --upgrade pip
-  "$R$APP_DIR/venv/bin/python" -m pip install -q --upgrade "$R$APP_DIR/src"
+  # The locked versions, each checked against its sha256 (requirements/lock.txt, scripts/lock.sh),
+  # as wheels only (nothing is compiled on the device); then edge-alpr itself, without dependencies.
+  "$R$APP_DIR/venv/bin/python" -m pip install -q --require-hashes --only-binary :all: \
+    -r "$R$APP_DIR/src/requirements/lock.txt"
+  "$R$APP_DIR/venv/bin/python" -m pip install -q --no-deps --upgrade "$R$APP_DIR/src"
 }
 if [ -z "$PREFIX" ] || [ "$WITH_VENV" = 1 ]; then
   if [ "$DRY_RUN" = 1 ]; then
-    echo "would run: $PY -m venv $R$APP_DIR/venv && pip install $R$APP_DIR/src"
+    echo "would run: $PY -m venv $R$APP_DIR/venv && pip install --require-hashes -r $R$APP_DIR/src/requirements/lock.txt && pip install --no-deps $R$APP_DIR/src"
   else
     say "installing edge-alpr into $R$APP_DIR/venv (the first time takes a few minutes)"
     make_venv
   fi
 else
-  echo "would run: $PY -m venv $APP_DIR/venv && $APP_DIR/venv/bin/pip install $APP_DIR/src"
+  echo "would run: $PY -m venv $APP_DIR/venv && $APP_DIR/venv/bin/pip install --require-hashes -r $APP_DIR/src/requirements/lock.txt && $APP_DIR/venv/bin/pip install --no-deps $APP_DIR/src"
 fi
 
 # -- 6. starter config (never overwritten) -------------------------------------------------------------
