@@ -28,17 +28,12 @@ def still(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], cwd: Path, *args: str):
-    from edge.cli import run
+    """`edge-alpr read ARGS` in-process, from `cwd`: (exit status, stdout, stderr)."""
+    sys.path.insert(0, str(ROOT / "tests" / "audit"))
+    from audit_helpers import cli as edge_cli
 
     monkeypatch.chdir(cwd)
-    monkeypatch.setattr(sys, "argv", ["edge-alpr", "read", *args])
-    try:
-        run()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+    return edge_cli(monkeypatch, capsys, "read", *args)
 
 
 def test_reads_the_plate_of_a_rendered_still_and_stores_nothing(still, tmp_path, monkeypatch, capsys) -> None:

@@ -14,6 +14,21 @@ from edge.config import Config, load_config
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+_CONFIG_HELP = "YAML config file (default: built-in defaults; env EDGE_ALPR_CONFIG)."
+
+
+def config_option(text: str = _CONFIG_HELP) -> Callable[[F], F]:
+    """--config FILE alone (commands that store nothing), with a help `text` that says what it is for."""
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        envvar="EDGE_ALPR_CONFIG",
+        help=text,
+    )
+
+
 def config_options(func: F) -> F:
     """Add --config FILE and --db PATH (every command that touches stored data takes both)."""
     func = click.option(
@@ -23,14 +38,7 @@ def config_options(func: F) -> F:
         default=None,
         help="SQLite store file (overrides store.path in the config).",
     )(func)
-    return click.option(
-        "--config",
-        "config_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        envvar="EDGE_ALPR_CONFIG",
-        help="YAML config file (default: built-in defaults; env EDGE_ALPR_CONFIG).",
-    )(func)
+    return config_option()(func)
 
 
 def resolve_config(config_path: Path | None, db: Path | None) -> Config:

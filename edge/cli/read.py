@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from edge.cli.common import config_option
 from edge.errors import InputError
 
 if TYPE_CHECKING:
@@ -65,14 +66,7 @@ def _annotated_path(annotate: Path, image: Path, many: bool) -> Path:
 
 @click.command("read")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    envvar="EDGE_ALPR_CONFIG",
-    help="YAML config whose detector, OCR and plate formats are used (default: built-in defaults).",
-)
+@config_option("YAML config whose detector, OCR and plate formats are used (default: built-in defaults).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plates as JSON on stdout.")
 @click.option(
     "--annotate",
