@@ -14,9 +14,9 @@ take quantiles in PromQL), names carry their unit (``_seconds``, ``_bytes``). Na
     (reads held now: falls when retention purges), disk_free_bytes, disk_low, purge_lag_seconds,
     last_purge_timestamp_seconds, outbox_depth{peer}, share_peer_connected{peer}, ledger_ok,
     ledger_size_bytes, ledger_entries_total{action} (shares, denials, searches, purges, ... recorded in
-    the ledger by any process), config_reloads_total{outcome}, healthy, and the audit counters of this
-    process (audit_entries_total, audit_write_failures_total, search_denied_total, misuse_signals_total);
-    process_* from prometheus_client.
+    the ledger by any process), config_reloads_total{outcome}, healthy, clock_synchronised, and the audit
+    counters of this process (audit_entries_total, audit_write_failures_total, search_denied_total,
+    misuse_signals_total); process_* from prometheus_client.
 """
 
 from __future__ import annotations
@@ -65,6 +65,11 @@ class ServiceCollector(Collector):
             reloads.add_metric([outcome], n)
         yield reloads
         yield GaugeMetricFamily(P + "healthy", "1 when /healthz reports no problem.", value=1 if doc["healthy"] else 0)
+        synced = (doc.get("clock") or {}).get("synchronised")
+        if synced is not None:
+            yield GaugeMetricFamily(
+                P + "clock_synchronised", "1 when the kernel says the clock is synchronised (NTP).", value=int(synced)
+            )
 
 
 def _camera_metrics(cameras: list[dict[str, Any]]) -> Iterator[Metric]:

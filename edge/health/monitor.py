@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from edge.config import Config
+from edge.health.clock import clock_synchronised
 from edge.store.timefmt import to_ts
 
 log = logging.getLogger(__name__)
@@ -422,6 +423,8 @@ class HealthMonitor:
             "outbox": outbox,
             "ledger": ledger,
             "config": config,
+            # not a problem (most machines without NTP say False): a flag that read times may be off
+            "clock": {"synchronised": clock_synchronised()},
         }
         return doc
 

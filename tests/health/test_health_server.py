@@ -97,6 +97,10 @@ def test_healthz_reports_cameras_frames_outbox_ledger_purge_and_disk(service: Se
     assert doc["service"]["node_id"] == "test-node"
     assert doc["config"]["sha256"]
     assert doc["config"]["reloads"] == {"applied": 0, "unchanged": 0, "refused": 0}
+    from edge.health.clock import clock_synchronised
+
+    assert doc["clock"] == {"synchronised": clock_synchronised()}  # a flag, not a problem
+    assert isinstance(doc["clock"]["synchronised"], bool)  # Linux: the kernel answers
 
 
 def test_metrics_parse_as_prometheus_text(service: Service) -> None:
@@ -134,6 +138,7 @@ def test_metrics_parse_as_prometheus_text(service: Service) -> None:
     assert "edge_alpr_ledger_size" not in families
     assert value("edge_alpr_config_reloads", outcome="refused") == 0
     assert value("edge_alpr_healthy") == 1
+    assert value("edge_alpr_clock_synchronised") in (0, 1)
     assert "edge_alpr_outbox_depth" in families
     assert "edge_alpr_audit_entries" in families  # the audit counters of the process
     assert "process_cpu_seconds" in families
