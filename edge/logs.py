@@ -191,11 +191,13 @@ def make_handler(fmt: LogFormat = "text", stream: Any = None, *, journal: bool =
 
 
 def quiet_native_libraries() -> None:
-    """OpenCV's and FFmpeg's own stderr chatter down to errors (unless the environment says otherwise):
+    """OpenCV's own stderr chatter down to errors and FFmpeg's off (unless the environment says otherwise):
     this program logs what they would warn about (a camera that cannot be opened, undecodable frames,
     counted) in its own lines."""
     os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
-    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "16")  # AV_LOG_ERROR
+    # FFmpeg quiet: with a level set, OpenCV prints FFmpeg's messages on *stdout*, into `--json` output;
+    # the frames it cannot decode are counted and reported by this program instead.
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     cv2 = sys.modules.get("cv2")
     if cv2 is not None and os.environ["OPENCV_LOG_LEVEL"] == "ERROR":  # already imported: tell it directly
         with contextlib.suppress(AttributeError):
