@@ -1,7 +1,8 @@
-"""Run recognition under the restrictions the systemd unit sets, as far as a test can without systemd:
-MemoryDenyWriteExecute (the kernel's PR_SET_MDWE: no writable+executable memory, no exec gained) and
-`SystemCallFilter=~@privileged @resources` with `SystemCallErrorNumber=EPERM` (a seccomp filter that
-fails those calls with EPERM). Prints one JSON line; exit 0 when recognition ran.
+"""Run recognition under the restrictions the systemd unit sets, the way systemd sets them (a seccomp
+filter), without systemd: MemoryDenyWriteExecute (mmap with PROT_WRITE and PROT_EXEC together, and
+mprotect/pkey_mprotect adding PROT_EXEC, fail) and `SystemCallFilter=~@privileged @resources` with
+`SystemCallErrorNumber=EPERM` (those calls fail with EPERM). Prints one JSON line; exit 0 when
+recognition ran.
 
 Usage: python tests/deploy/sandbox_probe.py CLIP FRAMES [--plain]   (--plain: no restrictions, to compare)
 """
@@ -30,46 +31,75 @@ DENY = {
         "mount": 40, "umount2": 39, "swapon": 224, "reboot": 142,
     },
 }  # fmt: skip
+MEMORY = {  # mmap, mprotect, pkey_mprotect
+    "x86_64": (9, 10, 329),
+    "aarch64": (222, 226, 288),
+}
+PROT_WRITE, PROT_EXEC = 2, 4
 
 libc = ctypes.CDLL(None, use_errno=True)
 
 
-def mdwe() -> None:
-    pr_set_mdwe, refuse_exec_gain = 65, 1
-    if libc.prctl(pr_set_mdwe, refuse_exec_gain, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "PR_SET_MDWE")
-    try:
-        mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
-    except PermissionError:
-        return
-    raise RuntimeError("a writable and executable mapping was allowed: MDWE is not in force")
+def filter_program(deny: list[int], mmap_nr: int, mprotect_nrs: tuple[int, ...]) -> list[tuple[int, int, int, int]]:
+    """A classic-BPF seccomp program: EPERM for `deny`, for mmap asking for write and exec together,
+    and for mprotect asking for exec (systemd's MemoryDenyWriteExecute); everything else allowed.
+    BPF jumps only forward: checks first, then the mmap and mprotect argument tests, then the returns."""
+    ld_nr, ld_prot = (0x20, 0, 0, 0), (0x20, 0, 0, 32)  # seccomp_data.nr, low word of args[2] (LE)
+    allow, eperm = (0x06, 0, 0, 0x7FFF0000), (0x06, 0, 0, 0x00050000 | 1)
+    checks = [*deny, mmap_nr, *mprotect_nrs]
+    n = len(checks)
+    at_mmap, at_mprotect, at_eperm, at_allow = n + 2, n + 5, n + 8, n + 9
+
+    def jeq(here: int, k: int, yes: int, no: int) -> tuple[int, int, int, int]:
+        return (0x15, yes - here - 1, no - here - 1, k)
+
+    prog = [ld_nr]
+    for i, nr in enumerate(checks):
+        target = at_eperm if i < len(deny) else at_mmap if nr == mmap_nr else at_mprotect
+        prog.append(jeq(1 + i, nr, target, 2 + i))
+    prog.append(allow)  # n + 1: no check matched
+    prog += [ld_prot, (0x54, 0, 0, PROT_WRITE | PROT_EXEC), jeq(n + 4, PROT_WRITE | PROT_EXEC, at_eperm, at_allow)]
+    prog += [ld_prot, (0x54, 0, 0, PROT_EXEC), jeq(n + 7, PROT_EXEC, at_eperm, at_allow)]
+    prog += [eperm, allow]
+    assert len(prog) == at_allow + 1
+    return prog
 
 
-def seccomp_eperm(numbers: list[int]) -> None:
-    n = len(numbers)
-    code = [(0x20, 0, 0, 0)]  # BPF_LD|BPF_W|BPF_ABS: seccomp_data.nr
-    code += [(0x15, n - j, 0, nr) for j, nr in enumerate(numbers)]  # BPF_JEQ -> the EPERM return
-    code += [(0x06, 0, 0, 0x7FFF0000), (0x06, 0, 0, 0x00050000 | 1)]  # RET ALLOW, RET ERRNO(EPERM)
-    raw = b"".join(struct.pack("HBBI", *ins) for ins in code)
+def install(prog: list[tuple[int, int, int, int]]) -> None:
+    raw = b"".join(struct.pack("HBBI", *ins) for ins in prog)
     buf = ctypes.create_string_buffer(raw)
 
     class SockFprog(ctypes.Structure):
         _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
-    prog = SockFprog(len(code), ctypes.cast(buf, ctypes.c_void_p))
+    fprog = SockFprog(len(prog), ctypes.cast(buf, ctypes.c_void_p))
     if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
         raise OSError(ctypes.get_errno(), "PR_SET_NO_NEW_PRIVS")
-    if libc.prctl(22, 2, ctypes.byref(prog), 0, 0) != 0:  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
+    if libc.prctl(22, 2, ctypes.byref(fprog), 0, 0) != 0:  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
         raise OSError(ctypes.get_errno(), "PR_SET_SECCOMP")
+
+
+def restrict() -> None:
+    arch = platform.machine()
+    mmap_nr, *mprotect_nrs = MEMORY[arch]
+    install(filter_program(sorted(DENY[arch].values()), mmap_nr, tuple(mprotect_nrs)))
     if libc.setpriority(0, 0, 5) == 0:
         raise RuntimeError("setpriority was allowed: the seccomp filter is not in force")
+    page = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+    addr = ctypes.addressof(ctypes.c_char.from_buffer(page))
+    if libc.mprotect(ctypes.c_void_p(addr), 4096, mmap.PROT_READ | mmap.PROT_EXEC) == 0:
+        raise RuntimeError("mprotect made memory executable: the filter is not in force")
+    try:
+        mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+    except PermissionError:
+        return
+    raise RuntimeError("a writable and executable mapping was allowed: the filter is not in force")
 
 
 def main() -> int:
     clip, frames = sys.argv[1], int(sys.argv[2])
     if "--plain" not in sys.argv[3:]:
-        mdwe()
-        seccomp_eperm(sorted(DENY[platform.machine()].values()))
+        restrict()
     from edge.capture import FileSource
     from edge.config import Config
     from edge.pipeline import Recognizer, load_models

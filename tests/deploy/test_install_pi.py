@@ -221,9 +221,9 @@ def test_time_wait_sync_is_enabled_without_a_real_time_clock(tmp_path: Path, rtc
 
 
 def test_recognition_runs_under_the_units_memory_and_system_call_limits() -> None:
-    """MemoryDenyWriteExecute and SystemCallFilter=~@privileged @resources (EPERM), applied with the
-    kernel's own mechanisms (PR_SET_MDWE, a seccomp filter) to a process that loads the shipped models
-    and reads the sample clip: the same work as without them."""
+    """MemoryDenyWriteExecute and SystemCallFilter=~@privileged @resources (EPERM), applied as systemd
+    applies them (a seccomp filter) to a process that loads the shipped models and reads the sample
+    clip: the same work as without them."""
     probe = ROOT / "tests" / "deploy" / "sandbox_probe.py"
     clip = str(ROOT / "samples" / "sample.mp4")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
