@@ -235,7 +235,7 @@ class Reloader:
                 ", ".join(restart),
             )
         else:
-            log.warning("config reloaded (ledger entry %s): %s", entry.seq, ", ".join(keys))
+            log.info("config reloaded (ledger entry %s): %s", entry.seq, ", ".join(keys))
         return ReloadResult(
             "applied", _now(), changes=changes, applied=live, pending_restart=restart, ledger_seq=int(entry.seq)
         )

@@ -140,3 +140,26 @@ def test_every_command_has_help_with_example() -> None:
         res = CliRunner().invoke(main, [*path, "--help"])
         assert res.exit_code == 0, (path, res.output)
         assert "Example" in res.output, f"`edge-alpr {' '.join(path)} --help` has no example"
+
+
+@pytest.mark.parametrize(("start", "end", "code"), [(0.45, 0.5, 0), (0.1, 0.9, 2)])
+def test_replay_of_a_damaged_clip_reports_skipped_frames(tmp_path: Path, start: float, end: float, code: int) -> None:
+    sys.path.insert(0, str(ROOT / "tests" / "capture"))
+    from test_files import write_damaged_clip
+
+    clip = tmp_path / "damaged.mp4"
+    write_damaged_clip(clip, frames=100, start=start, end=end)
+    res = cli("replay", str(clip), "--db", str(tmp_path / "r.db"), "--json")
+    assert res.returncode == code, res.stderr
+    summary = json.loads(res.stdout)
+    skipped = summary["skipped_frames"]
+    assert skipped
+    assert summary["decode_errors"] == sum(b - a + 1 for a, b in skipped)
+    assert summary["frames"] + summary["decode_errors"] == 100
+    if code == 0:
+        assert summary["frames"] > summary["decode_errors"]
+    else:
+        a, b = skipped[0]
+        assert f"frames {a}-{b}" in res.stderr
+        assert "most of the clip was not read" in res.stderr
+        assert "Traceback" not in res.stderr

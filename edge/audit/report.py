@@ -23,6 +23,7 @@ from edge.audit.events import Action
 from edge.audit.identity import mismatch
 from edge.audit.ledger import Ledger
 from edge.audit.verify import verify_ledger
+from edge.audit.wording import calendar_period, readable_time, rule_words, shorten
 from edge.config.audit import MisuseConfig
 from edge.policy.profiles import format_duration as _dur
 
@@ -221,7 +222,7 @@ def build_report(
             else:
                 changes = d.get("changes", []) if e.action == Action.CONFIG_CHANGED else []
                 summary = "; ".join(
-                    f"{c.get('key')}: {json.dumps(c.get('old'))} -> {json.dumps(c.get('new'))}"[:160]
+                    shorten(f"{c.get('key')}: {json.dumps(c.get('old'))} -> {json.dumps(c.get('new'))}", 160)
                     for c in changes[:10]
                 )
                 config_changes.append(
@@ -307,7 +308,8 @@ def bar_chart(title: str, data: dict[str, int], colour: str = "#2b6cb0", width: 
     if not data:
         return f'<p class="empty">{_esc(title)}: none in this period.</p>'
     items = list(data.items())[:20]
-    label_w, row, top = 220, 26, 30
+    longest = max(len(label) for label, _ in items)
+    label_w, row, top = min(420, max(160, 7 * min(longest, 58) + 12)), 26, 30
     peak = max(v for _, v in items) or 1
     plot = width - label_w - 60
     h = top + row * len(items) + 10
@@ -319,7 +321,7 @@ def bar_chart(title: str, data: dict[str, int], colour: str = "#2b6cb0", width: 
     for i, (label, value) in enumerate(items):
         y = top + i * row
         w = max(1, round(plot * value / peak))
-        short = label if len(label) <= 30 else label[:29] + "…"
+        short = shorten(label, 58)
         parts.append(f'<text x="{label_w - 8}" y="{y + 17}" font-size="13" text-anchor="end">{_esc(short)}</text>')
         parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{w}" height="{row - 8}" fill="{colour}" />')
         parts.append(f'<text x="{label_w + w + 6}" y="{y + 17}" font-size="13">{value}</text>')
@@ -377,35 +379,72 @@ def _table(headers: list[str], rows: Iterable[Iterable[object]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body or '<tr><td>none</td></tr>'}</tbody></table>"
 
 
+def _named(counts: dict[str, int], names: dict[str, str]) -> dict[str, int]:
+    """Ids as their names ('Springfield Police Department (SPRINGFIELD-PD)'); unknown ids as they are."""
+    return {(f"{names[k]} ({k})" if k in names else k): n for k, n in counts.items()}
+
+
+def _retention_text(ctx: dict[str, Any], t: dict[str, Any]) -> str:
+    r = ctx.get("retention")
+    if not r:
+        return ""
+    return (
+        f"<p class='policy'>Retention policy (profile {_esc(r['profile'])}): a read that matched no hotlist is "
+        f"deleted after <b>{_esc(r['non_hit'])}</b>, a read that matched a hotlist after <b>{_esc(r['hit'])}</b>, "
+        f"plate crops after <b>{_esc(r['crops'])}</b>. Deletion is enforced on the device, and each purge is "
+        f"recorded in the ledger with what it deleted (proof of deletion): in this period {t['purges']} "
+        f"purge(s) deleted {t['reads_purged']} read(s).</p>"
+    )
+
+
 def render_html(data: dict[str, Any]) -> str:
     t = data["totals"]
     v = data["verification"]
+    ctx: dict[str, Any] = data.get("context") or {}
+    agencies, purposes = ctx.get("agencies", {}), ctx.get("purposes", {})
+    peers = ctx.get("peers", {})
+    held = ctx.get("store", {})
+    message = str(v["message"]).removeprefix("intact: ")
     status = (
-        ("<p class='ok'>Ledger verified intact: " if v["ok"] else "<p class='bad'>LEDGER NOT INTACT: ")
-        + _esc(v["message"])
-        + "</p>"
-    )
+        "<p class='ok'>Ledger verified intact: " + _esc(message)
+        if v["ok"]
+        else "<p class='bad'>LEDGER NOT INTACT: " + _esc(message)
+    ) + "</p>"
     period = data["period"]
+    shared_reads = sum(s["reads"] for s in data["shares_by_peer"].values())
     cards = "".join(
         f"<div class='card'><b>{_esc(val)}</b><span>{_esc(label)}</span></div>"
         for label, val in (
+            ("reads collected and still held", held.get("reads_in_period", "-")),
+            ("reads held now (all periods)", held.get("reads_now", "-")),
+            ("reads deleted by retention", t["reads_purged"]),
+            ("reads shared", shared_reads),
+            ("hotlist hits", held.get("hits_in_period", "-")),
             ("searches allowed", t["searches"]),
             ("searches denied", t["denied"]),
             ("reads returned by searches", t["reads_returned"]),
-            ("shares", t["shares"]),
             ("shares denied", t["share_denied"]),
-            ("purges", t["purges"]),
-            ("reads purged", t["reads_purged"]),
             ("config changes", t["config_changes"]),
             ("entries by another user than the account", t["identity_mismatches"]),
             ("misuse signals", len(data["signals"])),
         )
     )
-    share_counts = {p: s["reads"] for p, s in data["shares_by_peer"].items()}
+    share_counts = {(f"{peers[p]} ({p})" if p in peers else p): s["reads"] for p, s in data["shares_by_peer"].items()}
+    rules = {rule_words(k): n for k, n in data["denials_by_rule"].items()}
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Transparency report: {_esc(data["title"])}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 24px; color: #1a202c; max-width: 1000px; }}
+.policy {{ background: #f7fafc; border-left: 4px solid #4a5568; padding: 6px 10px; }}
+@page {{ size: A4; margin: 16mm 14mm; }}
+@media print {{
+  body {{ margin: 0; max-width: none; font-size: 11pt; }}
+  h2 {{ break-after: avoid; page-break-after: avoid; }}
+  svg, table, .card, .policy {{ break-inside: avoid; page-break-inside: avoid; }}
+  thead {{ display: table-header-group; }}
+  .ok, .bad, .card, .policy {{ -webkit-print-color-adjust: exact; print-color-adjust: exact; }}
+  svg {{ max-width: 100%; height: auto; }}
+}}
 h1 {{ font-size: 24px; }} h2 {{ font-size: 18px; margin-top: 28px; border-bottom: 1px solid #ddd; }}
 .cards {{ display: flex; flex-wrap: wrap; gap: 10px; }}
 .card {{ border: 1px solid #cbd5e0; border-radius: 6px; padding: 8px 14px; min-width: 100px; }}
@@ -415,17 +454,18 @@ table {{ border-collapse: collapse; font-size: 13px; }} td, th {{ border: 1px so
 .empty {{ color: #718096; }} svg {{ display: block; margin: 8px 0; }}
 </style></head><body>
 <h1>Transparency report: {_esc(data["title"])}</h1>
-<p>Period {_esc(period["since"] or period["first_entry"] or "-")} to {
-        _esc(period["until"] or period["last_entry"] or "-")
-    }.
-Generated {_esc(data["generated"])} from the audit ledger alone. No plate numbers appear in this report.</p>
+<p><b>Period: {
+        _esc(calendar_period(period["since"], period["until"], period["first_entry"], period["last_entry"]))
+    }.</b> Generated {_esc(readable_time(data["generated"]))} from the device's audit ledger{
+        " and, for the reads and hits held, its store" if held else ""
+    }. No plate numbers appear in this report.</p>
 {status}
 <div class="cards">{cards}</div>
 <h2>Searches</h2>
 {daily_chart(data["daily"])}
-{bar_chart("Searches by purpose", data["searches_by_purpose"])}
-{bar_chart("Searches by requesting agency", data["searches_by_agency"])}
-{bar_chart("Searches made on behalf of another agency", data["searches_on_behalf_of"], "#6b46c1")}
+{bar_chart("Searches by purpose", _named(data["searches_by_purpose"], purposes))}
+{bar_chart("Searches by requesting agency", _named(data["searches_by_agency"], agencies))}
+{bar_chart("Searches made on behalf of another agency", _named(data["searches_on_behalf_of"], agencies), "#6b46c1")}
 <h2>What searches returned</h2>
 {
         bar_chart(
@@ -446,13 +486,14 @@ Generated {_esc(data["generated"])} from the audit ledger alone. No plate number
         )
     }
 <h2>Denials</h2>
-{bar_chart("Denied searches by rule", data["denials_by_rule"], "#c53030")}
-{bar_chart("Denied searches by stated purpose", data["denied_by_purpose"], "#dd6b20")}
+{bar_chart("Denied searches: why", rules, "#c53030")}
+{bar_chart("Denied searches by stated purpose", _named(data["denied_by_purpose"], purposes), "#dd6b20")}
 {_table(["reason given for the denial", "count"], data["denials_by_reason"].items())}
 <h2>Sharing</h2>
-{bar_chart("Reads shared by peer", share_counts, "#2f855a")}
+{bar_chart("Reads shared, by receiving agency", share_counts, "#2f855a")}
 {_table(["denied share", "count"], data["share_denials"].items())}
 <h2>Retention</h2>
+{_retention_text(ctx, t)}
 {
         daily_chart(
             {d: {"purged": n} for d, n in data["daily_purged"].items()},
@@ -464,7 +505,14 @@ Generated {_esc(data["generated"])} from the audit ledger alone. No plate number
         _table(
             ["latest purges", "non-hit reads", "hit reads", "hit records", "crops", "oldest remaining"],
             (
-                [p["ts"], p["reads_non_hit"], p["reads_hit"], p["hits"], p["crops"], p["oldest_remaining"] or "-"]
+                [
+                    readable_time(p["ts"]),
+                    p["reads_non_hit"],
+                    p["reads_hit"],
+                    p["hits"],
+                    p["crops"],
+                    readable_time(p["oldest_remaining"]),
+                ]
                 for p in data["purges"][-15:]
             ),
         )
@@ -490,11 +538,14 @@ the account that called sudo), or not the peer that carried the request.</p>
 {
         _table(
             ["time", "by", "event", "config sha256", "changed keys"],
-            ([c["ts"], c["user"], c["action"], c["sha256"], c["changed"]] for c in data["config_changes"]),
+            (
+                [readable_time(c["ts"]), c["user"], c["action"].replace("_", " "), c["sha256"], c["changed"]]
+                for c in data["config_changes"]
+            ),
         )
     }
 <h2>All ledger actions</h2>
-{_table(["action", "entries"], data["actions"].items())}
+{_table(["action", "entries"], ((a.replace("_", " "), n) for a, n in data["actions"].items()))}
 </body></html>
 """
 

@@ -28,6 +28,7 @@ from edge.config.redact import config_diff, config_digest, redact
 from edge.errors import FieldError, PolicyDenied
 from edge.policy.decision import Decision
 from edge.policy.search import QueryKind, SearchPolicy, SearchRequest, decide, known_characters
+from edge.types import plate_key
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,14 @@ class SearchQuery:
     camera: str | None = None
     limit: int = 1000
 
+    def normalised(self) -> SearchQuery:
+        """The same query with plate and pattern as the store keeps plates ('QRH-5044' -> 'QRH5044')."""
+        return replace(
+            self,
+            plate=None if self.plate is None else plate_key(self.plate),
+            pattern=None if self.pattern is None else plate_key(self.pattern),
+        )
+
     @property
     def kind(self) -> QueryKind:
         if self.plate is not None:
@@ -54,7 +63,7 @@ class SearchQuery:
     def check(self) -> None:
         if self.plate is not None and self.pattern is not None:
             raise FieldError("give {plate} or {pattern}, not both", "plate", "pattern")
-        if self.plate is not None and not self.plate.strip():
+        if self.plate is not None and not plate_key(self.plate):
             raise FieldError("{plate} is empty", "plate")
         if self.since is not None and self.until is not None and self.since >= self.until:
             raise FieldError("{since} must be before {until}", "since", "until")
@@ -133,6 +142,7 @@ def justified_search(
     adds to every entry. With `require_os_user` a declared user who is not that account (or the sudo
     caller) is refused (rule ``identity``) and the refusal recorded."""
     query.check()
+    query = query.normalised()
     window = query.until - query.since if query.since is not None and query.until is not None else None
     known = None
     if query.kind == "partial" and query.pattern is not None:
@@ -180,10 +190,19 @@ def justified_search(
             entry = ledger.append(Action.SEARCH_DENIED, actor, detail, "denied")
         except LedgerError as exc:
             raise PolicyDenied(
-                f"search denied ({decision.rule}): {decision.reason}; the denial could not be recorded: {exc}"
+                f"search denied ({decision.rule}): {decision.reason}; the denial could not be recorded: {exc}",
+                rule=decision.rule,
+                reason=decision.reason,
+                signals=signals,
             ) from None
         log.info("search denied by rule %s (ledger entry %s)", decision.rule, entry.seq)
-        raise PolicyDenied(f"search denied ({decision.rule}): {decision.reason} [ledger entry {entry.seq}]")
+        raise PolicyDenied(
+            f"search denied ({decision.rule}): {decision.reason} [ledger entry {entry.seq}]",
+            rule=decision.rule,
+            reason=decision.reason,
+            ledger_seq=entry.seq,
+            signals=signals,
+        )
     entry = ledger.append(Action.SEARCH, actor, detail, "allowed")  # LedgerError: the search does not run
     results = run(query)
     result_entry = record_results(ledger, actor, entry, results, query.limit)  # LedgerError: nothing is returned

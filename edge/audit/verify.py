@@ -21,13 +21,24 @@ from dataclasses import asdict, dataclass, field
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from edge.audit.anchor import Anchor
 from edge.audit.canonical import GENESIS
 from edge.audit.checkpoint import BadCheckpoint, SigningKeyError, open_checkpoint, parse_vkey
-from edge.audit.ledger import LedgerError, connect, entry_hash
+from edge.audit.ledger import LedgerError, entry_hash
 from edge.audit.merkle import tree_root
 from edge.audit.tlog import tlog_origin
+
+# SQLite's answers that mean "could not get at the file", not "the file is not what it should be".
+_UNREADABLE = ("SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_BUSY", "SQLITE_LOCKED")
+
+
+class LedgerUnreadable(LedgerError):
+    """The ledger file could not be opened or read (permissions, a read-only copy whose -wal needs a
+    -shm that cannot be made, a lock). This says nothing about tampering, so it has its own exit status."""
+
+    exit_code = 5
 
 
 @dataclass
@@ -47,6 +58,7 @@ class VerifyResult:
     key: str | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    live: bool = False  # read through its WAL (a running ledger) rather than as a still file
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -75,18 +87,12 @@ def verify_ledger(
     `max_tail` is the checkpoint interval: more unsigned entries after the last checkpoint than that is
     a finding (default: the interval the ledger recorded)."""
     started = time.perf_counter()
-    res = VerifyResult(ok=True)
-    try:
-        conn = connect(Path(path), readonly=True)
-        try:
-            notes = witness_notes + tuple(a.checkpoint for a in anchors if a.checkpoint)
-            _verify(conn, res, trusted_key, notes)
-            if res.ok:
-                _check_identity(conn, res, anchors, max_tail)
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
-        raise LedgerError(f"cannot read audit ledger {path}: {exc}") from None
+    path = Path(path)
+    notes = witness_notes + tuple(a.checkpoint for a in anchors if a.checkpoint)
+    res = _verify_file(path, trusted_key, notes, anchors, max_tail, live=_has_wal(path))
+    if not res.ok and not res.live and _has_wal(path):
+        # a writer opened the ledger while it was read as a still file: read it again through its WAL
+        res = _verify_file(path, trusted_key, notes, anchors, max_tail, live=True)
     res.seconds = round(time.perf_counter() - started, 3)
     if res.ok:
         res.message = (
@@ -95,6 +101,61 @@ def verify_ledger(
             + (f", {res.anchors} anchor(s)" if res.anchors else "")
             + " verified"
         )
+    return res
+
+
+def _has_wal(path: Path) -> bool:
+    wal = path.with_name(path.name + "-wal")
+    return wal.exists() and wal.stat().st_size > 0
+
+
+def _verify_file(
+    path: Path,
+    trusted_key: str | None,
+    witnesses: tuple[str, ...],
+    anchors: Sequence[Anchor],
+    max_tail: int | None,
+    *,
+    live: bool,
+) -> VerifyResult:
+    """Open the ledger only for reading and verify it. A ledger without a WAL (a copy, or a stopped
+    service's) is opened immutable: nothing is written beside it, no -wal or -shm, so a read-only copy
+    works. One with a WAL is read through it, as SQLite needs (its -shm may be created)."""
+    if not path.exists():
+        raise LedgerError(f"no audit ledger at {path}")
+    res = VerifyResult(ok=True, live=live)
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro" + ("" if live else "&immutable=1")
+    try:
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=5.0, check_same_thread=False)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error as exc:
+            conn.close()
+            if getattr(exc, "sqlite_errorname", "").startswith(_UNREADABLE):
+                hint = (
+                    "; a copy of a live ledger needs its -wal and -shm files beside it, or make one with "
+                    "`sqlite3 audit.db '.backup copy.db'`"
+                    if live
+                    else ""
+                )
+                raise LedgerUnreadable(
+                    f"cannot open audit ledger {path}: {exc} (this is not a finding of tampering){hint}"
+                ) from None
+            raise
+        try:
+            _verify(conn, res, trusted_key, witnesses)
+            if res.ok:
+                _check_identity(conn, res, anchors, max_tail)
+        finally:
+            conn.close()
+    except OSError as exc:
+        raise LedgerUnreadable(f"cannot read audit ledger {path}: {exc} (this is not a finding of tampering)") from None
+    except sqlite3.Error as exc:
+        if getattr(exc, "sqlite_errorname", "").startswith(_UNREADABLE):
+            raise LedgerUnreadable(
+                f"cannot read audit ledger {path}: {exc} (this is not a finding of tampering)"
+            ) from None
+        _fail(res, "not-a-ledger", None, f"not an audit ledger: {exc}")
     return res
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import getpass
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from edge.cli.common import config_options, resolve_config
-from edge.errors import EdgeError
+from edge.errors import EdgeError, InputError
 
 if TYPE_CHECKING:
     from edge.audit.anchor import Anchor
@@ -71,7 +72,9 @@ def verify(
     more unsigned entries after the last checkpoint than audit.checkpoint_every (checkpoints
     deleted), and a ledger deleted and re-created, replaced or re-keyed (its genesis entry against
     the anchors kept in the store and beside the signing key, and the pinned key). Names the first
-    bad sequence number. Exit status 4 when the ledger is not intact.
+    bad sequence number. Exit status 4 when the ledger is not intact, 5 when it cannot be
+    opened or read (not a finding of tampering). The file is only read: a copy without a -wal file is
+    opened immutable, so a read-only copy works and nothing is written beside it.
 
     \b
     Example:
@@ -312,6 +315,7 @@ def log_cmd(config_path: Path | None, db: Path | None, ledger_path: Path | None,
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder.")
 @click.option("--since", default=None, help="From this date or time (UTC), e.g. 2026-01-01.")
 @click.option("--until", default=None, help="Until this date or time (UTC, exclusive).")
+@click.option("--month", default=None, help="One calendar month, YYYY-MM (instead of --since/--until).")
 def report(
     config_path: Path | None,
     db: Path | None,
@@ -319,27 +323,39 @@ def report(
     out_dir: Path,
     since: str | None,
     until: str | None,
+    month: str | None,
 ) -> None:
-    """Write a transparency report from the ledger alone: HTML with charts, CSV and JSON.
+    """Write a transparency report: HTML with charts (and a print layout for a PDF), CSV and JSON.
 
-    Searches by purpose and by requesting agency, denials by rule, shares by peer, purges, misuse
-    signals and the ledger's own verification status. No plate text is in the report.
+    From the ledger: searches by purpose and by requesting agency, denials and why, reads shared per
+    receiving agency, purges (proof of deletion), misuse signals, config changes and the ledger's own
+    verification. From the config: agency and purpose names, the retention policy. From the store, if
+    present: reads and hotlist hits held. Calendar periods and readable dates; no plate text.
 
     \b
     Example:
+      edge-alpr audit report --config site.yaml --out report/ --month 2026-11
       edge-alpr audit report --config site.yaml --out report/ --since 2026-01-01
     """
+    import re
+
     from edge.audit.anchor import witness_notes
     from edge.audit.ledger import ledger_paths
     from edge.audit.report import build_report, write_report
+    from edge.audit.wording import month_bounds, report_context
     from edge.cli.search import parse_when
 
     cfg = resolve_config(config_path, db)
     path, key_path = ledger_paths(cfg, ledger_path)
+    lo, hi = parse_when(since, "since"), parse_when(until, "until")
+    if month is not None:
+        if since or until or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+            raise InputError(f"--month {month!r}: give YYYY-MM (e.g. 2026-11), without --since/--until")
+        lo, hi = month_bounds(month)
     data = build_report(
         path,
-        since=parse_when(since, "since"),
-        until=parse_when(until, "until"),
+        since=lo,
+        until=hi,
         misuse=cfg.audit.misuse,
         trusted_key=cfg.audit.public_key,
         title=f"{cfg.node_id} (profile {cfg.profile})",
@@ -347,6 +363,7 @@ def report(
         max_tail=cfg.audit.checkpoint_every,
         witness_notes=witness_notes(cfg.audit.witness_dir),
     )
+    data["context"] = report_context(cfg, _held(Path(cfg.store.path), lo, hi))
     files = write_report(data, out_dir)
     click.echo(f"wrote {len(files)} file(s) to {out_dir}: {', '.join(f.name for f in files)}")
 
@@ -389,3 +406,27 @@ def find(config_path: Path | None, db: Path | None, ledger_path: Path | None, pl
             )
     if not as_json:
         click.echo(f"{len(hits)} search(es) of this plate in the ledger")
+
+
+def _held(store: Path, since: datetime | None, until: datetime | None) -> dict[str, int] | None:
+    """Reads and hotlist hits the store holds now, in the period and in all (None without a store)."""
+    import sqlite3
+
+    from edge.store.timefmt import to_ts
+
+    if not store.exists():
+        return None
+    lo = to_ts(since) if since else "0000"
+    hi = to_ts(until) if until else "9999"
+    conn = sqlite3.connect(f"file:{store.resolve()}?mode=ro", uri=True)
+    try:
+        period = "WHERE ts >= ? AND ts < ?"
+        return {
+            "reads_now": int(conn.execute("SELECT count(*) FROM reads").fetchone()[0]),
+            "reads_in_period": int(conn.execute(f"SELECT count(*) FROM reads {period}", (lo, hi)).fetchone()[0]),
+            "hits_in_period": int(conn.execute(f"SELECT count(*) FROM hits {period}", (lo, hi)).fetchone()[0]),
+        }
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()

@@ -65,6 +65,18 @@ class PeerGrant(Strict):
     ca: str | None = Field(default=None, description="CA certificate file (or env:NAME) of the broker.")
     cert: str | None = Field(default=None, description="Client certificate file (or env:NAME) this device presents.")
     key: str | None = Field(default=None, description="Client private key file (or env:NAME); never inline.")
+    username: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Broker username, instead of (or as well as) a client certificate; over mqtts:// only, "
+        "or to a loopback broker. Needs password.",
+    )
+    password: str | None = Field(
+        default=None,
+        description="Broker password: env:NAME (the variable holds the password) or a file path containing a / "
+        "(its first line); never the password itself.",
+    )
     topic_prefix: str = Field(description="Topics: <prefix>/reads/<node_id>, <prefix>/search/request|reply/<node_id>.")
     agency: str = Field(min_length=1, max_length=200, description="Receiving agency, as named in the agreement.")
     jurisdiction: str = Field(description="Peer's jurisdiction: a two-letter US state code or 'federal'.")
@@ -94,7 +106,16 @@ class PeerGrant(Strict):
     expires: date = Field(description="Last day (UTC) of the grant; after it nothing is sent and the stop is logged.")
     search: bool = Field(default=False, description="The peer may send search requests on its request topic.")
     home_assistant: bool = Field(
-        default=False, description="Publish Home Assistant MQTT discovery + last read per camera to this broker."
+        default=False,
+        description="Publish Home Assistant MQTT discovery to this broker: per camera the last plate, and a hotlist "
+        "alert event when `hit` is granted; availability with a last will.",
+    )
+    home_assistant_crops: bool = Field(
+        default=False,
+        description="Also a plate-crop image entity per camera (needs `crop` in fields). Privacy trade-off: a crop "
+        "is an image of a plate and of part of a vehicle, shown to everyone with access to Home Assistant and "
+        "kept in its history and recordings, beyond this device's retention and ledger; leave off unless the "
+        "picture is needed.",
     )
     qos: Literal[1] = Field(default=1, description="MQTT QoS (always 1: at least once, deduped by read id).")
     max_inflight: int = Field(default=100, ge=1, le=10000, description="Most unacknowledged messages at a time.")
@@ -104,6 +125,19 @@ class PeerGrant(Strict):
     @classmethod
     def _refs(cls, value: str | None) -> str | None:
         return None if value is None else check_secret_ref(value)
+
+    @field_validator("password")
+    @classmethod
+    def _password(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        v = check_secret_ref(value)
+        if not v.startswith("env:") and "/" not in v:
+            raise ValueError(
+                "password: give env:NAME or a file path with a / (e.g. /etc/edge-alpr/broker.pass or ./broker.pass); "
+                "the password itself never goes in the config"
+            )
+        return v
 
     @field_validator("jurisdiction")
     @classmethod
@@ -137,15 +171,19 @@ class PeerGrant(Strict):
         if url.scheme not in ("mqtt", "mqtts") or not url.hostname:
             raise ValueError(f"broker {self.broker!r}: use mqtts://host:port (or mqtt://localhost:port)")
         if url.username or url.password:
-            raise ValueError("broker URL must not carry credentials: use cert/key")
+            raise ValueError("broker URL must not carry credentials: use cert/key or username/password")
         if url.scheme == "mqtt" and not is_loopback(url.hostname):
             raise ValueError(
                 f"broker {self.broker!r}: plain mqtt:// is only allowed to a loopback broker; use mqtts://"
             )
-        if url.scheme == "mqtts" and (self.ca is None or self.cert is None or self.key is None):
-            raise ValueError("an mqtts:// peer needs ca, cert and key (the device authenticates with a certificate)")
         if (self.cert is None) != (self.key is None):
             raise ValueError("cert and key go together")
+        if (self.username is None) != (self.password is None):
+            raise ValueError("username and password go together")
+        if url.scheme == "mqtts" and (self.ca is None or (self.cert is None and self.username is None)):
+            raise ValueError(
+                "an mqtts:// peer needs ca, and cert and key (a client certificate) or username and password"
+            )
         if self.share == "hit_categories" and not self.categories:
             raise ValueError("share: hit_categories needs at least one entry in categories")
         if self.share != "hit_categories" and self.categories:
@@ -156,6 +194,8 @@ class PeerGrant(Strict):
             raise ValueError("fields: plate and plate_hash exclude each other")
         if "plate_hash" in self.fields and self.plate_hash_key is None:
             raise ValueError("fields: plate_hash needs plate_hash_key (file or env:NAME)")
+        if self.home_assistant_crops and not (self.home_assistant and "crop" in self.fields):
+            raise ValueError("home_assistant_crops needs home_assistant: true and crop in fields")
         return self
 
     @property

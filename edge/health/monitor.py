@@ -29,6 +29,7 @@ from typing import Any
 
 from edge.config import Config
 from edge.errors import EdgeError
+from edge.health.clock import clock_synchronised
 from edge.store.db import connect
 from edge.store.timefmt import to_ts
 
@@ -245,6 +246,7 @@ class HealthMonitor:
                     "disconnects": s.disconnects,
                     "latency_p50_ms": s.latency_p50_ms,
                     "latency_p95_ms": s.latency_p95_ms,
+                    "latency_histogram": s.latency_histogram,
                     "stage_ms": s.stage_ms,
                     "tracks_dropped": s.tracks_dropped,
                     "stage_seconds": dict(w.recognizer.times.seconds, capture=w.capture_seconds),
@@ -347,6 +349,9 @@ class HealthMonitor:
                 size, head = ledger.head()
                 cp = ledger.latest_checkpoint()
                 out["entries"] = size
+                out["size_bytes"] = sum(
+                    p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists()
+                )
                 out["head"] = head.hex() if size else None
                 out["checkpoint"] = {"size": cp.size, "time": cp.time} if cp is not None else None
                 counts = ledger.connection.execute("SELECT action, count(*) FROM entries GROUP BY action").fetchall()
@@ -438,6 +443,8 @@ class HealthMonitor:
             "outbox": outbox,
             "ledger": ledger,
             "config": config,
+            # not a problem (most machines without NTP say False): a flag that read times may be off
+            "clock": {"synchronised": clock_synchronised()},
         }
         return doc
 

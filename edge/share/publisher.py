@@ -12,6 +12,7 @@ rows stay unsent and are retried after a pause instead of being marked sent.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -36,7 +37,7 @@ from edge.errors import EdgeError
 from edge.share import homeassistant
 from edge.share.message import checkpoint_message, encode, grant_ref, read_message, topics
 from edge.share.outbox import Outbox, OutboxRow
-from edge.share.secrets import resolve_bytes, resolve_file
+from edge.share.secrets import resolve_bytes, resolve_file, resolve_text
 from edge.store.timefmt import utcnow
 
 log = logging.getLogger(__name__)
@@ -73,19 +74,21 @@ class PeerStatus:
 
 
 def tls_context(grant: PeerGrant) -> ssl.SSLContext:
-    """Certificate verification on, hostname checked, TLS 1.2+, this device's client certificate."""
-    if grant.ca is None or grant.cert is None or grant.key is None:
-        raise ShareError(f"peer {grant.name}: mqtts needs ca, cert and key")
+    """Certificate verification on, hostname checked, TLS 1.2+, and this device's client certificate
+    when the grant has one (else it logs in with username and password, over this TLS)."""
+    if grant.ca is None or (grant.cert is None and grant.username is None):
+        raise ShareError(f"peer {grant.name}: mqtts needs ca, and cert and key or username and password")
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.verify_mode = ssl.CERT_REQUIRED
     ctx.check_hostname = True
     try:
         ctx.load_verify_locations(cafile=str(resolve_file(grant.ca, f"peer {grant.name} ca")))
-        ctx.load_cert_chain(
-            str(resolve_file(grant.cert, f"peer {grant.name} cert")),
-            str(resolve_file(grant.key, f"peer {grant.name} key")),
-        )
+        if grant.cert is not None and grant.key is not None:
+            ctx.load_cert_chain(
+                str(resolve_file(grant.cert, f"peer {grant.name} cert")),
+                str(resolve_file(grant.key, f"peer {grant.name} key")),
+            )
     except (ssl.SSLError, OSError) as exc:
         raise ShareError(f"peer {grant.name}: cannot load TLS material: {exc}") from None
     return ctx
@@ -99,6 +102,9 @@ def make_client(grant: PeerGrant, node_id: str) -> mqtt.Client:
     )
     if grant.tls:
         client.tls_set_context(tls_context(grant))
+    if grant.username is not None:
+        assert grant.password is not None
+        client.username_pw_set(grant.username, resolve_text(grant.password, f"peer {grant.name} password"))
     client.reconnect_delay_set(min_delay=1, max_delay=60)
     client.max_inflight_messages_set(grant.max_inflight)
     return client
@@ -145,6 +151,10 @@ class PeerPublisher:
             else None
         )
         self._client = make_client(grant, node_id)
+        if self._ha:  # MQTT last will: the broker marks the device's entities unavailable if the link drops
+            self._client.will_set(
+                homeassistant.availability_topic(grant, node_id), homeassistant.OFFLINE, qos=1, retain=True
+            )
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_publish = self._on_publish
@@ -319,6 +329,15 @@ class PeerPublisher:
                 self._wake.wait(0.05)
                 self._wake.clear()
                 self._drain_acks(outbox)
+            if self._ha and self._connected.is_set():  # an orderly stop sends no last will: say it
+                info = self._client.publish(
+                    homeassistant.availability_topic(self.grant, self.node_id),
+                    homeassistant.OFFLINE,
+                    qos=1,
+                    retain=True,
+                )
+                with contextlib.suppress(RuntimeError, ValueError):
+                    info.wait_for_publish(2.0)
             self._client.disconnect()
             self._client.loop_stop()
             self._connected.clear()
@@ -380,6 +399,10 @@ class PeerPublisher:
         if self._ha and not self._announced:
             for topic, payload in homeassistant.discovery(self.grant, self.node_id, self.cameras):
                 self._client.publish(topic, payload, qos=1, retain=True)
+            # birth message, after the configs so the entities come up available
+            self._client.publish(
+                homeassistant.availability_topic(self.grant, self.node_id), homeassistant.ONLINE, qos=1, retain=True
+            )
             self._announced = True
         with self._lock:
             room = self.grant.max_inflight - len(self._inflight)
@@ -395,7 +418,8 @@ class PeerPublisher:
             return False
         at = self.clock()
         messages: list[tuple[OutboxRow, bytes, str]] = []
-        ha_updates: dict[str, bytes] = {}
+        ha_updates: dict[str, bytes] = {}  # topic -> payload: the last plate (and crop) per camera
+        ha_events: list[tuple[str, bytes]] = []  # every alert
         for row in rows:
             if row.kind == "checkpoint":
                 msg = checkpoint_message(row.payload or "{}", grant=self.grant, node_id=self.node_id, sent_at=at)
@@ -417,9 +441,11 @@ class PeerPublisher:
                 msg, topic = built, self.topics.reads
             messages.append((row, encode(msg), topic))
             if self._ha and row.kind != "checkpoint":
-                update = homeassistant.state(msg)
-                if update is not None:
-                    ha_updates[update[0]] = update[1]
+                for ha_topic, ha_payload in homeassistant.updates(self.grant, self.node_id, msg):
+                    if ha_topic.endswith("/alert"):
+                        ha_events.append((ha_topic, ha_payload))
+                    else:
+                        ha_updates[ha_topic] = ha_payload
         if not messages:
             self._cursor = rows[-1].id
             return True
@@ -455,8 +481,10 @@ class PeerPublisher:
                 self._inflight[info.mid] = (row.id, time.monotonic())
                 self._counts["published"] += 1
                 self._cursor = max(self._cursor, row.id)
-        for camera, payload in ha_updates.items():  # last read per camera; not retained, not tracked
-            self._client.publish(homeassistant.state_topic(self.grant, self.node_id, camera), payload, qos=0)
+        for ha_topic, ha_payload in ha_updates.items():  # last read per camera; not retained, not tracked
+            self._client.publish(ha_topic, ha_payload, qos=0)
+        for ha_topic, ha_payload in ha_events:  # alerts: each one, at least once, never retained
+            self._client.publish(ha_topic, ha_payload, qos=1)
         return True
 
     def _refuse_expired(self, outbox: Outbox) -> bool:

@@ -177,7 +177,7 @@ def make_search_handler(
                     auth=_peer_auth(grant),
                 )
             except PolicyDenied as exc:
-                return {**base, "status": "denied", "reason": str(exc)}
+                return {**base, "status": "denied", "rule": exc.rule, "reason": str(exc), "ledger_seq": exc.ledger_seq}
         key = (
             resolve_bytes(grant.plate_hash_key, "plate_hash_key")
             if grant.plate_hash_key and "plate_hash" in grant.read_fields

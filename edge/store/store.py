@@ -30,7 +30,7 @@ from edge.store.db import connect, transaction
 from edge.store.purge import PurgeReceipt, RetentionStatus, retention_status, run_purge
 from edge.store.schema import SCHEMA_VERSION, StoreError, migrate
 from edge.store.timefmt import from_ts, to_ts, utcnow
-from edge.types import Read
+from edge.types import Read, plate_key
 
 if TYPE_CHECKING:
     from edge.config.model import Config
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 MiB = 1024 * 1024
 TABLES = ("reads", "hits", "purge_log")
-_PATTERN = re.compile(r"^[A-Z0-9 ?*-]+$")
+_PATTERN = re.compile(r"^[A-Z0-9?*]+$")
 _COLUMNS = (
     "id, plate, confidence, camera, ts, frame_index, bbox, track_id, observations, detector_model, ocr_model, "
     "valid_format, is_hit, crop IS NOT NULL"
@@ -159,7 +159,7 @@ def pattern_to_glob(pattern: str) -> str:
     Only A-Z, 0-9, space and '-' besides the wildcards are accepted, so nothing in the pattern
     can be a GLOB bracket expression; the value is always bound as a parameter.
     """
-    p = pattern.strip().upper()
+    p = plate_key(pattern)
     if not p or not _PATTERN.match(p):
         raise InputError(f"invalid plate pattern {pattern!r}: use letters, digits, ? for one character, * for any run")
     return p
@@ -245,7 +245,7 @@ class Store:
         ok = self._disk_free_mb >= self._min_free_mb
         if ok != self._disk_ok:
             if ok:
-                log.warning("store: free disk space back to %.0f MiB; writing reads again", self._disk_free_mb)
+                log.info("store: free disk space back to %.0f MiB; writing reads again", self._disk_free_mb)
             else:
                 log.error(
                     "store: free disk space %.0f MiB is below the minimum %s MiB; new reads are refused and counted",
@@ -577,7 +577,7 @@ class Store:
         args: list[Any] = []
         if plate is not None:
             where.append("plate = ?")
-            args.append(plate.strip().upper())
+            args.append(plate_key(plate))
         if pattern is not None:
             where.append("plate GLOB ?")
             args.append(pattern_to_glob(pattern))

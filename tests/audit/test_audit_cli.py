@@ -178,3 +178,57 @@ def test_find_lists_who_searched_a_plate(site, monkeypatch, capsys):
     code, out, _ = cli(monkeypatch, capsys, "audit", "find", "--config", str(site), "--plate", "ZZT4821")
     assert "1 search(es)" in out
     assert "officer1@SPRINGFIELD-PD" in out
+
+
+def test_report_reads_as_a_council_member_would_read_it(site, monkeypatch, capsys, tmp_path):
+    import re
+    from datetime import UTC, datetime
+
+    _activity(site, monkeypatch, capsys)
+    month = datetime.now(UTC).strftime("%Y-%m")
+    out_dir = tmp_path / "report"
+    code, _out, err = cli(
+        monkeypatch, capsys, "audit", "report", "--config", str(site), "--out", str(out_dir), "--month", month
+    )
+    assert code == 0, err
+    html = (out_dir / "report.html").read_text()
+    now = datetime.now(UTC)
+    assert f"Period: {now:%B %Y}.</b>" in html  # a calendar month, in words
+    assert not re.search(r"\d{2}:\d{2}:\d{2}\.\d{3,}", html)  # no raw timestamps with fractions
+    assert "intact: intact" not in html
+    assert re.search(r"Ledger verified intact: \d+ entries", html), re.findall(r"<p class=.ok.>[^<]*", html)
+    assert "Springfield Police Department (SPRINGFIELD-PD)" in html  # names, not only ids
+    assert "a prohibited use (e.g. immigration enforcement" in html  # rules in words
+    assert "Retention policy (profile IL)" in html
+    assert "proof of deletion" in html
+    cards = dict(re.findall(r"<div class='card'><b>([^<]*)</b><span>([^<]*)</span>", html))
+    assert {v: k for k, v in cards.items()}["reads held now (all periods)"] == "4"
+    assert "@media print" in html
+    assert "ZZT4821" not in html
+
+
+def test_report_month_must_be_a_calendar_month(site, monkeypatch, capsys, tmp_path):
+    code, _out, err = cli(
+        monkeypatch, capsys, "audit", "report", "--config", str(site), "--out", str(tmp_path), "--month", "2026-13"
+    )
+    assert code == 2
+    assert "--month '2026-13': give YYYY-MM" in err
+
+
+def test_wording_helpers():
+    from datetime import timedelta
+
+    from edge.audit.wording import calendar_period, duration_words, month_bounds, readable_time, shorten
+
+    assert readable_time("2026-12-04T16:29:47.466123Z") == "4 December 2026, 16:29 UTC"
+    assert calendar_period(None, None, "2026-11-03T10:00:00Z", "2026-11-29T10:00:00Z") == "November 2026"
+    span = calendar_period(None, None, "2026-11-03T10:00:00Z", "2027-01-02T10:00:00Z")
+    assert span == "November 2026 to January 2027"
+    lo, hi = month_bounds("2026-12")
+    assert (lo.isoformat(), hi.isoformat()) == ("2026-12-01T00:00:00+00:00", "2027-01-01T00:00:00+00:00")
+    assert calendar_period(lo.isoformat(), hi.isoformat(), None, None) == "December 2026"
+    half = calendar_period("2026-12-01T00:00:00Z", "2026-12-15T00:00:00Z", None, None)
+    assert half == "1 December 2026 to 14 December 2026"
+    assert duration_words(timedelta(days=21)) == "21 days"
+    assert shorten("retention.non_hit: 21d -> 30d; store.path: a -> b", 30) == "retention.non_hit: 21d -> 30d…"
+    assert shorten("short", 30) == "short"

@@ -43,6 +43,32 @@ def test_allowed_search_is_recorded_before_results_and_the_ledger_holds_no_plate
     assert b"ZZT4821" not in raw.upper()
 
 
+@pytest.mark.parametrize("typed", ["ZZT-4821", "zzt 4821", "ZZT\u20134821", " Z.Z.T 48-21 "])
+def test_a_plate_typed_with_separators_finds_the_stored_read_and_gets_the_same_token(site, monkeypatch, capsys, typed):
+    code, out, err = cli(monkeypatch, capsys, "search", "--config", str(site), "--plate", "ZZT4821", *GOOD)
+    assert code == 0, err
+    code, out, err = cli(monkeypatch, capsys, "search", "--config", str(site), "--plate", typed, *GOOD)
+    assert code == 0, err
+    assert out.count("ZZT4821") == 2
+    first, second = (e.detail_obj()["plate_token"] for e in entries(site) if e.action == "search")
+    assert first == second
+
+
+def test_a_pattern_typed_with_separators_matches_like_the_stored_plate(site, monkeypatch, capsys):
+    from edge.store import Store
+
+    cfg = load_config(site)
+    with Store.from_config(cfg) as store:
+        assert [r.plate for r in store.search(pattern="zzt-482*")] == ["ZZT4821"] * 2
+        assert [r.plate for r in store.search(plate="ZZT 4821")] == ["ZZT4821"] * 2
+
+
+def test_a_plate_of_separators_only_is_refused_as_empty(site, monkeypatch, capsys):
+    code, _out, err = cli(monkeypatch, capsys, "search", "--config", str(site), "--plate", " - ", *GOOD)
+    assert code != 0
+    assert "--plate is empty" in err
+
+
 @pytest.mark.parametrize(
     ("change", "rule"),
     [
@@ -65,6 +91,22 @@ def test_denied_search_exits_3_says_why_and_is_recorded(site, monkeypatch, capsy
     assert "ZZT4821" not in out
     last = entries(site)[-1]
     assert (last.action, last.outcome, last.detail_obj()["rule"]) == ("search_denied", "denied", rule)
+
+
+def test_denied_search_with_json_prints_the_denial_as_json(site, monkeypatch, capsys):
+    import json
+
+    args = [a if a != "Vehicle reported stolen from Elm St lot" else "ICE WARRANT" for a in GOOD]
+    code, out, err = cli(monkeypatch, capsys, "search", "--config", str(site), "--plate", "ZZT4821", *args, "--json")
+    assert code == 3
+    doc = json.loads(out)
+    last = entries(site)[-1]
+    assert (doc["allowed"], doc["rule"], doc["recorded"]) == (False, "prohibited-use", True)
+    assert doc["ledger_seq"] == last.seq
+    assert doc["reason"]
+    assert doc["reason"] in doc["message"]
+    assert "search denied (prohibited-use)" in err
+    assert "ZZT4821" not in out
 
 
 def test_search_does_not_run_when_the_ledger_cannot_be_written(site, monkeypatch, capsys, tmp_path):

@@ -59,6 +59,49 @@ def test_truncated_video_yields_what_decodes(tmp_path: Path) -> None:
     assert len(frames) < 40
 
 
+def write_damaged_clip(path: Path, frames: int, start: float, end: float, seed: int = 0) -> None:
+    """A real encoded clip whose bytes from `start` to `end` (fractions of the file) are random."""
+    clean = path.with_name("clean-" + path.name)
+    write_clip(clean, frames=frames)
+    data = bytearray(clean.read_bytes())
+    rng = np.random.default_rng(seed)
+    a, b = int(len(data) * start), int(len(data) * end)
+    data[a:b] = rng.integers(0, 256, b - a, dtype=np.uint8).tobytes()
+    path.write_bytes(bytes(data))
+
+
+def test_a_clip_damaged_in_the_middle_is_read_past_the_damage(tmp_path: Path) -> None:
+    clip = tmp_path / "damaged.mp4"
+    write_damaged_clip(clip, frames=100, start=0.3, end=0.7)
+    src = FileSource(clip)
+    frames = list(src.frames())
+    indices = [f.index for f in frames]
+    assert src.stats.skipped, "no damaged stretch was found"
+    # the frames after the damage are read: the last ones of the clip are there
+    assert indices[-1] == 99
+    assert len(frames) + src.stats.decode_errors == 100
+    skipped = {i for a, b in src.stats.skipped for i in range(a, b + 1)}
+    assert skipped.isdisjoint(indices)
+    assert skipped | set(indices) == set(range(100))
+    # stream times of frames after the stretch follow their index, not the count of frames read
+    after = frames[-1]
+    assert (after.ts - frames[0].ts).total_seconds() == pytest.approx(9.9)
+
+
+def test_skipped_stretches_join_and_count() -> None:
+    from edge.capture.base import SourceStats, ranges_text
+
+    st = SourceStats()
+    st.skip(3, 5)
+    st.skip(6, 6)
+    st.skip(9, 9)
+    st.skip(4, 2)  # empty stretch: nothing
+    assert st.skipped == [(3, 6), (9, 9)]
+    assert st.decode_errors == 5
+    assert ranges_text(st.skipped) == "3-6, 9"
+    assert ranges_text([(i, i) for i in range(10)], limit=2) == "0, 1, and 8 more"
+
+
 def test_image_folder(tmp_path: Path) -> None:
     for i in range(3):
         cv2.imwrite(str(tmp_path / f"{i:03d}.png"), np.full((50, 60, 3), 40 * i, np.uint8))

@@ -35,6 +35,9 @@ def test_status_reads_the_files_when_the_service_is_not_running(tmp_path: Path) 
     assert "service not running" in res.output
     assert "reads today  2 (total 2" in res.output
     assert "ledger       OK, 2 entries" in res.output  # the genesis and the purge
+    from edge.health.clock import clock_synchronised
+
+    assert ("clock        synchronised" if clock_synchronised() else "clock        NOT synchronised") in res.output
     assert "lane-1" in res.output
     assert "AB12CD" not in res.output
     res = CliRunner().invoke(main, ["status", "--config", str(path), "--json", "--no-verify"])
