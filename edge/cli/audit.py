@@ -412,21 +412,13 @@ def _held(store: Path, since: datetime | None, until: datetime | None) -> dict[s
     """Reads and hotlist hits the store holds now, in the period and in all (None without a store)."""
     import sqlite3
 
+    from edge.store.reads import count_reads
     from edge.store.timefmt import to_ts
 
-    if not store.exists():
-        return None
-    lo = to_ts(since) if since else "0000"
-    hi = to_ts(until) if until else "9999"
-    conn = sqlite3.connect(f"file:{store.resolve()}?mode=ro", uri=True)
     try:
-        period = "WHERE ts >= ? AND ts < ?"
-        return {
-            "reads_now": int(conn.execute("SELECT count(*) FROM reads").fetchone()[0]),
-            "reads_in_period": int(conn.execute(f"SELECT count(*) FROM reads {period}", (lo, hi)).fetchone()[0]),
-            "hits_in_period": int(conn.execute(f"SELECT count(*) FROM hits {period}", (lo, hi)).fetchone()[0]),
-        }
+        counts = count_reads(store, to_ts(since) if since else "0000", to_ts(until) if until else "9999")
     except sqlite3.Error:
         return None
-    finally:
-        conn.close()
+    if counts is None:
+        return None
+    return {"reads_now": counts.total, "reads_in_period": counts.in_window, "hits_in_period": counts.hits_in_window}

@@ -31,6 +31,7 @@ from edge.config import Config
 from edge.errors import EdgeError
 from edge.health.clock import clock_synchronised
 from edge.store.db import connect
+from edge.store.reads import read_counts
 from edge.store.timefmt import to_ts
 
 log = logging.getLogger(__name__)
@@ -279,13 +280,9 @@ class HealthMonitor:
             reads["error"] = f"cannot open the store: {exc}"
             return reads, retention, disk, outbox
         try:
-            if _table(conn, "reads"):
-                today = local_midnight(now)
-                reads["today"] = int(
-                    conn.execute("SELECT count(*) FROM reads WHERE ts >= ?", (to_ts(today),)).fetchone()[0]
-                )
-                reads["total"] = int(conn.execute("SELECT count(*) FROM reads").fetchone()[0])
-                reads["last"] = conn.execute("SELECT max(ts) FROM reads").fetchone()[0]
+            counts = read_counts(conn, since=to_ts(local_midnight(now)))
+            if counts is not None:
+                reads["today"], reads["total"], reads["last"] = counts.in_window, counts.total, counts.last_ts
                 if _table(conn, "purge_log"):
                     st = retention_status(
                         conn, cfg.retention, now, disk_free_mb=free / MiB, min_free_mb=cfg.store.min_free_mb

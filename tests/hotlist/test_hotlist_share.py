@@ -16,10 +16,10 @@ from edge.config import Config
 from edge.config.hotlist import HotlistConfig
 from edge.config.sharing import PeerGrant
 from edge.hotlist import Hotlists, ReadSink
-from edge.hotlist.hits import hit_fields
 from edge.hotlist.parse import parse_file
 from edge.share import ShareService
 from edge.store import Store
+from edge.store.reads import hit_fields
 from edge_tools.harness.mosquitto import Broker, Pki, Subscriber, mosquitto_binary
 from tests.support.hotlist import T0, Clock, make_read, random_plates, write_csv
 
