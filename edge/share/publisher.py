@@ -37,6 +37,7 @@ from edge.errors import EdgeError
 from edge.share import homeassistant
 from edge.share.message import checkpoint_message, encode, grant_ref, read_message, topics
 from edge.share.outbox import Outbox, OutboxRow
+from edge.share.seal import SealError, is_sealed, open_sealed, seal, seal_public_key
 from edge.share.secrets import resolve_bytes, resolve_file, resolve_text
 from edge.store.timefmt import utcnow
 
@@ -128,8 +129,12 @@ class PeerPublisher:
         search_handler: SearchHandler | None = None,
         cameras: list[str] | None = None,
         low_below: float = 0.0,
+        open_key: Any = None,
     ) -> None:
+        """`open_key`: this device's X25519 private key (sharing.open_key), to open sealed requests."""
         self.grant = grant
+        self._seal_to = seal_public_key(grant.seal_key) if grant.seal_key else None
+        self._open_key = open_key
         self.low_below = low_below  # store.min_confidence: reads below it are sent flagged low_confidence
         self.db_path = Path(db_path)
         self.node_id = node_id
@@ -439,7 +444,7 @@ class PeerPublisher:
                 if built is None:  # purged between the query and now: nothing to send
                     continue
                 msg, topic = built, self.topics.reads
-            messages.append((row, encode(msg), topic))
+            messages.append((row, self._payload(msg, topic), topic))
             if self._ha and row.kind != "checkpoint":
                 for ha_topic, ha_payload in homeassistant.updates(self.grant, self.node_id, msg):
                     if ha_topic.endswith("/alert"):
@@ -525,12 +530,16 @@ class PeerPublisher:
                 raw = self._requests.get_nowait()
             except queue.Empty:
                 return
+            request: Any = None
+            reply: dict[str, Any] = {"status": "error", "reason": "request is not a JSON object"}
             try:
-                request = json.loads(raw)
+                request = json.loads(self._opened(raw))
+            except SealError as exc:  # nothing of it can be read: answered, never run
+                log.warning("share %s: a search request could not be opened: %s", self.grant.name, exc)
+                reply = {"status": "error", "reason": f"request not opened: {exc}"}
             except ValueError:
-                request = None
+                pass
             if not isinstance(request, dict):
-                reply: dict[str, Any] = {"status": "error", "reason": "request is not a JSON object"}
                 request = {}
             else:
                 try:
@@ -542,4 +551,17 @@ class PeerPublisher:
                     reply = {"status": "error", "reason": "internal error; nothing was returned"}
             reply.setdefault("request_id", request.get("request_id"))
             reply.setdefault("node_id", self.node_id)
-            self._client.publish(self.topics.search_reply, encode(reply), qos=1)
+            self._client.publish(self.topics.search_reply, self._payload(reply, self.topics.search_reply), qos=1)
+
+    def _payload(self, message: dict[str, Any], topic: str) -> bytes:
+        """The message as sent: sealed to the peer's key when the grant names one (edge.share.seal)."""
+        data = encode(message)
+        return data if self._seal_to is None else seal(data, self._seal_to, topic)
+
+    def _opened(self, raw: bytes) -> bytes:
+        """A request as sent, or opened with this device's key if the peer sealed it."""
+        if not is_sealed(raw):
+            return raw
+        if self._open_key is None:
+            raise SealError("the request is sealed but sharing.open_key (this device's key) is not set")
+        return open_sealed(raw, self._open_key, self.topics.search_request)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from edge.config.sharing import PeerGrant
 from edge.errors import EdgeError, InputError, PolicyDenied
 from edge.share.message import grant_ref, read_message
+from edge.share.seal import ReplayGuard, request_public_key, verify_request
 from edge.share.secrets import resolve_bytes
 from edge.store.db import connect
 from edge.store.timefmt import utcnow
@@ -110,15 +111,22 @@ def make_search_handler(
 
     live = LivePolicy(cfg)
     store_path = Path(cfg.store.path)
+    replays = ReplayGuard()
 
     def handle(grant: PeerGrant, req: dict[str, Any]) -> dict[str, Any]:
         policy, misuse = live.current()
         base: dict[str, Any] = {"request_id": req.get("request_id"), "peer": grant.name}
         with ledger_factory() as ledger:
-            requester = _text(req, "requester", required=True) or ""
+            unsigned = (
+                verify_request(req, request_public_key(grant.request_key), replays, clock())
+                if grant.request_key is not None and grant.search
+                else None
+            )
+            requester = str(req.get("requester") or "") if unsigned else _text(req, "requester", required=True) or ""
             mine, theirs = policy.agency(grant.agency), policy.agency(requester)
-            if not grant.search or mine is None or theirs is None or mine.id != theirs.id:
-                reason = (
+            if unsigned or not grant.search or mine is None or theirs is None or mine.id != theirs.id:
+                rule = "request-signature" if unsigned else "peer-grant"
+                reason = unsigned or (
                     f"peer {grant.name} has no search grant"
                     if not grant.search
                     else f"requester {requester!r} is not the peer's agency ({grant.agency})"
@@ -129,13 +137,13 @@ def make_search_handler(
                     {
                         "peer": grant.name,
                         "grant": grant_ref(grant),
-                        "rule": "peer-grant",
+                        "rule": rule,
                         "reason": reason,
                         "auth": _peer_auth(grant),
                     },
                     "denied",
                 )
-                return {**base, "status": "denied", "rule": "peer-grant", "reason": reason, "ledger_seq": entry.seq}
+                return {**base, "status": "denied", "rule": rule, "reason": reason, "ledger_seq": entry.seq}
             query = SearchQuery(
                 plate=_text(req, "plate"),
                 pattern=_text(req, "pattern"),

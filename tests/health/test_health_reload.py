@@ -44,6 +44,7 @@ PEER = """sharing:
       purposes: [stolen_vehicle]
       legal_basis: mutual aid agreement 2026-14
       expires: 2099-12-31
+      seal_key: x25519:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=
 """
 
 
