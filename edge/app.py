@@ -154,6 +154,10 @@ class App:
                     live = getattr(share.search_handler, "live", None) if share is not None else None
                     if live is not None:  # a SIGHUP changing search, profile or audit.misuse reaches remote search
                         obs.reloader.add_applier(live.apply)
+                    if share is not None:  # a change of who may receive or search reads reaches every witness now
+                        obs.reloader.add_applier(_push_on_sharing_change(share))
+                if share is not None and background:
+                    share.share_checkpoint(sign_now=True)  # the head at start, a sharing change recorded then included
                 session = Session(command, ledger, store, share, write, obs)
                 if background:
                     store.start_purger()
@@ -169,6 +173,20 @@ class App:
                 system,
                 {"command": command, "reads": stats.written, "refused": stats.refused, **session.extra},
             )
+
+
+def _push_on_sharing_change(share: Any) -> Callable[[Config, Config], None]:
+    """A reload applier: after a recorded change of sharing, profile or search policy, sign the ledger's
+    head and queue it for every peer at once (issue 27: such a change must not wait for the next interval)."""
+
+    def apply(old: Config, new: Config) -> None:
+        from edge.audit.search import SHARING_SECTIONS
+
+        before, after = old.model_dump(mode="json"), new.model_dump(mode="json")
+        if any(before.get(s) != after.get(s) for s in SHARING_SECTIONS):
+            share.share_checkpoint(sign_now=True)
+
+    return apply
 
 
 def evaluate_clip(

@@ -231,6 +231,7 @@ def build_report(
                         "user": e.actor.user,
                         "action": e.action,
                         "sha256": str(d.get("sha256", ""))[:16],
+                        "sharing_changed": list(d.get("sharing_changed") or []),
                         "changed": summary,
                     }
                 )
@@ -259,6 +260,7 @@ def build_report(
             "purges": len(purges),
             "reads_purged": sum(p["reads_non_hit"] + p["reads_hit"] for p in purges),
             "config_changes": actions[Action.CONFIG_CHANGED],
+            "sharing_changes": sum(1 for c in config_changes if c["sharing_changed"]),
             "entries": sum(actions.values()),
         },
         "searches_by_purpose": dict(by_purpose.most_common()),
@@ -425,6 +427,7 @@ def render_html(data: dict[str, Any]) -> str:
             ("reads returned by searches", t["reads_returned"]),
             ("shares denied", t["share_denied"]),
             ("config changes", t["config_changes"]),
+            ("changes to sharing, profile or search policy", t["sharing_changes"]),
             ("entries by another user than the account", t["identity_mismatches"]),
             ("misuse signals", len(data["signals"])),
         )
@@ -480,7 +483,15 @@ table {{ border-collapse: collapse; font-size: 13px; }} td, th {{ border: 1px so
         _table(
             ["ledger entry", "time", "user", "requester", "purpose", "query", "reads returned"],
             (
-                [r["seq"], r["ts"], r["user"], r["requester"], r["purpose"], r["query"], _or_dash(r["results"])]
+                [
+                    r["seq"],
+                    readable_time(r["ts"]),
+                    r["user"],
+                    r["requester"],
+                    r["purpose"],
+                    r["query"],
+                    _or_dash(r["results"]),
+                ]
                 for r in data["results_by_search"][-50:]
             ),
         )
@@ -532,6 +543,19 @@ the account that called sudo), or not the peer that carried the request.</p>
         _table(
             ["declared user", "authenticated", "entries"],
             ([m["declared"], m["authenticated"], m["entries"]] for m in data["identity_mismatches"]),
+        )
+    }
+<h2>Changes to sharing, profile or search policy</h2>
+<p>Who may receive or search reads: each such change is signed in the ledger and pushed to every peer's
+witness at once. A lookup that was switched off and came back on shows here.</p>
+{
+        _table(
+            ["time", "by", "event", "keys"],
+            (
+                [readable_time(c["ts"]), c["user"], c["action"].replace("_", " "), ", ".join(c["sharing_changed"])]
+                for c in data["config_changes"]
+                if c["sharing_changed"]
+            ),
         )
     }
 <h2>Configuration changes</h2>

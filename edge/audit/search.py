@@ -229,4 +229,18 @@ def record_config(
         return ledger.append(Action.CONFIG_LOADED, actor, detail, "ok")
     detail["previous_sha256"] = previous.get("sha256")
     detail["changes"] = config_diff(redact(previous.get("config") or {}), safe)
+    loud = sharing_changes(detail["changes"])
+    if loud:
+        detail["sharing_changed"] = loud
     return ledger.append(Action.CONFIG_CHANGED, actor, detail, "ok")
+
+
+# Config sections whose change decides who may receive or search reads: such a change is flagged in
+# its ledger entry (sharing_changed), in the report, and pushed to every peer's witness at once.
+SHARING_SECTIONS = ("sharing", "profile", "search")
+
+
+def sharing_changes(changes: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The changed keys (config_diff entries) that touch sharing, the profile or the search policy."""
+    keys = [str(c.get("key", "")) for c in changes]
+    return [k for k in keys if any(k == s or k.startswith(s + ".") for s in SHARING_SECTIONS)]

@@ -170,11 +170,16 @@ class ShareService:
         self.publishers.clear()
 
     # -- signed ledger checkpoints to peers ------------------------------------------------------
-    def share_checkpoint(self) -> bool:
+    def share_checkpoint(self, *, sign_now: bool = False) -> bool:
         """Queue the ledger's latest signed checkpoint for every live grant if it is newer than the last
-        one queued (no personal data: origin, size, head hash, time, signed note). True if queued."""
+        one queued (no personal data: origin, size, head hash, time, signed note). True if queued.
+        `sign_now` signs the head first: every peer's witness learns it at once (at start, and after a
+        change of sharing, profile or search policy)."""
         book, opened = open_ledger_source(self.ledger)
         try:
+            sign = getattr(book, "checkpoint", None)
+            if sign_now and sign is not None:
+                sign()
             latest = getattr(book, "latest_checkpoint", None)
             cp = latest() if latest is not None else None
         finally:

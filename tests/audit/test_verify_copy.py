@@ -48,7 +48,7 @@ def test_a_read_only_copy_verifies_and_nothing_is_written_beside_it(tmp_path: Pa
     shutil.copy2(tmp_path / "device" / "audit.db", copy / "audit.db")
     res = verify_readonly(copy)
     assert res.returncode == 0, res.stderr
-    assert "intact: 12 entries" in res.stdout
+    assert "intact: 13 entries" in res.stdout  # the genesis entry and 12 appended
     assert sorted(p.name for p in copy.iterdir()) == ["audit.db"]
 
 
