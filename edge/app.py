@@ -86,8 +86,10 @@ class App:
     def runner(self, **options: Any) -> Runner:
         """Every camera of the config on its own threads, writing into the open session (`write`).
         Cameras are opened and models loaded here, before anything is written."""
+        from edge.health.clock import clock_synchronised
         from edge.runner import Runner
 
+        options.setdefault("clock_synchronised", clock_synchronised)
         return Runner(self.cfg, self.write, models=self.models, **options)
 
     def write(self, read: Read) -> bool:

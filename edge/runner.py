@@ -26,7 +26,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
 from edge.capture.base import Source
@@ -209,8 +209,10 @@ class CameraWorker:
         stop: threading.Event | None = None,
         on_emit: Callable[[Read, float], None] | None = None,
         gate_thread: bool = False,
+        clock: ClockWatch | None = None,
     ) -> None:
         self.name = name
+        self.clock = clock  # live cameras: reads made before the clock is synchronised are flagged
         self.gate_thread = gate_thread
         self.on_emit = on_emit  # (read, perf_counter when its frame was decoded), before the store gets it
         self.source = source
@@ -320,6 +322,8 @@ class CameraWorker:
             self.queue.close()
 
     def _emit(self, reads: list[Read], t_captured: float) -> None:
+        if reads and self.clock is not None and self.clock.unsynced():
+            reads = [replace(r, clock_unsynced=True) for r in reads]
         for read in reads:
             if self.on_emit is not None:
                 self.on_emit(read, t_captured)
@@ -405,6 +409,25 @@ class RunReport:
         }
 
 
+class ClockWatch:
+    """Whether the system clock is known to be unsynchronised, asked at most every `every` seconds."""
+
+    def __init__(self, ask: Callable[[], bool | None], every: float = 5.0) -> None:
+        self.ask = ask
+        self.every = every
+        self._lock = threading.Lock()
+        self._at = -float("inf")
+        self._unsynced = False
+
+    def unsynced(self) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._at >= self.every:
+                self._at = now
+                self._unsynced = self.ask() is False  # None (cannot say) is not a finding
+            return self._unsynced
+
+
 class Runner:
     """Every camera of the config, each on its own capture and inference threads, into one sink.
 
@@ -423,7 +446,10 @@ class Runner:
         pace_files: bool = True,
         status_interval: float = 60.0,
         on_emit: Callable[[Read, float], None] | None = None,
+        clock_synchronised: Callable[[], bool | None] | None = None,
     ) -> None:
+        """`clock_synchronised` (edge.health.clock) is asked now and then; while it says False, reads of
+        live cameras are stored flagged clock_unsynced (a Pi without a real-time clock before NTP)."""
         if not cfg.cameras:
             from edge.errors import InputError
 
@@ -441,6 +467,7 @@ class Runner:
                 src.close()
             raise
         self.workers: list[CameraWorker] = []
+        watch = ClockWatch(clock_synchronised) if clock_synchronised is not None else None
         for cam in cfg.cameras:
             source = opened[cam.name]
             live = isinstance(source, LiveSource)
@@ -458,6 +485,7 @@ class Runner:
                     stop=self.stop_event,
                     on_emit=on_emit,
                     gate_thread=True,
+                    clock=watch if live else None,
                 )
             )
         self._started = 0.0

@@ -167,3 +167,4 @@ class Read:
     ocr_model: str
     valid_format: bool = True
     crop_jpeg: bytes | None = field(default=None, repr=False)
+    clock_unsynced: bool = False  # a live camera's read made while the system clock was not synchronised

@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -559,3 +560,68 @@ def test_latency_histogram_counts_every_sample_in_cumulative_buckets() -> None:
     assert by_le[10.0] == 3  # 20 s only in +Inf, which is the count
     assert h["count"] == 4
     assert h["sum_s"] == pytest.approx(20.61)
+
+
+# -- reads made before the clock is synchronised (issue 30) -------------------------------------------
+
+
+def test_clock_watch_asks_now_and_then_and_treats_cannot_say_as_no_finding() -> None:
+    from edge.runner import ClockWatch
+
+    answers = iter([False, True])
+    asked: list[int] = []
+
+    def ask() -> bool | None:
+        asked.append(1)
+        return next(answers)
+
+    watch = ClockWatch(ask, every=3600)
+    assert watch.unsynced() is True
+    assert watch.unsynced() is True  # cached: the kernel is not asked for every read
+    assert len(asked) == 1
+    assert ClockWatch(lambda: None).unsynced() is False  # not Linux, or adjtimex refused
+
+
+@pytest.mark.parametrize("synchronised", [False, True])
+def test_reads_of_a_live_camera_are_flagged_while_the_clock_is_not_synchronised(synchronised: bool) -> None:
+    from edge.runner import ClockWatch
+
+    got: list[Read] = []
+    with MjpegServer(numbered_frames(25)) as srv:
+        src = LiveSource(srv.url, "cam", read_timeout=2.0)
+        worker = CameraWorker(
+            "cam", src, Gated(), lambda r: got.append(r) or True, clock=ClockWatch(lambda: synchronised)
+        )
+        worker.start()
+        deadline = time.monotonic() + 30
+        while not any(r.camera == "cam" for r in got) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        worker.stop()
+        assert worker.join(30)
+    assert got, "no read came out"
+    assert {r.clock_unsynced for r in got} == {not synchronised}
+
+
+def test_a_flagged_read_is_stored_searched_and_shared_with_its_flag(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from edge.share.message import read_message
+    from edge.store import Store
+    from edge.store.db import connect
+    from tests.support.share import make_grant
+
+    read = replace(fake_read("cam", 3), clock_unsynced=True)
+    other = fake_read("cam", 4)
+    with Store(tmp_path / "s.db", min_free_mb=0) as store:
+        assert store.write(read)
+        assert store.write(other)
+        store.flush()
+        assert store.get(read.id).clock_unsynced is True
+        assert store.get(other.id).clock_unsynced is False
+    conn = connect(tmp_path / "s.db", readonly=True)
+    try:
+        grant = make_grant(fields=["time", "camera"])
+        sent = [read_message(conn, grant, node_id="n", read_id=r.id, kind="read", sent_at=r.ts) for r in (read, other)]
+    finally:
+        conn.close()
+    assert [m["fields"].get("clock_unsynced") for m in sent if m] == [True, None]

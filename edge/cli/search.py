@@ -163,6 +163,7 @@ def search(
                     "confidence": round(r.confidence, 3),
                     "low_confidence": cfg.store.is_low(r.confidence),
                     "is_hit": r.is_hit,
+                    "clock_unsynced": r.clock_unsynced,
                 }
                 for r in reads
             ],
@@ -176,4 +177,5 @@ def search(
     for r in reads:
         when = r.ts.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
         low = "LOW-CONFIDENCE " if cfg.store.is_low(r.confidence) else ""
+        low += "CLOCK-UNSYNCED " if r.clock_unsynced else ""  # its time may be the last shutdown's
         click.echo(f"{when}Z  {r.camera:<12} {r.plate:<10} {r.confidence:.2f}  {low}{'HIT ' if r.is_hit else ''}{r.id}")

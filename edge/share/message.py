@@ -77,7 +77,7 @@ def read_message(
     row = read_row(conn, read_id)
     if row is None:
         return None
-    plate, ts, camera, confidence, bbox, crop = row
+    plate, ts, camera, confidence, bbox, crop, unsynced = row
     fields: dict[str, Any] = {}
     for name in grant.read_fields:
         if name == "plate":
@@ -88,6 +88,8 @@ def read_message(
             fields["plate_hash"] = plate_hash(hash_key, plate)
         elif name == "time":
             fields["time"] = ts
+            if unsynced:  # the device's clock was not synchronised: this time may be wrong
+                fields["clock_unsynced"] = True
         elif name == "camera":
             fields["camera"] = camera
         elif name == "confidence":

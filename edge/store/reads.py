@@ -29,6 +29,7 @@ class ReadRow(NamedTuple):
     confidence: float
     bbox: str | None  # JSON [x1, y1, x2, y2]
     crop: bytes | None
+    clock_unsynced: int  # 1: made while the system clock was not synchronised
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,7 @@ def stored_ids(conn: sqlite3.Connection, ids: Iterable[str]) -> set[str]:
 
 def read_row(conn: sqlite3.Connection, read_id: str) -> ReadRow | None:
     """The shareable fields of read `read_id`, or None if it is no longer in the store."""
-    sql = "SELECT plate, ts, camera, confidence, bbox, crop FROM reads WHERE id = ?"
+    sql = "SELECT plate, ts, camera, confidence, bbox, crop, clock_unsynced FROM reads WHERE id = ?"
     row = conn.execute(sql, (read_id,)).fetchone()
     return None if row is None else ReadRow(*row)
 

@@ -140,7 +140,13 @@ _V5 = [
         BEGIN SELECT RAISE(ABORT, 'the store''s ledger anchor is written once'); END""",
 ]
 
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5]
+# Version 6: reads of a live camera made while the system clock was not synchronised (a Raspberry Pi
+# has no real-time clock: before NTP answers, its time is the last shutdown's) are flagged.
+_V6 = [
+    """ALTER TABLE reads ADD COLUMN clock_unsynced INTEGER NOT NULL DEFAULT 0""",
+]
+
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5, _V6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -42,7 +42,7 @@ TABLES = ("reads", "hits", "purge_log")
 _PATTERN = re.compile(r"^[A-Z0-9?*]+$")
 _COLUMNS = (
     "id, plate, confidence, camera, ts, frame_index, bbox, track_id, observations, detector_model, ocr_model, "
-    "valid_format, is_hit, crop IS NOT NULL"
+    "valid_format, is_hit, crop IS NOT NULL, clock_unsynced"
 )
 
 ReceiptCallback = Callable[[PurgeReceipt], None]
@@ -70,6 +70,7 @@ class StoredRead:
     valid_format: bool
     is_hit: bool
     has_crop: bool
+    clock_unsynced: bool = False  # made while the system clock was not synchronised: its time may be wrong
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +151,7 @@ def _row(r: tuple[Any, ...]) -> StoredRead:
         valid_format=bool(r[11]),
         is_hit=bool(r[12]),
         has_crop=bool(r[13]),
+        clock_unsynced=bool(r[14]),
     )
 
 
@@ -419,6 +421,7 @@ class Store:
             int(r.valid_format),
             crop,
             to_ts(self.clock()),
+            int(r.clock_unsynced),
         )
 
     def _commit(self, data: list[Read | _Hit]) -> None:
@@ -435,8 +438,8 @@ class Store:
                     before = conn.total_changes
                     conn.executemany(
                         "INSERT OR IGNORE INTO reads (id, plate, confidence, camera, ts, frame_index, bbox, track_id, "
-                        "observations, detector_model, ocr_model, valid_format, crop, stored_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "observations, detector_model, ocr_model, valid_format, crop, stored_at, clock_unsynced) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         reads,
                     )
                     written = conn.total_changes - before
