@@ -31,6 +31,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from edge.audit.events import Action
 from edge.audit.ledger import Appender
 from edge.config.sharing import PeerGrant
 from edge.errors import EdgeError
@@ -466,7 +467,7 @@ class PeerPublisher:
         }
         try:
             assert self.ledger is not None
-            self.ledger.append("share", self.actor, detail, "sent")
+            self.ledger.append(Action.SHARE, self.actor, detail, "sent")
         except Exception as exc:  # noqa: BLE001 - any ledger failure must stop the publish (fail closed)
             # fail closed: without the ledger entry nothing is published
             with self._lock:
@@ -508,7 +509,7 @@ class PeerPublisher:
         }
         try:
             assert self.ledger is not None
-            self.ledger.append("share_denied", self.actor, detail, "denied")
+            self.ledger.append(Action.SHARE_DENIED, self.actor, detail, "denied")
         except Exception:
             log.exception("share %s: cannot record the expired grant in the ledger; retrying", self.grant.name)
             return False

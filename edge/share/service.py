@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from edge.audit.events import Action
 from edge.config.sharing import PeerGrant
 from edge.policy.decision import Decision
 from edge.policy.grants import check_grant
@@ -100,7 +101,7 @@ class ShareService:
             "read_ids": [],
         }
         # a refusal that cannot be recorded still refuses: the exception from the ledger propagates
-        book.append("share_denied", self.actor, detail, "denied")
+        book.append(Action.SHARE_DENIED, self.actor, detail, "denied")
         log.error("share: grant to %s refused by profile %s: %s", grant.name, self.cfg.profile, decision.reason)
 
     # -- store side -------------------------------------------------------------------------------
