@@ -7,16 +7,14 @@ store whose config granted sharing wrote reads with no outbox rows and no ledger
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from edge.app import App, evaluate_clip
 from edge.config import load_config
+from tests.support.cli import run_cli as cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "sample.mp4"
@@ -53,18 +51,6 @@ sharing:
 """
     )
     return path
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "edge", *args],
-        check=False,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-        timeout=900,
-    )
 
 
 def written(folder: Path) -> dict[str, object]:

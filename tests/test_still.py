@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
+from tests.support.cli import run_cli as cli
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "sample.mp4"
 TRUTH = ROOT / "samples" / "sample.json"
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "edge", *args], check=False, capture_output=True, text=True, cwd=ROOT, timeout=300
-    )
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,7 @@ committed sample clip with the shipped models.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -25,6 +22,7 @@ from edge.hotlist.sink import open_read_sink
 from edge.pipeline import StageTimes, replay
 from edge.store import Store
 from edge.types import Frame, Read
+from tests.support.cli import run_cli as cli
 from tests.support.hotlist import T0, make_read, random_plates, write_csv
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,19 +63,6 @@ class StubRecognizer:
 
     def finish(self) -> list[Read]:
         return []
-
-
-def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    return subprocess.run(
-        [sys.executable, "-m", "edge", *args],
-        check=False,
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=900,
-    )
 
 
 def _config(tmp_path: Path, extra: str = "") -> Path:

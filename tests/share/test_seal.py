@@ -38,7 +38,7 @@ from edge.store import Store
 from edge_tools.harness.grants import NODE, grant_yaml
 from edge_tools.harness.mosquitto import Broker, Pki, Subscriber
 from tests.support.schemas import check
-from tests.support.share import BrokerFactory, MakeRead, default_acl
+from tests.support.share import BrokerFactory, MakeRead, default_acl, search_site_yaml
 
 TOPIC = f"peers/a/reads/{NODE}"
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
@@ -136,23 +136,7 @@ def test_keygen_writes_private_keys_0600_prints_public_ones_and_never_overwrites
 
 
 def _site(tmp_path: Path, broker: Broker, pki: Pki, peer: dict[str, str], device: dict[str, str]) -> Path:
-    text = f"""
-node_id: {NODE}
-profile: IL
-store:
-  path: {tmp_path / "store.db"}
-  min_free_mb: 0
-search:
-  purposes:
-    - code: stolen-vehicle
-      description: Vehicle reported stolen
-  agencies:
-    - id: SPRINGFIELD-PD
-      name: Springfield Police Department
-      kind: local
-      state: IL
-      aliases: [Springfield PD]
-""" + grant_yaml(broker.url, pki, search=True)
+    text = search_site_yaml(tmp_path / "store.db") + grant_yaml(broker.url, pki, search=True)
     text += f"      seal_key: {peer['seal_key']}\n      request_key: {peer['request_key']}\n"
     text += f"  open_key: {device['seal_private']}\n"
     path = tmp_path / "site.yaml"

@@ -21,7 +21,7 @@ from edge.share import Outbox
 from edge.store import Store
 from edge_tools.harness.mosquitto import Broker, Pki, Subscriber
 from tests.support.schemas import check
-from tests.support.share import NODE, BrokerFactory, MakeRead, default_acl, grant_yaml
+from tests.support.share import NODE, BrokerFactory, MakeRead, default_acl, grant_yaml, search_site_yaml
 
 EDGE = [sys.executable, "-c", "from edge.cli import run; run()"]
 
@@ -29,23 +29,7 @@ EDGE = [sys.executable, "-c", "from edge.cli import run; run()"]
 def write_config(
     tmp_path: Path, broker: Broker, pki: Pki, *, search: bool = False, expires: str = "2030-01-01"
 ) -> Path:
-    text = f"""
-node_id: {NODE}
-profile: IL
-store:
-  path: {tmp_path / "store.db"}
-  min_free_mb: 0
-search:
-  purposes:
-    - code: stolen-vehicle
-      description: Vehicle reported stolen
-  agencies:
-    - id: SPRINGFIELD-PD
-      name: Springfield Police Department
-      kind: local
-      state: IL
-      aliases: [Springfield PD]
-"""
+    text = search_site_yaml(tmp_path / "store.db")
     text += grant_yaml(broker.url, pki, search=search, expires=expires, max_inflight=5)
     path = tmp_path / "site.yaml"
     path.write_text(text)

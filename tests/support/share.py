@@ -7,6 +7,7 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from edge.config.sharing import PeerGrant
@@ -15,7 +16,17 @@ from edge_tools.harness.grants import NODE, grant_yaml
 from edge_tools.harness.mosquitto import Broker, Pki
 from tests.support.clock import T0
 
-__all__ = ["NODE", "BrokerFactory", "FakeLedger", "MakeRead", "default_acl", "grant_yaml", "make_grant", "read_factory"]
+__all__ = [
+    "NODE",
+    "BrokerFactory",
+    "FakeLedger",
+    "MakeRead",
+    "default_acl",
+    "grant_yaml",
+    "make_grant",
+    "read_factory",
+    "search_site_yaml",
+]
 
 
 class FakeLedger:
@@ -95,3 +106,24 @@ def read_factory() -> MakeRead:
         )
 
     return make
+
+
+def search_site_yaml(store: Path) -> str:
+    """An IL site with a store at `store`, one search purpose and the Springfield agency (no sharing)."""
+    return f"""
+node_id: {NODE}
+profile: IL
+store:
+  path: {store}
+  min_free_mb: 0
+search:
+  purposes:
+    - code: stolen-vehicle
+      description: Vehicle reported stolen
+  agencies:
+    - id: SPRINGFIELD-PD
+      name: Springfield Police Department
+      kind: local
+      state: IL
+      aliases: [Springfield PD]
+"""
