@@ -103,8 +103,15 @@ def test_healthz_reports_cameras_frames_outbox_ledger_purge_and_disk(service: Se
     assert isinstance(doc["clock"]["synchronised"], bool)  # Linux: the kernel answers
 
 
+def recognised_doc(svc: Service) -> dict[str, Any] | None:
+    """/healthz once the camera is up and at least one frame went through recognition: "up" only says
+    frames arrive, and on a busy machine the first frame can still be in the detector."""
+    doc = healthy_doc(svc)
+    return doc if doc is not None and doc["cameras"][0]["latency_histogram"]["count"] > 0 else None
+
+
 def test_metrics_parse_as_prometheus_text(service: Service) -> None:
-    wait_for(lambda: healthy_doc(service), "the camera to be up", extra=service)
+    wait_for(lambda: recognised_doc(service), "a frame to be recognised", extra=service)
     assert service.store.write(make_read("AB12CD"))
     service.store.flush()
     service.obs.monitor.cache_seconds = 0
@@ -256,3 +263,57 @@ def test_a_failed_ledger_write_is_reported(service: Service) -> None:
     assert doc["ledger"]["ok"] is False
     assert doc["ledger"]["write_failures"] == 1
     assert any("ledger write(s) failed" in p for p in doc["problems"])
+
+
+def test_healthz_is_the_status_model(service: Service) -> None:
+    """/healthz has every field of edge.health.status.HealthStatus, of its type, and no other; dropping
+    any one required field is caught (so a field renamed in the monitor fails here, not as a 0 metric)."""
+    import copy
+
+    from edge.health.status import HealthStatus
+    from tests.support.health import required_paths, shape_problems
+
+    wait_for(lambda: recognised_doc(service), "a frame to be recognised", extra=service)
+    service.store.purge()
+    service.obs.monitor.cache_seconds = 0
+    _status, doc = get_json(service.url + "/healthz")
+    assert shape_problems(doc, HealthStatus) == []
+    assert "frames" in doc["cameras"][0]  # the live camera shape, not the configured-only one
+    assert "written" in doc["store"]  # the running store's counters
+    paths = list(required_paths(doc, HealthStatus))
+    for must in (("clock", "synchronised"), ("cameras", 0, "latency_histogram", "sum_s"), ("ledger", "ok")):
+        assert must in paths
+    for path in paths:
+        broken = copy.deepcopy(doc)
+        part = broken
+        for key in path[:-1]:
+            part = part[key]
+        del part[path[-1]]
+        assert shape_problems(broken, HealthStatus), f"{path} deleted, yet the document conforms"
+    doc["ledger"]["entries_total"] = 1
+    assert shape_problems(doc, HealthStatus) == ["status.ledger.entries_total: not in the model"]
+
+
+def test_every_documented_metric_is_exported_and_no_other(service: Service) -> None:
+    """The names in edge.health.metrics' docstring are exactly the edge_alpr_ families of a scrape."""
+    import re
+
+    from edge.health import metrics
+
+    doc = metrics.__doc__ or ""
+    listing = re.sub(r"\([^)]*\)", "", doc[doc.index("``edge_alpr_``") : doc.index("process_*")])  # no remarks
+    names = re.findall(r"\b([a-z]+(?:_[a-z]+)*)(?:\{\w+\})?\s*[,;]", listing)  # each name ends in , or ;
+    documented = {"edge_alpr_" + n.removesuffix("_total") for n in names}
+    assert {"edge_alpr_healthy", "edge_alpr_frames", "edge_alpr_misuse_signals"} <= documented
+    assert len(documented) == len(names) > 30
+    wait_for(lambda: recognised_doc(service), "a frame to be recognised", extra=service)
+    service.store.purge()  # the last purge's time is exported once there was one
+    service.obs.monitor.cache_seconds = 0
+    _status, _ctype, body = get(service.url + "/metrics")
+    exported = {
+        f.name
+        for f in text_string_to_metric_families(body)
+        if f.name.startswith("edge_alpr_") and not f.name.endswith("_created")  # prometheus_client's start times
+    }
+    assert documented - exported == set()
+    assert exported - documented == set()

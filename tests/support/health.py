@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
+import types
+import typing
 import urllib.error
 import urllib.request
 import uuid
@@ -96,3 +98,69 @@ def write_config(
         f"{extra}"
     )
     return path
+
+
+def _fields(tp: Any) -> Iterator[tuple[str, Any, bool]]:
+    """(key, type, required) of each field of the TypedDict `tp`."""
+    for key, hint in typing.get_type_hints(tp, include_extras=True).items():
+        if typing.get_origin(hint) is typing.NotRequired:
+            yield key, typing.get_args(hint)[0], False
+        else:
+            yield key, hint, True
+
+
+def shape_problems(value: Any, tp: Any, where: str = "status") -> list[str]:
+    """Where `value` (decoded JSON) differs from the type `tp` of edge.health.status: a required key
+    missing, a key the model does not name, a value of the wrong type. Empty when it conforms."""
+    origin = typing.get_origin(tp)
+    if typing.is_typeddict(tp):
+        if not isinstance(value, dict):
+            return [f"{where}: {type(value).__name__}, not an object"]
+        fields = list(_fields(tp))
+        problems = [f"{where}.{k}: not in the model" for k in value if k not in {f[0] for f in fields}]
+        for key, hint, required in fields:
+            if key in value:
+                problems += shape_problems(value[key], hint, f"{where}.{key}")
+            elif required:
+                problems.append(f"{where}.{key}: missing")
+        return problems
+    if origin in (typing.Union, types.UnionType):
+        options = [shape_problems(value, arg, where) for arg in typing.get_args(tp)]
+        return [] if any(not p for p in options) else min(options, key=len)
+    if origin is typing.Literal:
+        return [] if value in typing.get_args(tp) else [f"{where}: {value!r} is none of {typing.get_args(tp)}"]
+    if origin is list:
+        if not isinstance(value, list):
+            return [f"{where}: {type(value).__name__}, not a list"]
+        (item,) = typing.get_args(tp)
+        return [p for i, v in enumerate(value) for p in shape_problems(v, item, f"{where}[{i}]")]
+    if origin is dict:
+        if not isinstance(value, dict):
+            return [f"{where}: {type(value).__name__}, not an object"]
+        _key, item = typing.get_args(tp)
+        return [p for k, v in value.items() for p in shape_problems(v, item, f"{where}.{k}")]
+    if tp is None or tp is type(None):
+        return [] if value is None else [f"{where}: {value!r}, not null"]
+    if tp is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif tp is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    else:
+        ok = isinstance(value, tp)
+    return [] if ok else [f"{where}: {value!r} is not {tp.__name__}"]
+
+
+def required_paths(value: Any, tp: Any, where: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
+    """The path of every key of `value` that the model `tp` requires (to delete one at a time)."""
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        tp = next(a for a in typing.get_args(tp) if not shape_problems(value, a))
+    if typing.is_typeddict(tp):
+        for key, hint, required in _fields(tp):
+            if key in value:
+                if required:
+                    yield (*where, key)
+                yield from required_paths(value[key], hint, (*where, key))
+    elif typing.get_origin(tp) is list:
+        (item,) = typing.get_args(tp)
+        for i, v in enumerate(value):
+            yield from required_paths(v, item, (*where, i))
