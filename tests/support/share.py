@@ -1,21 +1,19 @@
-"""Sharing test helpers (imported by the tests; fixtures live in the conftest.py files): node name, a ledger that
+"""Sharing test helpers (imported by the tests; the fixtures live in tests/conftest.py): node name, a ledger that
 can fail, grants, the default per-client ACL."""
 
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
 from edge.config.sharing import PeerGrant
-from edge.types import Read
 from edge_tools.harness.grants import NODE, grant_yaml
 from edge_tools.harness.mosquitto import Broker, Pki
-from tests.support.clock import T0
+from tests.support.store import MakeRead
 
-__all__ = ["NODE", "BrokerFactory", "FakeLedger", "MakeRead", "default_acl", "grant_yaml", "make_grant", "read_factory"]
+__all__ = ["NODE", "BrokerFactory", "FakeLedger", "MakeRead", "default_acl", "grant_yaml", "make_grant"]
 
 
 class FakeLedger:
@@ -69,29 +67,3 @@ def make_grant(broker: Broker | str | None = None, pki: Pki | None = None, **kw:
     }
     values.update(kw)
     return PeerGrant(**values)
-
-
-MakeRead = Callable[..., Read]
-
-
-def read_factory() -> MakeRead:
-    counter = iter(range(1, 10**9))
-
-    def make(plate: str | None = None, camera: str = "cam1", crop: bytes | None = None) -> Read:
-        n = next(counter)
-        return Read(
-            id=str(uuid.uuid4()),
-            plate=plate or f"TST{n:04d}",
-            confidence=0.93,
-            camera=camera,
-            ts=T0,
-            frame_index=n,
-            bbox=(10.0, 20.0, 110.0, 50.0),
-            track_id=f"trk-{n}",
-            observations=3,
-            detector_model="det-test",
-            ocr_model="ocr-test",
-            crop_jpeg=crop,
-        )
-
-    return make
