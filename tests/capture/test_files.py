@@ -10,15 +10,7 @@ import pytest
 
 from edge.capture import FileSource, ImageFolderSource, open_source
 from edge.errors import InputError
-
-
-def write_clip(path: Path, frames: int = 20, fps: float = 10.0) -> None:
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (160, 120))
-    assert writer.isOpened()
-    for i in range(frames):
-        img = np.full((120, 160, 3), i * 10 % 255, np.uint8)
-        writer.write(img)
-    writer.release()
+from tests.support.capture import write_clip, write_damaged_clip
 
 
 def test_video_frames_have_index_and_stream_time(tmp_path: Path) -> None:
@@ -57,17 +49,6 @@ def test_truncated_video_yields_what_decodes(tmp_path: Path) -> None:
         return  # an mp4 cut before its index cannot be opened at all: refused clearly, fine
     frames = list(src.frames())
     assert len(frames) < 40
-
-
-def write_damaged_clip(path: Path, frames: int, start: float, end: float, seed: int = 0) -> None:
-    """A real encoded clip whose bytes from `start` to `end` (fractions of the file) are random."""
-    clean = path.with_name("clean-" + path.name)
-    write_clip(clean, frames=frames)
-    data = bytearray(clean.read_bytes())
-    rng = np.random.default_rng(seed)
-    a, b = int(len(data) * start), int(len(data) * end)
-    data[a:b] = rng.integers(0, 256, b - a, dtype=np.uint8).tobytes()
-    path.write_bytes(bytes(data))
 
 
 def test_a_clip_damaged_in_the_middle_is_read_past_the_damage(tmp_path: Path) -> None:

@@ -224,7 +224,7 @@ def test_recognition_runs_under_the_units_memory_and_system_call_limits() -> Non
     """MemoryDenyWriteExecute and SystemCallFilter=~@privileged @resources (EPERM), applied as systemd
     applies them (a seccomp filter) to a process that loads the shipped models and reads the sample
     clip: the same work as without them."""
-    probe = ROOT / "tests" / "deploy" / "sandbox_probe.py"
+    probe = ROOT / "tests" / "support" / "sandbox_probe.py"
     clip = str(ROOT / "samples" / "sample.mp4")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     runs = [

@@ -5,9 +5,7 @@ stand-in models and an endless camera; the server on 127.0.0.1 with a free port.
 from __future__ import annotations
 
 import sqlite3
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,63 +14,15 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from edge.config import load_config
 from edge.health.service import Observability
-from edge.runner import Runner
 from edge.store import Store
 from edge.track.tracker import DROP_REASONS
-from tests.support.health import MODELS, EndlessCamera, get, get_json, make_read, write_config
-
-
-def wait_for(check: Callable[[], Any], what: str, timeout: float = 60.0, extra: Any = "") -> Any:
-    """Poll until `check()` is truthy (no timing is asserted: the deadline only bounds a hang)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}{extra}")
-
-
-class Service:
-    def __init__(self, tmp: Path, stale_after: str = "5s") -> None:
-        self.config_path = write_config(tmp / "edge.yaml", tmp / "data" / "edge.db", stale_after=stale_after)
-        self.cfg = load_config(self.config_path)
-        self.camera = EndlessCamera("lane-1")
-        self.stop = threading.Event()
-        self.runner = Runner(self.cfg, lambda r: True, models=MODELS, sources={"lane-1": self.camera})
-        self.store = Store.from_config(self.cfg)
-        self.obs = Observability(self.cfg, self.runner, self.store, config_path=self.config_path, sighup=False)
-        self.thread = threading.Thread(target=self.runner.run, args=(self.stop,), daemon=True)
-        self.last_doc: dict[str, Any] | None = None
-
-    def __str__(self) -> str:
-        return f": last /healthz {self.last_doc}"
-
-    def __enter__(self) -> Service:
-        self.obs.__enter__()
-        self.thread.start()
-        assert self.obs.server is not None
-        self.url = self.obs.server.url
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.camera.close()  # a held (stalled) stand-in camera would keep its capture thread waiting
-        self.stop.set()
-        self.thread.join(60)
-        self.obs.__exit__()
-        self.store.close()
+from tests.support.health import Service, get, get_json, healthy_doc, make_read, wait_for, write_config
 
 
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[Service]:
     with Service(tmp_path) as svc:
         yield svc
-
-
-def healthy_doc(svc: Service) -> dict[str, Any] | None:
-    status, doc = get_json(svc.url + "/healthz")
-    svc.last_doc = doc
-    return doc if status == 200 and doc["cameras"][0]["state"] == "up" else None
 
 
 def test_healthz_reports_cameras_frames_outbox_ledger_purge_and_disk(service: Service) -> None:

@@ -5,25 +5,12 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
-from typing import Any
 
-from edge.config import Config
-from edge.config.sharing import PeerGrant
 from edge.share import Outbox, ShareService
 from edge.store import Store
 from edge_tools.harness.mosquitto import Broker, Pki, Subscriber, try_connect
 from tests.support.schemas import check
-from tests.support.share import NODE, BrokerFactory, FakeLedger, MakeRead, default_acl, make_grant
-
-
-def config(tmp_path: Path, *grants: PeerGrant) -> Config:
-    cfg = Config(node_id=NODE, profile="IL")
-    return cfg.model_copy(
-        update={
-            "store": cfg.store.model_copy(update={"path": str(tmp_path / "store.db"), "min_free_mb": 0}),
-            "sharing": cfg.sharing.model_copy(update={"peers": list(grants)}),
-        }
-    )
+from tests.support.share import NODE, BrokerFactory, FakeLedger, MakeRead, config, default_acl, make_grant, run_service
 
 
 def read_ids(messages: list[tuple[str, bytes]]) -> set[str]:
@@ -40,14 +27,6 @@ def ha_broker(broker_factory: BrokerFactory, topic: str) -> tuple[Broker, Subscr
     ha = Subscriber(broker, "peer-a", ["homeassistant/#", topic])
     ha.wait_ready()
     return broker, ha
-
-
-def run_service(cfg: Config, ledger: FakeLedger, **options: Any) -> tuple[Store, ShareService]:
-    store = Store.from_config(cfg)
-    service = ShareService(cfg, ledger=ledger, actor="system", publisher_options=options or None)
-    service.attach(store)
-    service.start()
-    return store, service
 
 
 def test_granted_peer_gets_exactly_the_granted_fields_and_ungranted_peer_nothing(

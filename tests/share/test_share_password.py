@@ -8,12 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
-from test_share_mqtt import config, run_service
 
 from edge.config.sharing import PeerGrant
 from edge_tools.harness.mosquitto import Pki, Subscriber
 from tests.support.schemas import check
-from tests.support.share import NODE, BrokerFactory, FakeLedger, MakeRead, make_grant
+from tests.support.share import NODE, BrokerFactory, FakeLedger, MakeRead, config, make_grant, run_service
 
 ACL = {NODE: [("write", "peers/a/#")], "peer-a": [("read", "peers/a/#")]}
 

@@ -1,15 +1,17 @@
-"""Health test helpers (tests.support.health): stand-in models, an endless camera, HTTP get."""
+"""Health test helpers (tests.support.health): the shipped models, an endless camera, HTTP get, a running
+service (runner, store, health endpoint) and waiting for its state, the status model checker."""
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 import types
 import typing
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,11 @@ from typing import Any
 import numpy as np
 
 from edge.capture.base import SourceStats
+from edge.config import load_config
+from edge.health.service import Observability
 from edge.pipeline import Models
+from edge.runner import Runner
+from edge.store import Store
 from edge.types import Frame, Read
 
 
@@ -164,3 +170,50 @@ def required_paths(value: Any, tp: Any, where: tuple[str | int, ...] = ()) -> It
         (item,) = typing.get_args(tp)
         for i, v in enumerate(value):
             yield from required_paths(v, item, (*where, i))
+
+
+def wait_for(check: Callable[[], Any], what: str, timeout: float = 60.0, extra: Any = "") -> Any:
+    """Poll until `check()` is truthy (no timing is asserted: the deadline only bounds a hang)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}{extra}")
+
+
+class Service:
+    def __init__(self, tmp: Path, stale_after: str = "5s") -> None:
+        self.config_path = write_config(tmp / "edge.yaml", tmp / "data" / "edge.db", stale_after=stale_after)
+        self.cfg = load_config(self.config_path)
+        self.camera = EndlessCamera("lane-1")
+        self.stop = threading.Event()
+        self.runner = Runner(self.cfg, lambda r: True, models=MODELS, sources={"lane-1": self.camera})
+        self.store = Store.from_config(self.cfg)
+        self.obs = Observability(self.cfg, self.runner, self.store, config_path=self.config_path, sighup=False)
+        self.thread = threading.Thread(target=self.runner.run, args=(self.stop,), daemon=True)
+        self.last_doc: dict[str, Any] | None = None
+
+    def __str__(self) -> str:
+        return f": last /healthz {self.last_doc}"
+
+    def __enter__(self) -> Service:
+        self.obs.__enter__()
+        self.thread.start()
+        assert self.obs.server is not None
+        self.url = self.obs.server.url
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.camera.close()  # a held (stalled) stand-in camera would keep its capture thread waiting
+        self.stop.set()
+        self.thread.join(60)
+        self.obs.__exit__()
+        self.store.close()
+
+
+def healthy_doc(svc: Service) -> dict[str, Any] | None:
+    status, doc = get_json(svc.url + "/healthz")
+    svc.last_doc = doc
+    return doc if status == 200 and doc["cameras"][0]["state"] == "up" else None

@@ -1,19 +1,33 @@
 """Sharing test helpers (imported by the tests; the fixtures live in tests/conftest.py): node name, a ledger that
-can fail, grants, the default per-client ACL."""
+can fail, grants, the default per-client ACL, a node config and a started sharing service."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+from edge.config import Config
 from edge.config.sharing import PeerGrant
+from edge.share import ShareService
+from edge.store import Store
 from edge_tools.harness.grants import NODE, grant_yaml
 from edge_tools.harness.mosquitto import Broker, Pki
 from tests.support.store import MakeRead
 
-__all__ = ["NODE", "BrokerFactory", "FakeLedger", "MakeRead", "default_acl", "grant_yaml", "make_grant"]
+__all__ = [
+    "NODE",
+    "BrokerFactory",
+    "FakeLedger",
+    "MakeRead",
+    "config",
+    "default_acl",
+    "grant_yaml",
+    "make_grant",
+    "run_service",
+]
 
 
 class FakeLedger:
@@ -67,3 +81,23 @@ def make_grant(broker: Broker | str | None = None, pki: Pki | None = None, **kw:
     }
     values.update(kw)
     return PeerGrant(**values)
+
+
+def config(tmp_path: Path, *grants: PeerGrant) -> Config:
+    """An IL node's config with its store in tmp_path and these peer grants."""
+    cfg = Config(node_id=NODE, profile="IL")
+    return cfg.model_copy(
+        update={
+            "store": cfg.store.model_copy(update={"path": str(tmp_path / "store.db"), "min_free_mb": 0}),
+            "sharing": cfg.sharing.model_copy(update={"peers": list(grants)}),
+        }
+    )
+
+
+def run_service(cfg: Config, ledger: FakeLedger, **options: Any) -> tuple[Store, ShareService]:
+    """A store with the sharing service attached and started (the caller stops both)."""
+    store = Store.from_config(cfg)
+    service = ShareService(cfg, ledger=ledger, actor="system", publisher_options=options or None)
+    service.attach(store)
+    service.start()
+    return store, service

@@ -4,7 +4,7 @@ mprotect/pkey_mprotect adding PROT_EXEC, fail) and `SystemCallFilter=~@privilege
 `SystemCallErrorNumber=EPERM` (those calls fail with EPERM). Prints one JSON line; exit 0 when
 recognition ran.
 
-Usage: python tests/deploy/sandbox_probe.py CLIP FRAMES [--plain]   (--plain: no restrictions, to compare)
+Usage: python tests/support/sandbox_probe.py CLIP FRAMES [--plain]   (--plain: no restrictions, to compare)
 """
 
 from __future__ import annotations
