@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, final
 
 from edge.config import Config, ConfigError, load_config
 from edge.config.redact import config_diff, config_digest, redact
@@ -63,6 +63,30 @@ def is_live(key: str) -> bool:
     return any(key == k or key.startswith(k + ".") for k in LIVE_KEYS)
 
 
+class ReloadInfo(TypedDict):
+    """The last reload as the health status reports it (`ReloadResult.as_dict`)."""
+
+    outcome: Outcome
+    at: str
+    changed: list[str]
+    applied: list[str]
+    pending_restart: list[str]
+    error: str | None
+    ledger_seq: int | None
+
+
+@final
+class ConfigInfo(TypedDict):
+    """The config in force as the health status reports it (`Reloader.status`)."""
+
+    source: str
+    sha256: str
+    loaded_at: str
+    reloads: dict[str, int]  # by outcome: applied, unchanged, refused
+    last_reload: ReloadInfo | None
+    pending_restart: list[str]
+
+
 @dataclass
 class ReloadResult:
     outcome: Outcome
@@ -73,7 +97,7 @@ class ReloadResult:
     error: str | None = None
     ledger_seq: int | None = None
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> ReloadInfo:
         return {
             "outcome": self.outcome,
             "at": self.at,
@@ -286,7 +310,7 @@ class Reloader:
             return ReloadResult("refused", _now(), changes=changes, error=f"{error}; not recorded: {exc}")
         return ReloadResult("refused", _now(), changes=changes, error=error, ledger_seq=int(entry.seq))
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> ConfigInfo:
         return {
             "source": self.source,
             "sha256": self.sha256,

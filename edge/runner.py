@@ -34,7 +34,7 @@ from edge.capture.live import LiveSource, open_camera
 from edge.config import Config
 from edge.gate import make_gate
 from edge.pipeline import Models, Recognizer, StageTimes, load_models
-from edge.types import Frame, Read, Region
+from edge.types import Frame, LatencyHistogram, Read, Region
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ class Latency:
             if i < len(self._buckets):
                 self._buckets[i] += 1
 
-    def histogram(self) -> dict[str, Any]:
+    def histogram(self) -> LatencyHistogram:
         """{"le": bucket bounds, "counts": cumulative counts per bound, "count": all, "sum_s": total}."""
         with self._lock:
             counts = list(itertools.accumulate(self._buckets))
@@ -180,7 +180,7 @@ class CameraStats:
     latency_p95_ms: float
     latency_max_ms: float
     stage_ms: dict[str, float] = field(default_factory=dict)  # mean ms per processed frame
-    latency_histogram: dict[str, Any] = field(default_factory=dict)  # Latency.histogram() since start
+    latency_histogram: LatencyHistogram = field(default_factory=lambda: Latency().histogram())  # since start
     tracks_dropped: dict[str, int] = field(default_factory=dict)  # tracks that ended without a read, by reason
     thread_cpu_s: dict[str, float] = field(default_factory=dict)  # CPU seconds used by each of its threads
 

@@ -8,11 +8,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypedDict
 
 import numpy as np
 import numpy.typing as npt
 
 Image = npt.NDArray[np.uint8]
+
+
+class LatencyHistogram(TypedDict):
+    """Frame latency since start in cumulative buckets (what the runner hands to the health status)."""
+
+    le: list[float]  # bucket upper bounds, seconds
+    counts: list[int]  # cumulative count per bound
+    count: int  # all samples (the +Inf bucket)
+    sum_s: float  # total seconds
+
 
 # What people type between the characters of a plate: spaces, hyphens (ASCII and typographic), dots.
 _PLATE_SEPARATORS = re.compile(r"[\s\-.\u00b7\u2010-\u2015]+")

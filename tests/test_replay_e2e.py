@@ -131,7 +131,7 @@ def test_every_command_has_help_with_example() -> None:
 
 @pytest.mark.parametrize(("start", "end", "code"), [(0.45, 0.5, 0), (0.1, 0.9, 2)])
 def test_replay_of_a_damaged_clip_reports_skipped_frames(tmp_path: Path, start: float, end: float, code: int) -> None:
-    from tests.support.clips import write_damaged_clip
+    from tests.support.capture import write_damaged_clip
 
     clip = tmp_path / "damaged.mp4"
     write_damaged_clip(clip, frames=100, start=start, end=end)

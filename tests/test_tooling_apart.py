@@ -167,6 +167,20 @@ def test_tests_do_not_import_scripts() -> None:
     assert found == [], "tests import edge or edge_tools, not scripts/:\n" + "\n".join(found)
 
 
+def test_one_conftest_and_tests_import_helpers_not_other_tests() -> None:
+    """Fixtures are in tests/conftest.py alone; what tests share is a helper in tests/support, not a test module."""
+    conftests = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "tests").rglob("conftest.py"))
+    assert conftests == ["tests/conftest.py"]
+    test_modules = {p.stem for p in (ROOT / "tests").rglob("test_*.py")}
+    found = [
+        f"{where(p, line)}: imports {mod}"
+        for p in python_files("tests")
+        for line, mod in imported_modules(p)
+        if mod.rsplit(".", 1)[-1] in test_modules
+    ]
+    assert found == [], "move what tests share to tests/support:\n" + "\n".join(found)
+
+
 @pytest.mark.parametrize("folder", ["scripts", TOOLING])
 def test_scripts_and_tooling_do_not_import_tests(folder: str) -> None:
     test_modules = {p.stem for p in (ROOT / "tests").rglob("*.py")} | {"tests"}

@@ -7,13 +7,14 @@ import logging
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 import click
 
 from edge.cli.common import config_options, resolve_config
 from edge.config import Config
 from edge.errors import EdgeError
+from edge.health.status import HealthStatus
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ class Unhealthy(EdgeError):
     exit_code = 1
 
 
-def fetch(url: str, timeout: float) -> dict[str, Any] | None:
+def fetch(url: str, timeout: float) -> HealthStatus | None:
     """The running service's /healthz document, or None when nothing answers at `url`."""
     target = url.rstrip("/") + "/healthz"
     if not target.startswith(("http://", "https://")):
@@ -45,10 +46,16 @@ def fetch(url: str, timeout: float) -> dict[str, Any] | None:
         raise EdgeError(f"{target} did not answer with JSON: is it edge-alpr?") from None
     if not isinstance(doc, dict) or "healthy" not in doc:
         raise EdgeError(f"{target} did not answer with an edge-alpr status document")
-    return doc
+    missing = sorted(HealthStatus.__required_keys__ - doc.keys())
+    if missing:
+        raise EdgeError(
+            f"{target} answered a status document without {', '.join(missing)}: "
+            "is the service another edge-alpr version? (restart it after an upgrade)"
+        )
+    return cast(HealthStatus, doc)
 
 
-def offline(cfg: Config, *, verify: bool) -> dict[str, Any]:
+def offline(cfg: Config, *, verify: bool) -> HealthStatus:
     """The status read from the store, outbox and ledger files of a service that is not running."""
     from edge.health.monitor import HealthMonitor, LedgerVerifier
 

@@ -1,10 +1,11 @@
 """What the health endpoint and `edge-alpr status` report, gathered in one place.
 
-`HealthMonitor.snapshot()` builds the status document (served as JSON on /healthz, as HTML on /,
-printed by `edge-alpr status`):
+`HealthMonitor.snapshot()` builds the status document, a `edge.health.status.HealthStatus` (served as
+JSON on /healthz, as HTML on /, exported on /metrics, printed by `edge-alpr status`):
 
-    {"healthy": bool, "problems": [...], "service": {...}, "cameras": [...], "reads": {...},
-     "store": {...}, "retention": {...}, "disk": {...}, "outbox": {...}, "ledger": {...}, "config": {...}}
+    {"healthy": bool, "problems": [...], "time": ..., "service": {...}, "cameras": [...], "reads": {...},
+     "store": {...}, "retention": {...}, "disk": {...}, "outbox": {...}, "ledger": {...}, "config": {...},
+     "clock": {...}}
 
 Store, outbox and ledger facts come from read-only SQLite connections to the files, so the same code
 serves the running service and `edge-alpr status` when the service is down. The running service
@@ -25,14 +26,34 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from edge.config import Config
 from edge.errors import EdgeError
 from edge.health.clock import clock_synchronised
+from edge.health.status import (
+    CameraLive,
+    CameraStatus,
+    ConfigInfo,
+    DiskInfo,
+    HealthStatus,
+    LedgerInfo,
+    NoConfigInfo,
+    OutboxInfo,
+    PeerInfo,
+    ReadsInfo,
+    RetentionInfo,
+    StoreFiles,
+    StoreLive,
+)
 from edge.store.db import connect
 from edge.store.reads import read_counts
 from edge.store.timefmt import to_ts
+
+if TYPE_CHECKING:
+    from edge.reload import Reloader
+    from edge.runner import Runner
+    from edge.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +75,12 @@ def local_midnight(now: datetime) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
+def _utc(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z") if value else None
+    return _utc(value) if value else None
 
 
 @dataclass
@@ -171,9 +196,9 @@ class HealthMonitor:
         self,
         cfg: Config,
         *,
-        runner: Any = None,
-        store: Any = None,
-        reloader: Any = None,
+        runner: Runner | None = None,
+        store: Store | None = None,
+        reloader: Reloader | None = None,
         verifier: LedgerVerifier | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         cache_seconds: float = 1.0,
@@ -189,7 +214,7 @@ class HealthMonitor:
         self.cache_seconds = cache_seconds
         self._rates: dict[str, _Rate] = {}
         self._lock = threading.Lock()
-        self._cached: tuple[float, dict[str, Any]] | None = None
+        self._cached: tuple[float, HealthStatus] | None = None
         self._failures_base = ledger_write_failures()  # the counter is per process: count from here
         self._failures_seen = 0
         self._failures_changed = float("-inf")
@@ -199,12 +224,11 @@ class HealthMonitor:
         """The config in force: thresholds and retention follow a reload. File locations (store, ledger) and
         node id come from `self._cfg`, the config the service started with, until it restarts."""
         if self.reloader is not None:
-            current: Config = self.reloader.current
-            return current
+            return self.reloader.current
         return self._cfg
 
     # -- parts ------------------------------------------------------------------------------------
-    def cameras(self) -> list[dict[str, Any]]:
+    def cameras(self) -> list[CameraStatus]:
         cfg = self.cfg
         stale = cfg.health.stale_after.total_seconds()
         if self.runner is None:
@@ -213,64 +237,63 @@ class HealthMonitor:
                 for c in cfg.cameras
             ]
         now = time.monotonic()
-        out = []
+        out: list[CameraStatus] = []
         for w in self.runner.workers:
             s = w.snapshot()
-            last = getattr(w, "last_frame_at", None)
+            last = w.last_frame_at
             age = None if last is None else round(now - last, 3)
             rate = self._rates.setdefault(s.camera, _Rate()).add(now, s.frames_in)
             if rate is None:  # too few samples yet (nobody asked recently): the average since start
                 rate = s.frames_in / max(now - self.started, 1e-3)
             if not s.running:
-                state = "failed" if getattr(w, "capture_error", None) else "ended"
+                state = "failed" if w.capture_error else "ended"
             elif age is None:
                 state = "starting" if now - self.started < stale else "no frames"
             elif age > stale:
                 state = "stalled"
             else:
                 state = "up"
-            out.append(
-                {
-                    "camera": s.camera,
-                    "up": state == "up",
-                    "state": state,
-                    "fps": round(rate, 2),
-                    "last_frame_age_s": age,
-                    "frames": s.frames_in,
-                    "dropped": s.dropped,
-                    "processed": s.processed,
-                    "decode_errors": s.decode_errors,
-                    "errors": s.errors,
-                    "reads": s.reads,
-                    "refused": s.refused,
-                    "reopens": s.reopens,
-                    "disconnects": s.disconnects,
-                    "latency_p50_ms": s.latency_p50_ms,
-                    "latency_p95_ms": s.latency_p95_ms,
-                    "latency_histogram": s.latency_histogram,
-                    "stage_ms": s.stage_ms,
-                    "tracks_dropped": s.tracks_dropped,
-                    "stage_seconds": dict(w.recognizer.times.seconds, capture=w.capture_seconds),
-                }
-            )
+            live: CameraLive = {
+                "camera": s.camera,
+                "up": state == "up",
+                "state": state,
+                "fps": round(rate, 2),
+                "last_frame_age_s": age,
+                "frames": s.frames_in,
+                "dropped": s.dropped,
+                "processed": s.processed,
+                "decode_errors": s.decode_errors,
+                "errors": s.errors,
+                "reads": s.reads,
+                "refused": s.refused,
+                "reopens": s.reopens,
+                "disconnects": s.disconnects,
+                "latency_p50_ms": s.latency_p50_ms,
+                "latency_p95_ms": s.latency_p95_ms,
+                "latency_histogram": s.latency_histogram,
+                "stage_ms": s.stage_ms,
+                "tracks_dropped": s.tracks_dropped,
+                "stage_seconds": dict(w.recognizer.times.seconds, capture=w.capture_seconds),
+            }
+            out.append(live)
         return out
 
-    def store_facts(self, now: datetime) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]:
+    def store_facts(self, now: datetime) -> tuple[ReadsInfo, RetentionInfo, DiskInfo, OutboxInfo]:
         """(reads, retention, disk, outbox) from the store file."""
         from edge.store.purge import retention_status
 
         cfg = self.cfg
         path = Path(self._cfg.store.path)
         free = _disk_free(path.parent if path.parent.exists() else Path("."))
-        disk = {
+        disk: DiskInfo = {
             "path": str(path.parent),
             "free_mb": round(free / MiB, 1),
             "min_free_mb": cfg.store.min_free_mb,
             "low": free / MiB < cfg.store.min_free_mb,
         }
-        reads: dict[str, Any] = {"today": None, "total": None, "last": None}
-        retention: dict[str, Any] = {"lag_s": None, "last_purge": None, "next_purge": None}
-        outbox: dict[str, Any] = {"depth": 0, "peers": []}
+        reads: ReadsInfo = {"today": None, "total": None, "last": None}
+        retention: RetentionInfo = {"lag_s": None, "last_purge": None, "next_purge": None}
+        outbox: OutboxInfo = {"depth": 0, "peers": []}
         if not path.exists():
             reads["note"] = "no store yet"
             return reads, retention, disk, self._outbox(None, now)
@@ -301,13 +324,19 @@ class HealthMonitor:
             conn.close()
         return reads, retention, disk, outbox
 
-    def _outbox(self, conn: sqlite3.Connection | None, now: datetime) -> dict[str, Any]:
-        peers = []
+    def _outbox(self, conn: sqlite3.Connection | None, now: datetime) -> OutboxInfo:
+        peers: list[PeerInfo] = []
         depth = 0
         have = conn is not None and _table(conn, "share_outbox")
         have_state = conn is not None and _table(conn, "share_peer_state")
         for grant in self.cfg.sharing.peers:
-            row: dict[str, Any] = {"peer": grant.name, "pending": 0, "connected": None, "last_ack": None}
+            row: PeerInfo = {
+                "peer": grant.name,
+                "pending": 0,
+                "connected": None,
+                "last_ack": None,
+                "expired": grant.expires < now.date(),
+            }
             if have and conn is not None:
                 n = conn.execute(
                     "SELECT count(*) FROM share_outbox WHERE peer = ? AND sent_at IS NULL", (grant.name,)
@@ -321,19 +350,17 @@ class HealthMonitor:
                     row["connected"] = bool(st[0])
                     row["last_ack"] = st[1]
                     row["last_error"] = st[2]
-            row["expired"] = grant.expires < now.date()
             peers.append(row)
         if have and conn is not None:
             depth = int(conn.execute("SELECT count(*) FROM share_outbox WHERE sent_at IS NULL").fetchone()[0])
         return {"depth": depth, "peers": peers}
 
-    def ledger(self) -> dict[str, Any]:
+    def ledger(self) -> LedgerInfo:
         from edge.audit.ledger import Ledger, LedgerError, ledger_paths
 
         path, _key = ledger_paths(self._cfg)
-        out: dict[str, Any] = {"path": str(path), "ok": None, "entries": 0, "head": None, "checkpoint": None}
+        out: LedgerInfo = {"path": str(path), "ok": True, "entries": 0, "head": None, "checkpoint": None}
         if not path.exists():
-            out["ok"] = True
             out["note"] = "no ledger yet"
         else:
             try:
@@ -368,8 +395,6 @@ class HealthMonitor:
         check = self.verifier.result if self.verifier is not None else None
         if check is not None:
             out["verified"] = {"ok": check.ok, "at": check.at, "entries": check.entries, "problem": check.problem}
-        if out["ok"] is None:
-            out["ok"] = True
         if check is not None and check.ok is False:
             out["ok"] = False
             out["error"] = f"verification failed: {check.problem}: {check.message}"
@@ -379,7 +404,7 @@ class HealthMonitor:
         return out
 
     # -- document ---------------------------------------------------------------------------------
-    def snapshot(self, *, fresh: bool = False) -> dict[str, Any]:
+    def snapshot(self, *, fresh: bool = False) -> HealthStatus:
         with self._lock:
             t = time.monotonic()
             if not fresh and self._cached is not None and t - self._cached[0] < self.cache_seconds:
@@ -388,23 +413,24 @@ class HealthMonitor:
             self._cached = (t, doc)
             return doc
 
-    def _build(self) -> dict[str, Any]:
+    def _build(self) -> HealthStatus:
         cfg = self.cfg
         now = self.clock()
         cameras = self.cameras()
         reads, retention, disk, outbox = self.store_facts(now)
         ledger = self.ledger()
         running = self.runner is not None
-        store: dict[str, Any] = {"path": self._cfg.store.path}
+        store: StoreFiles | StoreLive = {"path": self._cfg.store.path}
         if self.store is not None:
             st = self.store.stats
-            store.update(
-                written=st.written,
-                refused=st.refused,
-                failed=st.failed,
-                queued=st.queued,
-                refused_by_reason=dict(st.refused_by_reason),
-            )
+            store = {
+                "path": self._cfg.store.path,
+                "written": st.written,
+                "refused": st.refused,
+                "failed": st.failed,
+                "queued": st.queued,
+                "refused_by_reason": dict(st.refused_by_reason),
+            }
         problems: list[str] = []
         if running:
             problems += [
@@ -414,17 +440,19 @@ class HealthMonitor:
             problems.append(f"disk: {disk['free_mb']:.0f} MiB free, below the minimum {disk['min_free_mb']} MiB")
         if ledger["ok"] is False:
             problems.append(f"ledger: {ledger.get('error', 'not OK')}")
-        lag = retention.get("lag_s")
+        lag = retention["lag_s"]
         interval = retention.get("purge_interval_s") or cfg.retention.effective_purge_interval().total_seconds()
         if lag is not None and lag > interval + 60:
             problems.append(f"retention: purge is {timedelta(seconds=int(lag))} behind")
-        config = self.reloader.status() if self.reloader is not None else {"source": None}
-        if self.reloader is not None and config["pending_restart"]:
-            problems.append("config: changes wait for a restart: " + ", ".join(config["pending_restart"]))
-        doc: dict[str, Any] = {
+        config: ConfigInfo | NoConfigInfo = {"source": None}
+        if self.reloader is not None:
+            config = self.reloader.status()
+            if config["pending_restart"]:
+                problems.append("config: changes wait for a restart: " + ", ".join(config["pending_restart"]))
+        doc: HealthStatus = {
             "healthy": not problems,
             "problems": problems,
-            "time": _iso(now),
+            "time": _utc(now),
             "service": {
                 "running": running,
                 "node_id": self._cfg.node_id,

@@ -19,7 +19,8 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+
+from edge.health.status import CameraStatus
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ class Watchdog:
 
     def __init__(
         self,
-        cameras: Callable[[], list[dict[str, Any]]],
+        cameras: Callable[[], list[CameraStatus]],
         *,
         stall_after: float,
         env: Mapping[str, str] | None = None,
@@ -102,12 +103,12 @@ class Watchdog:
             if "frames" not in c:
                 continue
             p = self._progress.setdefault(c["camera"], _Progress(now))
-            p.update(int(c["frames"]), int(c.get("processed", 0)), now)
-            frames += int(c["frames"])
-            reads += int(c.get("reads", 0))
-            up += bool(c.get("up"))
-            if c.get("state") == "stalled":
-                problems.append(f"camera {c['camera']}: no frame for {c.get('last_frame_age_s', 0):.0f} s")
+            p.update(c["frames"], c["processed"], now)
+            frames += c["frames"]
+            reads += c["reads"]
+            up += c["up"]
+            if c["state"] == "stalled":
+                problems.append(f"camera {c['camera']}: no frame for {c['last_frame_age_s'] or 0:.0f} s")
             elif now - p.frames_at < self.stall_after and now - p.processed_at > self.stall_after:
                 problems.append(f"camera {c['camera']}: recognition stalled for {now - p.processed_at:.0f} s")
         status = f"{up}/{len(cams)} camera(s) up, {frames} frames, {reads} reads"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+
+from edge.health.status import HealthStatus
 
 
 def _age(seconds: float | None) -> str:
@@ -16,86 +17,83 @@ def _age(seconds: float | None) -> str:
     return f"{seconds / 3600:.1f}h"
 
 
-def _n(value: Any) -> str:
+def _n(value: object) -> str:
     return "-" if value is None else str(value)
 
 
-def summary_rows(doc: dict[str, Any]) -> list[tuple[str, str]]:
+def summary_rows(doc: HealthStatus) -> list[tuple[str, str]]:
     """(label, value) lines shared by the text and HTML renderings."""
-    svc = doc.get("service", {})
-    reads = doc.get("reads", {})
-    ret = doc.get("retention", {})
-    disk = doc.get("disk", {})
-    outbox = doc.get("outbox", {})
-    ledger = doc.get("ledger", {})
-    config = doc.get("config", {})
-    if svc.get("running"):
-        service = f"running (pid {svc.get('pid')}, up {_age(svc.get('uptime_s'))})"
+    svc = doc["service"]
+    reads = doc["reads"]
+    ret = doc["retention"]
+    disk = doc["disk"]
+    outbox = doc["outbox"]
+    ledger = doc["ledger"]
+    config = doc["config"]
+    if svc["running"]:
+        service = f"running (pid {svc['pid']}, up {_age(svc['uptime_s'])})"
     else:
         service = "not running (figures read from the files)"
-    head = ledger.get("head")
-    cp = ledger.get("checkpoint") or {}
-    verified = ledger.get("verified") or {}
+    head = ledger["head"]
+    cp = ledger["checkpoint"]
+    verified = ledger.get("verified")
     ledger_text = (
-        f"{'OK' if ledger.get('ok') else 'NOT OK' if ledger.get('ok') is False else 'unknown'}, "
-        f"{_n(ledger.get('entries'))} entries, head {head[:16] if head else '-'}"
-        f", checkpoint at {_n(cp.get('size'))}"
+        f"{'OK' if ledger['ok'] else 'NOT OK'}, {ledger['entries']} entries, head {head[:16] if head else '-'}"
+        f", checkpoint at {_n(cp['size'] if cp else None)}"
     )
-    if verified.get("at"):
+    if verified is not None and verified["at"]:
         ledger_text += f", verified {verified['at']}"
-    if ledger.get("error"):
+    if "error" in ledger:
         ledger_text += f" ({ledger['error']})"
     peers = ", ".join(
-        f"{p['peer']} {p.get('pending', 0)} pending"
-        + ("" if p.get("connected") is None else (" connected" if p["connected"] else " disconnected"))
-        for p in outbox.get("peers", [])
+        f"{p['peer']} {p['pending']} pending"
+        + ("" if p["connected"] is None else (" connected" if p["connected"] else " disconnected"))
+        for p in outbox["peers"]
     )
     rows = [
-        ("status", "healthy" if doc.get("healthy") else "PROBLEMS"),
+        ("status", "healthy" if doc["healthy"] else "PROBLEMS"),
         ("service", service),
-        ("node", _n(svc.get("node_id"))),
-        ("reads today", f"{_n(reads.get('today'))} (total {_n(reads.get('total'))}, last {_n(reads.get('last'))})"),
-        ("outbox", f"{_n(outbox.get('depth'))} waiting" + (f" ({peers})" if peers else " (no peers granted)")),
+        ("node", svc["node_id"]),
+        ("reads today", f"{_n(reads['today'])} (total {_n(reads['total'])}, last {_n(reads['last'])})"),
+        ("outbox", f"{outbox['depth']} waiting" + (f" ({peers})" if peers else " (no peers granted)")),
         (
             "last purge",
-            f"{_n(ret.get('last_purge'))} (lag {_age(ret.get('lag_s'))}, next {_n(ret.get('next_purge'))})",
+            f"{_n(ret['last_purge'])} (lag {_age(ret['lag_s'])}, next {_n(ret['next_purge'])})",
         ),
-        ("disk free", f"{_n(disk.get('free_mb'))} MiB (minimum {_n(disk.get('min_free_mb'))} MiB)"),
+        ("disk free", f"{disk['free_mb']} MiB (minimum {disk['min_free_mb']} MiB)"),
         ("ledger", ledger_text),
     ]
-    synced = (doc.get("clock") or {}).get("synchronised")
+    synced = doc["clock"]["synchronised"]
     if synced is not None:
         rows.append(("clock", "synchronised" if synced else "NOT synchronised: read times may be wrong"))
-    if config.get("sha256"):
-        rows.append(
-            ("config", f"{config.get('source')} sha256 {config['sha256'][:12]}, loaded {config.get('loaded_at')}")
-        )
-        last = config.get("last_reload")
+    if "sha256" in config:  # the running service's reloader
+        rows.append(("config", f"{config['source']} sha256 {config['sha256'][:12]}, loaded {config['loaded_at']}"))
+        last = config["last_reload"]
         if last:
             rows.append(
                 (
                     "last reload",
-                    f"{last['outcome']} at {last['at']}" + (f": {last['error']}" if last.get("error") else ""),
+                    f"{last['outcome']} at {last['at']}" + (f": {last['error']}" if last["error"] else ""),
                 )
             )
     return rows
 
 
-def camera_rows(doc: dict[str, Any]) -> list[list[str]]:
+def camera_rows(doc: HealthStatus) -> list[list[str]]:
     rows = []
-    for c in doc.get("cameras", []):
-        if "frames" not in c:
-            rows.append([c["camera"], c.get("state", "-"), "-", "-", "-", "-", "-"])
+    for c in doc["cameras"]:
+        if "frames" not in c:  # a camera of the config only: the service is not running
+            rows.append([c["camera"], c["state"], "-", "-", "-", "-", "-"])
             continue
         rows.append(
             [
                 c["camera"],
                 c["state"],
-                f"{c.get('fps', 0.0):.1f}",
-                _age(c.get("last_frame_age_s")),
-                str(c.get("reads", 0)),
-                str(c.get("dropped", 0)),
-                f"{c.get('latency_p95_ms', 0.0):.0f}",
+                f"{c['fps']:.1f}",
+                _age(c["last_frame_age_s"]),
+                str(c["reads"]),
+                str(c["dropped"]),
+                f"{c['latency_p95_ms']:.0f}",
             ]
         )
     return rows
@@ -104,7 +102,7 @@ def camera_rows(doc: dict[str, Any]) -> list[list[str]]:
 CAMERA_HEADER = ["camera", "state", "fps", "last frame", "reads", "dropped", "p95 ms"]
 
 
-def render_text(doc: dict[str, Any]) -> str:
+def render_text(doc: HealthStatus) -> str:
     lines = []
     rows = summary_rows(doc)
     width = max(len(k) for k, _ in rows)
@@ -117,16 +115,16 @@ def render_text(doc: dict[str, Any]) -> str:
         lines += ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)).rstrip() for r in table]
     else:
         lines.append("no cameras configured")
-    if doc.get("problems"):
+    if doc["problems"]:
         lines.append("")
         lines.append("problems:")
         lines += [f"  - {p}" for p in doc["problems"]]
     return "\n".join(lines) + "\n"
 
 
-def render_html(doc: dict[str, Any], refresh: int = 10) -> str:
-    ok = bool(doc.get("healthy"))
-    node = escape(str(doc.get("service", {}).get("node_id", "")))
+def render_html(doc: HealthStatus, refresh: int = 10) -> str:
+    ok = doc["healthy"]
+    node = escape(doc["service"]["node_id"])
     summary = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in summary_rows(doc))
     head = "".join(f"<th>{escape(h)}</th>" for h in CAMERA_HEADER)
     cams = "".join(
@@ -135,7 +133,7 @@ def render_html(doc: dict[str, Any], refresh: int = 10) -> str:
         + "</tr>"
         for r in camera_rows(doc)
     )
-    problems = "".join(f"<li>{escape(p)}</li>" for p in doc.get("problems", []))
+    problems = "".join(f"<li>{escape(p)}</li>" for p in doc["problems"])
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="{int(refresh)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -150,7 +148,7 @@ tr.down td{{color:#a11}} small{{color:#666}}
 <table>{summary}</table>
 <h2>Cameras</h2>
 <table><tr>{head}</tr>{cams}</table>
-<p><small>{escape(str(doc.get("time", "")))} &middot; <a href="/healthz">/healthz</a> &middot;
+<p><small>{escape(doc["time"])} &middot; <a href="/healthz">/healthz</a> &middot;
 <a href="/metrics">/metrics</a> &middot; refreshes every {int(refresh)} s &middot;
 no plate text is shown here</small></p>
 </body></html>

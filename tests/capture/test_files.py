@@ -10,7 +10,7 @@ import pytest
 
 from edge.capture import FileSource, ImageFolderSource, open_source
 from edge.errors import InputError
-from tests.support.clips import write_clip, write_damaged_clip
+from tests.support.capture import write_clip, write_damaged_clip
 
 
 def test_video_frames_have_index_and_stream_time(tmp_path: Path) -> None:

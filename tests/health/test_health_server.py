@@ -5,9 +5,7 @@ stand-in models and an endless camera; the server on 127.0.0.1 with a free port.
 from __future__ import annotations
 
 import sqlite3
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,63 +14,15 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from edge.config import load_config
 from edge.health.service import Observability
-from edge.runner import Runner
 from edge.store import Store
 from edge.track.tracker import DROP_REASONS
-from tests.support.health import MODELS, EndlessCamera, get, get_json, make_read, write_config
-
-
-def wait_for(check: Callable[[], Any], what: str, timeout: float = 60.0, extra: Any = "") -> Any:
-    """Poll until `check()` is truthy (no timing is asserted: the deadline only bounds a hang)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}{extra}")
-
-
-class Service:
-    def __init__(self, tmp: Path, stale_after: str = "5s") -> None:
-        self.config_path = write_config(tmp / "edge.yaml", tmp / "data" / "edge.db", stale_after=stale_after)
-        self.cfg = load_config(self.config_path)
-        self.camera = EndlessCamera("lane-1")
-        self.stop = threading.Event()
-        self.runner = Runner(self.cfg, lambda r: True, models=MODELS, sources={"lane-1": self.camera})
-        self.store = Store.from_config(self.cfg)
-        self.obs = Observability(self.cfg, self.runner, self.store, config_path=self.config_path, sighup=False)
-        self.thread = threading.Thread(target=self.runner.run, args=(self.stop,), daemon=True)
-        self.last_doc: dict[str, Any] | None = None
-
-    def __str__(self) -> str:
-        return f": last /healthz {self.last_doc}"
-
-    def __enter__(self) -> Service:
-        self.obs.__enter__()
-        self.thread.start()
-        assert self.obs.server is not None
-        self.url = self.obs.server.url
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.camera.close()  # a held (stalled) stand-in camera would keep its capture thread waiting
-        self.stop.set()
-        self.thread.join(60)
-        self.obs.__exit__()
-        self.store.close()
+from tests.support.health import Service, get, get_json, healthy_doc, make_read, wait_for, write_config
 
 
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[Service]:
     with Service(tmp_path) as svc:
         yield svc
-
-
-def healthy_doc(svc: Service) -> dict[str, Any] | None:
-    status, doc = get_json(svc.url + "/healthz")
-    svc.last_doc = doc
-    return doc if status == 200 and doc["cameras"][0]["state"] == "up" else None
 
 
 def test_healthz_reports_cameras_frames_outbox_ledger_purge_and_disk(service: Service) -> None:
@@ -103,8 +53,15 @@ def test_healthz_reports_cameras_frames_outbox_ledger_purge_and_disk(service: Se
     assert isinstance(doc["clock"]["synchronised"], bool)  # Linux: the kernel answers
 
 
+def recognised_doc(svc: Service) -> dict[str, Any] | None:
+    """/healthz once the camera is up and at least one frame went through recognition: "up" only says
+    frames arrive, and on a busy machine the first frame can still be in the detector."""
+    doc = healthy_doc(svc)
+    return doc if doc is not None and doc["cameras"][0]["latency_histogram"]["count"] > 0 else None
+
+
 def test_metrics_parse_as_prometheus_text(service: Service) -> None:
-    wait_for(lambda: healthy_doc(service), "the camera to be up", extra=service)
+    wait_for(lambda: recognised_doc(service), "a frame to be recognised", extra=service)
     assert service.store.write(make_read("AB12CD"))
     service.store.flush()
     service.obs.monitor.cache_seconds = 0
@@ -256,3 +213,57 @@ def test_a_failed_ledger_write_is_reported(service: Service) -> None:
     assert doc["ledger"]["ok"] is False
     assert doc["ledger"]["write_failures"] == 1
     assert any("ledger write(s) failed" in p for p in doc["problems"])
+
+
+def test_healthz_is_the_status_model(service: Service) -> None:
+    """/healthz has every field of edge.health.status.HealthStatus, of its type, and no other; dropping
+    any one required field is caught (so a field renamed in the monitor fails here, not as a 0 metric)."""
+    import copy
+
+    from edge.health.status import HealthStatus
+    from tests.support.health import required_paths, shape_problems
+
+    wait_for(lambda: recognised_doc(service), "a frame to be recognised", extra=service)
+    service.store.purge()
+    service.obs.monitor.cache_seconds = 0
+    _status, doc = get_json(service.url + "/healthz")
+    assert shape_problems(doc, HealthStatus) == []
+    assert "frames" in doc["cameras"][0]  # the live camera shape, not the configured-only one
+    assert "written" in doc["store"]  # the running store's counters
+    paths = list(required_paths(doc, HealthStatus))
+    for must in (("clock", "synchronised"), ("cameras", 0, "latency_histogram", "sum_s"), ("ledger", "ok")):
+        assert must in paths
+    for path in paths:
+        broken = copy.deepcopy(doc)
+        part = broken
+        for key in path[:-1]:
+            part = part[key]
+        del part[path[-1]]
+        assert shape_problems(broken, HealthStatus), f"{path} deleted, yet the document conforms"
+    doc["ledger"]["entries_total"] = 1
+    assert shape_problems(doc, HealthStatus) == ["status.ledger.entries_total: not in the model"]
+
+
+def test_every_documented_metric_is_exported_and_no_other(service: Service) -> None:
+    """The names in edge.health.metrics' docstring are exactly the edge_alpr_ families of a scrape."""
+    import re
+
+    from edge.health import metrics
+
+    doc = metrics.__doc__ or ""
+    listing = re.sub(r"\([^)]*\)", "", doc[doc.index("``edge_alpr_``") : doc.index("process_*")])  # no remarks
+    names = re.findall(r"\b([a-z]+(?:_[a-z]+)*)(?:\{\w+\})?\s*[,;]", listing)  # each name ends in , or ;
+    documented = {"edge_alpr_" + n.removesuffix("_total") for n in names}
+    assert {"edge_alpr_healthy", "edge_alpr_frames", "edge_alpr_misuse_signals"} <= documented
+    assert len(documented) == len(names) > 30
+    wait_for(lambda: recognised_doc(service), "a frame to be recognised", extra=service)
+    service.store.purge()  # the last purge's time is exported once there was one
+    service.obs.monitor.cache_seconds = 0
+    _status, _ctype, body = get(service.url + "/metrics")
+    exported = {
+        f.name
+        for f in text_string_to_metric_families(body)
+        if f.name.startswith("edge_alpr_") and not f.name.endswith("_created")  # prometheus_client's start times
+    }
+    assert documented - exported == set()
+    assert exported - documented == set()

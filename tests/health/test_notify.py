@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 
 import pytest
-from test_health_server import Service, healthy_doc, wait_for
 
 from edge.health.notify import Watchdog, send, watchdog_seconds
+from tests.support.health import Service, healthy_doc, wait_for
 
 
 class NotifySocket:

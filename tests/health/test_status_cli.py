@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
@@ -73,3 +74,21 @@ def test_status_refuses_a_non_http_url(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["status", "--url", "file:///etc/passwd"])
     assert res.exit_code != 0
     assert "must start with http:// or https://" in str(res.exception)
+
+
+def test_status_refuses_a_document_without_a_field_of_the_model(tmp_path: Path) -> None:
+    """A service of another version answers without a field of edge.health.status: said, not shown as blank."""
+    path = seeded(tmp_path)
+    cfg = load_config(path)
+
+    class Older(HealthMonitor):
+        def snapshot(self, *, fresh: bool = False) -> Any:
+            doc = dict(super().snapshot(fresh=fresh))
+            del doc["clock"]
+            return doc
+
+    monitor = Older(cfg, reloader=Reloader(cfg, path))
+    with HealthServer(monitor, make_registry(monitor, process=False)) as server:
+        res = CliRunner().invoke(main, ["status", "--url", server.url])
+    assert res.exit_code != 0
+    assert "/healthz answered a status document without clock" in str(res.exception)

@@ -20,6 +20,11 @@ from edge.hotlist.parse import parse_file
 from tests.support.hotlist import T0, Clock, random_plates, write_csv
 
 
+@pytest.fixture
+def hcfg() -> HotlistConfig:
+    return HotlistConfig()
+
+
 def _import(hot: Hotlists, ledger: Any, actor: Actor, hcfg: HotlistConfig, f: Path, **kw: Any) -> Any:
     args: dict[str, Any] = {
         "name": "ncic-stolen",

@@ -8,8 +8,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from edge.audit.events import Actor
 from edge.audit.ledger import Ledger
 from edge.config import Config
@@ -20,16 +18,10 @@ from edge.hotlist.parse import parse_file
 from edge.share import ShareService
 from edge.store import Store
 from edge.store.reads import hit_fields
-from edge_tools.harness.mosquitto import Broker, Pki, Subscriber, mosquitto_binary
+from edge_tools.harness.mosquitto import Broker, Pki, Subscriber
 from tests.support.hotlist import T0, Clock, make_read, random_plates, write_csv
 
 NODE = "edge-node"
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    mosquitto_binary()
-    return Pki(tmp_path_factory.mktemp("pki"))
 
 
 def grant(broker: Broker, pki: Pki, name: str, prefix: str, categories: list[str], fields: list[str]) -> PeerGrant:

@@ -5,25 +5,12 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
-from typing import Any
 
-from edge.config import Config
-from edge.config.sharing import PeerGrant
 from edge.share import Outbox, ShareService
 from edge.store import Store
 from edge_tools.harness.mosquitto import Broker, Pki, Subscriber, try_connect
 from tests.support.schemas import check
-from tests.support.share import NODE, BrokerFactory, FakeLedger, MakeRead, default_acl, make_grant
-
-
-def config(tmp_path: Path, *grants: PeerGrant) -> Config:
-    cfg = Config(node_id=NODE, profile="IL")
-    return cfg.model_copy(
-        update={
-            "store": cfg.store.model_copy(update={"path": str(tmp_path / "store.db"), "min_free_mb": 0}),
-            "sharing": cfg.sharing.model_copy(update={"peers": list(grants)}),
-        }
-    )
+from tests.support.share import NODE, BrokerFactory, FakeLedger, MakeRead, config, default_acl, make_grant, run_service
 
 
 def read_ids(messages: list[tuple[str, bytes]]) -> set[str]:
@@ -42,16 +29,8 @@ def ha_broker(broker_factory: BrokerFactory, topic: str) -> tuple[Broker, Subscr
     return broker, ha
 
 
-def run_service(cfg: Config, ledger: FakeLedger, **options: Any) -> tuple[Store, ShareService]:
-    store = Store.from_config(cfg)
-    service = ShareService(cfg, ledger=ledger, actor="system", publisher_options=options or None)
-    service.attach(store)
-    service.start()
-    return store, service
-
-
 def test_granted_peer_gets_exactly_the_granted_fields_and_ungranted_peer_nothing(
-    broker_factory: BrokerFactory, pki: Pki, tmp_path: Path, ledger: FakeLedger, make_read: MakeRead
+    broker_factory: BrokerFactory, pki: Pki, tmp_path: Path, fake_ledger: FakeLedger, make_read: MakeRead
 ) -> None:
     broker = broker_factory(default_acl())
     peer_a = Subscriber(broker, "peer-a", ["peers/a/#"])
@@ -59,7 +38,7 @@ def test_granted_peer_gets_exactly_the_granted_fields_and_ungranted_peer_nothing
     peer_a.wait_ready()
     peer_b.wait_ready()
     grant = make_grant(broker, pki, fields=["time", "camera", "confidence"])
-    store, service = run_service(config(tmp_path, grant), ledger)
+    store, service = run_service(config(tmp_path, grant), fake_ledger)
     try:
         reads = [make_read(crop=b"\xff\xd8jpeg") for _ in range(5)]
         for r in reads:
@@ -86,13 +65,13 @@ def test_granted_peer_gets_exactly_the_granted_fields_and_ungranted_peer_nothing
     peer_b.close()
     peer_a.close()
     assert peer_b.payloads() == []
-    shares = ledger.of("share")
+    shares = fake_ledger.of("share")
     assert {rid for e in shares for rid in e["read_ids"]} == want
     assert all(e["peer"] == "peer-a" and e["fields"] == ["time", "camera", "confidence"] for e in shares)
 
 
 def test_plate_hash_instead_of_plate(
-    broker_factory: BrokerFactory, pki: Pki, tmp_path: Path, ledger: FakeLedger, make_read: MakeRead
+    broker_factory: BrokerFactory, pki: Pki, tmp_path: Path, fake_ledger: FakeLedger, make_read: MakeRead
 ) -> None:
     from edge.share import plate_hash
 
@@ -102,7 +81,7 @@ def test_plate_hash_instead_of_plate(
     peer_a = Subscriber(broker, "peer-a", ["peers/a/#"])
     peer_a.wait_ready()
     grant = make_grant(broker, pki, fields=["plate_hash", "time"], plate_hash_key=str(key))
-    store, service = run_service(config(tmp_path, grant), ledger)
+    store, service = run_service(config(tmp_path, grant), fake_ledger)
     try:
         r = make_read(plate="HSH0001")
         store.write(r)
@@ -118,13 +97,13 @@ def test_plate_hash_instead_of_plate(
 
 
 def test_hits_only_grant_sends_hits_of_granted_categories_only(
-    broker_factory: BrokerFactory, pki: Pki, tmp_path: Path, ledger: FakeLedger, make_read: MakeRead
+    broker_factory: BrokerFactory, pki: Pki, tmp_path: Path, fake_ledger: FakeLedger, make_read: MakeRead
 ) -> None:
     broker = broker_factory(default_acl())
     peer_a = Subscriber(broker, "peer-a", ["peers/a/#"])
     peer_a.wait_ready()
     grant = make_grant(broker, pki, share="hit_categories", categories=["stolen-vehicle"], fields=["plate", "hit"])
-    store, service = run_service(config(tmp_path, grant), ledger)
+    store, service = run_service(config(tmp_path, grant), fake_ledger)
     try:
         plain, stolen, other = make_read(), make_read(), make_read()
         for r in (plain, stolen, other):
@@ -156,11 +135,11 @@ def test_wrong_certificates_cannot_connect(broker_factory: BrokerFactory, pki: P
 
 
 def test_publisher_does_not_connect_to_a_broker_it_cannot_verify(
-    broker_factory: BrokerFactory, pki: Pki, tmp_path: Path, ledger: FakeLedger, make_read: MakeRead
+    broker_factory: BrokerFactory, pki: Pki, tmp_path: Path, fake_ledger: FakeLedger, make_read: MakeRead
 ) -> None:
     broker = broker_factory(default_acl())
     grant = make_grant(broker, pki, ca=str(pki.rogue.path))
-    store, service = run_service(config(tmp_path, grant), ledger)
+    store, service = run_service(config(tmp_path, grant), fake_ledger)
     try:
         store.write(make_read())
         store.flush()
@@ -177,12 +156,12 @@ def test_publisher_does_not_connect_to_a_broker_it_cannot_verify(
 
 
 def test_broker_down_for_a_while_loses_no_read(
-    broker_factory: BrokerFactory, pki: Pki, tmp_path: Path, ledger: FakeLedger, make_read: MakeRead
+    broker_factory: BrokerFactory, pki: Pki, tmp_path: Path, fake_ledger: FakeLedger, make_read: MakeRead
 ) -> None:
     broker: Broker = broker_factory(default_acl())
     peer_a = Subscriber(broker, "peer-a", ["peers/a/#"])
     peer_a.wait_ready()
-    store, service = run_service(config(tmp_path, make_grant(broker, pki)), ledger)
+    store, service = run_service(config(tmp_path, make_grant(broker, pki)), fake_ledger)
     written: list[str] = []
     try:
         for _ in range(20):
@@ -212,13 +191,13 @@ def test_broker_down_for_a_while_loses_no_read(
 
 
 def test_no_ledger_entry_no_publish(
-    broker_factory: BrokerFactory, pki: Pki, tmp_path: Path, ledger: FakeLedger, make_read: MakeRead
+    broker_factory: BrokerFactory, pki: Pki, tmp_path: Path, fake_ledger: FakeLedger, make_read: MakeRead
 ) -> None:
     broker = broker_factory(default_acl())
     peer_a = Subscriber(broker, "peer-a", ["peers/a/#"])
     peer_a.wait_ready()
-    ledger.fail = True
-    store, service = run_service(config(tmp_path, make_grant(broker, pki)), ledger, retry_pause=0.2)
+    fake_ledger.fail = True
+    store, service = run_service(config(tmp_path, make_grant(broker, pki)), fake_ledger, retry_pause=0.2)
     try:
         r = make_read()
         store.write(r)
@@ -227,24 +206,24 @@ def test_no_ledger_entry_no_publish(
         assert peer_a.wait_for(lambda _m: pub.status().ledger_failures >= 2, timeout=20)
         assert peer_a.payloads() == []
         assert pub.status().published == 0
-        ledger.fail = False  # the ledger is back: the read goes out, recorded
+        fake_ledger.fail = False  # the ledger is back: the read goes out, recorded
         assert peer_a.wait_for(lambda m: read_ids(m) == {r.id})
     finally:
         service.stop()
         store.close()
         peer_a.close()
-    assert [e["read_ids"] for e in ledger.of("share")] == [[r.id]]
+    assert [e["read_ids"] for e in fake_ledger.of("share")] == [[r.id]]
 
 
 def test_home_assistant_discovery_only_when_granted(
-    broker_factory: BrokerFactory, pki: Pki, tmp_path: Path, ledger: FakeLedger, make_read: MakeRead
+    broker_factory: BrokerFactory, pki: Pki, tmp_path: Path, fake_ledger: FakeLedger, make_read: MakeRead
 ) -> None:
     from edge.config.cameras import CameraConfig
 
     broker, ha = ha_broker(broker_factory, "peers/a/ha/#")
     grant = make_grant(broker, pki, fields=["plate", "time", "camera"], home_assistant=True)
     cfg = config(tmp_path, grant).model_copy(update={"cameras": [CameraConfig(name="gate-1", source="0")]})
-    store, service = run_service(cfg, ledger)
+    store, service = run_service(cfg, fake_ledger)
     try:
         r = make_read(plate="HAS0001", camera="gate-1")
         store.write(r)
@@ -278,7 +257,7 @@ def test_home_assistant_discovery_only_when_granted(
 
 
 def test_home_assistant_alerts_crops_and_last_will(
-    broker_factory: BrokerFactory, pki: Pki, tmp_path: Path, ledger: FakeLedger, make_read: MakeRead
+    broker_factory: BrokerFactory, pki: Pki, tmp_path: Path, fake_ledger: FakeLedger, make_read: MakeRead
 ) -> None:
     """Every entity on: a hotlist hit raises the alert event, the crop reaches the image entity, and
     a dropped connection (no DISCONNECT) makes the broker send the last will 'offline'. Every
@@ -296,7 +275,7 @@ def test_home_assistant_alerts_crops_and_last_will(
     cfg = config(tmp_path, grant).model_copy(update={"cameras": [CameraConfig(name="gate-1", source="0")]})
     cfg = cfg.model_copy(update={"store": cfg.store.model_copy(update={"keep_crops": True})})
     availability = f"peers/a/ha/{NODE}/availability"
-    store, service = run_service(cfg, ledger)
+    store, service = run_service(cfg, fake_ledger)
     try:
         plain, stolen = make_read(camera="gate-1", crop=b"\xff\xd8jpeg"), make_read(camera="gate-1")
         store.write(plain)
@@ -335,7 +314,7 @@ def test_home_assistant_alerts_crops_and_last_will(
 
 
 def test_no_home_assistant_without_the_grant_flag(
-    broker_factory: BrokerFactory, pki: Pki, tmp_path: Path, ledger: FakeLedger, make_read: MakeRead
+    broker_factory: BrokerFactory, pki: Pki, tmp_path: Path, fake_ledger: FakeLedger, make_read: MakeRead
 ) -> None:
     from edge.config.cameras import CameraConfig
 
@@ -343,7 +322,7 @@ def test_no_home_assistant_without_the_grant_flag(
     cfg = config(tmp_path, make_grant(broker, pki)).model_copy(
         update={"cameras": [CameraConfig(name="gate-1", source="0")]}
     )
-    store, service = run_service(cfg, ledger)
+    store, service = run_service(cfg, fake_ledger)
     try:
         r = make_read(camera="gate-1")
         store.write(r)

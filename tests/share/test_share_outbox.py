@@ -10,22 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from edge.config import Config
-from edge.config.sharing import PeerGrant
 from edge.share import Outbox, ShareService
 from edge.store import Store
 from edge_tools.harness import mosquitto
-from tests.support.share import NODE, FakeLedger, MakeRead, make_grant
-
-
-def cfg_with(tmp_path: Path, *grants: PeerGrant) -> Config:
-    cfg = Config(node_id=NODE, profile="IL")
-    return cfg.model_copy(
-        update={
-            "store": cfg.store.model_copy(update={"path": str(tmp_path / "s.db"), "min_free_mb": 0}),
-            "sharing": cfg.sharing.model_copy(update={"peers": list(grants)}),
-        }
-    )
+from tests.support.share import FakeLedger, MakeRead, config, make_grant
 
 
 def tables(path: Path) -> set[str]:
@@ -37,7 +25,7 @@ def tables(path: Path) -> set[str]:
 
 
 def test_no_peers_nothing_is_queued(tmp_path: Path, make_read: MakeRead) -> None:
-    cfg = cfg_with(tmp_path)
+    cfg = config(tmp_path)
     with Store.from_config(cfg) as store:
         service = ShareService(cfg, ledger=FakeLedger(), actor="system")
         service.attach(store)
@@ -46,13 +34,13 @@ def test_no_peers_nothing_is_queued(tmp_path: Path, make_read: MakeRead) -> None
         store.flush()
         assert service.publishers == {}
     # the outbox is one of the store's own tables (a store migration), and stays empty
-    assert "share_outbox" in tables(tmp_path / "s.db")
-    assert Outbox(tmp_path / "s.db", readonly=True).depth() == 0
+    assert "share_outbox" in tables(tmp_path / "store.db")
+    assert Outbox(tmp_path / "store.db", readonly=True).depth() == 0
 
 
 def test_outbox_rows_commit_with_the_reads_and_go_with_their_purge(tmp_path: Path, make_read: MakeRead) -> None:
     grants = [make_grant(), make_grant(name="peer-h", share="hits")]
-    cfg = cfg_with(tmp_path, *grants)
+    cfg = config(tmp_path, *grants)
     now = datetime.now(UTC)
     with Store.from_config(cfg) as store:
         ShareService(cfg, ledger=FakeLedger(), actor="system").attach(store)
@@ -63,7 +51,7 @@ def test_outbox_rows_commit_with_the_reads_and_go_with_their_purge(tmp_path: Pat
         store.mark_hit(reads[1].id, "ncic", category="stolen_vehicle")
         store.mark_hit("no-such-read", "ncic", category="stolen_vehicle")  # orphan hit: nothing queued
         store.flush()
-        outbox = Outbox(tmp_path / "s.db", readonly=True)
+        outbox = Outbox(tmp_path / "store.db", readonly=True)
         assert [r.read_id for r in outbox.pending("peer-a")] == [r.id for r in reads]
         assert [(r.kind, r.read_id) for r in outbox.pending("peer-h")] == [("hit", reads[1].id)]
         store.purge(now + timedelta(days=365))  # past every retention: reads and their outbox rows go
@@ -73,10 +61,10 @@ def test_outbox_rows_commit_with_the_reads_and_go_with_their_purge(tmp_path: Pat
 
 
 def test_a_failed_outbox_insert_fails_the_read_batch_too(tmp_path: Path, make_read: MakeRead) -> None:
-    cfg = cfg_with(tmp_path, make_grant())
+    cfg = config(tmp_path, make_grant())
     with Store.from_config(cfg) as store:
         ShareService(cfg, ledger=FakeLedger(), actor="system").attach(store)
-        conn = sqlite3.connect(tmp_path / "s.db")
+        conn = sqlite3.connect(tmp_path / "store.db")
         conn.execute("DROP TABLE share_outbox")  # the outbox insert now fails inside the store's transaction
         conn.close()
         store.write(make_read())
@@ -89,14 +77,14 @@ def test_expired_grant_queues_nothing_and_its_publisher_records_the_stop(
     tmp_path: Path, make_read: MakeRead, pki: mosquitto.Pki
 ) -> None:
     expired = make_grant(pki=pki, expires=date(2020, 1, 1))
-    cfg = cfg_with(tmp_path, expired)
+    cfg = config(tmp_path, expired)
     ledger = FakeLedger()
     with Store.from_config(cfg) as store:
         service = ShareService(cfg, ledger=ledger, actor="system")
         service.attach(store)
         store.write(make_read())
         store.flush()
-        assert Outbox(tmp_path / "s.db", readonly=True).depth() == 0
+        assert Outbox(tmp_path / "store.db", readonly=True).depth() == 0
         service.start()  # the broker address is unreachable: the publisher must stop before connecting
         pub = service.publishers["peer-a"]
         for _ in range(200):
@@ -112,12 +100,12 @@ def test_expired_grant_queues_nothing_and_its_publisher_records_the_stop(
 
 
 def test_outbox_retention_option_drops_old_rows(tmp_path: Path, make_read: MakeRead) -> None:
-    cfg = cfg_with(tmp_path, make_grant())
+    cfg = config(tmp_path, make_grant())
     with Store.from_config(cfg) as store:
         ShareService(cfg, ledger=FakeLedger(), actor="system").attach(store)
         store.write(make_read())
         store.flush()
-    outbox = Outbox(tmp_path / "s.db")
+    outbox = Outbox(tmp_path / "store.db")
     assert outbox.purge(datetime.now(UTC) - timedelta(days=1)) == 0
     assert outbox.purge(datetime.now(UTC) + timedelta(seconds=1)) == 1
     outbox.close()
@@ -137,14 +125,14 @@ def test_fixture_fails_under_ci_and_skips_elsewhere(monkeypatch: pytest.MonkeyPa
 def test_sharing_context_for_the_pipeline(tmp_path: Path, make_read: MakeRead, pki: mosquitto.Pki) -> None:
     from edge.share import sharing
 
-    with Store.from_config(cfg_with(tmp_path)) as store, sharing(cfg_with(tmp_path), store) as none:
+    with Store.from_config(config(tmp_path)) as store, sharing(config(tmp_path), store) as none:
         assert none is None
-    cfg = cfg_with(tmp_path, make_grant("mqtts://127.0.0.1:1", pki))
+    cfg = config(tmp_path, make_grant("mqtts://127.0.0.1:1", pki))
     with Store.from_config(cfg) as store, sharing(cfg, store) as service:
         assert service is not None
         assert set(service.publishers) == {"peer-a"}
         store.write(make_read())
         store.flush()
-        kinds = [r.kind for r in Outbox(tmp_path / "s.db", readonly=True).pending("peer-a")]
+        kinds = [r.kind for r in Outbox(tmp_path / "store.db", readonly=True).pending("peer-a")]
         assert kinds.count("read") == 1  # and, once its thread has run, the ledger's genesis checkpoint
         assert set(kinds) <= {"read", "checkpoint"}

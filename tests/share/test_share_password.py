@@ -8,12 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
-from test_share_mqtt import config, run_service
 
 from edge.config.sharing import PeerGrant
 from edge_tools.harness.mosquitto import Pki, Subscriber
 from tests.support.schemas import check
-from tests.support.share import NODE, BrokerFactory, FakeLedger, MakeRead, make_grant
+from tests.support.share import NODE, BrokerFactory, FakeLedger, MakeRead, config, make_grant, run_service
 
 ACL = {NODE: [("write", "peers/a/#")], "peer-a": [("read", "peers/a/#")]}
 
@@ -27,7 +26,7 @@ def test_reads_reach_a_password_broker(
     broker_factory: BrokerFactory,
     pki: Pki,
     tmp_path: Path,
-    ledger: FakeLedger,
+    fake_ledger: FakeLedger,
     make_read: MakeRead,
     monkeypatch: pytest.MonkeyPatch,
     source: str,
@@ -44,7 +43,7 @@ def test_reads_reach_a_password_broker(
     peer.wait_ready()
     grant = password_grant(broker.url, pki, ref)
     assert grant.cert is None
-    store, service = run_service(config(tmp_path, grant), ledger)
+    store, service = run_service(config(tmp_path, grant), fake_ledger)
     try:
         r = make_read()
         store.write(r)
@@ -61,14 +60,14 @@ def test_reads_reach_a_password_broker(
 
 
 def test_a_wrong_password_sends_nothing_and_says_so(
-    broker_factory: BrokerFactory, pki: Pki, tmp_path: Path, ledger: FakeLedger, make_read: MakeRead
+    broker_factory: BrokerFactory, pki: Pki, tmp_path: Path, fake_ledger: FakeLedger, make_read: MakeRead
 ) -> None:
     broker = broker_factory(ACL, {NODE: "device secret 1", "peer-a": "peer secret 2"})
     secret = tmp_path / "broker.pass"
     secret.write_text("not the password\n")
     peer = Subscriber(broker, "peer-a", ["peers/a/#"], login=("peer-a", "peer secret 2"))
     peer.wait_ready()
-    store, service = run_service(config(tmp_path, password_grant(broker.url, pki, str(secret))), ledger)
+    store, service = run_service(config(tmp_path, password_grant(broker.url, pki, str(secret))), fake_ledger)
     try:
         store.write(make_read())
         store.flush()
@@ -82,7 +81,7 @@ def test_a_wrong_password_sends_nothing_and_says_so(
         store.close()
         peer.close()
     assert peer.payloads() == []
-    assert ledger.of("share") == []  # nothing recorded as sent, nothing sent
+    assert fake_ledger.of("share") == []  # nothing recorded as sent, nothing sent
 
 
 @pytest.mark.parametrize(

@@ -1,30 +1,32 @@
-"""Sharing test helpers (imported by the tests; fixtures live in the conftest.py files): node name, a ledger that
-can fail, grants, the default per-client ACL."""
+"""Sharing test helpers (imported by the tests; the fixtures live in tests/conftest.py): node name, a ledger that
+can fail, grants, the default per-client ACL, a node config and a started sharing service."""
 
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from edge.config import Config
 from edge.config.sharing import PeerGrant
-from edge.types import Read
+from edge.share import ShareService
+from edge.store import Store
 from edge_tools.harness.grants import NODE, grant_yaml
 from edge_tools.harness.mosquitto import Broker, Pki
-from tests.support.clock import T0
+from tests.support.store import MakeRead
 
 __all__ = [
     "NODE",
     "BrokerFactory",
     "FakeLedger",
     "MakeRead",
+    "config",
     "default_acl",
     "grant_yaml",
     "make_grant",
-    "read_factory",
+    "run_service",
     "search_site_yaml",
 ]
 
@@ -82,30 +84,24 @@ def make_grant(broker: Broker | str | None = None, pki: Pki | None = None, **kw:
     return PeerGrant(**values)
 
 
-MakeRead = Callable[..., Read]
+def config(tmp_path: Path, *grants: PeerGrant) -> Config:
+    """An IL node's config with its store in tmp_path and these peer grants."""
+    cfg = Config(node_id=NODE, profile="IL")
+    return cfg.model_copy(
+        update={
+            "store": cfg.store.model_copy(update={"path": str(tmp_path / "store.db"), "min_free_mb": 0}),
+            "sharing": cfg.sharing.model_copy(update={"peers": list(grants)}),
+        }
+    )
 
 
-def read_factory() -> MakeRead:
-    counter = iter(range(1, 10**9))
-
-    def make(plate: str | None = None, camera: str = "cam1", crop: bytes | None = None) -> Read:
-        n = next(counter)
-        return Read(
-            id=str(uuid.uuid4()),
-            plate=plate or f"TST{n:04d}",
-            confidence=0.93,
-            camera=camera,
-            ts=T0,
-            frame_index=n,
-            bbox=(10.0, 20.0, 110.0, 50.0),
-            track_id=f"trk-{n}",
-            observations=3,
-            detector_model="det-test",
-            ocr_model="ocr-test",
-            crop_jpeg=crop,
-        )
-
-    return make
+def run_service(cfg: Config, ledger: FakeLedger, **options: Any) -> tuple[Store, ShareService]:
+    """A store with the sharing service attached and started (the caller stops both)."""
+    store = Store.from_config(cfg)
+    service = ShareService(cfg, ledger=ledger, actor="system", publisher_options=options or None)
+    service.attach(store)
+    service.start()
+    return store, service
 
 
 def search_site_yaml(store: Path) -> str:

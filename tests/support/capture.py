@@ -1,4 +1,4 @@
-"""Small real video files for the capture and replay tests: clean, or damaged in the middle."""
+"""Capture test helpers (tests.support.capture): real encoded clips, whole or damaged."""
 
 from __future__ import annotations
 
