@@ -182,7 +182,7 @@ def write_reads(store: Path, plates: list[str], minutes_apart: int = 10) -> None
 def build_site(folder: Path, searches: int = 14) -> Site:
     """A store of synthetic reads and a ledger written by real searches, allowed and denied; key pinned."""
     site = Site(folder)
-    site.data.mkdir(parents=True)
+    site.data.mkdir(parents=True, mode=0o700)  # as the installer makes it: no "folder can be listed" warnings
     site.write_config()
     write_reads(site.store, PLATES * 3, minutes_apart=7)
     for i in range(searches):
@@ -442,7 +442,7 @@ def symlinked_store(pristine: Site, folder: Path) -> Outcome:
     """Finding 6: `--db` through a symlink to the real store, from another folder."""
     site = pristine.copy(folder / "real")
     elsewhere = folder / "elsewhere"
-    elsewhere.mkdir()
+    elsewhere.mkdir(mode=0o700)
     link = elsewhere / "edge-alpr.db"
     link.symlink_to(site.store)
     code, _, err = cli("search", "--config", str(site.config), "--db", str(link), "--plate", PLATES[0], *GOOD)
