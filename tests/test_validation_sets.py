@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from edge.evaluate import EvalResult
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from tracker_lab import clips  # noqa: E402  (scripts/, not a package)
-from validate import SEEDS_FILE, check_seed_offset  # noqa: E402
+from validate import SEEDS_FILE, check_seed_offset, side_by_side  # noqa: E402
 
 
 def test_the_first_run_records_its_offset_and_a_later_run_must_match(tmp_path: Path) -> None:
@@ -55,3 +57,18 @@ def test_validate_refuses_a_folder_of_another_offset_before_rendering(tmp_path: 
 def test_the_lab_names_the_folder_whose_clips_are_missing(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match=rf"validate.py --dir {tmp_path}"):
         clips(tmp_path)
+
+
+def test_the_sets_are_shown_side_by_side_with_the_gap() -> None:
+    own = {
+        "day": EvalResult(vehicles=10, read_exact=9, reads=10, wrong_reads=1),
+        "empty": EvalResult(frames=3600, reads=2, false_reads=2),
+    }
+    cross = {"day": EvalResult(vehicles=10, read_exact=5, reads=12, wrong_reads=5, false_reads=1)}
+    text = "\n".join(side_by_side(own, cross, 30.0, None))
+    assert "| day | 9/10 (90%) | 1/10 (10%) | 5/10 (50%) | 6/12 (50%) |" in text
+    assert "false reads on empty roads: own 2 in 120 s (10.0 per 10 min)" in text
+    assert "own - cross: +40.0 points" in text
+    only_cross = "\n".join(side_by_side(None, cross, 30.0, None))
+    assert "own" not in only_cross
+    assert "| day | 5/10 (50%) | 6/12 (50%) |" in only_cross
