@@ -17,6 +17,8 @@ about half an hour on two cores), and missing photos fetched. Also writes the Ma
 Example:
   python scripts/validate.py                                  # all three sets, the default config
   python scripts/validate.py --config config/second-opinion.yaml --sets cross real
+  python scripts/validate.py --sets cross real --config config/example.yaml config/second-opinion.yaml \\
+      config/rapidocr.yaml                                    # three configs in one pass
   python scripts/validate.py --out models/VALIDATION.md
   python scripts/validate.py --sets own --seed-offset 1000 --dir data/dev1   # own clips from other seeds
 
@@ -28,15 +30,22 @@ real change from the noise of 108 vehicles.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from edge.cli.common import resolve_config  # noqa: E402
 from edge.cli.eval_cmd import evaluate_clip  # noqa: E402
+from edge.config import Config  # noqa: E402
 from edge.evaluate import EvalResult  # noqa: E402
+from edge.ocr import SecondOpinion  # noqa: E402
+from edge.pipeline import Models, load_models  # noqa: E402
 from edge.synth.plates import PLATE_FONTS, available_fonts, require_fonts  # noqa: E402
 from edge.synth.scene import render_clip  # noqa: E402
 from scripts.real_plates import RealResult, fetch, score  # noqa: E402
@@ -108,14 +117,78 @@ def check_seed_offset(where: Path, offset: int) -> None:
         record.write_text(f"{found}\n")
 
 
+class Remembered:
+    """A detector or OCR whose predictions are kept by input: configs sharing a stage compute it once.
+
+    Scoring several configs on one clip replays it once per config; where they share the detector
+    (the same model and settings) or an OCR engine (plate-ocr alone, as the first of a second
+    opinion, rapidocr alone or as the second), each input is computed once and remembered. The key
+    is the engine's identity and the input's bytes, so a config that changes the gate, the crop
+    padding or a model gets its own results.
+    """
+
+    def __init__(self, inner: Any, identity: str, memory: dict[tuple[str, bytes], Any]):
+        self.inner, self.identity, self.memory = inner, identity, memory
+        self.name = inner.name
+
+    def _key(self, image: Any) -> tuple[str, bytes]:
+        digest = hashlib.blake2b(image.tobytes(), digest_size=16)
+        digest.update(repr(image.shape).encode())
+        return (self.identity, digest.digest())
+
+    def predict(self, x: Any) -> Any:
+        if not isinstance(x, list):  # a detector: one image in, its boxes out
+            key = self._key(x)
+            if key not in self.memory:
+                self.memory[key] = self.inner.predict(x)
+            return self.memory[key]
+        keys = [self._key(c) for c in x]  # an OCR: crops in, one text each out
+        todo = [i for i, k in enumerate(keys) if k not in self.memory]
+        if todo:
+            for i, text in zip(todo, self.inner.predict([x[i] for i in todo]), strict=True):
+                self.memory[keys[i]] = text
+        return [self.memory[k] for k in keys]
+
+
+def shared_models(cfg: Config, memory: dict[tuple[str, bytes], Any]) -> Models:
+    """`cfg`'s models with each stage remembered in `memory` under an identity naming its settings."""
+    models = load_models(cfg)
+    det_id = f"det:{cfg.models.dir}:{cfg.models.detector}:{cfg.detector.model_dump_json()}"
+    plate_id = f"ocr:{cfg.models.dir}:{cfg.models.ocr}:views={cfg.ocr.views}"
+    ocr: Any = models.ocr
+    if isinstance(ocr, SecondOpinion):
+        ocr.first = Remembered(ocr.first, plate_id if ocr.first.name != "rapidocr" else "rapidocr", memory)
+        ocr.second = Remembered(ocr.second, "rapidocr", memory)
+    else:
+        ocr = Remembered(ocr, "rapidocr" if cfg.ocr.backend == "rapidocr" else plate_id, memory)
+    return Models(detector=Remembered(models.detector, det_id, memory), ocr=ocr)
+
+
+def load_all(configs: list[Path | None], memory: dict[tuple[str, bytes], Any]) -> list[Models]:
+    with tempfile.TemporaryDirectory(prefix="validate-") as tmp:
+        return [shared_models(resolve_config(c, Path(tmp) / "unused.db"), memory) for c in configs]
+
+
+def evaluate_together(clip: Path, truth: Path, configs: list[Path | None], models: list[Models],
+                      memory: dict[tuple[str, bytes], Any]) -> list[EvalResult]:  # fmt: skip
+    """One clip scored under each config (as `edge-alpr eval` would), shared stages computed once."""
+    try:
+        return [evaluate_clip(clip, truth, c, models=m) for c, m in zip(configs, models, strict=True)]
+    finally:
+        memory.clear()  # inputs do not repeat across clips
+
+
 # The condition each own clip shows (the cross set's clips are named by theirs).
 OWN_CONDITION = {"fast": "fast", "slow": "slow", "dense": "busy", "empty": "empty"}
 SETS = ("own", "cross", "real")
 
 
-def run_own(where: Path, config: Path | None, only: list[str] | None, seed_offset: int) -> dict[str, EvalResult]:
-    """Each own clip's figures, rendering the missing clips first."""
-    rows: dict[str, EvalResult] = {}
+def run_own(where: Path, configs: list[Path | None], only: list[str] | None, seed_offset: int
+            ) -> list[dict[str, EvalResult]]:  # fmt: skip
+    """Each own clip's figures under each config, rendering the missing clips first."""
+    memory: dict[tuple[str, bytes], Any] = {}
+    models = load_all(configs, memory)
+    rows: list[dict[str, EvalResult]] = [{} for _ in configs]
     for name, (seed, seconds, condition, density, speed, vehicles) in CLIPS.items():
         if only and name not in only:
             continue
@@ -130,18 +203,23 @@ def run_own(where: Path, config: Path | None, only: list[str] | None, seed_offse
             )  # fmt: skip
             print(f"  {time.time() - t0:.0f} s", file=sys.stderr)
         print(f"evaluating {name} ...", file=sys.stderr, flush=True)
-        rows[name] = evaluate_clip(clip, truth, config)
+        for r, res in zip(rows, evaluate_together(clip, truth, configs, models, memory), strict=True):
+            r[name] = res
     return rows
 
 
-def run_cross(where: Path, config: Path | None, only: list[str] | None) -> dict[str, EvalResult]:
-    """Each cross-renderer clip's figures, rendering the missing clips first."""
+def run_cross(where: Path, configs: list[Path | None], only: list[str] | None) -> list[dict[str, EvalResult]]:
+    """Each cross-renderer clip's figures under each config, rendering the missing clips first."""
     names = [c.name for c in CROSS_SET if not only or c.name in only]
     render_set(where, names)
-    rows: dict[str, EvalResult] = {}
+    memory: dict[tuple[str, bytes], Any] = {}
+    models = load_all(configs, memory)
+    rows: list[dict[str, EvalResult]] = [{} for _ in configs]
     for name in names:
         print(f"evaluating cross/{name} ...", file=sys.stderr, flush=True)
-        rows[name] = evaluate_clip(where / f"{name}.mp4", where / f"{name}.json", config)
+        clip, truth = where / f"{name}.mp4", where / f"{name}.json"
+        for r, res in zip(rows, evaluate_together(clip, truth, configs, models, memory), strict=True):
+            r[name] = res
     return rows
 
 
@@ -235,34 +313,10 @@ def side_by_side(own: dict[str, EvalResult] | None, cross: dict[str, EvalResult]
     return lines
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--dir", type=Path, default=ROOT / "data" / "val", help="where the own clips are rendered")
-    ap.add_argument("--cross-dir", type=Path, default=ROOT / "data" / "cross", help="where the cross clips are")
-    ap.add_argument("--real-dir", type=Path, default=ROOT / "data" / "real", help="where the real photos are kept")
-    ap.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS), help="which sets to score (default all)")
-    ap.add_argument("--config", type=Path, default=None, help="edge-alpr config to evaluate with")
-    ap.add_argument("--out", type=Path, default=None, help="also write the Markdown tables here")
-    ap.add_argument("--only", nargs="*", default=None, help="clip names to run, own or cross (default: all)")
-    ap.add_argument("--seed-offset", type=int, default=0, help="render own clips from each seed + N (default 0)")
-    a = ap.parse_args()
-    if a.config is not None and not a.config.exists():
-        raise SystemExit(f"error: --config {a.config}: file not found")
-    own = cross = None
-    real: list[RealResult] | None = None
-    try:
-        if "own" in a.sets:
-            check_seed_offset(a.dir, a.seed_offset)
-            own = run_own(a.dir, a.config, a.only, a.seed_offset)
-        if "cross" in a.sets:
-            cross = run_cross(a.cross_dir, a.config, a.only)
-        if "real" in a.sets:
-            fetch(a.real_dir)
-            real = score(a.real_dir, a.config)
-    except (ValueError, RuntimeError) as exc:
-        raise SystemExit(f"error: {exc}") from None
+def report(config: Path | None, own: dict[str, EvalResult] | None, cross: dict[str, EvalResult] | None,
+           real: list[RealResult] | None) -> list[str]:  # fmt: skip
     own_fps = 30.0
-    lines = [f"config: {a.config or 'default (config/example.yaml)'}", ""]
+    lines = [f"## config: {config or 'default (config/example.yaml)'}", ""]
     lines += side_by_side(own, cross, own_fps, real)
     if own is not None:
         lines += ["", "### own renderer (edge/synth), per clip", "", *clip_table(own, own_fps)]
@@ -270,7 +324,48 @@ def main() -> None:
         lines += ["", "### cross-renderer (scripts/xrender), per clip", "", *clip_table(cross, 15.0)]
     if real is not None:
         lines += ["", "### real photos", "", real_table(real)]
-    lines.append("")
+    return lines
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dir", type=Path, default=ROOT / "data" / "val", help="where the own clips are rendered")
+    ap.add_argument("--cross-dir", type=Path, default=ROOT / "data" / "cross", help="where the cross clips are")
+    ap.add_argument("--real-dir", type=Path, default=ROOT / "data" / "real", help="where the real photos are kept")
+    ap.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS), help="which sets to score (default all)")
+    ap.add_argument("--config", type=Path, nargs="+", default=None,
+                    help="edge-alpr config(s) to evaluate with; several are scored in one pass, stages they "
+                         "share computed once (default: the default config)")  # fmt: skip
+    ap.add_argument("--out", type=Path, default=None, help="also write the Markdown tables here")
+    ap.add_argument("--only", nargs="*", default=None, help="clip names to run, own or cross (default: all)")
+    ap.add_argument("--seed-offset", type=int, default=0, help="render own clips from each seed + N (default 0)")
+    a = ap.parse_args()
+    configs: list[Path | None] = list(a.config) if a.config else [None]
+    for c in configs:
+        if c is not None and not c.exists():
+            raise SystemExit(f"error: --config {c}: file not found")
+    own: list[dict[str, EvalResult]] | None = None
+    cross: list[dict[str, EvalResult]] | None = None
+    real: list[list[RealResult]] | None = None
+    try:
+        if "own" in a.sets:
+            check_seed_offset(a.dir, a.seed_offset)
+            own = run_own(a.dir, configs, a.only, a.seed_offset)
+        if "cross" in a.sets:
+            cross = run_cross(a.cross_dir, configs, a.only)
+        if "real" in a.sets:
+            fetch(a.real_dir)
+            real = [score(a.real_dir, c) for c in configs]
+    except (ValueError, RuntimeError) as exc:
+        raise SystemExit(f"error: {exc}") from None
+    lines: list[str] = []
+    for k, c in enumerate(configs):
+        lines += report(c, own[k] if own else None, cross[k] if cross else None, real[k] if real else None)
+        lines.append("")
+    if len(configs) > 1:
+        lines.append(
+            "fps: each config after the first reuses the stages it shares with earlier ones: not a speed figure"
+        )
     lines.append(f"this run: {library_versions()} (clips rendered by an earlier run keep its libraries)")
     text = "\n".join(lines) + "\n"
     print(text)

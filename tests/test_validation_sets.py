@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from tracker_lab import clips  # noqa: E402  (scripts/, not a package)
-from validate import SEEDS_FILE, check_seed_offset, side_by_side  # noqa: E402
+from validate import SEEDS_FILE, Remembered, check_seed_offset, side_by_side  # noqa: E402
 
 
 def test_the_first_run_records_its_offset_and_a_later_run_must_match(tmp_path: Path) -> None:
@@ -72,3 +72,36 @@ def test_the_sets_are_shown_side_by_side_with_the_gap() -> None:
     only_cross = "\n".join(side_by_side(None, cross, 30.0, None))
     assert "own" not in only_cross
     assert "| day | 5/10 (50%) | 6/12 (50%) |" in only_cross
+
+
+class _Counting:
+    name = "counting"
+
+    def __init__(self) -> None:
+        self.seen = 0
+
+    def predict(self, x: object) -> object:
+        if isinstance(x, list):
+            self.seen += len(x)
+            return [f"text{int(c.sum())}" for c in x]
+        self.seen += 1
+        return [int(x.sum())]  # type: ignore[attr-defined]
+
+
+def test_configs_sharing_a_stage_compute_each_input_once() -> None:
+    import numpy as np
+
+    memory: dict = {}
+    a, b, other = _Counting(), _Counting(), _Counting()
+    first, second = Remembered(a, "ocr:x", memory), Remembered(b, "ocr:x", memory)
+    crops = [np.full((4, 8, 3), k, np.uint8) for k in (1, 2)]
+    assert first.predict(crops) == ["text96", "text192"]
+    assert second.predict([crops[1], np.full((4, 8, 3), 3, np.uint8)]) == ["text192", "text288"]
+    assert (a.seen, b.seen) == (2, 1)  # the shared crop was read once
+    assert Remembered(other, "ocr:y", memory).predict(crops[:1]) == ["text96"]
+    assert other.seen == 1  # another identity (other settings) computes its own
+    image = np.ones((8, 8, 3), np.uint8)
+    det = Remembered(_Counting(), "det:x", memory)
+    assert det.predict(image) == det.predict(image.copy()) == [192]
+    assert det.inner.seen == 1
+    assert det.predict(image[:4]) == [96]  # other bytes or shape: computed

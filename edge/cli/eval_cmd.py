@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,9 +13,17 @@ from edge.cli.common import config_options, resolve_config
 from edge.evaluate import EvalResult, Truth, score
 from edge.types import Read
 
+if TYPE_CHECKING:
+    from edge.pipeline import Models
 
-def evaluate_clip(clip: Path, truth_path: Path, cfg_path: Path | None, progress: bool = False) -> EvalResult:
-    """Replay one clip through the configured pipeline into a throwaway store and score it."""
+
+def evaluate_clip(
+    clip: Path, truth_path: Path, cfg_path: Path | None, progress: bool = False, models: Models | None = None
+) -> EvalResult:
+    """Replay one clip through the configured pipeline into a throwaway store and score it.
+
+    `models`: the config's models, already loaded (a script scoring many clips loads them once).
+    """
     from edge.capture import open_source
     from edge.pipeline import Recognizer, load_models, replay
     from edge.store import Store
@@ -23,7 +32,7 @@ def evaluate_clip(clip: Path, truth_path: Path, cfg_path: Path | None, progress:
     with tempfile.TemporaryDirectory(prefix="edge-alpr-eval-") as tmp:
         cfg = resolve_config(cfg_path, Path(tmp) / "eval.db")
         source = open_source(clip, camera="eval")
-        recognizer = Recognizer(cfg, load_models(cfg))
+        recognizer = Recognizer(cfg, models or load_models(cfg))
         kept: list[Read] = []
         with Store.from_config(cfg) as store:
 
