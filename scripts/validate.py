@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import sys
 import tempfile
 import time
@@ -250,6 +251,42 @@ def clip_table(rows: dict[str, EvalResult], fps: float) -> list[str]:
     return lines
 
 
+def plate_kinds(v: dict[str, Any]) -> list[str]:
+    """The kinds a cross-renderer vehicle's plate belongs to (its truth JSON entry)."""
+    layout = v["layout"]
+    kinds = [f"style {v['style']}"]
+    sep = next((c for c in ("-", "·", " ") if c in layout.removeprefix("s:")), None)
+    kinds.append({"-": "separator '-'", "·": "separator '·'", " ": "separator space", None: "no separator"}[sep])
+    if "/" in layout:
+        kinds.append("two lines")
+    if layout.startswith("s:"):
+        kinds.append("small stacked characters")
+    if v["frame"]:
+        kinds.append("dealer frame")
+    kinds.append(f"font {v['font']}")
+    return kinds
+
+
+def by_plate(rows: dict[str, EvalResult], where: Path) -> list[str]:
+    """Cross-renderer vehicles read exactly, by plate style, separator, layout, frame and font."""
+    seen: dict[str, list[int]] = {}
+    for name, r in rows.items():
+        missed = list(r.missed_plates)
+        for v in json.loads((where / f"{name}.json").read_text())["vehicles"]:
+            hit = v["plate"] not in missed
+            if not hit:
+                missed.remove(v["plate"])
+            for kind in plate_kinds(v):
+                seen.setdefault(kind, [0, 0])
+                seen[kind][0] += hit
+                seen[kind][1] += 1
+    lines = ["| plate | read exactly |", "|---|---|"]
+    for kind in sorted(seen):
+        n, total = seen[kind]
+        lines.append(f"| {kind} | {n}/{total} ({n / total:.0%}) |")
+    return lines
+
+
 def junk_share(r: EvalResult) -> float:
     """Wrong and false reads as a share of all stored reads (0 when nothing was stored)."""
     return (r.wrong_reads + r.false_reads) / r.reads if r.reads else 0.0
@@ -314,7 +351,7 @@ def side_by_side(own: dict[str, EvalResult] | None, cross: dict[str, EvalResult]
 
 
 def report(config: Path | None, own: dict[str, EvalResult] | None, cross: dict[str, EvalResult] | None,
-           real: list[RealResult] | None) -> list[str]:  # fmt: skip
+           real: list[RealResult] | None, cross_dir: Path) -> list[str]:  # fmt: skip
     own_fps = 30.0
     lines = [f"## config: {config or 'default (config/example.yaml)'}", ""]
     lines += side_by_side(own, cross, own_fps, real)
@@ -322,6 +359,7 @@ def report(config: Path | None, own: dict[str, EvalResult] | None, cross: dict[s
         lines += ["", "### own renderer (edge/synth), per clip", "", *clip_table(own, own_fps)]
     if cross is not None:
         lines += ["", "### cross-renderer (scripts/xrender), per clip", "", *clip_table(cross, 15.0)]
+        lines += ["", "### cross-renderer, by plate", "", *by_plate(cross, cross_dir)]
     if real is not None:
         lines += ["", "### real photos", "", real_table(real)]
     return lines
@@ -360,7 +398,7 @@ def main() -> None:
         raise SystemExit(f"error: {exc}") from None
     lines: list[str] = []
     for k, c in enumerate(configs):
-        lines += report(c, own[k] if own else None, cross[k] if cross else None, real[k] if real else None)
+        lines += report(c, own[k] if own else None, cross[k] if cross else None, real[k] if real else None, a.cross_dir)
         lines.append("")
     if len(configs) > 1:
         lines.append(
