@@ -15,12 +15,16 @@ import numpy as np
 
 from edge.capture.base import Source
 from edge.config import Config
+from edge.config.cameras import CameraConfig
 from edge.detect import OnnxPlateDetector, PlateDetector, nms
 from edge.gate import Gate, make_gate
+from edge.gate.overlay import StaticText, in_polygons
+from edge.gate.vehicle import on_vehicle
 from edge.models import model_folders, resolve_model, resolve_ocr
 from edge.models.runtime import providers
 from edge.ocr import FastPlateOcr, PlateOcr, RapidOcr, SecondOpinion
 from edge.track import PlateTracker
+from edge.track.calibration import Calibration, find_calibration
 from edge.track.follow import follow
 from edge.types import Box, Frame, Observation, PlateBox, Read, Region
 
@@ -37,6 +41,7 @@ class StageTimes:
     detector_calls: int = 0
     followed_frames: int = 0  # frames with motion the detector skipped, tracked plates followed (detector.stride)
     detections: int = 0
+    masked: int = 0  # plate boxes dropped before OCR: in a configured mask or learned burned-in text
     ocr_calls: int = 0
     reads: int = 0
     tracks_dropped: dict[str, int] = field(default_factory=dict)  # the tracker's own counts, by reason
@@ -51,6 +56,7 @@ class StageTimes:
 class Models:
     detector: PlateDetector
     ocr: PlateOcr
+    calibration: Calibration | None = None  # raw vote confidence -> share of reads exact
 
 
 def load_models(cfg: Config) -> Models:
@@ -66,6 +72,7 @@ def load_models(cfg: Config) -> Models:
         providers=providers(cfg.detector.device, "detector.device"),
     )
     ocr: PlateOcr
+    ocr_model = None
     if cfg.ocr.backend == "rapidocr":
         ocr = RapidOcr(threads=cfg.ocr.threads)
     else:
@@ -81,7 +88,7 @@ def load_models(cfg: Config) -> Models:
         )
     if cfg.ocr.second_opinion == "rapidocr":
         ocr = SecondOpinion(ocr, RapidOcr(threads=cfg.ocr.threads), cfg.ocr.second_weight, cfg.ocr.second_min_width)
-    return Models(detector=detector, ocr=ocr)
+    return Models(detector=detector, ocr=ocr, calibration=find_calibration(ocr_model, ocr.name))
 
 
 # A detector box sits inside the plate's own outline: on the validation clips (2,771 boxes matched
@@ -117,24 +124,37 @@ def one_box_per_plate(plates: list[PlateBox], iou: float) -> list[PlateBox]:
 class Recognizer:
     """Per-camera recognition: gate, detect inside the gated regions, read plates, track, vote."""
 
-    def __init__(self, cfg: Config, models: Models, gate: Gate | None = None):
+    def __init__(self, cfg: Config, models: Models, gate: Gate | None = None, camera: CameraConfig | None = None):
         self.cfg = cfg
         self.models = models
         self.gate = gate or make_gate(cfg.gate)
+        self.masks = list(camera.masks) if camera is not None else []  # cameras[].masks
+        self.overlay = StaticText(cfg.overlays)
         self.tracker = PlateTracker(
             cfg.tracking,
             detector_model=models.detector.name,
             ocr_model=models.ocr.name,
-            keep_crops=cfg.store.keep_crops,
+            keep_crops=True,  # the evidence crop of every alert (the store keeps it only with store.keep_crops)
+            calibration=models.calibration,
+            min_store_confidence=cfg.store.min_confidence if cfg.store.low_confidence == "drop" else 0.0,
         )
         self.times = StageTimes(tracks_dropped=self.tracker.drops)
         self._undetected = 0  # frames with motion since the detector last ran (detector.stride)
 
-    def process(self, frame: Frame) -> list[Read]:
+    def regions(self, frame: Frame) -> list[Region]:
+        """The gate's regions of `frame`, timed. The runner calls this on a thread of its own (the gate
+        then sees every frame, even ones recognition drops) and hands the result to `process`."""
+        t = time.perf_counter()
+        regions = self.gate.predict(frame)
+        self.times.add("gate", t)
+        return regions
+
+    def process(self, frame: Frame, regions: list[Region] | None = None) -> list[Read]:
+        """Recognise one frame: detect inside `regions` (the gate runs here when None), read, track."""
+        if regions is None:
+            regions = self.regions(frame)
         t = time.perf_counter()
         self.times.frames += 1
-        regions = self.gate.predict(frame)
-        t = self.times.add("gate", t)
         plates: list[PlateBox] = []
         skipped = False  # the detector did not run on this frame (detector.stride)
         if regions:
@@ -148,30 +168,49 @@ class Recognizer:
             else:
                 self._undetected = 0
                 plates = self._detect(frame, regions)
+        if not skipped:
+            self.overlay.observe(frame.image, frame.ts, [p.box for p in plates])
+        kept = [p for p in plates if not self._masked(p.box)]
+        self.times.masked += len(plates) - len(kept)
         t = self.times.add("detect", t)
-        plates = [p for p in plates if p.box.width >= self.cfg.detector.min_width]
+        plates = [p for p in kept if p.box.width >= self.cfg.detector.min_width]
         if not skipped:
             self.times.detections += len(plates)
         h, w = frame.image.shape[:2]
+        moving = [b for r in regions for b in r.parts]
         crops = []
         at_edge = []
+        vehicle = []
         for p in plates:
             e = self._crop_box(p.box, w, h)
             # A copy, not a view: the tracker keeps crops for the whole track, and a view would keep
             # every full frame of a long track (a parked car) alive: 2.7 MB per 720p frame.
             crops.append(frame.image[int(e.y1) : int(e.y2), int(e.x1) : int(e.x2)].copy())
             at_edge.append(may_be_cut(p.box, w, h))
+            vehicle.append(self._on_vehicle(p.box, moving))
         texts = self.models.ocr.predict(crops) if crops else []
         self.times.ocr_calls += len(crops)
         t = self.times.add("ocr", t)
         observations = [
-            Observation(frame.camera, frame.index, frame.ts, frame.live, p, txt, crop, edge)
-            for p, txt, crop, edge in zip(plates, texts, crops, at_edge, strict=True)
+            Observation(frame.camera, frame.index, frame.ts, frame.live, p, txt, crop, edge, veh)
+            for p, txt, crop, edge, veh in zip(plates, texts, crops, at_edge, vehicle, strict=True)
         ]
         reads = self.tracker.update(frame.index, frame.ts, observations)
         self.times.add("track", t)
         self.times.reads += len(reads)
         return reads
+
+    def _masked(self, box: Box) -> bool:
+        """A plate box in a configured mask (cameras[].masks) or in learned burned-in text (overlays)."""
+        return in_polygons(box, self.masks) or self.overlay.covers(box)
+
+    def _on_vehicle(self, box: Box, moving: list[Box]) -> bool:
+        """Whether the plate lies on a moving blob shaped like a vehicle; True when the gate reports
+        no blobs (no motion gate) or the check is off (gate.vehicle_plate_widths 0)."""
+        g = self.cfg.gate
+        if not moving or g.vehicle_plate_widths <= 0:
+            return True
+        return on_vehicle(box, moving, plate_widths=g.vehicle_plate_widths, min_aspect=g.vehicle_min_aspect)
 
     def _crop_box(self, plate: Box, width: int, height: int) -> Box:
         """Where the OCR's crop of a plate box is cut: the box grown by `ocr.crop_pad`, inside the frame."""

@@ -12,9 +12,13 @@ fails is refused: it is logged with the reason, counted, and the config in force
 that differs is first written to the audit ledger as ``config_changed`` with the changed keys and
 their old and new values, secrets redacted; if that write fails the change is not applied (fail
 closed). Then the live parts are applied (retention, minimum free disk, search and misuse rules,
-health thresholds). Keys that need the cameras or models reopened (cameras, models, gate, detector,
-ocr, tracking, store path, crops, hotlists, sharing, node id, health port) are recorded and reported
-as ``pending_restart`` until the service restarts.
+health thresholds) by the running services' appliers. An applier that fails undoes the reload:
+the appliers that ran are given the old config back, the config in force stays, and a second
+``config_changed`` entry (result ``refused``, the old config's digest) records the refusal and its
+reason, so the ledger never shows a change as applied while the old rules keep running. Keys that
+need the cameras or models reopened (cameras, models, gate, detector, ocr, tracking, store path,
+crops, hotlists, sharing, node id, health port) are recorded and reported as ``pending_restart``
+until the service restarts.
 """
 
 from __future__ import annotations
@@ -49,6 +53,10 @@ LIVE_KEYS: tuple[str, ...] = (
 
 Outcome = Literal["applied", "unchanged", "refused"]
 Applier = Callable[[Config, Config], None]
+
+
+class ApplyError(EdgeError):
+    """A running service could not take a reloaded setting: the reload is refused and undone."""
 
 
 def is_live(key: str) -> bool:
@@ -153,7 +161,7 @@ class Reloader:
     def _load(self) -> Config:
         cfg = load_config(self.config_path)
         if self.db is not None:
-            cfg = cfg.model_copy(update={"store": cfg.store.model_copy(update={"path": str(self.db)})})
+            cfg = cfg.with_db(self.db)
         return cfg
 
     def reload(self, trigger: str = "SIGHUP") -> ReloadResult:
@@ -208,11 +216,14 @@ class Reloader:
         if entry is None:
             log.error("config reload refused: the change could not be recorded in the audit ledger: %s", failure)
             return ReloadResult("refused", _now(), changes=changes, error=f"audit ledger: {failure}")
+        done: list[Applier] = []
         for fn in self._appliers:
             try:
                 fn(old, new)
-            except Exception:
-                log.exception("config reload: applying a live setting failed; restart the service to apply it")
+            except Exception as exc:
+                log.exception("config reload: applying a live setting failed; the reload is undone")
+                return self._undo(done, old, new, changes, live, f"{type(exc).__name__}: {exc}", entry.seq)
+            done.append(fn)
         self.current = new
         self.loaded_at = _now()
         self.pending_restart = sorted(set(self.pending_restart) | set(restart))
@@ -228,6 +239,48 @@ class Reloader:
         return ReloadResult(
             "applied", _now(), changes=changes, applied=live, pending_restart=restart, ledger_seq=int(entry.seq)
         )
+
+    def _undo(
+        self,
+        done: list[Applier],
+        old: Config,
+        new: Config,
+        changes: list[dict[str, Any]],
+        live: list[str],
+        why: str,
+        seq: int,
+    ) -> ReloadResult:
+        """Give the appliers that ran the old config back and record the refusal after entry `seq`."""
+        from edge.audit.events import Action, Actor
+
+        for fn in reversed(done):
+            try:
+                fn(new, old)
+            except Exception:
+                log.exception("config reload: undoing an applied setting failed; restart the service")
+        old_dump, new_dump = self._dump(old), self._dump(new)
+        detail: dict[str, Any] = {
+            "sha256": config_digest(old_dump),  # the config in force is still the old one
+            "previous_sha256": config_digest(new_dump),
+            "source": self.source,
+            "trigger": "reload-refused",
+            "refused_entry": seq,
+            "refused": live,
+            "reason": why,
+            "changes": config_diff(new_dump, old_dump),
+            "config": redact(old_dump),
+        }
+        error = f"a running service refused the change ({why}); the config in force is kept"
+        try:
+            ledger = self._open_ledger(self.started_with)
+            try:
+                entry = ledger.append(Action.CONFIG_CHANGED, Actor.system(self.started_with.node_id), detail, "refused")
+            finally:
+                ledger.close()
+        except EdgeError as exc:
+            log.exception("config reload: the refusal could not be recorded in the audit ledger")
+            return ReloadResult("refused", _now(), changes=changes, error=f"{error}; not recorded: {exc}")
+        return ReloadResult("refused", _now(), changes=changes, error=error, ledger_seq=int(entry.seq))
 
     def status(self) -> dict[str, Any]:
         return {

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 from edge.capture.base import Source
 from edge.capture.live import LiveSource, open_camera
 from edge.config import Config
-from edge.gate import Gate, make_gate
+from edge.gate import make_gate
 from edge.pipeline import Models, Recognizer, StageTimes, load_models
 from edge.types import Frame, Read, Region
 
@@ -40,25 +40,16 @@ Sink = Callable[[Read], bool]
 
 
 class FrameProcessor(Protocol):
-    """What the inference thread runs: `Recognizer` (or a stand-in in tests)."""
+    """What the worker's threads run: `Recognizer` (or a stand-in in tests). With a gate thread,
+    `regions` runs there and its result goes to `process` on the inference thread."""
 
     times: StageTimes
 
-    def process(self, frame: Frame) -> list[Read]: ...
+    def regions(self, frame: Frame) -> list[Region]: ...
+
+    def process(self, frame: Frame, regions: list[Region] | None = None) -> list[Read]: ...
 
     def finish(self) -> list[Read]: ...
-
-
-class HandoffGate:
-    """The Recognizer's gate when the real gate runs on the worker's gate thread: it returns the
-    regions computed there for the frame being processed."""
-
-    def __init__(self) -> None:
-        self.regions: list[Region] = []
-
-    def predict(self, frame: Frame) -> list[Region]:
-        del frame
-        return self.regions
 
 
 class FrameQueue:
@@ -180,7 +171,7 @@ class CameraStats:
 class CameraWorker:
     """Capture thread (+ gate thread) + inference thread for one camera.
 
-    With `gate` (and the recognizer built on `handoff`), the motion gate runs on its own thread
+    With `gate_thread`, the recognizer's motion gate (`regions`) runs on its own thread
     between capture and the drop queue: it sees every frame (a steadier background model under
     overload) and its cost overlaps the detector's instead of adding to it.
     """
@@ -197,14 +188,10 @@ class CameraWorker:
         pace: bool = False,
         stop: threading.Event | None = None,
         on_emit: Callable[[Read, float], None] | None = None,
-        gate: Gate | None = None,
-        handoff: HandoffGate | None = None,
+        gate_thread: bool = False,
     ) -> None:
-        if (gate is None) != (handoff is None):
-            raise ValueError("gate and handoff go together")
         self.name = name
-        self.gate = gate
-        self.handoff = handoff
+        self.gate_thread = gate_thread
         self.on_emit = on_emit  # (read, perf_counter when its frame was decoded), before the store gets it
         self.source = source
         self.recognizer = recognizer
@@ -213,7 +200,7 @@ class CameraWorker:
         self.stop_event = stop or threading.Event()
         self.queue = FrameQueue(queue_size, drop_oldest=drop_oldest, stop=self.stop_event)
         # capture -> gate when the gate has its own thread; it keeps up (a few ms), drops counted alike
-        self.raw_queue = FrameQueue(queue_size, drop_oldest=drop_oldest, stop=self.stop_event) if gate else None
+        self.raw_queue = FrameQueue(queue_size, drop_oldest=drop_oldest, stop=self.stop_event) if gate_thread else None
         self.latency = Latency()
         self.frames_in = 0
         self.processed = 0
@@ -227,7 +214,7 @@ class CameraWorker:
         self.thread_cpu: dict[str, float] = {}  # thread role -> CPU seconds, filled as each thread ends
         self._capture = threading.Thread(target=self._run_capture, name=f"capture-{name}", daemon=True)
         self._infer = threading.Thread(target=self._run_inference, name=f"infer-{name}", daemon=True)
-        self._gate = threading.Thread(target=self._run_gate, name=f"gate-{name}", daemon=True) if gate else None
+        self._gate = threading.Thread(target=self._run_gate, name=f"gate-{name}", daemon=True) if gate_thread else None
         self._threads = [t for t in (self._capture, self._gate, self._infer) if t is not None]
 
     def start(self) -> None:
@@ -277,7 +264,7 @@ class CameraWorker:
                         break
                 self.frames_in += 1
                 self.last_frame_at = time.monotonic()
-                out.put((frame, time.perf_counter(), None, 0.0))
+                out.put((frame, time.perf_counter(), None))
         except Exception:
             self.capture_error = "capture failed"
             log.exception("camera %s: capture failed; this camera stops", self.name)
@@ -295,21 +282,20 @@ class CameraWorker:
             self.thread_cpu["gate"] = time.thread_time()
 
     def _gate_loop(self) -> None:
-        gate, raw = self.gate, self.raw_queue
-        if gate is None or raw is None:  # the thread exists only with a gate
+        raw = self.raw_queue
+        if raw is None:  # the thread exists only with gate_thread
             return
         try:
             while (item := raw.get()) is not None:
-                frame, t_captured, _, _ = item
-                t0 = time.perf_counter()
+                frame, t_captured, _ = item
                 try:
-                    regions = gate.predict(frame)
+                    regions = self.recognizer.regions(frame)
                 except Exception:
                     with self._lock:
                         self.errors += 1
                     log.exception("camera %s: frame %d: motion gate failed; frame skipped", self.name, frame.index)
                     continue
-                self.queue.put((frame, t_captured, regions, time.perf_counter() - t0))
+                self.queue.put((frame, t_captured, regions))
         finally:
             self.queue.close()
 
@@ -334,12 +320,9 @@ class CameraWorker:
             item = self.queue.get()
             if item is None:
                 break
-            frame, t_captured, regions, gate_seconds = item
-            if self.handoff is not None:
-                self.handoff.regions = regions or []
+            frame, t_captured, regions = item
             try:
-                reads = self.recognizer.process(frame)
-                self.recognizer.times.seconds["gate"] += gate_seconds
+                reads = self.recognizer.process(frame, regions)
                 self._emit(reads, t_captured)
             except Exception:
                 with self._lock:
@@ -441,8 +424,7 @@ class Runner:
             source = opened[cam.name]
             live = isinstance(source, LiveSource)
             pace = pace_files and not live
-            handoff = HandoffGate()
-            recognizer = Recognizer(cfg, self.models, gate=handoff)
+            recognizer = Recognizer(cfg, self.models, gate=make_gate(cfg.gate, cam.roi), camera=cam)
             self.workers.append(
                 CameraWorker(
                     cam.name,
@@ -454,8 +436,7 @@ class Runner:
                     pace=pace,
                     stop=self.stop_event,
                     on_emit=on_emit,
-                    gate=make_gate(cfg.gate, cam.roi),
-                    handoff=handoff,
+                    gate_thread=True,
                 )
             )
         self._started = 0.0

@@ -59,9 +59,6 @@ class Box:
         """Grow by fx*width / fy*height on each side, clipped to an image of width x height."""
         return self.grown(fx, fy).clipped(width, height)
 
-    def as_list(self) -> list[float]:
-        return [round(self.x1, 1), round(self.y1, 1), round(self.x2, 1), round(self.y2, 1)]
-
 
 @dataclass(frozen=True, slots=True)
 class Frame:
@@ -76,10 +73,16 @@ class Frame:
 
 @dataclass(frozen=True, slots=True)
 class Region:
-    """Part of a frame where the gate saw something move (or a vehicle)."""
+    """Part of a frame where the gate saw something move (or a vehicle).
+
+    `parts`: the moving blobs the region was merged from (the gate merges them into one detector
+    call); empty when the gate knows none (no motion gate). A plate lies on a vehicle when one of
+    them is shaped and sized like one (`edge.gate.vehicle.on_vehicle`).
+    """
 
     box: Box
     score: float = 1.0
+    parts: tuple[Box, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +120,9 @@ class Observation:
     `at_edge`: the plate's box, grown by the margin a detector box leaves inside a plate's outline
     (`edge.pipeline.may_be_cut`), reaches past the frame's border, so the plate may be cut: such a
     frame is no evidence of the whole plate.
+
+    `on_vehicle`: the plate lay on a moving region shaped and sized like a vehicle (True when the
+    gate reports no moving regions to check against, e.g. `gate.kind: none`).
     """
 
     camera: str
@@ -127,6 +133,7 @@ class Observation:
     text: PlateText
     crop: Image | None = None
     at_edge: bool = False
+    on_vehicle: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ One run, same machine, same clips, same models, side by side:
             OCR model plugged in when it is importable, else the same loop written plainly.
 
 Each (clip, mode) runs in its own subprocess, so peak RSS and CPU time belong to that mode alone.
-Clips are rendered once by edge.synth.scene (deterministic seeds) into --clips-dir:
+Clips are rendered once by edge_tools.synth.scene (deterministic seeds) into --clips-dir:
   empty   an empty road (no vehicle)
   one     one vehicle always in view (a slow approach; the plate is visible in every frame)
   sparse  sparse traffic (two vehicles in the clip)
@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 SIZES = {"720": (1280, 720), "1080": (1920, 1080)}
 MODES = ("decode", "pipeline", "paced", "baseline")
@@ -50,7 +49,7 @@ MODES = ("decode", "pipeline", "paced", "baseline")
 
 def _one_vehicle_seed(seconds: float, size: tuple[int, int]) -> tuple[int, float]:
     """A seed and speed whose single vehicle's plate is in view in every frame of the clip."""
-    from edge.synth.scene import Clip
+    from edge_tools.synth.scene import Clip
 
     for speed in (0.06, 0.05, 0.04):
         for seed in range(1, 60):
@@ -61,7 +60,7 @@ def _one_vehicle_seed(seconds: float, size: tuple[int, int]) -> tuple[int, float
 
 
 def ensure_clip(folder: Path, scene: str, size_key: str, seconds: float) -> Path:
-    from edge.synth.scene import render_clip
+    from edge_tools.synth.scene import render_clip
 
     size = SIZES[size_key]
     path = folder / f"{scene}-{size_key}p-{seconds:g}s.mp4"

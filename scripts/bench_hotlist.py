@@ -25,22 +25,19 @@ import resource
 import sqlite3
 import statistics
 import string
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from edge.audit.events import Actor
+from edge.audit.ledger import Ledger
+from edge.config.hotlist import HotlistConfig, ToleranceConfig
+from edge.hotlist import Hotlists, ReadSink
+from edge.hotlist.parse import parse_file
+from edge.types import Read
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from edge.audit.events import Actor  # noqa: E402
-from edge.audit.ledger import Ledger  # noqa: E402
-from edge.config.hotlist import HotlistConfig, ToleranceConfig  # noqa: E402
-from edge.hotlist import Hotlists, ReadSink  # noqa: E402
-from edge.hotlist.parse import parse_file  # noqa: E402
-from edge.types import Read  # noqa: E402
-
 ALPHABET = string.ascii_uppercase + string.digits
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -21,17 +20,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from edge.config import Config
+from edge.config.sharing import PeerGrant
+from edge.share import Outbox, ShareService
+from edge.store import Store
+from edge.types import Read
+from edge_tools.harness.mosquitto import Broker, Pki, Subscriber
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "share"))
-
-from mosquitto import Broker, Pki, Subscriber  # noqa: E402
-
-from edge.config import Config  # noqa: E402
-from edge.config.sharing import PeerGrant  # noqa: E402
-from edge.share import Outbox, ShareService  # noqa: E402
-from edge.store import Store  # noqa: E402
-from edge.types import Read  # noqa: E402
-
 NODE = "edge-node"
 
 

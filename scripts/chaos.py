@@ -2,7 +2,7 @@
 
     python scripts/chaos.py --cycles 200 --restarts 20 --out docs/RELIABILITY.md
 
-The scenarios are the ones the short form runs under pytest (tests/chaos/chaos_lib.py); only the sizes
+The scenarios are the ones the short form runs under pytest (edge_tools/chaos/chaos_lib.py); only the sizes
 differ. Writes the report (Markdown) and, with --json, the raw figures. Exit 0 only when every scenario
 ran and found no problem; 1 when a problem was found; 2 on bad arguments.
 """
@@ -22,11 +22,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from edge_tools.chaos import chaos_lib
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "chaos"))
-
-import chaos_lib  # noqa: E402
-
 SCENARIOS = ("sigkill", "runcli", "broker", "diskfull", "corrupt", "fuzz", "tamper")
 
 
@@ -271,10 +269,10 @@ METHOD = """
 ## How each figure is measured
 
 All of it runs against real files and processes: SQLite in WAL mode with `synchronous=FULL`, a real
-Mosquitto on 127.0.0.1 with generated TLS certificates and per-client ACLs (tests/share/mosquitto.py),
+Mosquitto on 127.0.0.1 with generated TLS certificates and per-client ACLs (edge_tools/harness/mosquitto.py),
 real processes killed with `SIGKILL`, a real size-limited tmpfs. Nothing is mocked except where noted.
 
-1. **SIGKILL.** `tests/chaos/chaos_child.py` wires the store, the ledger and sharing exactly as
+1. **SIGKILL.** `edge_tools/chaos/chaos_child.py` wires the store, the ledger and sharing exactly as
    `edge-alpr run` does (ledger → `Store.from_config(on_receipt=ledger)` → `sharing()` →
    `open_read_sink`) and writes synthetic reads (plates `ZZ` + digits) at 300, 600 or 1200 a second
    (chosen per cycle: from mostly idle to mostly committing when the kill lands), flushing every 10,

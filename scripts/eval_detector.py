@@ -3,7 +3,7 @@
 
 Renders clips with seeds not used for training, runs edge.detect.OnnxPlateDetector (letterbox,
 NMS, score >= 0.4) on every STEP-th full frame, and reports at IoU 0.5:
-- recall on legible plates (the ground-truth rule of edge/synth/scene.py: fully in frame, >= 90 px),
+- recall on legible plates (the ground-truth rule of edge_tools/synth/scene.py: fully in frame, >= 90 px),
 - recall on all plates at least 30 px wide,
 - precision (a detection matching any visible plate, legible or not, counts as correct),
 - median ms per frame (1 onnxruntime thread, letterbox included).
@@ -18,17 +18,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from edge.detect import OnnxPlateDetector
+from edge_tools.synth.scene import Clip
 
-from edge.detect import OnnxPlateDetector  # noqa: E402
-from edge.synth.scene import Clip  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -29,11 +28,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from edge_tools.synth.plates import require_fonts
+from edge_tools.synth.scene import Clip
 
-from edge.synth.plates import require_fonts  # noqa: E402
-from edge.synth.scene import Clip  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def char_acc(t: str, p: str) -> tuple[int, int]:

@@ -158,7 +158,7 @@ own 0750 "$USER_NAME:$USER_NAME" "$R$STATE_DIR"
 
 # -- 4. the project and its models ----------------------------------------------------------------------
 copy_tree() {
-  local parts=(pyproject.toml README.md edge config deploy)
+  local parts=(pyproject.toml README.md edge config deploy requirements)
   [ -d "$SRC/docs" ] && parts+=(docs)
   rm -rf "$R$APP_DIR/src.new"
   mkdir -p "$R$APP_DIR/src.new"
@@ -184,11 +184,20 @@ make_venv() {
     "$PY" -m venv "$R$APP_DIR/venv"
   fi
   "$R$APP_DIR/venv/bin/python" -m pip install -q --upgrade pip
-  "$R$APP_DIR/venv/bin/python" -m pip install -q --upgrade "$R$APP_DIR/src"
+  # the versions this release was tested with, each checked against its sha256 (scripts/lock.sh)
+  local lock
+  lock="$R$APP_DIR/src/requirements/runtime-$(uname -m).lock"
+  if [ -f "$lock" ]; then
+    "$R$APP_DIR/venv/bin/python" -m pip install -q --require-hashes -r "$lock"
+    "$R$APP_DIR/venv/bin/python" -m pip install -q --no-deps --upgrade "$R$APP_DIR/src"
+  else
+    say "warning: no lock file for $(uname -m) (requirements/): installing the newest releases pyproject.toml allows"
+    "$R$APP_DIR/venv/bin/python" -m pip install -q --upgrade "$R$APP_DIR/src"
+  fi
 }
 if [ -z "$PREFIX" ] || [ "$WITH_VENV" = 1 ]; then
   if [ "$DRY_RUN" = 1 ]; then
-    echo "would run: $PY -m venv $R$APP_DIR/venv && pip install $R$APP_DIR/src"
+    echo "would run: $PY -m venv $R$APP_DIR/venv && pip install --require-hashes -r requirements/runtime-$(uname -m).lock && pip install --no-deps $R$APP_DIR/src"
   else
     say "installing edge-alpr into $R$APP_DIR/venv (the first time takes a few minutes)"
     make_venv

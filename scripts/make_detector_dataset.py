@@ -12,14 +12,13 @@ Writes OUT/images/NNNNNN.jpg and OUT/labels.json
 Example:
     python scripts/make_detector_dataset.py --out /work/data-gen/det --clips 240 --per-clip 25 --workers 2
 
-Needs numpy, opencv-python-headless, Pillow and fonts (see edge/synth/__init__.py).
+Needs numpy, opencv-python-headless, Pillow and fonts (see edge_tools/synth/__init__.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from multiprocessing import Pool
 from pathlib import Path
@@ -27,10 +26,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from edge.synth.plates import require_fonts
-from edge.synth.scene import Clip
+from edge_tools.synth.plates import require_fonts
+from edge_tools.synth.scene import Clip
 
 MIN_VISIBLE = 0.5  # a plate box counts if at least half of it is inside the image
 

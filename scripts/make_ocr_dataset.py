@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate a synthetic OCR dataset of plate crops for fast-plate-ocr training.
 
-Each crop comes from `edge.synth.scene.render_plate_crop`: a plate on a vehicle drawn by the
+Each crop comes from `edge_tools.synth.scene.render_plate_crop`: a plate on a vehicle drawn by the
 clip renderer (perspective, motion blur, night/rain lighting, noise), cropped like the pipeline
 crops a detector box (edges jittered by +-8 %, then 10 % padding per side), JPEG-compressed.
 
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import sys
 import time
 from multiprocessing import Pool
 from pathlib import Path
@@ -27,10 +26,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from edge.synth.plates import require_fonts
-from edge.synth.scene import render_plate_crop
+from edge_tools.synth.plates import require_fonts
+from edge_tools.synth.scene import render_plate_crop
 
 CHUNK = 500
 

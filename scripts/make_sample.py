@@ -3,27 +3,24 @@
 
 A 20-second 1280x720 30 fps daytime roadside clip with 9 synthetic vehicles (no real plates).
 The JSON is the ground truth: {"fps", "frames", "vehicles": [{"plate", "first_frame", "last_frame"}]},
-first/last being the frames where the plate is legible (see edge/synth/scene.py for the rule).
+first/last being the frames where the plate is legible (see edge_tools/synth/scene.py for the rule).
 
 Example:
     python scripts/make_sample.py            # writes samples/sample.mp4 + samples/sample.json
 
-Needs numpy, opencv-python-headless, Pillow and fonts (see edge/synth/__init__.py).
+Needs numpy, opencv-python-headless, Pillow and fonts (see edge_tools/synth/__init__.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
+from edge_tools.synth.plates import require_fonts
+from edge_tools.synth.scene import render_clip
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from edge.synth.plates import require_fonts  # noqa: E402
-from edge.synth.scene import render_clip  # noqa: E402
-
 SEED = 20261127
 
 

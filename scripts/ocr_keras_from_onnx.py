@@ -138,8 +138,10 @@ def main() -> None:
             layer.moving_variance.assign(var)
             layer.gamma.assign(scale * np.sqrt(var + layer.epsilon))
             exported = keras.ops.convert_to_numpy(layer.moving_mean)
-            print(f"{layer.name}: calibration mean vs exported, median |diff| "
-                  f"{np.median(np.abs(mean - exported)):.3g} (median |mean| {np.median(np.abs(exported)):.3g})")
+            print(
+                f"{layer.name}: calibration mean vs exported, median |diff| "
+                f"{np.median(np.abs(mean - exported)):.3g} (median |mean| {np.median(np.abs(exported)):.3g})"
+            )
         x = layer(x, training=False)
 
     want = ort.InferenceSession(str(a.onnx), providers=["CPUExecutionProvider"]).run(None, {"input": crops})[0]

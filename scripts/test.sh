@@ -23,7 +23,7 @@ have mkfs.ext4 || missing+=(e2fsprogs)
 [ -d /usr/share/fonts/truetype/roboto ] || missing+=(fonts-roboto-unhinted)
 [ -d /usr/share/fonts/opentype/b612 ] || [ -d /usr/share/fonts/truetype/b612 ] || missing+=(fonts-b612)
 [ -f /usr/share/fonts/truetype/osifont/osifont.ttf ] || [ -f /usr/share/fonts/opentype/osifont/osifont.ttf ] || missing+=(fonts-osifont)
-# the cross-renderer's fonts (scripts/xrender, validation only): families the training never sees
+# the cross-renderer's fonts (edge_tools/xrender, validation only): families the training never sees
 [ -d /usr/share/fonts/truetype/freefont ] || missing+=(fonts-freefont-ttf)
 [ -d /usr/share/fonts/opentype/urw-base35 ] || missing+=(fonts-urw-base35)
 [ -d /usr/share/fonts/truetype/open-sans ] || missing+=(fonts-open-sans)

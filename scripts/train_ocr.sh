@@ -10,12 +10,12 @@
 #                python scripts/make_ocr_dataset.py --out DATA_ROOT/ocr4 --seed 20261130 --val 0
 #                python scripts/make_ocr_dataset.py --out DATA_ROOT/ocr5 --seed 20261201 --val 0
 #                python scripts/make_ocr_dataset.py --out DATA_ROOT/ocr6 --seed 20261202 --val 0
-#                python scripts/make_ocr_clip_crops.py --out DATA_ROOT/clipcrops  --clips 26 --seed 3000000
-#                python scripts/make_ocr_clip_crops.py --out DATA_ROOT/clipcrops2 --clips 26 --seed 3100000
-#                python scripts/make_ocr_clip_crops.py --out DATA_ROOT/clipcrops3 --clips 14 --seed 3200000
-#                python scripts/make_ocr_clip_crops.py --out DATA_ROOT/clipcrops4 --clips 26 --seed 3300000
-#                python scripts/make_ocr_clip_crops.py --out DATA_ROOT/clipcrops5 --clips 26 --seed 3400000 --near 72:2
-#                python scripts/make_ocr_clip_crops.py --out DATA_ROOT/clipcrops6 --clips 26 --seed 3500000 --near 72:2
+#                python -m edge_tools.make_ocr_clip_crops --out DATA_ROOT/clipcrops  --clips 26 --seed 3000000
+#                python -m edge_tools.make_ocr_clip_crops --out DATA_ROOT/clipcrops2 --clips 26 --seed 3100000
+#                python -m edge_tools.make_ocr_clip_crops --out DATA_ROOT/clipcrops3 --clips 14 --seed 3200000
+#                python -m edge_tools.make_ocr_clip_crops --out DATA_ROOT/clipcrops4 --clips 26 --seed 3300000
+#                python -m edge_tools.make_ocr_clip_crops --out DATA_ROOT/clipcrops5 --clips 26 --seed 3400000 --near 72:2
+#                python -m edge_tools.make_ocr_clip_crops --out DATA_ROOT/clipcrops6 --clips 26 --seed 3500000 --near 72:2
 #              (ocr by a draft renderer, see models/plate-ocr-v3.md; ocr2 with the short-shutter
 #              night and rain; ocr3 to ocr6 also with motion blur up to the legibility limit;
 #              clipcrops* are the pipeline's own crops from rendered clips, cut with plate-det-v1 and

@@ -13,8 +13,8 @@ import numpy as np
 
 from edge.config import Config
 from edge.pipeline import Recognizer, load_models, one_box_per_plate
-from edge.synth.scene import Clip
 from edge.types import Box, Frame, PlateBox, Region
+from edge_tools.synth.scene import Clip
 
 
 def test_overlapping_boxes_keep_the_better_scored_one_in_their_order() -> None:

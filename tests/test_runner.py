@@ -28,13 +28,12 @@ from edge.config import parse_config
 from edge.config.pipeline import GateConfig
 from edge.gate import MotionGate, PrescaledGate
 from edge.pipeline import StageTimes
-from edge.runner import CameraWorker, FrameQueue, HandoffGate, Latency, Runner
+from edge.runner import CameraWorker, FrameQueue, Latency, Runner
 from edge.types import Box, Frame, Read, Region
+from edge_tools.harness.mjpeg_server import MjpegServer, numbered_frames
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = Path(os.environ.get("EDGE_ALPR_MODELS") or ROOT / "models")
-sys.path.insert(0, str(ROOT / "tests" / "capture"))
-from mjpeg_server import MjpegServer, numbered_frames  # noqa: E402
 
 
 def write_clip(path: Path, frames: int = 30, fps: float = 30.0) -> None:
@@ -70,7 +69,12 @@ class Gated:
         self.busy = threading.Event()
         self.finished = 0
 
-    def process(self, frame: Frame) -> list[Read]:
+    def regions(self, frame: Frame) -> list[Region]:
+        del frame
+        return []
+
+    def process(self, frame: Frame, regions: list[Region] | None = None) -> list[Read]:
+        del regions
         self.busy.set()
         if self.hold is not None:
             assert self.hold.wait(60)
@@ -276,29 +280,38 @@ class EveryThirdFrameMoves:
 
 
 class RegionRecorder(Gated):
-    def __init__(self, handoff: HandoffGate, hold: threading.Event | None = None) -> None:
-        super().__init__(hold)
-        self.handoff = handoff
-        self.regions: dict[int, list[Region]] = {}
+    """Runs `gate` as its own gate (on the worker's gate thread) and records the regions that
+    `process` was handed for each frame."""
 
-    def process(self, frame: Frame) -> list[Read]:
-        self.regions[frame.index] = list(self.handoff.predict(frame))
+    def __init__(self, gate: EveryThirdFrameMoves, hold: threading.Event | None = None) -> None:
+        super().__init__(hold)
+        self.gate = gate
+        self.handed: dict[int, list[Region]] = {}
+        self.gate_threads: set[str] = set()
+
+    def regions(self, frame: Frame) -> list[Region]:
+        self.gate_threads.add(threading.current_thread().name)
+        return self.gate.predict(frame)
+
+    def process(self, frame: Frame, regions: list[Region] | None = None) -> list[Read]:
+        assert regions is not None  # with a gate thread the regions always come from there
+        self.handed[frame.index] = list(regions)
         return super().process(frame)
 
 
 def test_gate_thread_hands_each_frame_its_own_regions(tmp_path: Path) -> None:
     clip = tmp_path / "c.mp4"
     write_clip(clip, frames=40)
-    gate, handoff = EveryThirdFrameMoves(), HandoffGate()
-    rec = RegionRecorder(handoff)
-    worker = CameraWorker(
-        "cam", FileSource(clip, camera="cam"), rec, lambda r: True, drop_oldest=False, gate=gate, handoff=handoff
-    )
+    gate = EveryThirdFrameMoves()
+    rec = RegionRecorder(gate)
+    source = FileSource(clip, camera="cam")
+    worker = CameraWorker("cam", source, rec, lambda r: True, drop_oldest=False, gate_thread=True)
     worker.start()
     assert worker.join(60)
     assert gate.seen == list(range(40))
-    assert sorted(rec.regions) == list(range(40))
-    for index, regions in rec.regions.items():
+    assert rec.gate_threads == {"gate-cam"}
+    assert sorted(rec.handed) == list(range(40))
+    for index, regions in rec.handed.items():
         assert [r.box.x1 for r in regions] == ([float(index)] if index % 3 == 0 else [])
     assert worker.snapshot().processed == 40
 
@@ -325,10 +338,10 @@ class FirstFrameInHand:
 def test_with_a_gate_thread_every_frame_is_recognised_or_counted_as_dropped(tmp_path: Path) -> None:
     clip = tmp_path / "c.mp4"
     write_clip(clip, frames=40)
-    gate, handoff, hold = EveryThirdFrameMoves(), HandoffGate(), threading.Event()
-    rec = RegionRecorder(handoff, hold)
+    gate, hold = EveryThirdFrameMoves(), threading.Event()
+    rec = RegionRecorder(gate, hold)
     source = FirstFrameInHand(FileSource(clip, camera="cam"), rec.busy)
-    worker = CameraWorker("cam", source, rec, lambda r: True, queue_size=2, gate=gate, handoff=handoff)
+    worker = CameraWorker("cam", source, rec, lambda r: True, queue_size=2, gate_thread=True)
     worker.start()
     assert worker._capture.join(60) is None
     assert worker._gate is not None
@@ -342,7 +355,7 @@ def test_with_a_gate_thread_every_frame_is_recognised_or_counted_as_dropped(tmp_
     assert s.processed + s.dropped == 40
     assert s.processed == 1 + 2  # the frame in hand and a full queue: the newest gated frames
     assert rec.seen[1:] == gate.seen[-2:]
-    for index, regions in rec.regions.items():
+    for index, regions in rec.handed.items():
         assert [r.box.x1 for r in regions] == ([float(index)] if index % 3 == 0 else [])
 
 
@@ -375,7 +388,7 @@ def test_stop_ends_a_live_camera_and_drains() -> None:
 
 
 def render_clip(tmp_path: Path, seconds: float = 4.0) -> tuple[Path, dict[str, object]]:
-    from edge.synth.scene import render_clip as render
+    from edge_tools.synth.scene import render_clip as render
 
     clip, truth_path = tmp_path / "lane.mp4", tmp_path / "lane.json"
     truth = render(clip, truth_path, seed=7, seconds=seconds, fps=30, size=(1280, 720), n_vehicles=1)
@@ -446,7 +459,8 @@ def test_run_cli_with_a_file_camera_ends_with_the_file(tmp_path: Path) -> None:
 def test_run_cli_stops_on_signal_drains_and_exits_0(tmp_path: Path, sig: signal.Signals) -> None:
     clip, _ = render_clip(tmp_path, seconds=2.0)
     server = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "capture" / "mjpeg_server.py"), str(clip), "--fps", "15"],
+        [sys.executable, "-m", "edge_tools.harness.mjpeg_server", str(clip), "--fps", "15"],
+        cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
     )

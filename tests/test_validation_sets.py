@@ -1,4 +1,4 @@
-"""scripts/validate.py --seed-offset and scripts/tracker_lab.py --dir: development sets beside data/val.
+"""edge_tools/validate.py --seed-offset and edge_tools/tracker_lab.py --dir: development sets beside data/val.
 
 A folder of clips rendered from other seeds must never be scored as if it were another set: the
 offset is recorded where the clips are, a mismatch is refused, and the lab names the folder it
@@ -14,12 +14,10 @@ from pathlib import Path
 import pytest
 
 from edge.evaluate import EvalResult
+from edge_tools.tracker_lab import clips
+from edge_tools.validate import SEEDS_FILE, Remembered, check_seed_offset, side_by_side
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from tracker_lab import clips  # noqa: E402  (scripts/, not a package)
-from validate import SEEDS_FILE, Remembered, check_seed_offset, side_by_side  # noqa: E402
 
 
 def test_the_first_run_records_its_offset_and_a_later_run_must_match(tmp_path: Path) -> None:
@@ -47,15 +45,15 @@ def test_a_damaged_record_is_named(tmp_path: Path) -> None:
 
 def test_validate_refuses_a_folder_of_another_offset_before_rendering(tmp_path: Path) -> None:
     (tmp_path / SEEDS_FILE).write_text("1000\n")
-    cmd = [sys.executable, str(ROOT / "scripts/validate.py"), "--dir", str(tmp_path), "--seed-offset", "2000"]
-    res = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120)
+    cmd = [sys.executable, "-m", "edge_tools.validate", "--dir", str(tmp_path), "--seed-offset", "2000"]
+    res = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert res.returncode != 0
     assert "--seed-offset 1000, not 2000" in res.stderr
     assert not list(tmp_path.glob("*.mp4"))
 
 
 def test_the_lab_names_the_folder_whose_clips_are_missing(tmp_path: Path) -> None:
-    with pytest.raises(SystemExit, match=rf"validate.py --dir {tmp_path}"):
+    with pytest.raises(SystemExit, match=rf"python -m edge_tools.validate --dir {tmp_path}"):
         clips(tmp_path)
 
 

@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from edge.errors import EdgeError
+from edge.files import private_dir
 
 SIG_PREFIX = "\u2014 "  # em dash + space, as in C2SP signed-note
 _ALG_ED25519 = b"\x01"
@@ -79,7 +80,7 @@ def parse_vkey(text: str) -> tuple[str, Ed25519PublicKey]:
 def load_or_create_key(path: Path) -> Ed25519PrivateKey:
     """Read the signing key; on first run generate it, written with mode 0600 from the start."""
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         key = Ed25519PrivateKey.generate()
         pem = key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()

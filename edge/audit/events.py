@@ -18,6 +18,7 @@ class Action(StrEnum):
     HOTLIST_REFUSED = "hotlist_refused"
     HOTLIST_REMOVED = "hotlist_removed"
     ALERT = "alert"
+    REVIEW = "review"
     EXPORT = "export"
     STARTUP = "startup"
     SHUTDOWN = "shutdown"
@@ -41,6 +42,9 @@ ACTION_HELP: dict[Action, str] = {
     "provenance, entry count, reason; no plates).",
     Action.ALERT: "A read matched a hotlist and raised an alert; written before the hit is stored and shared "
     "(detail: read id, camera, hotlist, category, basis, match kind; no plate).",
+    Action.REVIEW: "A read matched a hotlist only by one OCR confusion, or below hotlists.min_confidence: a "
+    "candidate for a person to check against the evidence crop, never an alert; no hit is stored or shared "
+    "(detail: read id, camera, hotlist, category, match kind, confidence, why; no plate).",
     Action.EXPORT: "Data left the device by export (detail: what, how many, where).",
     Action.STARTUP: "The pipeline started.",
     Action.SHUTDOWN: "The pipeline stopped (a signed checkpoint follows).",

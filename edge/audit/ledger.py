@@ -34,6 +34,7 @@ from edge.audit.canonical import GENESIS, canonical_json, entry_text, utc_text
 from edge.audit.checkpoint import Checkpoint, load_or_create_key, parse_vkey, sign_checkpoint, vkey
 from edge.audit.events import Action, Actor
 from edge.errors import EdgeError
+from edge.files import private_file
 
 if TYPE_CHECKING:
     from edge.config.model import Config
@@ -129,7 +130,7 @@ def connect(path: Path, *, readonly: bool, busy_timeout: float = 5.0) -> sqlite3
         uri = f"file:{path.resolve()}?mode=ro"
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=busy_timeout, check_same_thread=False)
     else:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)  # 0600 in a 0700 folder whatever the umask (edge.files)
         conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")

@@ -22,7 +22,7 @@ from edge.audit.events import Action
 from edge.audit.ledger import Ledger
 from edge.audit.verify import verify_ledger
 from edge.config.audit import MisuseConfig
-from edge.config.profiles import format_duration as _dur
+from edge.policy.profiles import format_duration as _dur
 
 
 def _max_in_window(times: list[datetime], window: timedelta) -> int:

@@ -22,8 +22,9 @@ from edge.audit.events import Action, Actor
 from edge.audit.ledger import Entry, Ledger, LedgerError
 from edge.config.audit import MisuseConfig
 from edge.config.redact import config_diff, config_digest, redact
-from edge.errors import InputError, PolicyDenied
-from edge.policy.search import Decision, QueryKind, SearchPolicy, SearchRequest, decide
+from edge.errors import FieldError, PolicyDenied
+from edge.policy.decision import Decision
+from edge.policy.search import QueryKind, SearchPolicy, SearchRequest, decide, known_characters
 
 log = logging.getLogger(__name__)
 
@@ -49,16 +50,16 @@ class SearchQuery:
 
     def check(self) -> None:
         if self.plate is not None and self.pattern is not None:
-            raise InputError("give --plate or --pattern, not both")
+            raise FieldError("give {plate} or {pattern}, not both", "plate", "pattern")
         if self.plate is not None and not self.plate.strip():
-            raise InputError("--plate is empty")
+            raise FieldError("{plate} is empty", "plate")
         if self.since is not None and self.until is not None and self.since >= self.until:
-            raise InputError("--since must be before --until")
+            raise FieldError("{since} must be before {until}", "since", "until")
         for name, ts in (("since", self.since), ("until", self.until)):
             if ts is not None and ts.tzinfo is None:
-                raise InputError(f"--{name} needs a timezone (use Z for UTC)")
+                raise FieldError(f"{{{name}}} needs a timezone (use Z for UTC)", name)
         if self.limit < 1:
-            raise InputError("--limit must be at least 1")
+            raise FieldError("{limit} must be at least 1", "limit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +109,14 @@ def justified_search(
     """Decide, record, then (only if allowed and recorded) run `query` with `run`."""
     query.check()
     window = query.until - query.since if query.since is not None and query.until is not None else None
-    request = replace(request, kind=query.kind, window=window)
-    query = replace(query, limit=min(query.limit, policy.max_results))
+    known = None
+    if query.kind == "partial" and query.pattern is not None:
+        known = known_characters(query.pattern)
+        if query.since is not None and query.until is None:
+            window = datetime.now(UTC) - query.since  # a pattern search runs up to now
+    request = replace(request, kind=query.kind, window=window, known=known)
+    cap = policy.pattern_max_results if query.kind == "partial" else policy.max_results
+    query = replace(query, limit=min(query.limit, cap))
     decision = decide(request, policy)
     actor = Actor(request.user or "unknown", request.requester or "unknown")
     target = query.plate if query.plate is not None else query.pattern

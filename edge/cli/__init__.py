@@ -9,7 +9,7 @@ import click
 
 from edge import __version__
 from edge.config import ConfigError
-from edge.errors import EdgeError
+from edge.errors import EdgeError, FieldError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -43,6 +43,7 @@ def _register() -> None:
     from edge.cli.eval_cmd import eval_cmd
     from edge.cli.hotlist import hotlist_group
     from edge.cli.models import models_group
+    from edge.cli.read import read_cmd
     from edge.cli.replay import replay
     from edge.cli.retention import retention_group
     from edge.cli.run import run_cmd
@@ -52,6 +53,7 @@ def _register() -> None:
 
     main.add_command(replay)
     main.add_command(eval_cmd)
+    main.add_command(read_cmd)
     main.add_command(config_group)
     main.add_command(models_group)
     main.add_command(retention_group)
@@ -82,6 +84,9 @@ def run() -> None:
     except ConfigError as exc:
         click.echo(f"error: invalid configuration:\n{exc}", err=True)
         sys.exit(2)
+    except FieldError as exc:
+        click.echo(f"error: {exc.for_flags()}", err=True)  # the core names fields; here they are flags
+        sys.exit(exc.exit_code)
     except EdgeError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)

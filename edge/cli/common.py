@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,15 +13,8 @@ from edge.config import Config, load_config
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def config_options(func: F) -> F:
-    """Add --config FILE and --db PATH (every command that touches stored data takes both)."""
-    func = click.option(
-        "--db",
-        "db",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help="SQLite store file (overrides store.path in the config).",
-    )(func)
+def config_option(func: F) -> F:
+    """Add --config FILE (commands that read the config but touch no stored data)."""
     return click.option(
         "--config",
         "config_path",
@@ -33,14 +25,21 @@ def config_options(func: F) -> F:
     )(func)
 
 
+def config_options(func: F) -> F:
+    """Add --config FILE and --db PATH (every command that touches stored data takes both)."""
+    func = click.option(
+        "--db",
+        "db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="SQLite store file (overrides store.path in the config).",
+    )(func)
+    return config_option(func)
+
+
 def resolve_config(config_path: Path | None, db: Path | None) -> Config:
     """Load the config and apply --db. Raises ConfigError with file:line on bad input."""
     cfg = load_config(config_path)
     if db is not None:
-        cfg = cfg.model_copy(update={"store": cfg.store.model_copy(update={"path": str(db)})})
+        cfg = cfg.with_db(db)
     return cfg
-
-
-def setup_logging(verbose: int) -> None:
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

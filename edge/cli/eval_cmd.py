@@ -3,56 +3,14 @@
 from __future__ import annotations
 
 import json
-import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import click
 
 from edge.cli.common import config_options, resolve_config
-from edge.evaluate import EvalResult, Truth, score
-from edge.types import Read
-
-if TYPE_CHECKING:
-    from edge.pipeline import Models
-
-
-def evaluate_clip(
-    clip: Path, truth_path: Path, cfg_path: Path | None, progress: bool = False, models: Models | None = None
-) -> EvalResult:
-    """Replay one clip through the configured pipeline into a throwaway store and score it.
-
-    `models`: the config's models, already loaded (a script scoring many clips loads them once).
-    """
-    from edge.capture import open_source
-    from edge.pipeline import Recognizer, load_models, replay
-    from edge.store import Store
-
-    truth = Truth.load(truth_path)
-    with tempfile.TemporaryDirectory(prefix="edge-alpr-eval-") as tmp:
-        cfg = resolve_config(cfg_path, Path(tmp) / "eval.db")
-        source = open_source(clip, camera="eval")
-        recognizer = Recognizer(cfg, models or load_models(cfg))
-        kept: list[Read] = []
-        with Store.from_config(cfg) as store:
-
-            def sink(read: Read) -> bool:
-                ok = bool(store.write(read))
-                if ok:
-                    kept.append(read)
-                return ok
-
-            def tick(frame: object) -> None:
-                if progress and getattr(frame, "index", 1) % 100 == 0:
-                    click.echo(f"  {clip.name}: frame {getattr(frame, 'index', 0)}", err=True)
-
-            run = replay(source, recognizer, sink, on_frame=tick)
-            store.flush()
-    result = score([(r.plate, r.frame_index) for r in kept], truth)
-    result.seconds = run.seconds
-    result.frames = run.frames
-    result.fps = run.fps
-    return result
+from edge.evaluate import EvalResult
 
 
 @click.command("eval")
@@ -85,8 +43,11 @@ def eval_cmd(
     pairs = list(zip(clips, truths or [c.with_suffix(".json") for c in clips], strict=True))
     total = EvalResult()
     rows = {}
+    from edge.app import evaluate_clip
+
+    cfg = resolve_config(config_path, None)
     for clip, truth in pairs:
-        res = evaluate_clip(clip, truth, config_path, progress=not as_json)
+        res = evaluate_clip(clip, truth, cfg, on_frame=None if as_json else _progress(clip))
         rows[str(clip)] = res.as_dict()
         total.add(res)
     if as_json:
@@ -97,3 +58,12 @@ def eval_cmd(
     for name, row in [*rows.items(), ("TOTAL", total.as_dict())]:
         click.echo(f"{Path(name).name[:32]:32} " + " ".join(f"{row[c]:>15}" for c in cols))
     click.echo(f"exact-read rate {total.exact_rate:.1%} of {total.vehicles} vehicles")
+
+
+def _progress(clip: Path) -> Callable[[Any], None]:
+    def tick(frame: Any) -> None:
+        index = getattr(frame, "index", 1)
+        if index % 100 == 0:
+            click.echo(f"  {clip.name}: frame {index}", err=True)
+
+    return tick

@@ -58,12 +58,10 @@ def replay(
       edge-alpr replay clip.mp4 --config config/example.yaml --realtime
       edge-alpr replay samples/sample.mp4 --truth samples/sample.json
     """
+    from edge.app import App
     from edge.evaluate import Truth, score
     from edge.hotlist import Alert
-    from edge.hotlist.sink import open_read_sink
-    from edge.pipeline import Recognizer, load_models
     from edge.pipeline import replay as run_replay
-    from edge.store import Store
 
     cfg = resolve_config(config_path, db)
     if start is not None and start.tzinfo is None:
@@ -73,22 +71,35 @@ def replay(
     if not clip.exists():
         raise InputError(f"{clip}: no such file or folder")
     expected = Truth.load(truth) if truth is not None else None
+    # The clip and the models are checked before the store is opened: bad input writes nothing.
     source = open_source(clip, camera=camera, start=start)
-    models = load_models(cfg)
-    recognizer = Recognizer(cfg, models)
+    app = App(cfg)
+    # a configured camera of that name brings its ROI and masks (cameras[].roi, cameras[].masks)
+    recognizer = app.recognizer(camera)
     console = Console(stderr=True)
     total = getattr(source, "frame_count", None)
     alerts: list[Alert] = []
+    reviews: list[Alert] = []
 
     def on_alert(alert: Alert) -> None:
         alerts.append(alert)
         if not as_json:
             console.print(
                 f"[bold red]ALERT[/] {alert.plate} on {alert.camera} at {alert.ts:%H:%M:%S}: hotlist {alert.hotlist} "
-                f"({alert.category}, {alert.match_kind} match), read {alert.read_id}"
+                f"({alert.category}, {alert.match_kind} match, confidence {alert.confidence:.2f}), "
+                f"read {alert.read_id}. {alert.instruction}"
             )
 
-    with Store.from_config(cfg) as store, open_read_sink(cfg, store, on_alert=on_alert) as write:
+    def on_review(candidate: Alert) -> None:
+        reviews.append(candidate)
+        if not as_json:
+            console.print(
+                f"[yellow]REVIEW[/] {candidate.plate} near hotlist {candidate.hotlist} entry {candidate.entry_plate} "
+                f"({candidate.match_kind} match, confidence {candidate.confidence:.2f}), read {candidate.read_id}: "
+                "not an alert; check the evidence crop"
+            )
+
+    with app.open("replay", on_alert=on_alert, on_review=on_review, startup={"clip": clip.name}) as session:
         progress = Progress(
             TextColumn("[bold]replay[/] {task.description}"),
             BarColumn(),
@@ -107,13 +118,12 @@ def replay(
             kept: list[tuple[str, int | None]] = []
 
             def sink(read: Read) -> bool:
-                ok = bool(write(read))
+                ok = bool(session.write(read))
                 if ok:
                     kept.append((read.plate, read.frame_index))
                 return ok
 
             result = run_replay(source, recognizer, sink, realtime=realtime, on_frame=tick)
-        store.flush()
     summary: dict[str, object] = {
         "clip": str(clip),
         "store": str(cfg.store.path),
@@ -126,8 +136,10 @@ def replay(
         "detector_calls": result.times.detector_calls,
         "followed_frames": result.times.followed_frames,
         "ocr_calls": result.times.ocr_calls,
+        "masked": result.times.masked,
         "tracks_dropped": dict(result.times.tracks_dropped),
         "alerts": [a.as_dict() for a in alerts],
+        "review": [a.as_dict() for a in reviews],
     }
     stage_ms = {k: round(1000 * v / max(result.frames, 1), 2) for k, v in result.times.seconds.items()}
     summary["stage_ms_per_frame"] = stage_ms
@@ -149,6 +161,11 @@ def replay(
         f"per frame: {stages}; detector calls {result.times.detector_calls}"
         + (f" ({followed} frames with motion skipped by detector.stride)" if followed else "")
         + f", OCR calls {result.times.ocr_calls}"
+        + (
+            f"; {result.times.masked} plate boxes masked (cameras[].masks, learned overlays)"
+            if result.times.masked
+            else ""
+        )
     )
     dropped = {k: n for k, n in result.times.tracks_dropped.items() if n}
     if dropped:
@@ -156,6 +173,8 @@ def replay(
         click.echo(f"tracks not read: {why}")
     if alerts:
         click.echo(f"{len(alerts)} hotlist alert(s) raised and stored as hits")
+    if reviews:
+        click.echo(f"{len(reviews)} hotlist match(es) to review (tolerant, or below hotlists.min_confidence)")
     if scored is not None:
         click.echo(
             f"vs truth: {scored.read_exact}/{scored.vehicles} vehicles read exactly ({scored.exact_rate:.0%}), "

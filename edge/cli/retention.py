@@ -117,9 +117,10 @@ def _integrity(path: Path) -> str:
     import sqlite3
 
     from edge.store import StoreError
+    from edge.store.db import connect
 
     try:
-        conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True, timeout=10.0)
+        conn = connect(path, readonly=True)
         try:
             rows = conn.execute("PRAGMA integrity_check(20)").fetchall()
         finally:

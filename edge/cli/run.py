@@ -8,25 +8,13 @@ import signal
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
 import click
 
 from edge.cli.common import config_options, resolve_config
 from edge.errors import EdgeError, InputError
-from edge.types import Read
 
 log = logging.getLogger(__name__)
-
-
-class _LateSink:
-    """The store's write, bound once the store is open (cameras and models are checked first)."""
-
-    def __init__(self) -> None:
-        self.write: Any = None
-
-    def __call__(self, read: Read) -> bool:
-        return bool(self.write(read))
 
 
 @click.command("run")
@@ -63,20 +51,14 @@ def run_cmd(config_path: Path | None, db: Path | None, no_pace: bool, status_int
       edge-alpr run --config /etc/edge-alpr/config.yaml
       edge-alpr -v run --config config/example.yaml --db data/edge.db --status-interval 10
     """
-    from edge.audit.events import Action, Actor
-    from edge.audit.ledger import open_ledger
-    from edge.health.service import Observability  # /healthz, /metrics, SIGHUP reload (edge.reload)
-    from edge.hotlist.sink import open_read_sink
-    from edge.runner import Runner
-    from edge.share.service import sharing
-    from edge.store import PurgeReceipt, Store
+    from edge.app import App
 
     cfg = resolve_config(config_path, db)
     if not cfg.cameras:
         raise InputError("no cameras in the config: add at least one under `cameras:` (see config/example.yaml)")
-    sink = _LateSink()
+    app = App(cfg)
     # Cameras are opened, then the models loaded, before the store: bad input writes nothing.
-    runner = Runner(cfg, sink, pace_files=not no_pace, status_interval=status_interval)
+    runner = app.runner(pace_files=not no_pace, status_interval=status_interval)
 
     stop = threading.Event()
 
@@ -88,34 +70,14 @@ def run_cmd(config_path: Path | None, db: Path | None, no_pace: bool, status_int
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    system = Actor.system(cfg.node_id)
     try:
-        # Fail closed: no ledger, no start. Purge receipts, startup and shutdown are recorded in it.
-        with open_ledger(cfg) as ledger:
-
-            def receipt(r: PurgeReceipt) -> None:
-                ledger.append(Action.PURGE, system, r.to_dict())
-
-            ledger.append(Action.STARTUP, system, {"cameras": [c.name for c in cfg.cameras], "profile": cfg.profile})
-            with (
-                Store.from_config(cfg, on_receipt=receipt) as store,
-                sharing(cfg, store),  # queues granted reads in the store's transaction; publishes them
-                open_read_sink(
-                    cfg, store, expire_every=store.retention.effective_purge_interval().total_seconds()
-                ) as write,
-                Observability(cfg, runner, store, config_path=config_path, db=db) as obs,
-            ):
-                # stores each read, then matches it against the hotlists (edge.hotlist); obs: log redaction
-                sink.write = obs.watch(write)
-                store.start_purger()
-                report = runner.run(stop)
-                store.flush()
-                store_stats = store.stats
-            ledger.append(
-                Action.SHUTDOWN,
-                system,
-                {"reads": store_stats.written, "refused": store_stats.refused, "signal": report.stopped_by_signal},
-            )
+        # Fail closed: no ledger, no start (edge.app). Purges, startup and shutdown are recorded in it;
+        # the health endpoint, SIGHUP reload and log redaction watch the runner (observe=).
+        with app.open("run", background=True, observe=runner, config_path=config_path, db=db) as session:
+            report = runner.run(stop)
+            session.store.flush()
+            store_stats = session.store.stats
+            session.extra["signal"] = report.stopped_by_signal
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

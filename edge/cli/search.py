@@ -37,7 +37,12 @@ def parse_when(value: str | None, name: str) -> datetime | None:
 @click.command("search")
 @config_options
 @click.option("--plate", default=None, help="Exact plate to look up.")
-@click.option("--pattern", default=None, help="Partial plate: ? one character, * any run (only for some purposes).")
+@click.option(
+    "--pattern",
+    default=None,
+    help="Partial plate: ? one character, * any run (only for some purposes; needs --since and enough known "
+    "characters).",
+)
 @click.option("--since", default=None, help="From this time (ISO 8601, a date, or a duration ago such as 2h).")
 @click.option("--until", default=None, help="Until this time (exclusive; same forms as --since).")
 @click.option("--camera", default=None, help="Only reads of this camera.")
@@ -73,13 +78,16 @@ def search(
     case number, a specific reason, partial/time-range only where the purpose allows). The decision
     is written to the audit ledger before anything is read; a denial exits with status 3, and if the
     ledger cannot be written the search does not run. Without --plate or --pattern it is a
-    time-range search and needs --since and --until.
+    time-range search and needs --since and --until. A --pattern needs the profile's minimum of
+    known characters (4, or 5 under IL, CA and VA; `--pattern '*'` is refused), --since within
+    search.pattern_max_window (24h by default), returns at most search.pattern_max_results reads,
+    and is refused where the profile refuses time-range searches (NH).
 
     \b
     Example:
       edge-alpr search --config site.yaml --plate ABC1234 --purpose stolen-vehicle \\
         --case 2026-00123 --reason "Vehicle reported stolen from Elm St lot" --requester SPRINGFIELD-PD
-      edge-alpr search --config site.yaml --pattern 'AB?12*' --purpose amber-alert --case 2026-00999 \\
+      edge-alpr search --config site.yaml --pattern 'AB?123*' --purpose amber-alert --case 2026-00999 \\
         --reason "AMBER alert, partial plate from witness" --requester SPRINGFIELD-PD --since 6h --json
     """
     from edge.audit.events import Actor
@@ -142,6 +150,7 @@ def search(
                     "ts": r.ts.astimezone(UTC).isoformat().replace("+00:00", "Z"),
                     "camera": r.camera,
                     "confidence": round(r.confidence, 3),
+                    "low_confidence": cfg.store.is_low(r.confidence),
                     "is_hit": r.is_hit,
                 }
                 for r in reads
@@ -154,4 +163,5 @@ def search(
         click.echo(f"misuse signals raised: {', '.join(outcome.signals)}", err=True)
     for r in reads:
         when = r.ts.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
-        click.echo(f"{when}Z  {r.camera:<12} {r.plate:<10} {r.confidence:.2f}  {'HIT ' if r.is_hit else ''}{r.id}")
+        low = "LOW-CONFIDENCE " if cfg.store.is_low(r.confidence) else ""
+        click.echo(f"{when}Z  {r.camera:<12} {r.plate:<10} {r.confidence:.2f}  {low}{'HIT ' if r.is_hit else ''}{r.id}")

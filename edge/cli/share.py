@@ -72,7 +72,7 @@ def run_cmd(config_path: Path | None, db: Path | None) -> None:
       edge-alpr share run --config site.yaml
     """
     from edge.audit.ledger import open_ledger
-    from edge.share import ShareService, prepare_outbox
+    from edge.share import ShareService
     from edge.share.remote import make_search_handler
     from edge.store import Store
 
@@ -80,8 +80,7 @@ def run_cmd(config_path: Path | None, db: Path | None) -> None:
     if not cfg.sharing.peers:
         click.echo("no peers in sharing.peers: nothing to send", err=True)
         return
-    Store.from_config(cfg).close()  # creates / migrates the store so the outbox can reference reads
-    prepare_outbox(cfg.store.path)
+    Store.from_config(cfg).close()  # creates / migrates the store: the outbox is one of its tables
 
     def ledger() -> Any:
         return open_ledger(cfg)

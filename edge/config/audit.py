@@ -2,7 +2,7 @@
 
 Deny by default: with no ``search.purposes`` or no ``search.agencies`` every search is refused. A
 config whose purposes, requester rules or retention break its jurisdiction profile is refused at load
-(``edge.config.profiles``). Example (all keys optional except what a search needs)::
+(``edge.policy.profiles``). Example (all keys optional except what a search needs)::
 
     audit:
       ledger: data/audit.db              # default: audit.db beside store.path
@@ -33,6 +33,9 @@ config whose purposes, requester rules or retention break its jurisdiction profi
       min_reason_length: 12
       range_max_window: 2h
       max_results: 1000
+      pattern_min_known: null            # known characters a --pattern needs; default: the profile's (4 or 5)
+      pattern_max_window: 24h            # a --pattern search needs --since, at most this long ago
+      pattern_max_results: 100           # most reads a --pattern search returns
       prohibited_purposes: []            # added to the profile's
       prohibited_terms: []               # added to the built-in words (see edge.policy.terms)
 """
@@ -145,6 +148,20 @@ class SearchConfig(Strict):
         default=timedelta(hours=2), description="Longest time window of a search without a plate."
     )
     max_results: int = Field(default=1000, ge=1, le=100_000, description="Most reads one search returns.")
+    pattern_min_known: int | None = Field(
+        default=None,
+        ge=1,
+        le=10,
+        description="Known (non-wildcard) characters a partial-plate pattern needs; default and floor: the "
+        "jurisdiction profile's.",
+    )
+    pattern_max_window: Duration = Field(
+        default=timedelta(hours=24),
+        description="Longest time window of a partial-plate search (it needs --since, like a time-range search).",
+    )
+    pattern_max_results: int = Field(
+        default=100, ge=1, le=100_000, description="Most reads one partial-plate search returns."
+    )
     prohibited_purposes: list[str] = Field(
         default_factory=list, description="Purpose codes refused in addition to the profile's."
     )

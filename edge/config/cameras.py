@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from edge.config.common import Duration, Strict
 
@@ -46,3 +46,20 @@ class CameraConfig(Strict):
         min_length=3,
         description="Region of interest polygon in frame pixels [[x, y], ...]; motion outside it is ignored.",
     )
+    masks: list[list[tuple[int, int]]] = Field(
+        default_factory=list,
+        description="Polygons in frame pixels [[[x, y], ...], ...] where no plate is read (a date/time overlay, "
+        "a sign, a parking lot): a plate box whose centre lies in one is dropped before OCR. Burned-in text is also "
+        "learned (overlays.learn); `edge-alpr cameras --preview NAME` draws both.",
+    )
+
+    @field_validator("masks")
+    @classmethod
+    def _masks_are_polygons(cls, value: list[list[tuple[int, int]]]) -> list[list[tuple[int, int]]]:
+        for i, poly in enumerate(value):
+            if len(poly) < 3:
+                raise ValueError(f"mask {i} has {len(poly)} point(s): a polygon needs at least 3 [x, y] points")
+            bad = [pt for pt in poly if pt[0] < 0 or pt[1] < 0]
+            if bad:
+                raise ValueError(f"mask {i} has negative coordinates {bad[0]}: points are frame pixels from 0")
+        return value

@@ -78,6 +78,14 @@ class HotlistConfig(Strict):
         description="Categories that may be imported; an import of any other category is refused.",
     )
     tolerant: ToleranceConfig = Field(default_factory=ToleranceConfig, description="OCR-confusion tolerant match.")
+    min_confidence: float = Field(
+        default=0.9,
+        ge=0,
+        le=1,
+        description="A hotlist alert fires only on an exact match read at least this surely (calibrated "
+        "confidence: the share of such reads that are exact, models/README.md). A match below it, or one that "
+        "differs by one OCR confusion (tolerant), is a candidate for review: recorded, never an alert.",
+    )
     mute: Duration = Field(
         default=timedelta(minutes=10),
         description="After an alert, further matches of the same plate on the same camera raise no alert until "
@@ -95,7 +103,7 @@ class HotlistConfig(Strict):
         dupes = sorted({c for c in codes if codes.count(c) > 1})
         if dupes:
             raise ValueError(f"category codes must be unique; repeated: {', '.join(dupes)}")
-        from edge.hotlist.categories import prohibited_use
+        from edge.policy.categories import prohibited_use
 
         for cat in self.categories:
             for text in (cat.code, cat.description):

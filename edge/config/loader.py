@@ -2,6 +2,10 @@
 
 Duplicate keys, bad YAML and schema errors are refused with ``file:line: key.path: message`` so a
 user can go straight to the line. Nothing here knows the schema; ``edge.config.model`` does.
+
+Limits (issue 27, finding 7: a 372-byte alias bomb took 3.5 GB and 37 s): a config file larger than
+``MAX_BYTES`` is refused before it is parsed, and one whose values, aliases expanded, number more than
+``MAX_VALUES`` is refused while it is read, naming the line of the anchor that is repeated.
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ from pydantic import BaseModel, ValidationError
 
 Loc = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
+
+MAX_BYTES = 1 << 20  # the biggest shipped config is a few KB
+MAX_VALUES = 20_000  # keys, items and scalars after alias expansion (example.yaml has ~300)
 
 
 class ConfigError(ValueError):
@@ -36,7 +43,36 @@ def _compose(text: str, source: str) -> yaml.Node | None:
         raise ConfigError([f"{source}: invalid YAML: {exc}"]) from None
 
 
-def _to_python(node: yaml.Node, path: Loc, lines: dict[Loc, int], loader: yaml.SafeLoader, source: str) -> Any:
+class _Budget:
+    """Counts values as aliases expand them; refuses a config that expands past MAX_VALUES."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.values = 0
+        self.seen: set[int] = set()
+        self.alias_line: int | None = None  # line of the first anchored node seen twice
+
+    def spend(self, node: yaml.Node) -> None:
+        self.values += 1
+        if id(node) in self.seen:
+            if self.alias_line is None:
+                self.alias_line = node.start_mark.line + 1
+        elif isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            self.seen.add(id(node))
+        if self.values > MAX_VALUES:
+            line = self.alias_line or node.start_mark.line + 1
+            raise ConfigError(
+                [
+                    f"{self.source}:{line}: the config expands to more than {MAX_VALUES} values (YAML aliases "
+                    "repeating an anchor: an alias bomb?); write the values out instead of aliasing them"
+                ]
+            )
+
+
+def _to_python(
+    node: yaml.Node, path: Loc, lines: dict[Loc, int], loader: yaml.SafeLoader, source: str, budget: _Budget
+) -> Any:
+    budget.spend(node)
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
@@ -55,10 +91,10 @@ def _to_python(node: yaml.Node, path: Loc, lines: dict[Loc, int], loader: yaml.S
                 raise ConfigError([f"{source}:{line}: {dotted}: duplicate key (first given at line {first_seen[key]})"])
             first_seen[key] = line
             lines[(*path, key)] = line
-            out[key] = _to_python(value_node, (*path, key), lines, loader, source)
+            out[key] = _to_python(value_node, (*path, key), lines, loader, source, budget)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_to_python(item, (*path, i), lines, loader, source) for i, item in enumerate(node.value)]
+        return [_to_python(item, (*path, i), lines, loader, source, budget) for i, item in enumerate(node.value)]
     try:
         return loader.construct_object(node, deep=True)
     except (ValueError, TypeError, OverflowError) as exc:  # e.g. an explicit !!float tag on text
@@ -72,7 +108,14 @@ def load_yaml(path: Path) -> tuple[dict[str, Any], dict[Loc, int]]:
     """Read a YAML mapping and a map from key path to line number."""
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise ConfigError([f"{source}: config file is {size} bytes; the limit is {MAX_BYTES}"])
+        with path.open("rb") as f:
+            raw = f.read(MAX_BYTES + 1)  # a file that grows after stat is still bounded
+        if len(raw) > MAX_BYTES:
+            raise ConfigError([f"{source}: config file is over {MAX_BYTES} bytes"])
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError([f"{source}: config file not found"]) from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -81,13 +124,15 @@ def load_yaml(path: Path) -> tuple[dict[str, Any], dict[Loc, int]]:
 
 
 def parse_yaml(text: str, source: str = "<config>") -> tuple[dict[str, Any], dict[Loc, int]]:
+    if len(text) > MAX_BYTES:
+        raise ConfigError([f"{source}: config text is {len(text)} characters; the limit is {MAX_BYTES}"])
     node = _compose(text, source)
     if node is None:
         return {}, {}
     lines: dict[Loc, int] = {}
     loader = yaml.SafeLoader("")
     try:
-        data = _to_python(node, (), lines, loader, source)
+        data = _to_python(node, (), lines, loader, source, _Budget(source))
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else "?"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, ValidationError, model_validator
@@ -12,10 +13,10 @@ from edge.config.cameras import CameraConfig
 from edge.config.common import Strict
 from edge.config.health import HealthConfig
 from edge.config.hotlist import HotlistConfig
-from edge.config.pipeline import DetectorConfig, GateConfig, ModelsConfig, OcrConfig, TrackingConfig
-from edge.config.profiles import check_profile
+from edge.config.pipeline import DetectorConfig, GateConfig, ModelsConfig, OcrConfig, OverlayConfig, TrackingConfig
 from edge.config.sharing import SharingConfig
 from edge.config.store import RetentionConfig, StoreConfig
+from edge.policy.profiles import check_profile
 
 Profile = Literal["IL", "CA", "VA", "NH", "ME", "none"]
 
@@ -31,6 +32,9 @@ class Config(Strict):
     models: ModelsConfig = Field(default_factory=ModelsConfig, description="Which models to load.")
     gate: GateConfig = Field(default_factory=GateConfig, description="Motion gate before the detector.")
     detector: DetectorConfig = Field(default_factory=DetectorConfig, description="Plate detector settings.")
+    overlays: OverlayConfig = Field(
+        default_factory=OverlayConfig, description="Burned-in text (date/time overlays) learned per camera and masked."
+    )
     ocr: OcrConfig = Field(default_factory=OcrConfig, description="OCR settings.")
     tracking: TrackingConfig = Field(default_factory=TrackingConfig, description="Tracking and voting.")
     store: StoreConfig = Field(default_factory=StoreConfig, description="Local SQLite store.")
@@ -44,6 +48,11 @@ class Config(Strict):
     health: HealthConfig = Field(
         default_factory=HealthConfig, description="Local health, metrics and status endpoint of `edge-alpr run`."
     )
+
+    def with_db(self, path: Path | str) -> Config:
+        """This config with the store at `path` (the `--db` of every command; ledger, outbox and
+        keys follow the store unless configured elsewhere)."""
+        return self.model_copy(update={"store": self.store.model_copy(update={"path": str(path)})})
 
     @model_validator(mode="after")
     def _unique_camera_names(self) -> Config:

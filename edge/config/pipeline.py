@@ -42,12 +42,48 @@ class GateConfig(Strict):
     warmup_frames: int = Field(
         default=0, ge=0, description="Frames in which the whole frame is passed on while the background settles."
     )
+    vehicle_plate_widths: float = Field(
+        default=1.0,
+        ge=0,
+        description="A plate lies on a vehicle when a moving blob holding its centre is at least this many plate "
+        "widths wide (and shaped like a vehicle: gate.vehicle_min_aspect); tracks with fewer than "
+        "tracking.min_on_vehicle such observations are dropped. 0: no check.",
+    )
+    vehicle_min_aspect: float = Field(
+        default=0.3,
+        ge=0,
+        description="A vehicle's moving blob is at least this many times as wide as it is tall (a walking "
+        "person's is about 0.3-0.45).",
+    )
     idle_stride: int = Field(
         default=2,
         ge=1,
         le=10,
         description="While nothing moves, look for motion on every Nth frame only (1: every frame). A vehicle "
         "entering is noticed at most N-1 frames late, while its plate is still far and small.",
+    )
+
+
+class OverlayConfig(Strict):
+    """Burned-in text (date/time overlays, camera names, signs) learned per camera and masked."""
+
+    learn: bool = Field(
+        default=True,
+        description="Learn where burned-in text sits (detector boxes that stay put while their pixels change) "
+        "and drop every plate found there before OCR.",
+    )
+    iou: float = Field(
+        default=0.6, gt=0, le=1, description="A box overlapping a site by this much (IoU) is a sighting."
+    )
+    min_sightings: int = Field(default=6, ge=2, description="Sightings of a site before it can be learned.")
+    min_changes: int = Field(
+        default=3, ge=1, description="Sightings whose pixels changed (a digit ticking over) before a site is learned."
+    )
+    min_seconds: Duration = Field(
+        default=timedelta(seconds=3), description="A site is learned only after it stayed put at least this long."
+    )
+    forget: Duration = Field(
+        default=timedelta(hours=24), description="A site not sighted for this long is forgotten (learned or not)."
     )
 
 
@@ -145,6 +181,17 @@ class OcrConfig(OnnxSessionConfig):
         return self
 
 
+# The default plate shapes: what the world's common plates look like once spaces and dashes are
+# dropped. Nearly every format mixes letters and digits in 5-8 characters (US, Canada, EU, UK,
+# Russia, Brazil, China, Japan's latin part, Australia, ...); some are all digits (Israel, older US
+# series) or as short as 4 (small states, motorcycles); India's run to 9-11 (MH12AB1234). Not
+# plates: fragments of one or two characters, and all-letter strings (vanity plates aside).
+WORLD_FORMATS = (
+    r"^(?=[A-Z0-9]*[0-9])[A-Z0-9]{4,8}$",
+    r"^[A-Z]{2}[0-9]{1,2}[A-Z]{0,3}[0-9]{4}$",
+)
+
+
 class TrackingConfig(Strict):
     iou: float = Field(default=0.2, ge=0, le=1, description="Least IoU to continue a track from the last box.")
     max_gap_frames: int = Field(
@@ -165,6 +212,25 @@ class TrackingConfig(Strict):
         description="Reads whose voted confidence is below this are dropped and counted (junk from far, "
         "illegible plates).",
     )
+    min_agreeing: int = Field(
+        default=2,
+        ge=0,
+        description="A track needs at least this many observations whose own reading is the voted text or one "
+        "character from it; fewer are dropped and counted (reason disagree): a read no two frames support. 0: no "
+        "check.",
+    )
+    min_on_vehicle: int = Field(
+        default=1,
+        ge=0,
+        description="A track needs at least this many observations on a moving blob shaped and sized like a "
+        "vehicle (gate.vehicle_plate_widths); fewer are dropped and counted (reason off_vehicle): text on a sign, a "
+        "wall or a camera overlay. 0: no check.",
+    )
+    parked_window: Duration = Field(
+        default=timedelta(minutes=10),
+        description="A track whose plate never moved (a parked car) is read at most once in this window at its "
+        "place on a camera; a repeat is dropped and counted (reason static). 0: no check.",
+    )
     max_age: Duration = Field(
         default=timedelta(seconds=30), description="A track still open after this long is read anyway (parked car)."
     )
@@ -174,9 +240,11 @@ class TrackingConfig(Strict):
         "overlaps it) on the same camera is the same vehicle (a split track): no second read. 0 turns it off.",
     )
     formats: list[str] = Field(
-        default_factory=lambda: [r"^[A-Z0-9]{4,8}$"],
-        description="Regular expressions a valid plate matches (uppercase A-Z, 0-9). Left unset with masks "
-        "given, it is empty: the masks alone say what a valid plate is.",
+        default_factory=lambda: list(WORLD_FORMATS),
+        description="Regular expressions a valid plate matches (uppercase A-Z, 0-9). Default: the shapes of the "
+        "world's common plates (4-8 letters and digits with at least one digit, and the Indian 9-11 character "
+        "format); an all-letter vanity plate needs a format of its own. Left unset with masks given, it is empty: "
+        "the masks alone say what a valid plate is.",
     )
     masks: list[str] = Field(
         default_factory=list,
@@ -185,7 +253,9 @@ class TrackingConfig(Strict):
         "Refused beside a format that takes any text of a mask's length (it would leave the mask inert).",
     )
     invalid_format: Literal["keep", "drop"] = Field(
-        default="keep", description="Reads matching no format: 'keep' them flagged invalid, or 'drop' them."
+        default="drop",
+        description="Reads matching no format: 'drop' them (counted: fragments such as 'JN' or '1', partial "
+        "plates), or 'keep' them flagged invalid.",
     )
 
     @model_validator(mode="before")

@@ -31,12 +31,28 @@ class StoreConfig(Strict):
         default=False,
         description="Keep a small JPEG of the plate (never the full frame), for `retention.crops` at most.",
     )
+    min_confidence: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Reads whose calibrated confidence (the share of such reads that are exact, models/README.md) "
+        "is below this are not stored (low_confidence: drop) or stored flagged low_confidence (keep), and counted.",
+    )
+    low_confidence: Literal["drop", "keep"] = Field(
+        default="drop",
+        description="Reads below store.min_confidence: 'drop' them (counted), or 'keep' them flagged low_confidence "
+        "in searches and shared reads.",
+    )
     min_free_mb: int = Field(
         default=200,
         ge=0,
         description="Free disk space (MiB) below which new reads are refused and counted instead of written; "
         "writing resumes by itself once space is back.",
     )
+
+    def is_low(self, confidence: float) -> bool:
+        """Whether a read of this confidence is flagged low_confidence (searches, shared reads)."""
+        return confidence < self.min_confidence
 
 
 class CameraRetention(Strict):

@@ -79,8 +79,8 @@ class MotionGate:
             boxes.append(box.expanded(self.cfg.pad, self.cfg.pad, w, h))
         merged = merge_boxes(boxes)
         if sum(b.area for b in merged) > 0.6 * w * h:
-            return [Region(Box(0, 0, w, h))]
-        return [Region(b) for b in merged]
+            return [Region(Box(0, 0, w, h), parts=tuple(merged))]
+        return [Region(b, parts=(b,)) for b in merged]
 
 
 def merge_boxes(boxes: list[Box]) -> list[Box]:

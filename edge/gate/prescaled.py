@@ -58,20 +58,11 @@ class PrescaledGate:
         small = cast(Image, cv2.resize(frame.image, size, interpolation=cv2.INTER_LINEAR))
         regions = self._inner.predict(Frame(frame.camera, frame.index, frame.ts, small, frame.live))
         up = 1.0 / factor
-        return self._merged(
-            [
-                Region(
-                    Box(
-                        max(0.0, r.box.x1 * up),
-                        max(0.0, r.box.y1 * up),
-                        min(float(w), r.box.x2 * up),
-                        min(float(h), r.box.y2 * up),
-                    ),
-                    r.score,
-                )
-                for r in regions
-            ]
-        )
+
+        def back(b: Box) -> Box:
+            return Box(max(0.0, b.x1 * up), max(0.0, b.y1 * up), min(float(w), b.x2 * up), min(float(h), b.y2 * up))
+
+        return self._merged([Region(back(r.box), r.score, tuple(back(p) for p in r.parts)) for r in regions])
 
     def _merged(self, regions: list[Region]) -> list[Region]:
         if not self.merge or len(regions) < 2:
@@ -82,4 +73,4 @@ class PrescaledGate:
             max(r.box.x2 for r in regions),
             max(r.box.y2 for r in regions),
         )
-        return [Region(box, max(r.score for r in regions))]
+        return [Region(box, max(r.score for r in regions), tuple(p for r in regions for p in r.parts))]

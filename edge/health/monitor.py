@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from edge.config import Config
+from edge.store.db import connect
 from edge.store.timefmt import to_ts
 
 log = logging.getLogger(__name__)
@@ -37,9 +38,7 @@ FAILURE_WINDOW = 600.0  # seconds a failed ledger write keeps the ledger reporte
 
 
 def _ro(path: Path, timeout: float = 2.0) -> sqlite3.Connection:
-    conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True, timeout=timeout, check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-    return conn
+    return connect(path, readonly=True, busy_timeout=timeout)
 
 
 def _table(conn: sqlite3.Connection, name: str) -> bool:

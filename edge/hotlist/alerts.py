@@ -8,14 +8,21 @@ car parked in view for hours raises one alert. Times are the reads' own (stream 
 
 from __future__ import annotations
 
+import base64
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from edge.store.timefmt import to_ts
 
 MatchKind = str  # "exact" or "tolerant"
+
+# Every alert says it: an ALPR read is a lead, not an identification.
+CONFIRM = (
+    "Confirm visually before acting: compare the evidence crop with the plate and the vehicle, "
+    "and check the hotlist entry is still current. A misread sends officers after the wrong car."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +38,8 @@ class Alert:
     basis: str
     match_kind: MatchKind
     confidence: float
+    crop_jpeg: bytes | None = field(default=None, repr=False)  # the evidence: the read's plate crop
+    instruction: str = CONFIRM
 
     def ledger_detail(self) -> dict[str, Any]:
         """What the ledger keeps: no plate text."""
@@ -43,14 +52,18 @@ class Alert:
             "source": self.source,
             "basis": self.basis,
             "match_kind": self.match_kind,
+            "confidence": round(self.confidence, 3),
         }
 
-    def hit_block(self) -> dict[str, str]:
-        """The hit part of a peer message (sent only to grants with the `hit` field)."""
-        return {"hotlist": self.hotlist, "category": self.category, "basis": self.basis, "match_kind": self.match_kind}
-
     def as_dict(self) -> dict[str, Any]:
-        return {**self.ledger_detail(), "plate": self.plate, "confidence": round(self.confidence, 3)}
+        """The alert as shown to a person: with the plate, the evidence crop (base64 JPEG) and the instruction."""
+        crop = base64.b64encode(self.crop_jpeg).decode() if self.crop_jpeg else None
+        return {
+            **self.ledger_detail(),
+            "plate": self.plate,
+            "evidence_crop_jpeg": crop,
+            "instruction": self.instruction,
+        }
 
 
 class Muter:

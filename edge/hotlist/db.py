@@ -23,9 +23,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from edge.audit.events import Action, Actor
-from edge.errors import EdgeError, InputError, PolicyDenied
-from edge.hotlist.categories import check_import
+from edge.errors import EdgeError, FieldError, InputError, PolicyDenied
+from edge.files import private_file
 from edge.hotlist.parse import Parsed
+from edge.policy.categories import check_import
+from edge.store.db import transaction
 from edge.store.timefmt import from_ts, to_ts, utcnow
 
 if TYPE_CHECKING:
@@ -137,7 +139,7 @@ def check_name(name: str) -> str:
 def _text(label: str, value: str, longest: int = 500) -> str:
     v = value.strip()
     if not v or len(v) > longest or any(ord(c) < 0x20 for c in v):
-        raise InputError(f"{label}: 1-{longest} characters of text, no control characters")
+        raise FieldError(f"{{{label}}}: 1-{longest} characters of text, no control characters", label)
     return v
 
 
@@ -149,7 +151,7 @@ class Hotlists:
         self.clock = clock
         self._lock = threading.Lock()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(self.path)  # plates: 0600 in a 0700 folder whatever the umask (edge.files)
             self._conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False, timeout=10)
             self._conn.execute("PRAGMA busy_timeout = 10000")
             self._conn.execute("PRAGMA foreign_keys = ON")
@@ -243,14 +245,8 @@ class Hotlists:
         conn = self._conn
         with self._lock:
             try:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
+                with transaction(conn):
                     result = work(conn)
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK")
-                    raise
             except sqlite3.Error as exc:
                 raise HotlistError(f"{self.path}: hotlist change failed, nothing changed: {exc}") from None
         return result
@@ -275,8 +271,8 @@ class Hotlists:
         its ledger entry. A refused import is recorded and raises PolicyDenied; nothing is loaded."""
         name = check_name(name)
         category = category.strip().lower()
-        source = _text("--source", source, 200)
-        basis = _text("--basis", basis)
+        source = _text("source", source, 200)
+        basis = _text("basis", basis)
         now = self.clock()
         detail: dict[str, Any] = {
             "list": name,
@@ -306,7 +302,7 @@ class Hotlists:
             log.info("hotlist import refused (%s)", decision.rule)
             raise PolicyDenied(f"hotlist import refused: {decision.reason}")
         if expires is not None and expires <= now:
-            raise InputError(f"--expires {to_ts(expires)} is already past: nothing to import")
+            raise FieldError(f"{{expires}} {to_ts(expires)} is already past: nothing to import", "expires")
         live = [e for e in parsed.entries if e.expires is None or e.expires > now]
         skipped = len(parsed.entries) - len(live)
         if not live:
@@ -315,7 +311,9 @@ class Hotlists:
         def work(conn: sqlite3.Connection) -> ImportResult:
             old = conn.execute("SELECT id, entries FROM lists WHERE name = ?", (name,)).fetchone()
             if old is not None and not replace:
-                raise InputError(f"hotlist {name!r} exists: use --replace to load a new version, or remove it")
+                raise FieldError(
+                    f"hotlist {name!r} exists: use {{replace}} to load a new version, or remove it", "replace"
+                )
             if old is not None:
                 conn.execute("DELETE FROM entries WHERE list_id = ?", (old[0],))
                 conn.execute("DELETE FROM lists WHERE id = ?", (old[0],))
@@ -353,7 +351,7 @@ class Hotlists:
 
     def remove(self, name: str, *, actor: Actor, ledger: Appender, reason: str) -> int:
         """Remove a list and its entries (secure delete); the ledger entry is written before it commits."""
-        reason = _text("--reason", reason)
+        reason = _text("reason", reason)
 
         def work(conn: sqlite3.Connection) -> int:
             row = conn.execute(

@@ -1,8 +1,8 @@
 """Alert details kept beside the store's hits, and the hit block of a peer message.
 
 The store's ``hits`` table says which list a read matched (hotlist, category, match kind). The legal
-basis and source of that list at the time of the alert are kept in ``hotlist_alerts`` in the store's
-own file, written by a store write hook in the same transaction as the hit. Its rows reference the
+basis and source of that list at the time of the alert are kept in ``hotlist_alerts`` (a store
+migration, edge.store.schema), written by a store write hook in the same transaction as the hit. Its rows reference the
 read with ``ON DELETE CASCADE``: when retention purges the read they go with it.
 
 ``hit_fields(conn, read_id, categories)`` is what a peer message carries under the granted ``hit``
@@ -13,31 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection
-from pathlib import Path
 from typing import Any
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS hotlist_alerts (
-    read_id TEXT NOT NULL REFERENCES reads (id) ON DELETE CASCADE,
-    hotlist TEXT NOT NULL,
-    category TEXT NOT NULL,
-    source TEXT NOT NULL,
-    basis TEXT NOT NULL,
-    match_kind TEXT NOT NULL,
-    ts TEXT NOT NULL,
-    PRIMARY KEY (read_id, hotlist)
-);
-"""
-
-
-def ensure_schema(store_path: Path | str) -> None:
-    """Create ``hotlist_alerts`` in the store file (idempotent; the store must have been opened once)."""
-    conn = sqlite3.connect(str(store_path), isolation_level=None, timeout=10.0)
-    try:
-        conn.execute("PRAGMA busy_timeout = 10000")
-        conn.executescript(SCHEMA)
-    finally:
-        conn.close()
 
 
 def hit_fields(

@@ -3,7 +3,9 @@
 ``ReadSink(read)`` is what ``edge.pipeline.replay`` and the runner call for each new read. The read
 is queued to the store first; only a read the store accepted is matched. For each live entry it
 matches (one indexed query over the plate and, if enabled, its OCR-confusion variants) that is not
-muted, an alert is raised:
+muted, an alert is raised when the match is exact and the read's calibrated confidence reaches
+``hotlists.min_confidence``; any other match (one OCR confusion, or a read below it) is recorded in the
+ledger as a candidate for review (``review``), never an alert, and no hit is stored or shared:
 
 1. an ``alert`` entry is appended to the audit ledger (fail closed: if that fails there is no hit,
    no share, only an error log with the read id and a counter);
@@ -28,7 +30,6 @@ from typing import TYPE_CHECKING, Any
 
 from edge.hotlist.alerts import Alert, Muter
 from edge.hotlist.db import Hit, Hotlists
-from edge.hotlist.hits import ensure_schema
 from edge.hotlist.match import Confusions, plate_key, valid_plate
 from edge.store.timefmt import to_ts
 from edge.types import Read
@@ -73,8 +74,9 @@ class SinkStats:
     refused: int = 0
     matched: int = 0
     alerts: int = 0
-    tolerant: int = 0
+    tolerant: int = 0  # tolerant matches (each a review candidate, never an alert)
     muted: int = 0
+    review: int = 0  # matches recorded as candidates for review (tolerant, or below hotlists.min_confidence)
     failed: int = 0
 
 
@@ -101,19 +103,22 @@ class ReadSink:
         ledger: Appender,
         actor: Actor,
         on_alert: AlertCallback | None = None,
+        on_review: AlertCallback | None = None,
     ) -> None:
         self.store = store
         self.hotlists = hotlists
         self.ledger = ledger
         self.actor = actor
         self.on_alert = on_alert
+        self.on_review = on_review
+        self.min_confidence = config.min_confidence
         self.confusions = Confusions(config.tolerant.confusions if config.tolerant.enabled else ())
         self.muter = Muter(config.mute)
+        self.review_muter = Muter(config.mute)
         self.stats = SinkStats()
         self._lock = threading.Lock()
         # alerts whose hit is queued in the store: the write hook records their basis with the hit
         self._pending: dict[tuple[str, str], Alert] = {}
-        ensure_schema(store.path)
         store.add_write_hook(self._record)
 
     def _record(self, conn: sqlite3.Connection, _reads: Sequence[Read], hits: Sequence[Any]) -> None:
@@ -163,12 +168,19 @@ class ReadSink:
         if not hits:
             return []
         chosen = best_hits(keys[0], hits)
-        muted_plates = {p: self.muter.sighting(read.camera, p, read.ts) for p in {h.entry_plate for h, _ in chosen}}
+        # Alerts and review candidates are muted apart: a misread of a car seen first must not mute
+        # the alert of its exact read a moment later.
+        sure = read.confidence >= self.min_confidence
+        muter = {True: self.muter, False: self.review_muter}
+        muted_plates = {
+            (p, k == "exact" and sure): muter[k == "exact" and sure].sighting(read.camera, p, read.ts)
+            for p, k in {(h.entry_plate, k) for h, k in chosen}
+        }
         raised: list[Alert] = []
         for hit, kind in chosen:
             with self._lock:
                 self.stats.matched += 1
-            if muted_plates[hit.entry_plate]:
+            if muted_plates[(hit.entry_plate, kind == "exact" and sure)]:
                 with self._lock:
                     self.stats.muted += 1
                 log.debug("hotlist: read %s matched %s again on %s: muted", read.id, hit.hotlist, read.camera)
@@ -185,10 +197,40 @@ class ReadSink:
                 basis=hit.basis,
                 match_kind=kind,
                 confidence=read.confidence,
+                crop_jpeg=read.crop_jpeg,
             )
-            if self._raise(alert):
+            if kind != "exact" or not sure:
+                self._review(alert)
+            elif self._raise(alert):
                 raised.append(alert)
         return raised
+
+    def _review(self, alert: Alert) -> None:
+        """A match too unsure to act on (one OCR confusion, or below hotlists.min_confidence): recorded in
+        the ledger as a candidate for a person to review against the evidence crop; no hit, no share."""
+        from edge.audit.events import Action
+        from edge.errors import EdgeError
+
+        why = "tolerant match" if alert.match_kind != "exact" else "below hotlists.min_confidence"
+        try:
+            self.ledger.append(Action.REVIEW, self.actor, {**alert.ledger_detail(), "why": why})
+        except EdgeError as exc:
+            with self._lock:
+                self.stats.failed += 1
+            log.error("hotlist: review of read %s not recorded, the ledger refused it: %s", alert.read_id, exc)  # noqa: TRY400
+            return
+        with self._lock:
+            self.stats.review += 1
+            if alert.match_kind == "tolerant":
+                self.stats.tolerant += 1
+        log.warning(
+            "REVIEW read %s camera %s hotlist %s (%s): not an alert", alert.read_id, alert.camera, alert.hotlist, why
+        )
+        if self.on_review is not None:
+            try:
+                self.on_review(alert)
+            except Exception:
+                log.exception("hotlist: review callback failed for read %s", alert.read_id)
 
     def _raise(self, alert: Alert) -> bool:
         from edge.audit.events import Action
@@ -213,8 +255,6 @@ class ReadSink:
             return False
         with self._lock:
             self.stats.alerts += 1
-            if alert.match_kind == "tolerant":
-                self.stats.tolerant += 1
         log.warning(
             "ALERT read %s camera %s hotlist %s category %s match %s",
             alert.read_id, alert.camera, alert.hotlist, alert.category, alert.match_kind,
@@ -229,7 +269,12 @@ class ReadSink:
 
 @contextmanager
 def open_read_sink(
-    cfg: Config, store: Store, *, on_alert: AlertCallback | None = None, expire_every: float | None = None
+    cfg: Config,
+    store: Store,
+    *,
+    on_alert: AlertCallback | None = None,
+    on_review: AlertCallback | None = None,
+    expire_every: float | None = None,
 ) -> Iterator[Callable[[Read], bool]]:
     """The sink for a pipeline over `store`: a ``ReadSink`` when a hotlist database exists beside the
     store (or at ``hotlists.path``), else the store's own write. Closes what it opened.
@@ -260,7 +305,9 @@ def open_read_sink(
             )
             expirer.start()
         try:
-            yield ReadSink(store, hotlists, config=cfg.hotlists, ledger=ledger, actor=actor, on_alert=on_alert)
+            yield ReadSink(
+                store, hotlists, config=cfg.hotlists, ledger=ledger, actor=actor, on_alert=on_alert, on_review=on_review
+            )
         finally:
             stop.set()
             if expirer is not None:

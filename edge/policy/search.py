@@ -10,8 +10,16 @@ A search runs only if every rule passes, checked in this order (the first failin
 5. ``agency-kind`` / ``out-of-state``: their kind and state are allowed by config and profile.
 6. ``case-number``: present and well-formed where required.
 7. ``reason``: a real free-text reason, not a placeholder like "Investigation".
-8. ``query-kind``: partial-plate and time-range searches only for purposes that allow them, and a
-   time-range search only over a bounded window.
+8. ``query-kind``: partial-plate and time-range searches only for purposes that allow them, and
+   never under a profile that refuses time-range searches (NH): a loose pattern is a sweep too.
+9. ``pattern``: a partial plate needs the profile's minimum of known (non-wildcard) characters
+   (``search --pattern '*'`` is refused, and recorded as a denial like any other).
+10. ``time-bound``: time-range and partial-plate searches only over a bounded window.
+
+Structural rules come before the text rules: the requester and any on-behalf-of agency must be
+registered agencies of an allowed kind and state, whatever the free text says; then no field may
+reveal a prohibited use (``edge.policy.text``: each refusal names the matched text and the layer).
+Results are capped (``max_results``; ``pattern_max_results`` for partial plates) by the caller.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Literal
 
+from edge.policy.decision import Decision
 from edge.policy.terms import CATEGORY_HELP, termsets
 from edge.policy.text import TermSet, find_term, normalise, squash
 
@@ -54,14 +63,8 @@ class SearchRequest:
     on_behalf_of: str | None = None
     user: str = ""
     kind: QueryKind = "exact"
-    window: timedelta | None = None  # until - since, for time-bounded queries
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    allowed: bool
-    reason: str
-    rule: str
+    window: timedelta | None = None  # until - since (until: now if not given), for time-bounded queries
+    known: int | None = None  # known (non-wildcard) characters of a partial-plate pattern
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +103,9 @@ class SearchPolicy:
     range_max_window: timedelta
     allow_range: bool
     max_results: int = 1000
+    pattern_min_known: int = 4
+    pattern_max_window: timedelta = timedelta(hours=24)
+    pattern_max_results: int = 100
 
     def purpose(self, code: str) -> Purpose | None:
         return next((p for p in self.purposes if p.code == code), None)
@@ -111,7 +117,7 @@ class SearchPolicy:
 
 def build_policy(cfg: Config) -> SearchPolicy:
     """Resolve a loaded config (already checked against its profile) into a SearchPolicy."""
-    from edge.config.profiles import PROFILES
+    from edge.policy.profiles import PROFILES
 
     prof = PROFILES[cfg.profile]
     s = cfg.search
@@ -123,7 +129,7 @@ def build_policy(cfg: Config) -> SearchPolicy:
             Purpose(
                 p.code,
                 p.description,
-                p.partial,
+                p.partial and prof.allow_range_queries,
                 p.range and prof.allow_range_queries,
                 p.case_required if p.case_required is not None else s.case_number.required,
             )
@@ -144,18 +150,27 @@ def build_policy(cfg: Config) -> SearchPolicy:
         range_max_window=s.range_max_window,
         allow_range=prof.allow_range_queries,
         max_results=s.max_results,
+        pattern_min_known=max(prof.pattern_min_known, s.pattern_min_known or 0),
+        pattern_max_window=s.pattern_max_window,
+        pattern_max_results=min(s.pattern_max_results, s.max_results),
     )
 
 
+def known_characters(pattern: str) -> int:
+    """Characters of a partial plate that are not wildcards ('?' one, '*' any run) nor separators."""
+    return sum(ch.isalnum() for ch in pattern)
+
+
 def _deny(rule: str, reason: str) -> Decision:
-    return Decision(False, reason, rule)
+    return Decision.deny(rule, reason)
 
 
 def check_agency(name: str, policy: SearchPolicy, role: str = "requester") -> Decision:
     """May this agency search (or be searched for)? Shared by search and by share/peer requests."""
     hit = find_term(name, policy.termsets)
     if hit is not None:
-        return _deny("prohibited-use", f"{role} {name!r} indicates {CATEGORY_HELP.get(hit.category, hit.category)}")
+        what = CATEGORY_HELP.get(hit.category, hit.category)
+        return _deny("prohibited-use", f"{role} {name!r} indicates {what} ({hit.describe()})")
     agency = policy.agency(name)
     if agency is None:
         return _deny("unknown-agency", f"{role} {name!r} is not a registered agency (search.agencies)")
@@ -173,7 +188,7 @@ def check_agency(name: str, policy: SearchPolicy, role: str = "requester") -> De
             f"{role} {agency.id} is an out-of-state agency ({agency.state}); this device serves {policy.home_state}"
             + (f" under {policy.citation}" if policy.profile != "none" else ""),
         )
-    return Decision(True, f"{role} {agency.id} ({agency.kind}, {agency.state}) may search", "agency")
+    return Decision.allow("agency", f"{role} {agency.id} ({agency.kind}, {agency.state}) may search")
 
 
 def _vague(reason: str) -> bool:
@@ -184,18 +199,23 @@ def _vague(reason: str) -> bool:
 def decide(request: SearchRequest, policy: SearchPolicy) -> Decision:
     """Allow or deny one search request; the Decision says which rule decided and why."""
     purpose_code = request.purpose.strip().lower()
+    # Structural rules first: who asks and for whom, whatever the free text says.
+    for role, name in (("requester", request.requester), ("on-behalf-of agency", request.on_behalf_of)):
+        if role == "requester" or name:
+            d = check_agency(name or "", policy, role)
+            if not d.allowed:
+                return d
+
     fields = (
         ("reason", request.reason),
         ("purpose", request.purpose),
         ("case number", request.case_number or ""),
-        ("requester", request.requester),
-        ("on-behalf-of agency", request.on_behalf_of or ""),
     )
     for label, text in fields:
         hit = find_term(text, policy.termsets)
         if hit is not None:
             what = CATEGORY_HELP.get(hit.category, hit.category)
-            return _deny("prohibited-use", f"{label} indicates {what} (matched {hit.term!r}); this use is prohibited")
+            return _deny("prohibited-use", f"{label} indicates {what} ({hit.describe()}); this use is prohibited")
 
     if purpose_code in policy.prohibited_purposes:
         return _deny("prohibited-purpose", f"purpose {purpose_code!r} is prohibited under profile {policy.profile}")
@@ -204,15 +224,9 @@ def decide(request: SearchRequest, policy: SearchPolicy) -> Decision:
         known = ", ".join(p.code for p in policy.purposes) or "none configured"
         return _deny("unknown-purpose", f"purpose {purpose_code!r} is not an allowed purpose (allowed: {known})")
 
-    for role, name in (("requester", request.requester), ("on-behalf-of agency", request.on_behalf_of)):
-        if role == "requester" or name:
-            d = check_agency(name or "", policy, role)
-            if not d.allowed:
-                return d
-
     case = (request.case_number or "").strip()
     if purpose.case_required and not case:
-        return _deny("case-number", f"purpose {purpose.code} requires a case number (--case)")
+        return _deny("case-number", f"purpose {purpose.code} requires a case number")
     if case and not re.fullmatch(policy.case_pattern, case):
         return _deny("case-number", f"case number {case!r} does not match the required format {policy.case_pattern}")
 
@@ -221,16 +235,37 @@ def decide(request: SearchRequest, policy: SearchPolicy) -> Decision:
         return _deny("reason", f"reason is too short: at least {policy.min_reason_length} characters saying why")
     if _vague(reason):
         return _deny("reason", f"reason {reason!r} says nothing specific: describe the incident, not 'investigation'")
+    return _query_bounds(request, purpose, policy) or Decision.allow(
+        "allowed", f"allowed: purpose {purpose.code}, requester {request.requester}"
+    )
 
-    if request.kind == "partial" and not purpose.partial:
-        return _deny("query-kind", f"partial-plate searches are not allowed for purpose {purpose.code}")
+
+def _query_bounds(request: SearchRequest, purpose: Purpose, policy: SearchPolicy) -> Decision | None:
+    """The denial for a partial-plate or time-range search outside its bounds, or None."""
+    never = "" if policy.allow_range else f" (never under profile {policy.profile}: {policy.citation})"
+    if request.kind == "partial":
+        if not purpose.partial:
+            return _deny("query-kind", f"partial-plate searches are not allowed for purpose {purpose.code}{never}")
+        known = request.known if request.known is not None else 0
+        if known < policy.pattern_min_known:
+            return _deny(
+                "pattern",
+                f"a partial plate needs at least {policy.pattern_min_known} known characters (letters or digits, "
+                f"not ? or *) under profile {policy.profile}; this pattern has {known}",
+            )
+        if request.window is None or request.window > policy.pattern_max_window:
+            return _deny(
+                "time-bound",
+                "a partial-plate search needs a start time (since, and an end: until) at most "
+                f"{policy.pattern_max_window} apart",
+            )
     if request.kind == "range":
         if not purpose.range:
-            why = "" if policy.allow_range else f" (never under profile {policy.profile})"
-            return _deny("query-kind", f"time-range searches without a plate are not allowed for {purpose.code}{why}")
+            return _deny("query-kind", f"time-range searches without a plate are not allowed for {purpose.code}{never}")
         if request.window is None or request.window > policy.range_max_window:
             return _deny(
                 "query-kind",
-                f"a time-range search needs --since and --until at most {policy.range_max_window} apart",
+                "a time-range search needs a start and an end time (since, until) at most "
+                f"{policy.range_max_window} apart",
             )
-    return Decision(True, f"allowed: purpose {purpose.code}, requester {request.requester}", "allowed")
+    return None

@@ -2,34 +2,91 @@
 
 Why a baseline and not only per-state lists: the project exists because lookups for federal
 immigration enforcement ran through local systems under reasons like "immigration" or "ICE+ERO".
-Refusing those uses is a project policy; the profiles in ``edge.config.profiles`` add what each
-state's law requires on top. Short terms match whole words only (see ``edge.policy.text``), so
-"police", "service" or "device" never match "ICE". A bare "ice" does match, including the weather:
-write "icy road" rather than "ice".
+Refusing those uses is a project policy; the profiles in ``edge.policy.profiles`` add what each
+state's law requires on top.
+
+The words come in groups (``TERM_GROUPS``), each named in a refusal so an operator sees which list
+caught a wording: the words themselves, federal agency names and abbreviations, phrases and
+circumlocutions, and the same in Spanish, Italian, German, French and Portuguese. Short terms match
+whole words only (see ``edge.policy.text``), so "police", "service" or "device" never match "ICE";
+the ordinary meanings of a term ("black ice", "Asylum Ave") are handled by ``edge.policy.context``.
+A term written with a leading ``=`` is matched as a whole word only, however long.
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 from edge.policy.text import TermSet
 
 IMMIGRATION = "immigration-enforcement"
 REPRODUCTIVE = "reproductive-health"
 
-CATEGORY_TERMS: dict[str, tuple[str, ...]] = {
-    IMMIGRATION: (
-        "immigration", "immigrant", "inmigracion", "migrant", "undocumented", "illegal alien", "alien", "aliens",
-        "deport", "deportation", "deportable", "=removal", "removal proceedings", "removal order",
-        "enforcement and removal", "ICE", "ERO", "HSI", "CBP", "USBP", "USCIS", "EOIR", "BORTAC", "la migra",
-        "migra", "border patrol", "customs and border", "homeland security investigations",
-        "immigration and customs", "immigration status", "citizenship status", "visa overstay", "overstay",
-        "green card", "287g", "287 g", "detainer", "i-247", "i247", "sanctuary", "asylum seeker", "asylum",
-    ),
-    REPRODUCTIVE: (
-        "abortion", "abortions", "reproductive", "planned parenthood", "pregnancy termination",
-        "terminated pregnancy", "termination of pregnancy", "mifepristone", "misoprostol", "abortion pill",
-        "abortion clinic", "out of state clinic visit",
-    ),
+TERM_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
+    IMMIGRATION: {
+        "immigration words": (
+            "immigration", "immigrant", "immigrants", "migrant", "undocumented", "illegal alien", "alien", "aliens",
+            "=illegals", "deport", "deported", "deporting", "deportation", "deportable", "=removal",
+            "removal proceedings", "removal order", "order of removal", "visa overstay", "overstay", "overstayed",
+            "green card", "287g", "287 g", "detainer", "i-247", "i247", "sanctuary", "asylum seeker", "asylum",
+            "la migra", "migra", "naturalization", "naturalisation", "expedited removal", "self deport",
+            "refugee status",
+        ),
+        "federal agency names and abbreviations": (
+            "ICE", "ERO", "HSI", "CBP", "USBP", "USCIS", "EOIR", "DHS", "BORTAC", "OFO", "INS agent",
+            "border patrol", "customs and border", "homeland sec", "department of homeland",
+            "homeland security investigations", "immigration and customs", "enforcement and removal",
+            "citizenship and immigration", "immigration and naturalization", "border protection",
+        ),
+        "phrases and circumlocutions": (
+            "immigration status", "citizenship status", "legal status", "lawful status", "residency status",
+            "residence status", "legal residency", "no papers", "without papers",
+            "papers check", "final order", "not a citizen", "non citizen", "noncitizen", "foreign national",
+            "illegally present", "unlawfully present", "unlawful presence", "entered illegally",
+            "crossed illegally", "entered without inspection", "visa status", "alien registration",
+            "notice to appear", "work authorization", "work permit status", "proof of citizenship",
+            "country of origin check", "is he legal", "is she legal", "are they legal", "not legal here",
+            "in the country illegally", "in the us illegally", "illegal immigrant",
+            "pick up for the feds", "federal immigration",
+        ),
+        "other languages": (
+            # Spanish
+            "inmigracion", "inmigrante", "migracion", "migratorio", "migratoria", "deportacion", "deportar",
+            "deportado", "indocumentado", "indocumentados", "indocumentada", "sin papeles", "sin documentos",
+            "estatus migratorio", "situacion migratoria", "extranjero ilegal", "orden de deportacion",
+            # Italian
+            "immigrazione", "immigrato", "immigrati", "clandestino", "clandestini", "espulsione", "rimpatrio",
+            "senza documenti", "permesso di soggiorno", "irregolare sul territorio", "migrante",
+            # German
+            "einwanderung", "einwanderer", "abschiebung", "abschiebe", "abschieben", "abgeschoben", "auslanderbehorde",
+            "auslaenderbehoerde", "ohne papiere", "aufenthaltsstatus", "aufenthaltstitel", "illegal aufhaltig",
+            "aufenthaltsrecht", "einwanderungsbehorde", "migrationsstatus", "illegaler einwanderer",
+            # French
+            "sans papiers", "expulsion du territoire", "reconduite a la frontiere", "statut migratoire",
+            "titre de sejour", "=clandestin", "immigre", "immigres", "OQTF", "police aux frontieres",
+            # Portuguese
+            "imigracao", "imigrante", "deportacao", "sem documentos", "situacao migratoria", "estrangeiro ilegal",
+            "imigrante ilegal", "expulsao",
+        ),
+    },
+    REPRODUCTIVE: {
+        "reproductive-health words": (
+            "abortion", "abortions", "reproductive", "planned parenthood", "pregnancy termination",
+            "terminated pregnancy", "termination of pregnancy", "terminate a pregnancy", "terminate her pregnancy",
+            "mifepristone", "misoprostol", "abortion pill", "abortion clinic", "out of state clinic visit",
+            "abortifacient", "ended her pregnancy", "end her pregnancy",
+        ),
+        "other languages": (
+            "=aborto", "abortar", "interrupcion del embarazo", "interruzione di gravidanza", "abtreibung",
+            "schwangerschaftsabbruch", "avortement", "interruption volontaire de grossesse", "IVG",
+            "interrupcao da gravidez",
+        ),
+    },
 }  # fmt: skip
+
+CATEGORY_TERMS: dict[str, tuple[str, ...]] = {
+    cat: tuple(t for words in groups.values() for t in words) for cat, groups in TERM_GROUPS.items()
+}
 
 CATEGORY_HELP: dict[str, str] = {
     IMMIGRATION: "enforcement of civil immigration law (immigration status, removal, ICE/ERO/HSI/CBP)",
@@ -37,9 +94,11 @@ CATEGORY_HELP: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=64)
 def termsets(categories: tuple[str, ...], extra: tuple[str, ...] = ()) -> tuple[TermSet, ...]:
-    """Term sets for categories (unknown names ignored) plus a config's own extra words."""
-    sets = [TermSet.of(c, CATEGORY_TERMS[c]) for c in categories if c in CATEGORY_TERMS]
+    """Term sets for categories (unknown names ignored) plus a config's own extra words (cached: building
+    them folds every term)."""
+    sets = [TermSet.of(c, CATEGORY_TERMS[c], TERM_GROUPS[c]) for c in categories if c in CATEGORY_TERMS]
     if extra:
-        sets.append(TermSet.of("configured-prohibited-term", extra))
+        sets.append(TermSet.of("configured-prohibited-term", extra, {"search.prohibited_terms": tuple(extra)}))
     return tuple(sets)

@@ -1,39 +1,35 @@
-"""Find a prohibited use in free text however it is written.
+"""Find a prohibited use in free text however it is written: the layers of the matcher, in order.
 
-Officers typed "immigration", "ICE+ERO", "ICE WARRANT", "I.C.E." into reason boxes. Matching has to
-survive case, punctuation, spacing, fullwidth or look-alike letters and digit-for-letter swaps, without
-flagging "police", "service", "device", "juice" or "notice" as "ICE":
+Officers typed "immigration", "ICE+ERO", "ICE WARRANT", "I.C.E." into reason boxes; an insider who
+knows there is a filter types "imigration", "ӀCE" (Cyrillic palochka), "aW1taWdyYXRpb24=" or
+"no papers". ``find_term`` reads a text through these layers and returns the first prohibited term
+with the layer and the text that matched it:
 
-* Text is NFKC-normalised, case-folded, accents dropped and Cyrillic/Greek look-alikes mapped to Latin.
-* It is split into alphanumeric tokens; runs of single letters ("i c e", "I.C.E.") are joined into one
-  token, and a token mixing letters and digits is also read with digits as letters ("1CE" -> "ice").
-* Short terms (acronyms such as ICE, ERO, HSI, CBP and short words) match whole tokens only, a
-  token split in two ("Ic.E"), the plural ("ICEs") or a compound of such terms with an enforcement word
-  ("ICEwarrant", "ICEERO"). Never a substring of a longer word: that is how "police" stays clean.
-* A term written with a leading ``=`` ("=removal") is matched like a short one, as a whole word.
-* Long terms (six letters or more, and multi-word phrases) match anywhere in the text with all
-  separators removed ("immi gra-tion", "immigration_status", "borderpatrol").
+1. ``decode``: the text and what common encodings hide in it (base64, HTML entities, URL escapes).
+2. ``normalise``: NFKC, zero-width characters out, UTS #39 confusable skeleton, case folded, accents
+   dropped; three readings (plain, digits and symbols as letters, look-alike letters collapsed).
+3. ``context``: the ordinary meanings of terms ("black ice", "ice cream truck", "Asylum Ave",
+   "removal of plates", "Eros Theater") are neutralised, only that word, before matching.
+4. exact terms (``edge.policy.terms``): short terms (acronyms such as ICE, ERO, HSI, CBP and short
+   words, or any term written "=word") match whole tokens, a token split in two ("Ic.E"), the plural
+   ("ICEs") or a compound with an enforcement word ("ICEwarrant"), never a substring of a longer word
+   ("police", "juice"). Long terms (six letters or more, and phrases) match anywhere in the text with
+   separators removed ("immi gra-tion", "immigration_status", "borderpatrol").
+5. ``fuzzy``: single-word terms of seven letters or more within one edit (two from twelve letters).
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
-# Look-alike letters (Cyrillic, Greek) that pass for Latin in a reason box.
-_CONFUSABLES = str.maketrans(
-    {
-        "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
-        "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "ɡ": "g",
-        "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
-        "υ": "u", "χ": "x", "ς": "s", "σ": "s",
-    }
-)  # fmt: skip
-_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"})
-_SYMBOL_LEET = str.maketrans({"@": "a", "$": "s", "!": "i", "|": "i", "€": "e"})
-_TOKEN = re.compile(r"[a-z0-9]+")
+from edge.policy.context import mask
+from edge.policy.decode import variants
+from edge.policy.fuzzy import fuzzy_hit
+from edge.policy.normalise import Normalised, Reading, collapse, fold, normalise, readings_of, squash
+
+__all__ = ["Normalised", "TermMatch", "TermSet", "find_term", "normalise", "squash"]
+
 _SHORT = 5  # terms up to this many letters match as whole tokens only
 
 # Words that, glued to an agency acronym, make an enforcement compound ("icewarrant", "eroofficer").
@@ -48,11 +44,19 @@ ENFORCEMENT_WORDS = frozenset(
 
 
 @dataclass(frozen=True, slots=True)
-class Normalised:
-    tokens: tuple[str, ...]  # alphanumeric tokens, single-letter runs joined
-    leet_tokens: tuple[str, ...]  # same, letter-digit mixes read with digits as letters
-    joined: str  # every token concatenated, no separators
-    joined_leet: str  # same with digits read as letters
+class Keys:
+    short: frozenset[str]
+    long: tuple[str, ...]
+    glue: frozenset[str]
+    fuzzy: tuple[str, ...] = ()  # single words only, never phrases or whole-word ("=") terms
+
+
+def _keys(short: Iterable[str], long: Iterable[str], convert: bool, single: Iterable[str] = ()) -> Keys:
+    f = collapse if convert else (lambda k: k)
+    s = frozenset(f(k) for k in short)
+    lg = tuple(sorted({f(k) for k in long}, key=lambda t: (-len(t), t)))
+    glue = frozenset(f(w) for w in ENFORCEMENT_WORDS) | {t for t in lg if len(t) <= 12}
+    return Keys(s, lg, glue, tuple(sorted({f(k) for k in single if k.isalpha()}, key=lambda t: (-len(t), t))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +66,16 @@ class TermSet:
     category: str
     short: frozenset[str]
     long: tuple[str, ...]
+    groups: Mapping[str, str] = field(default_factory=dict)  # key -> the term group it comes from
+    plain: Keys = field(default=Keys(frozenset(), (), frozenset()))
+    skeleton: Keys = field(default=Keys(frozenset(), (), frozenset()))
+    skeleton_of: Mapping[str, str] = field(default_factory=dict)  # collapsed key -> key
 
     @classmethod
-    def of(cls, category: str, terms: Iterable[str]) -> TermSet:
+    def of(cls, category: str, terms: Iterable[str], groups: Mapping[str, Iterable[str]] | None = None) -> TermSet:
         short: set[str] = set()
         long: list[str] = []
+        single: list[str] = []
         for term in terms:
             whole = term.startswith("=")
             key = squash(term.removeprefix("="))
@@ -76,66 +85,56 @@ class TermSet:
                 short.add(key)
             else:
                 long.append(key)
-        return cls(category, frozenset(short), tuple(sorted(set(long), key=lambda t: (-len(t), t))))
+                if not any(ch in term for ch in " -_/."):
+                    single.append(key)
+        group_of = {squash(t.removeprefix("=")): g for g, ts in (groups or {}).items() for t in ts}
+        keys = {*short, *long}
+        return cls(
+            category,
+            frozenset(short),
+            tuple(sorted(set(long), key=lambda t: (-len(t), t))),
+            group_of,
+            _keys(short, long, False, single),
+            _keys(short, long, True, single),
+            {collapse(k): k for k in sorted(keys, key=len)},
+        )
+
+    def keys_for(self, reading: Reading) -> Keys:
+        return self.skeleton if reading.name == "skeleton" else self.plain
+
+    def term(self, key: str, reading: Reading) -> str:
+        return self.skeleton_of.get(key, key) if reading.name == "skeleton" else key
 
 
 @dataclass(frozen=True, slots=True)
 class TermMatch:
     category: str
-    term: str
+    term: str  # the term's key
+    matched: str = ""  # what in the text matched it (folded)
+    layer: str = "exact"  # exact, fuzzy, decoded (base64) ...
+    group: str = ""  # the term group (agency names, phrases, other languages...)
+
+    def describe(self) -> str:
+        """For refusals: 'matched "imigration" as "immigration" (immigration words, fuzzy)'."""
+        how = ", ".join(x for x in (self.group, self.layer) if x)
+        seen = f"{self.matched!r} as {self.term!r}" if self.matched and self.matched != self.term else repr(self.term)
+        return f"matched {seen} ({how})"
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = text.translate(_CONFUSABLES)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def squash(term: str) -> str:
-    """A term's matching key: folded, letters and digits only."""
-    return "".join(_TOKEN.findall(_fold(term)))
-
-
-def _tokens(folded: str) -> list[str]:
-    tokens: list[str] = []
-    run: list[str] = []
-    for tok in _TOKEN.findall(folded):
-        if len(tok) == 1 and tok.isalpha():
-            run.append(tok)
-            continue
-        if run:
-            tokens.append("".join(run))
-            run = []
-        tokens.append(tok)
-    if run:
-        tokens.append("".join(run))
-    return tokens
-
-
-def normalise(text: str) -> Normalised:
-    """Two readings: symbols as separators ("ice|ero"), and symbols and digits as letters ("@b0rt!on")."""
-    folded = _fold(text)
-    tokens = _tokens(folded)
-    leet_src = _tokens(folded.translate(_SYMBOL_LEET))
-    leet = tuple(t.translate(_LEET) if (not t.isalpha() and not t.isdigit()) else t for t in leet_src)
-    joined = "".join(tokens)
-    joined_leet = "".join(t.translate(_LEET) if not t.isdigit() else t for t in leet_src)
-    return Normalised(tuple(tokens), leet, joined, joined_leet)
-
-
-def _short_hit(tokens: tuple[str, ...], short: frozenset[str], glue: frozenset[str]) -> str | None:
+def _short_hit(tokens: tuple[str, ...], keys: Keys) -> tuple[str, str] | None:
+    short, glue = keys.short, keys.glue
     for tok in tokens:
         if tok in short:
-            return tok
+            return tok, tok
         if tok.endswith("s") and tok[:-1] in short:
-            return tok[:-1]
+            return tok[:-1], tok
         # Compounds: an acronym glued to other prohibited terms or enforcement words.
-        for term in short:
-            if tok.startswith(term) and _compound(tok[len(term) :], short, glue):
-                return term
-            if tok.endswith(term) and _compound(tok[: -len(term)], short, glue):
-                return term
+        for k in range(1, len(tok)):
+            head, tail = tok[:k], tok[-k:]
+            if head in short and _compound(tok[k:], short, glue):
+                return head, tok
+            if tail in short and _compound(tok[:-k], short, glue):
+                return tail, tok
     # A short term split across adjacent tokens ("Ic.E", "H SI", "us ci s").
     for i in range(len(tokens)):
         glued = tokens[i]
@@ -144,7 +143,7 @@ def _short_hit(tokens: tuple[str, ...], short: frozenset[str], glue: frozenset[s
             if len(glued) > _SHORT:
                 break
             if glued in short:
-                return glued
+                return glued, " ".join(tokens[i : j + 1])
     return None
 
 
@@ -156,18 +155,37 @@ def _compound(rest: str, short: frozenset[str], glue: frozenset[str]) -> bool:
     return any(rest.startswith(t) and _compound(rest[len(t) :], short, glue) for t in short)
 
 
+def _match(norm: Normalised, ts: TermSet, *, fuzzy: bool) -> tuple[str, str, str] | None:
+    """(term key, matched text, layer) in one normalised text, exact first, then fuzzy."""
+    for reading in norm.readings:
+        keys = ts.keys_for(reading)
+        for term in keys.long:
+            if term in reading.joined:
+                return ts.term(term, reading), term, "exact"
+        hit = _short_hit(reading.tokens, keys)
+        if hit is not None:
+            return ts.term(hit[0], reading), hit[1], "exact"
+    if fuzzy:
+        for reading in norm.readings[0::2]:  # plain and skeleton
+            keys = ts.keys_for(reading)
+            found = fuzzy_hit(reading.tokens, keys.fuzzy)
+            if found is not None:
+                return ts.term(found[0], reading), found[1], "fuzzy"
+    return None
+
+
 def find_term(text: str, termsets: Iterable[TermSet]) -> TermMatch | None:
-    """First prohibited term found in `text`, or None."""
-    if not text:
+    """First prohibited term found in `text` (or in what it encodes), or None."""
+    if not text or not text.strip():
         return None
-    norm = normalise(text)
-    for ts in termsets:
-        for term in ts.long:
-            if term in norm.joined or term in norm.joined_leet:
-                return TermMatch(ts.category, term)
-        glue = ENFORCEMENT_WORDS | {t for t in ts.long if len(t) <= 12}
-        for tokens in (norm.tokens, norm.leet_tokens):
-            hit = _short_hit(tokens, ts.short, glue)
-            if hit is not None:
-                return TermMatch(ts.category, hit)
+    sets = tuple(termsets)
+    norms = [(how, readings_of(mask(fold(candidate))[0])) for how, candidate in variants(text)]
+    for fuzzy in (False, True):
+        for how, norm in norms:
+            for ts in sets:
+                found = _match(norm, ts, fuzzy=fuzzy)
+                if found is not None:
+                    term, matched, layer = found
+                    layer = f"{layer}, decoded {how}" if how else layer
+                    return TermMatch(ts.category, term, matched, layer, ts.groups.get(term, ""))
     return None

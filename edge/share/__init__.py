@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from edge.policy.grants import GrantDecision, check_grant
+from edge.policy.grants import check_grant
 from edge.share.message import SCHEMA, plate_hash, topics
-from edge.share.outbox import Outbox, enqueue, ensure_schema
+from edge.share.outbox import Outbox, enqueue
 from edge.share.publisher import PeerPublisher, PeerStatus, ShareError
-from edge.share.service import ShareService, check_grants, prepare_outbox, sharing
+from edge.share.service import ShareService, check_grants, sharing
 
 __all__ = [
     "SCHEMA",
-    "GrantDecision",
     "Outbox",
     "PeerPublisher",
     "PeerStatus",
@@ -19,9 +18,7 @@ __all__ = [
     "check_grant",
     "check_grants",
     "enqueue",
-    "ensure_schema",
     "plate_hash",
-    "prepare_outbox",
     "sharing",
     "topics",
 ]

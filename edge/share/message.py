@@ -75,8 +75,12 @@ def read_message(
     kind: str,
     sent_at: datetime,
     hash_key: bytes | None = None,
+    low_below: float = 0.0,
 ) -> dict[str, Any] | None:
-    """The message for one outbox row, or None if the read is no longer in the store."""
+    """The message for one outbox row, or None if the read is no longer in the store.
+
+    With the confidence field granted, `low_confidence` says whether the read is below `low_below`
+    (store.min_confidence): a peer must know a read is unsure before acting on it."""
     row = _read_row(conn, read_id)
     if row is None:
         return None
@@ -95,6 +99,7 @@ def read_message(
             fields["camera"] = camera
         elif name == "confidence":
             fields["confidence"] = round(float(confidence), 3)
+            fields["low_confidence"] = float(confidence) < low_below
         elif name == "bbox":
             fields["bbox"] = json.loads(bbox) if bbox else None
         elif name == "crop":

@@ -19,35 +19,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from edge.config.sharing import PeerGrant
+from edge.store.db import connect, transaction
 from edge.store.timefmt import to_ts
 from edge.types import Read
-
-SCHEMA_VERSION = 1
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS share_outbox (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    peer TEXT NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('read', 'hit', 'checkpoint')),
-    read_id TEXT REFERENCES reads (id) ON DELETE CASCADE,
-    payload TEXT,
-    created_at TEXT NOT NULL,
-    sent_at TEXT,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    UNIQUE (peer, kind, read_id)
-);
-CREATE INDEX IF NOT EXISTS share_outbox_pending ON share_outbox (peer, id) WHERE sent_at IS NULL;
-CREATE INDEX IF NOT EXISTS share_outbox_read ON share_outbox (read_id);
-CREATE INDEX IF NOT EXISTS share_outbox_created ON share_outbox (created_at);
-CREATE TABLE IF NOT EXISTS share_peer_state (
-    peer TEXT PRIMARY KEY,
-    connected INTEGER NOT NULL DEFAULT 0,
-    changed_at TEXT,
-    last_ack TEXT,
-    last_error TEXT,
-    updated_at TEXT NOT NULL,
-    pid INTEGER
-);
-"""
 
 
 class HitLike(Protocol):
@@ -69,11 +43,6 @@ class OutboxRow:
     read_id: str | None
     payload: str | None
     attempts: int
-
-
-def ensure_schema(conn: sqlite3.Connection) -> None:
-    """Create the outbox tables beside the store's (idempotent). The store's ``reads`` table must exist."""
-    conn.executescript(SCHEMA)
 
 
 def active(grants: Iterable[PeerGrant], today: date) -> list[PeerGrant]:
@@ -141,19 +110,7 @@ class Outbox:
 
     def __init__(self, path: Path | str, *, readonly: bool = False, busy_timeout: float = 10.0) -> None:
         self.path = Path(path)
-        if readonly:
-            uri = f"file:{self.path.resolve()}?mode=ro"
-            self.conn = sqlite3.connect(
-                uri, uri=True, isolation_level=None, timeout=busy_timeout, check_same_thread=False
-            )
-        else:
-            self.conn = sqlite3.connect(
-                str(self.path), isolation_level=None, timeout=busy_timeout, check_same_thread=False
-            )
-            self.conn.execute("PRAGMA secure_delete = ON")
-            self.conn.execute("PRAGMA foreign_keys = ON")
-            self.conn.execute("PRAGMA synchronous = FULL")
-        self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000):d}")
+        self.conn = connect(self.path, readonly=readonly, busy_timeout=busy_timeout)
         self.readonly = readonly
 
     def close(self) -> None:
@@ -173,21 +130,15 @@ class Outbox:
 
     def mark_attempt(self, ids: Sequence[int]) -> None:
         """Count a send attempt (one transaction for the batch)."""
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(self.conn):
             self.conn.executemany("UPDATE share_outbox SET attempts = attempts + 1 WHERE id = ?", [(i,) for i in ids])
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
 
     def mark_sent(self, ids: Sequence[int], at: datetime) -> int:
         """Set sent_at on acknowledged rows (one transaction); returns rows changed."""
         if not ids:
             return 0
         ts = to_ts(at)
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(self.conn):
             before = self.conn.total_changes
             self.conn.executemany(
                 "UPDATE share_outbox SET sent_at = ? WHERE id = ? AND sent_at IS NULL", [(ts, i) for i in ids]
@@ -199,10 +150,6 @@ class Outbox:
                 "ON CONFLICT (peer) DO UPDATE SET last_ack = excluded.last_ack, updated_at = excluded.updated_at",
                 (ts, ts, ids[-1]),
             )
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
         return changed
 
     def set_state(

@@ -121,8 +121,10 @@ class PeerPublisher:
         retry_pause: float = 2.0,
         search_handler: SearchHandler | None = None,
         cameras: list[str] | None = None,
+        low_below: float = 0.0,
     ) -> None:
         self.grant = grant
+        self.low_below = low_below  # store.min_confidence: reads below it are sent flagged low_confidence
         self.db_path = Path(db_path)
         self.node_id = node_id
         self._ledger_source = ledger
@@ -408,6 +410,7 @@ class PeerPublisher:
                     kind=row.kind,
                     sent_at=at,
                     hash_key=self._hash_key,
+                    low_below=self.low_below,
                 )
                 if built is None:  # purged between the query and now: nothing to send
                     continue

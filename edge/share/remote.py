@@ -14,21 +14,23 @@ store), exactly like ``edge-alpr search``. The requester must be the peer's own 
 from __future__ import annotations
 
 import logging
-import sqlite3
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from edge.config.sharing import PeerGrant
 from edge.errors import EdgeError, InputError, PolicyDenied
 from edge.share.message import grant_ref, read_message
-from edge.share.publisher import SearchHandler
 from edge.share.secrets import resolve_bytes
+from edge.store.db import connect
 from edge.store.timefmt import utcnow
 
 if TYPE_CHECKING:
+    from edge.config.audit import MisuseConfig
     from edge.config.model import Config
+    from edge.policy.search import SearchPolicy
 
 log = logging.getLogger(__name__)
 
@@ -54,19 +56,58 @@ def _text(req: dict[str, Any], key: str, *, required: bool = False) -> str | Non
     return value
 
 
+class LivePolicy:
+    """The search policy and misuse rules a running remote-search handler decides under.
+
+    ``apply(old, new)`` is a config-reload applier (``edge.reload.Reloader.add_applier``): after a
+    SIGHUP that changes ``search``, ``profile`` or ``audit.misuse``, the very next remote request is
+    decided under the new rules (issue 27: such a reload was recorded as applied while the old
+    policy kept answering peers).
+    """
+
+    KEYS: tuple[str, ...] = ("search", "profile", "audit.misuse")
+
+    def __init__(self, cfg: Config) -> None:
+        from edge.policy.search import build_policy
+
+        self._lock = threading.Lock()
+        self.policy = build_policy(cfg)
+        self.misuse = cfg.audit.misuse
+
+    def apply(self, old: Config, new: Config) -> None:
+        from edge.policy.search import build_policy
+
+        policy = build_policy(new)
+        with self._lock:
+            self.policy, self.misuse = policy, new.audit.misuse
+        log.info("remote search: search policy reloaded (profile %s)", new.profile)
+
+    def current(self) -> tuple[SearchPolicy, MisuseConfig]:
+        with self._lock:
+            return self.policy, self.misuse
+
+
+class RemoteSearchHandler(Protocol):
+    live: LivePolicy
+
+    def __call__(self, grant: PeerGrant, req: dict[str, Any], /) -> dict[str, Any]: ...
+
+
 def make_search_handler(
     cfg: Config, ledger_factory: Callable[[], Any], *, clock: Callable[[], datetime] = utcnow
-) -> SearchHandler:
-    """A handler for PeerPublisher: decide, record and run one remote request; returns the reply."""
+) -> RemoteSearchHandler:
+    """A handler for PeerPublisher: decide, record and run one remote request; returns the reply.
+    Its ``live`` attribute applies a reloaded config's search rules (see ``LivePolicy``)."""
     from edge.audit.events import Action, Actor
     from edge.audit.search import SearchQuery, justified_search
-    from edge.policy.search import SearchRequest, build_policy
+    from edge.policy.search import SearchRequest
     from edge.store import Store
 
-    policy = build_policy(cfg)
+    live = LivePolicy(cfg)
     store_path = Path(cfg.store.path)
 
     def handle(grant: PeerGrant, req: dict[str, Any]) -> dict[str, Any]:
+        policy, misuse = live.current()
         base: dict[str, Any] = {"request_id": req.get("request_id"), "peer": grant.name}
         with ledger_factory() as ledger:
             requester = _text(req, "requester", required=True) or ""
@@ -116,7 +157,7 @@ def make_search_handler(
 
             try:
                 outcome = justified_search(
-                    ledger=ledger, policy=policy, misuse=cfg.audit.misuse, request=request, query=query, run=run
+                    ledger=ledger, policy=policy, misuse=misuse, request=request, query=query, run=run
                 )
             except PolicyDenied as exc:
                 return {**base, "status": "denied", "reason": str(exc)}
@@ -125,12 +166,19 @@ def make_search_handler(
             if grant.plate_hash_key and "plate_hash" in grant.read_fields
             else None
         )
-        conn = sqlite3.connect(f"file:{store_path.resolve()}?mode=ro", uri=True)
+        conn = connect(store_path, readonly=True)
         try:
             results = []
             for r in outcome.results:
                 msg = read_message(
-                    conn, grant, node_id=cfg.node_id, read_id=r.id, kind="search", sent_at=clock(), hash_key=key
+                    conn,
+                    grant,
+                    node_id=cfg.node_id,
+                    read_id=r.id,
+                    kind="search",
+                    sent_at=clock(),
+                    hash_key=key,
+                    low_below=cfg.store.min_confidence,
                 )
                 if msg is not None:
                     results.append({"read_id": r.id, "fields": msg["fields"]})
@@ -149,4 +197,5 @@ def make_search_handler(
         except EdgeError as exc:  # ledger down: nothing was searched (fail closed)
             return {"request_id": req.get("request_id"), "status": "error", "reason": f"not searched: {exc}"}
 
-    return guarded
+    guarded.live = live  # type: ignore[attr-defined]
+    return cast("RemoteSearchHandler", guarded)

@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from edge.config.sharing import PeerGrant
-from edge.policy.grants import GrantDecision, check_grant
+from edge.policy.decision import Decision
+from edge.policy.grants import check_grant
 from edge.share.message import grant_ref
-from edge.share.outbox import HitLike, Outbox, enqueue, enqueue_checkpoint, ensure_schema
+from edge.share.outbox import HitLike, Outbox, enqueue, enqueue_checkpoint
 from edge.share.publisher import LedgerSource, PeerPublisher, PeerStatus, SearchHandler, ShareError, open_ledger_source
+from edge.store.db import connect, transaction
 from edge.store.timefmt import utcnow
 from edge.types import Read
 
@@ -33,19 +35,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def check_grants(cfg: Config) -> list[tuple[PeerGrant, GrantDecision]]:
+def check_grants(cfg: Config) -> list[tuple[PeerGrant, Decision]]:
     """Every grant with the profile's decision on it."""
     return [(g, check_grant(cfg.profile, g)) for g in cfg.sharing.peers]
-
-
-def prepare_outbox(db_path: Path | str) -> None:
-    """Create the outbox tables in the store file (the store must have been opened once)."""
-    conn = sqlite3.connect(str(db_path), isolation_level=None, timeout=10.0)
-    try:
-        conn.execute("PRAGMA busy_timeout = 10000")
-        ensure_schema(conn)
-    finally:
-        conn.close()
 
 
 class ShareService:
@@ -90,7 +82,7 @@ class ShareService:
         self._checkpoint_stop = threading.Event()
         self._checkpointer: threading.Thread | None = None
 
-    def _record_refused_grant(self, book: Any, grant: PeerGrant, decision: GrantDecision) -> None:
+    def _record_refused_grant(self, book: Any, grant: PeerGrant, decision: Decision) -> None:
         detail = {
             "peer": grant.name,
             "grant": grant_ref(grant),
@@ -120,10 +112,9 @@ class ShareService:
                 pub.wake()
 
     def attach(self, store: Store) -> None:
-        """Create the outbox in the store's file and fill it from the store's write transactions."""
+        """Fill the outbox (a table of the store's, edge.store.schema) from the store's write transactions."""
         if not self.grants:
             return
-        prepare_outbox(store.path)
         self.db_path = store.path
         store.add_write_hook(self.hook)
 
@@ -151,6 +142,7 @@ class ShareService:
                 clock=self.clock,
                 search_handler=self.search_handler,
                 cameras=[c.name for c in self.cfg.cameras],
+                low_below=self.cfg.store.min_confidence,
                 **self.publisher_options,
             )
             self.publishers[grant.name] = pub
@@ -184,11 +176,10 @@ class ShareService:
         if cp is None or cp.size <= self._checkpoint_size:
             return False
         payload = {"origin": cp.origin, "size": cp.size, "head": cp.head.hex(), "time": cp.time, "note": cp.note}
-        conn = sqlite3.connect(str(self.db_path), isolation_level=None, timeout=10.0)
+        conn = connect(self.db_path)
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            enqueue_checkpoint(conn, self.grants, payload, self.clock())
-            conn.execute("COMMIT")
+            with transaction(conn):
+                enqueue_checkpoint(conn, self.grants, payload, self.clock())
         finally:
             conn.close()
         self._checkpoint_size = cp.size
@@ -233,7 +224,7 @@ def _system_actor(node_id: str) -> Any:
 
 
 @contextmanager
-def sharing(cfg: Config, store: Store) -> Iterator[ShareService | None]:
+def sharing(cfg: Config, store: Store, *, publish: bool = True) -> Iterator[ShareService | None]:
     """Sharing for a running pipeline, in one line beside the store::
 
         with Store.from_config(cfg) as store, sharing(cfg, store):
@@ -241,7 +232,8 @@ def sharing(cfg: Config, store: Store) -> Iterator[ShareService | None]:
 
     No peers: yields None and touches nothing. Otherwise the grants are checked (ShareError if the
     profile refuses one), the outbox hook is attached before the first read, and the publishers (with
-    remote search for peers granted it) run until the block ends.
+    remote search for peers granted it) run until the block ends. With ``publish=False`` reads are
+    queued in the outbox as usual but no publisher connects (a throwaway store, as in `eval`).
     """
     if not cfg.sharing.peers:
         yield None
@@ -255,7 +247,8 @@ def sharing(cfg: Config, store: Store) -> Iterator[ShareService | None]:
     handler = make_search_handler(cfg, ledger) if any(g.search for g in cfg.sharing.peers) else None
     service = ShareService(cfg, ledger=ledger, search_handler=handler, db_path=store.path)
     service.attach(store)
-    service.start()
+    if publish:
+        service.start()
     try:
         yield service
     finally:

@@ -17,6 +17,7 @@ from typing import Any
 
 from edge.config.common import format_duration
 from edge.config.store import Policy, RetentionConfig
+from edge.store.db import transaction
 from edge.store.timefmt import from_ts, to_ts
 
 log = logging.getLogger(__name__)
@@ -155,14 +156,8 @@ def _count(conn: sqlite3.Connection, sql: str, args: list[Any]) -> int:
 
 
 def _in_tx(conn: sqlite3.Connection, statements: list[tuple[str, list[Any]]]) -> list[int]:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        counts = [conn.execute(sql, args).rowcount for sql, args in statements]
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-    return counts
+    with transaction(conn):
+        return [conn.execute(sql, args).rowcount for sql, args in statements]
 
 
 def _oldest_kept(conn: sqlite3.Connection, retention: RetentionConfig, now: datetime) -> str | None:

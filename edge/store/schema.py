@@ -1,6 +1,12 @@
 """Store schema: numbered migrations, applied in order on open, version kept in ``PRAGMA user_version``.
 
-Never edit a migration that has shipped; add the next one. Each step runs in one transaction with
+Never edit a migration that has shipped; add the next one.
+
+Plain ``sqlite3``, not sqlite-utils (dropped from the dependencies in December 2026): the store needs
+explicit write transactions that other packages' write hooks join (outbox rows commit with their
+read), ``secure_delete``, and ALTER-based migrations numbered in ``user_version``; sqlite-utils' table
+API commits on its own and its migrations live in a separate package, and all the store used of it
+was one ``PRAGMA journal_mode = wal``. One dependency less on the Pi. Each step runs in one transaction with
 its version bump, so a crash mid-migration leaves the previous version intact.
 """
 
@@ -10,6 +16,7 @@ import logging
 import sqlite3
 
 from edge.errors import EdgeError
+from edge.store.db import transaction
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +82,46 @@ _V3 = [
     )""",
 ]
 
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3]
+# Version 4: the tables other packages keep in the store's file, so the store owns every table of it:
+# the share outbox and peer state (edge.share) and the provenance of hotlist alerts (edge.hotlist).
+# IF NOT EXISTS: before version 4 those packages created these tables themselves, as they are here.
+_V4 = [
+    """CREATE TABLE IF NOT EXISTS share_outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        peer TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('read', 'hit', 'checkpoint')),
+        read_id TEXT REFERENCES reads (id) ON DELETE CASCADE,
+        payload TEXT,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (peer, kind, read_id)
+    )""",
+    """CREATE INDEX IF NOT EXISTS share_outbox_pending ON share_outbox (peer, id) WHERE sent_at IS NULL""",
+    """CREATE INDEX IF NOT EXISTS share_outbox_read ON share_outbox (read_id)""",
+    """CREATE INDEX IF NOT EXISTS share_outbox_created ON share_outbox (created_at)""",
+    """CREATE TABLE IF NOT EXISTS share_peer_state (
+        peer TEXT PRIMARY KEY,
+        connected INTEGER NOT NULL DEFAULT 0,
+        changed_at TEXT,
+        last_ack TEXT,
+        last_error TEXT,
+        updated_at TEXT NOT NULL,
+        pid INTEGER
+    )""",
+    """CREATE TABLE IF NOT EXISTS hotlist_alerts (
+        read_id TEXT NOT NULL REFERENCES reads (id) ON DELETE CASCADE,
+        hotlist TEXT NOT NULL,
+        category TEXT NOT NULL,
+        source TEXT NOT NULL,
+        basis TEXT NOT NULL,
+        match_kind TEXT NOT NULL,
+        ts TEXT NOT NULL,
+        PRIMARY KEY (read_id, hotlist)
+    )""",
+]
+
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -93,14 +139,9 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
             "upgrade edge-alpr"
         )
     for version in range(start + 1, target + 1):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(conn):
             for statement in MIGRATIONS[version - 1]:
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {version:d}")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
         log.info("store schema migrated to version %s", version)
     return start

@@ -23,10 +23,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
-
 from edge.config.store import RetentionConfig
 from edge.errors import InputError
+from edge.files import private_file
+from edge.store.db import connect, transaction
 from edge.store.purge import PurgeReceipt, RetentionStatus, retention_status, run_purge
 from edge.store.schema import SCHEMA_VERSION, StoreError, migrate
 from edge.store.timefmt import from_ts, to_ts, utcnow
@@ -107,35 +107,23 @@ class _Call:
 _STOP = object()
 
 
-def _connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10.0)
-    conn.execute("PRAGMA busy_timeout = 10000")
-    conn.execute("PRAGMA secure_delete = ON")
-    conn.execute("PRAGMA foreign_keys = ON")
-    if readonly:
-        conn.execute("PRAGMA query_only = ON")
-    else:
-        conn.execute("PRAGMA synchronous = FULL")
-    return conn
-
-
-def _wal(db: sqlite_utils.Database, path: Path) -> None:
-    db.enable_wal()
-    if db.journal_mode != "wal":
-        raise StoreError(f"{path}: cannot switch the store to WAL mode (journal mode {db.journal_mode})")
+def _wal(conn: sqlite3.Connection, path: Path) -> None:
+    mode = str(conn.execute("PRAGMA journal_mode = wal").fetchone()[0]).lower()
+    if mode != "wal":
+        raise StoreError(f"{path}: cannot switch the store to WAL mode (journal mode {mode})")
 
 
 def _open(path: Path) -> tuple[sqlite3.Connection, sqlite3.Connection]:
     """Open (creating folder and file), switch to WAL, migrate; returns (write, read) connections."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        wconn = _connect(path)
+        private_file(path)  # 0600 in a 0700 folder whatever the umask (edge.files)
+        wconn = connect(path)
     except (OSError, sqlite3.Error) as exc:
         raise StoreError(f"{path}: cannot open store: {exc}") from None
     try:
-        _wal(sqlite_utils.Database(wconn), path)
+        _wal(wconn, path)
         migrate(wconn)
-        rconn = _connect(path, readonly=True)
+        rconn = connect(path, readonly=True)
     except sqlite3.Error as exc:
         wconn.close()
         raise StoreError(f"{path}: cannot open store: {exc}") from None
@@ -202,7 +190,6 @@ class Store:
         self._batch_size = batch_size
         self._put_timeout = put_timeout
         self._wconn, self._rconn = _open(self.path)
-        self.db = sqlite_utils.Database(self._wconn)
         self._rlock = threading.Lock()
         self._queue: queue.Queue[object] = queue.Queue(maxsize=queue_size)
         self._cond = threading.Condition()
@@ -442,8 +429,7 @@ class Store:
         hits = [d for d in data if isinstance(d, _Hit)]
         written = duplicates = n_hits = orphans = 0
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with transaction(conn):
                 # order matters only between a read and its hit: reads first, then hits
                 if reads:
                     before = conn.total_changes
@@ -467,11 +453,6 @@ class Store:
                     ).rowcount
                 for hook in self._write_hooks:
                     hook(conn, [d for d in data if isinstance(d, Read)], hits)
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:  # SQLite already rolled back a COMMIT that hit ENOSPC
-                    conn.execute("ROLLBACK")
-                raise
         except sqlite3.Error as exc:
             if "full" in str(exc).lower():
                 self._disk_ok = False

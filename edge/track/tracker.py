@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from difflib import SequenceMatcher
@@ -35,10 +36,17 @@ _MIN_SEGMENT = 5
 DROP_REASONS = {
     "short": "seen too few times (tracking.min_observations)",
     "far": "never near enough (tracking.min_plate_width)",
-    "low_confidence": "too unsure (tracking.min_confidence)",
+    "off_vehicle": "not on a moving vehicle (tracking.min_on_vehicle)",
+    "disagree": "too few frames agreeing on the text (tracking.min_agreeing)",
+    "low_confidence": "too unsure (tracking.min_confidence, store.min_confidence)",
     "format": "fit no plate format (tracking.formats, invalid_format: drop)",
+    "static": "a plate that never moved, read at its place already (tracking.parked_window)",
     "repeat": "repeated a plate just read (tracking.dedupe_window)",
 }
+# A track whose plate centre stayed within this share of the plate's width, and whose width changed
+# by less than _STILL_GROWTH, never moved: a parked car, or text that is not on a vehicle.
+_STILL = 0.5
+_STILL_GROWTH = 1.25
 
 
 @dataclass
@@ -130,6 +138,27 @@ def _sureness(ob: Observation, text: str) -> float | None:
     return max(found) if found else None
 
 
+def _near(a: str, b: str) -> bool:
+    """Whether `a` is `b` or differs from it in one character (same length)."""
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+
+
+def agreement(obs: list[Observation], text: str) -> int:
+    """Observations one of whose readings is `text` or one character from it."""
+    return sum(1 for o in obs if any(_near(t.text, text) for t in o.text.readings))
+
+
+def stationary(obs: list[Observation]) -> bool:
+    """Whether the plate never moved over `obs`: its centre stayed within half its width of where it
+    was first seen and its size changed little (a vehicle passing grows, shrinks or crosses)."""
+    widths = [o.plate.box.width for o in obs]
+    if min(widths) <= 0 or max(widths) / min(widths) >= _STILL_GROWTH:
+        return False
+    x0, y0 = obs[0].plate.box.centre
+    reach = _STILL * sorted(widths)[len(widths) // 2]
+    return all(((o.plate.box.centre[0] - x0) ** 2 + (o.plate.box.centre[1] - y0) ** 2) ** 0.5 < reach for o in obs)
+
+
 def vote(observations: list[Observation]) -> tuple[str, float]:
     """Character-wise vote weighted by OCR confidence and plate size, among the most supported
     text length.
@@ -176,8 +205,22 @@ def vote(observations: list[Observation]) -> tuple[str, float]:
 
 
 class PlateTracker:
-    def __init__(self, cfg: TrackingConfig, *, detector_model: str, ocr_model: str, keep_crops: bool = False):
+    def __init__(
+        self,
+        cfg: TrackingConfig,
+        *,
+        detector_model: str,
+        ocr_model: str,
+        keep_crops: bool = False,
+        calibration: Callable[[float], float] | None = None,
+        min_store_confidence: float = 0.0,
+    ):
+        """`calibration` maps the vote's raw confidence to the stored one (`edge.track.calibration`);
+        reads whose stored confidence is below `tracking.min_confidence` or `min_store_confidence`
+        (`store.min_confidence` when `store.low_confidence` is drop) are dropped as low_confidence."""
         self.cfg = cfg
+        self.calibration = calibration
+        self.min_store_confidence = min_store_confidence
         self.detector_model = detector_model
         self.ocr_model = ocr_model
         self.keep_crops = keep_crops
@@ -187,6 +230,9 @@ class PlateTracker:
         self.drops: dict[str, int] = dict.fromkeys(DROP_REASONS, 0)
         # (camera, text) -> time of the last frame of the latest track emitted with that text
         self._recent: dict[tuple[str, str], datetime] = {}
+        # (camera, last box, time of its last frame) of tracks read: where a plate that never moves
+        # was read already (tracking.parked_window)
+        self._places: list[tuple[str, Box, datetime]] = []
         self._last_frame: int | None = None  # the frame index of the last `update`
 
     @property
@@ -343,6 +389,20 @@ class PlateTracker:
             self._recent = {k: t for k, t in self._recent.items() if end - t <= window}
         return seen is not None and window.total_seconds() > 0 and obs[0].ts - seen <= window
 
+    def _parked_again(self, camera: str, obs: list[Observation]) -> bool:
+        """True when the plate of `obs` never moved and a read on this camera ended at its place
+        less than `parked_window` before: a parked car is read once per window. Remembers this
+        track's place either way."""
+        window = self.cfg.parked_window
+        if window.total_seconds() <= 0:
+            return False
+        end = obs[-1].ts
+        box = obs[-1].plate.box
+        self._places = [p for p in self._places if end - p[2] <= window]
+        again = stationary(obs) and any(c == camera and b.iou(box) >= 0.3 for c, b, _ in self._places)
+        self._places.append((camera, box, end))
+        return again
+
     def _finish(self, track: _Track) -> list[Read]:
         if track.emitted:
             return []
@@ -361,16 +421,27 @@ class PlateTracker:
         if max(o.plate.box.width for o in obs) < self.cfg.min_plate_width:
             self.drops["far"] += 1
             return []
+        if self.cfg.min_on_vehicle and sum(o.on_vehicle for o in obs) < self.cfg.min_on_vehicle:
+            self.drops["off_vehicle"] += 1
+            return []
         text, confidence = vote(obs)
         if not text:
             self.drops["short"] += 1
             return []
-        if confidence < self.cfg.min_confidence:
+        if agreement(obs, text) < self.cfg.min_agreeing:
+            self.drops["disagree"] += 1
+            return []
+        if self.calibration is not None:
+            confidence = self.calibration(confidence)
+        if confidence < max(self.cfg.min_confidence, self.min_store_confidence):
             self.drops["low_confidence"] += 1
             return []
         text, valid = self._formats.normalise(text)
         if not valid and self.cfg.invalid_format == "drop":
             self.drops["format"] += 1
+            return []
+        if self._parked_again(track.camera, obs):
+            self.drops["static"] += 1
             return []
         if self._repeats(track.camera, obs, text):
             self.drops["repeat"] += 1

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from audit_helpers import PLATES
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "policy"))
-from policy_fixtures import site_yaml
 
 from edge.store import Store
 from edge.types import Read
+from tests.support.audit import PLATES
+from tests.support.policy import site_yaml
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from audit_helpers import GOOD, attacker, cli
+
+from tests.support.audit import GOOD, attacker, cli
 
 
 def _ledger(site_cfg: Path) -> Path:

@@ -5,12 +5,12 @@ import sqlite3
 import stat
 
 import pytest
-from audit_helpers import ACTOR, make_ledger
 
 from edge.audit.canonical import GENESIS
 from edge.audit.checkpoint import SigningKeyError, open_checkpoint, parse_vkey
 from edge.audit.events import ACTION_HELP, Action, Actor
 from edge.audit.ledger import Ledger, LedgerError, entry_hash
+from tests.support.audit import ACTOR, make_ledger
 
 
 def test_entries_chain_and_hash_their_canonical_form(tmp_path):

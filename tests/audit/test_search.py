@@ -6,7 +6,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from audit_helpers import GOOD, cli
 
 from edge.audit.events import Actor
 from edge.audit.ledger import Ledger, LedgerError, open_ledger
@@ -14,6 +13,7 @@ from edge.audit.search import SearchQuery, justified_search, record_config
 from edge.config import load_config
 from edge.errors import PolicyDenied
 from edge.policy.search import SearchRequest, build_policy
+from tests.support.audit import GOOD, cli
 
 
 def entries(cfg_path: Path) -> list:
@@ -100,11 +100,15 @@ def test_search_does_not_run_when_another_writer_holds_the_ledger(site, monkeypa
 
 
 def test_partial_and_range_searches_only_for_purposes_that_allow_them(site, monkeypatch, capsys):
-    code, out, _ = cli(monkeypatch, capsys, "search", "--config", str(site), "--pattern", "ZZT48?1", *GOOD)
+    code, out, _ = cli(
+        monkeypatch, capsys, "search", "--config", str(site), "--pattern", "ZZT48?1", "--since", "6h", *GOOD
+    )
     assert code == 0
     assert out.count("ZZT48") == 3
     args = [a if a != "stolen-vehicle" else "violent-felony" for a in GOOD]
-    code, _, err = cli(monkeypatch, capsys, "search", "--config", str(site), "--pattern", "ZZT48?1", *args)
+    code, _, err = cli(
+        monkeypatch, capsys, "search", "--config", str(site), "--pattern", "ZZT48?1", "--since", "6h", *args
+    )
     assert code == 3
     assert "query-kind" in err
     args = [a if a != "stolen-vehicle" else "amber-alert" for a in GOOD]
@@ -159,3 +163,35 @@ def test_denial_that_cannot_be_recorded_still_denies(tmp_path):
             )  # fmt: skip
     finally:
         blocker.execute("ROLLBACK")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "since", "rule"),
+    [
+        ("*", "6h", "pattern"),  # issue 27, finding 2: every read, under every profile
+        ("*?*?*", "6h", "pattern"),
+        ("ZZ*", "6h", "pattern"),  # 2 known characters; IL wants 5
+        ("ZZT48?1", None, "time-bound"),  # a pattern is bounded in time like a range search
+        ("ZZT48?1", "3d", "time-bound"),
+    ],
+)
+def test_loose_or_unbounded_patterns_are_refused_and_recorded(site, monkeypatch, capsys, pattern, since, rule):
+    args = ["search", "--config", str(site), "--pattern", pattern, *(["--since", since] if since else []), *GOOD]
+    code, out, err = cli(monkeypatch, capsys, *args)
+    assert code == 3
+    assert f"({rule})" in err
+    assert "ZZT48" not in out
+    last = entries(site)[-1]
+    assert last.action == "search_denied"
+    assert last.detail_obj()["rule"] == rule
+
+
+def test_pattern_results_are_capped(site, monkeypatch, capsys):
+    text = site.read_text().replace("search:\n", "search:\n  pattern_max_results: 1\n", 1)
+    site.write_text(text)
+    code, out, err = cli(
+        monkeypatch, capsys, "search", "--config", str(site), "--pattern", "ZZT48?1", "--since", "6h", *GOOD
+    )
+    assert code == 0, err
+    assert "1 read(s)" in out
+    assert entries(site)[-1].detail_obj()["limit"] == 1

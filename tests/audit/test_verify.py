@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from audit_helpers import attacker, delete_renumbered, insert_hashed, make_ledger, rechain, rehash, swap_entries
 
 from edge.audit.checkpoint import sign_checkpoint, vkey
 from edge.audit.ledger import Ledger
 from edge.audit.verify import verify_ledger
+from tests.support.audit import attacker, delete_renumbered, insert_hashed, make_ledger, rechain, rehash, swap_entries
 
 N = 12  # checkpoints at 5, 10 and (at close) 12
 

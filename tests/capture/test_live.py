@@ -1,6 +1,6 @@
 """Live sources against a real HTTP MJPEG server on 127.0.0.1: frames, stalls, reconnects, refusals.
 
-The server (tests/capture/mjpeg_server.py) plans its faults per connection, so no test sleeps or
+The server (edge_tools/harness/mjpeg_server.py) plans its faults per connection, so no test sleeps or
 asserts a duration; timeouts below only bound how long a broken test can hang.
 """
 
@@ -14,12 +14,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from mjpeg_server import MjpegServer, numbered_frames
 
 from edge.capture import FileSource, ImageFolderSource, LiveSource, list_devices, open_camera, probe_camera
 from edge.capture.live import redact_url, source_kind
 from edge.config.cameras import CameraConfig
 from edge.errors import InputError
+from edge_tools.harness.mjpeg_server import MjpegServer, numbered_frames
 
 
 def live(url: str, **kw: float) -> LiveSource:

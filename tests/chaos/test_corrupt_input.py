@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from chaos_lib import corrupt_inputs
+
+from edge_tools.chaos.chaos_lib import corrupt_inputs
 
 pytestmark = pytest.mark.chaos
 

@@ -10,8 +10,9 @@ import os
 from pathlib import Path
 
 import pytest
-from chaos_lib import Unavailable, disk_full, small_filesystem
-from chaos_lib import _fill as fill
+
+from edge_tools.chaos.chaos_lib import Unavailable, disk_full, small_filesystem
+from edge_tools.chaos.chaos_lib import _fill as fill
 
 pytestmark = pytest.mark.chaos
 
@@ -46,9 +47,8 @@ def test_a_batch_failing_on_a_full_disk_is_logged_as_disk_full(
     cause (and mark the disk low) rather than the error of a second, pointless ROLLBACK."""
     import random
 
-    from chaos_child import synthetic_read
-
     from edge.store import Store
+    from edge_tools.chaos.chaos_child import synthetic_read
 
     try:
         with small_filesystem(tmp_path / "mnt", 1024) as (mnt, _what):

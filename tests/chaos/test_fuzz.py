@@ -7,7 +7,8 @@ import importlib.util
 from pathlib import Path
 
 import pytest
-from chaos_lib import FuzzFigures, fuzz, run_atheris, site_config, size
+
+from edge_tools.chaos.chaos_lib import FuzzFigures, fuzz, run_atheris, site_config, size
 
 pytestmark = pytest.mark.chaos
 
@@ -28,11 +29,10 @@ def test_fuzzed_configs_and_search_payloads_never_crash(tmp_path: Path) -> None:
 @pytest.mark.parametrize("limit", [float("inf"), float("-inf"), float("nan"), [1], -5])
 def test_search_request_with_an_impossible_limit_is_answered_not_raised(tmp_path: Path, limit: object) -> None:
     """A peer's JSON may carry 1e999 (json.loads gives inf): the handler must answer with an error."""
-    from mosquitto import Pki
-
     from edge.audit.ledger import open_ledger
     from edge.config import load_config
     from edge.share.remote import make_search_handler
+    from edge_tools.harness.mosquitto import Pki
 
     cfg = load_config(site_config(tmp_path, None, Pki(tmp_path / "pki"), search=True, broker_url="mqtts://127.0.0.1:1"))
     handler = make_search_handler(cfg, lambda: open_ledger(cfg))

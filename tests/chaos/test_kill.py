@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chaos_lib import broker_restarts, parse_acks, sigkill_cycles, size
+
+from edge_tools.chaos.chaos_lib import broker_restarts, parse_acks, sigkill_cycles, size
 
 pytestmark = [pytest.mark.chaos, pytest.mark.usefixtures("need_mosquitto")]
 
@@ -58,7 +59,7 @@ def _delete_an_acked_read(cycle: int, site: Path, acked: set[str]) -> None:
 
 
 def _edit_a_ledger_entry(cycle: int, site: Path, acked: set[str]) -> None:
-    from audit_helpers import attacker  # tests/audit, put on the path by chaos_lib
+    from tests.support.audit import attacker  # tests/audit, put on the path by chaos_lib
 
     if cycle == 2:
         attacker(site / "audit.db").execute("UPDATE entries SET outcome = 'edited' WHERE seq = 1")
@@ -84,7 +85,7 @@ def test_the_kill_checks_catch_a_lost_read_and_a_broken_ledger(
 @pytest.mark.usefixtures("need_mosquitto")
 def test_sigkill_of_the_real_run_command_loses_no_read_the_peer_got(tmp_path: Path) -> None:
     """`edge-alpr run` itself, on the shipped models and sample clip, killed mid-recognition."""
-    from chaos_lib import Unavailable, sigkill_run_cli
+    from edge_tools.chaos.chaos_lib import Unavailable, sigkill_run_cli
 
     cycles = size("CHAOS_RUN_CYCLES", 1)
     try:

@@ -11,7 +11,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from chaos_lib import _store_cases, cli, tamper
+
+from edge_tools.chaos.chaos_lib import _store_cases, cli, tamper
 
 pytestmark = pytest.mark.chaos
 
@@ -32,9 +33,8 @@ def _store_of_2000_reads(db: Path, *, seed: int) -> Path:
     import random
     import sqlite3
 
-    from chaos_child import synthetic_read
-
     from edge.store import Store
+    from edge_tools.chaos.chaos_child import synthetic_read
 
     rng = random.Random(seed)
     with Store(db, min_free_mb=0) as s:

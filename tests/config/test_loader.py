@@ -68,6 +68,31 @@ BAD = [
     ),
     ("unknown second opinion", "ocr:\n  second_opinion: tesseract\n", ":2: ocr.second_opinion: Input should be"),
     (
+        "camera mask of two points",
+        "cameras:\n  - name: a\n    source: '0'\n    masks:\n      - [[0, 0], [10, 0]]\n",
+        ":4: cameras.0.masks: mask 0 has 2 point(s): a polygon needs at least 3",
+    ),
+    (
+        "camera mask off the frame",
+        "cameras:\n  - name: a\n    source: '0'\n    masks: [[[0, 0], [10, 0], [5, -3]]]\n",
+        ":4: cameras.0.masks: mask 0 has negative coordinates (5, -3)",
+    ),
+    (
+        "camera mask not points",
+        "cameras:\n  - name: a\n    source: '0'\n    masks: [[1, 2, 3]]\n",
+        ":4: cameras.0.masks",
+    ),
+    (
+        "hotlist confidence above 1",
+        "hotlists:\n  min_confidence: 1.5\n",
+        ":2: hotlists.min_confidence: Input should be",
+    ),
+    (
+        "store low_confidence",
+        "store:\n  low_confidence: hide\n",
+        ":2: store.low_confidence: Input should be 'drop' or 'keep'",
+    ),
+    (
         "second weight 0",
         "ocr:\n  second_opinion: rapidocr\n  second_weight: 0\n",
         ":3: ocr.second_weight: Input should be greater than 0",
@@ -155,3 +180,52 @@ def test_grant_category_must_be_a_hotlist_category(tmp_path: Path) -> None:
     assert ":13: sharing.peers.0.categories.1: hotlist category 'stolen_vehicle' is not in hotlists.categories" in str(
         info.value
     )
+
+
+# Issue 27, finding 7: this file (372 bytes) made `config check` take 3.5 GB and 37 s.
+ALIAS_BOMB = """\
+node_id: n1
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+"""
+
+
+def test_an_alias_bomb_is_refused_quickly_with_file_and_line(tmp_path: Path) -> None:
+    import time
+    import tracemalloc
+
+    path = tmp_path / "bomb.yaml"
+    path.write_text(ALIAS_BOMB)
+    assert len(ALIAS_BOMB.encode()) < 400
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    seconds = time.perf_counter() - t0
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert seconds < 5
+    assert peak < 100 * 2**20
+    message = str(err.value)
+    assert message.startswith(f"{path}:2: ")  # the anchor that is repeated
+    assert "alias" in message
+
+
+def test_a_modest_use_of_aliases_still_loads(tmp_path: Path) -> None:
+    path = tmp_path / "ok.yaml"
+    path.write_text("node_id: n1\nretention:\n  non_hit: &r 21d\n  hit: *r\n")
+    assert load_config(path).retention.hit == timedelta(days=21)
+
+
+def test_an_oversized_config_file_is_refused_before_parsing(tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text("node_id: n1\n" + "# padding\n" * 200_000)
+    with pytest.raises(ConfigError, match=r"big.yaml: config file is \d+ bytes; the limit is"):
+        load_config(path)

@@ -1,4 +1,4 @@
-"""scripts/export_ultralytics_detector.py: the parts that run without torch, on real files and models.
+"""edge_tools/export_ultralytics_detector.py: the parts that run without torch, on real files and models.
 
 The export itself needs torch and Ultralytics, which edge-alpr's environment does not carry; it was
 run on this machine (see the script's docstring and issue 5's note). What is tested here is what
@@ -18,11 +18,9 @@ from pathlib import Path
 import pytest
 
 from edge.errors import EdgeError
+from edge_tools import export_ultralytics_detector as exp
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))
-
-import export_ultralytics_detector as exp  # noqa: E402  (scripts/, not a package)
 
 
 def _wheel(path: Path, payload: bytes) -> Path:
@@ -66,9 +64,9 @@ def test_the_output_never_goes_into_the_repositorys_models_folder() -> None:
 def test_cli_fails_on_stderr_naming_the_export_python(tmp_path: Path) -> None:
     payload = b"weights"
     wheel = _wheel(tmp_path / "fastanpr-0.1.13-py3-none-any.whl", payload)
-    cmd = [sys.executable, str(ROOT / "scripts/export_ultralytics_detector.py"), "--wheel", str(wheel)]
+    cmd = [sys.executable, "-m", "edge_tools.export_ultralytics_detector", "--wheel", str(wheel)]
     cmd += ["--out", str(tmp_path / "d.onnx"), "--export-python", str(tmp_path / "no-such-python")]
-    res = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=120)
+    res = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=120, cwd=ROOT)
     assert res.returncode == 1
     # the toy wheel's weights fail the pin before any export is tried
     assert "refused and deleted" in res.stderr
@@ -79,7 +77,8 @@ def test_cli_fails_on_stderr_naming_the_export_python(tmp_path: Path) -> None:
 
 def test_help_has_an_example() -> None:
     res = subprocess.run(
-        [sys.executable, str(ROOT / "scripts/export_ultralytics_detector.py"), "--help"],
+        [sys.executable, "-m", "edge_tools.export_ultralytics_detector", "--help"],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,

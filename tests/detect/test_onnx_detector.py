@@ -9,8 +9,8 @@ import pytest
 
 from edge.detect import OnnxPlateDetector, letterbox, nms
 from edge.errors import EdgeError
-from edge.synth.scene import iter_frames
 from edge.types import Box
+from edge_tools.synth.scene import iter_frames
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 RAW = MODELS / "plate-det-v1.onnx"

@@ -1,4 +1,4 @@
-"""scripts/quantize_detector.py on the shipped detector: a real quantisation, a real check.
+"""edge_tools/quantize_detector.py on the shipped detector: a real quantisation, a real check.
 
 The detector's raw output holds box coordinates (0-400 px) and scores (0-1) in one tensor; quantised
 whole with one 8-bit scale every score rounds to 0 and the model finds nothing, silently. The script
@@ -7,18 +7,16 @@ keeps that head in float and refuses a result whose scores collapse anyway.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
 from edge.detect.onnx import OnnxPlateDetector
-from edge.synth.scene import Clip
+from edge_tools import quantize_detector as quant
+from edge_tools.synth.scene import Clip
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))
 
-import quantize_detector as quant  # noqa: E402  (scripts/, not a package)
 
 MODEL = ROOT / "models" / "plate-det-v1.onnx"
 CLIP = ROOT / "samples" / "sample.mp4"

@@ -9,9 +9,9 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from health_helpers import make_read
 
 from edge.logs import REDACTED, JsonFormatter, PlateFilter, forget_plates, make_handler, remember_plate, scrub, setup
+from tests.support.health import make_read
 
 
 @pytest.fixture(autouse=True)

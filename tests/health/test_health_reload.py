@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from health_helpers import get, get_json, write_config
 from prometheus_client.parser import text_string_to_metric_families
 
 from edge.audit.events import Action
@@ -24,6 +23,7 @@ from edge.config import load_config
 from edge.config.redact import REDACTED, config_diff, redact
 from edge.reload import Reloader, apply_to_store
 from edge.store import Store
+from tests.support.health import get, get_json, write_config
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = Path(os.environ.get("EDGE_ALPR_MODELS") or ROOT / "models")

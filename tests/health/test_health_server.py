@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from health_helpers import MODELS, EndlessCamera, get, get_json, make_read, write_config
 from prometheus_client.parser import text_string_to_metric_families
 
 from edge.config import load_config
@@ -20,6 +19,7 @@ from edge.health.service import Observability
 from edge.runner import Runner
 from edge.store import Store
 from edge.track.tracker import DROP_REASONS
+from tests.support.health import MODELS, EndlessCamera, get, get_json, make_read, write_config
 
 
 def wait_for(check: Callable[[], Any], what: str, timeout: float = 60.0, extra: Any = "") -> Any:

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-from health_helpers import make_read, write_config
 
 from edge.cli import main
 from edge.config import load_config
@@ -15,6 +14,7 @@ from edge.health.monitor import HealthMonitor
 from edge.health.server import HealthServer
 from edge.reload import Reloader
 from edge.store import Store
+from tests.support.health import make_read, write_config
 
 
 def seeded(tmp_path: Path) -> Path:

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-# the real-Mosquitto helpers of the sharing tests (tests/ has no packages)
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "share"))
-from hotlist_helpers import Clock
-
 from edge.audit.events import Actor
 from edge.audit.ledger import Ledger
 from edge.config.hotlist import HotlistConfig
 from edge.hotlist import Hotlists
+from tests.support.hotlist import Clock
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hotlist_helpers import random_plates, write_csv
+
+from tests.support.hotlist import random_plates, write_csv
 
 
 @dataclass
@@ -128,3 +129,36 @@ def test_every_command_has_an_example(cmd: list[str]) -> None:
     res = run(*cmd, "--help")
     assert res.exit_code == 0
     assert "Example:" in res.output
+
+
+@pytest.mark.parametrize(
+    ("source", "rule"),
+    [
+        ("DHS Chicago field office", "prohibited_text"),  # issue 27, finding 3: was accepted
+        ("Department of Homeland Security, ERO", "prohibited_text"),
+        ("FBI Springfield field office", "federal-or-out-of-state-source"),
+        ("U.S. Marshals task force", "federal-or-out-of-state-source"),
+        ("Indiana State Police", "federal-or-out-of-state-source"),
+    ],
+)
+def test_federal_or_out_of_state_sources_are_refused_under_il(site: Path, tmp_path: Path, source: str, rule: str):
+    f = write_csv(tmp_path / "l.csv", random_plates(5))
+    res = run(
+        "hotlist", "import", str(f), "--config", str(site), "--name", "fed", "--category", "stolen-vehicle",
+        "--source", source, "--basis", "agreement 17", "--user", "tester",
+    )  # fmt: skip
+    assert res.exit_code == 3, res.output
+    assert "source" in res.stderr
+    assert ledger_actions(tmp_path) == [("hotlist_refused", "denied")]
+    with sqlite3.connect(tmp_path / "audit.db") as conn:
+        (detail,) = conn.execute("SELECT detail FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
+    assert json.loads(detail)["rule"] == rule
+
+
+def test_an_in_state_source_is_accepted_under_il(site: Path, tmp_path: Path) -> None:
+    f = write_csv(tmp_path / "l.csv", random_plates(5))
+    res = run(
+        "hotlist", "import", str(f), "--config", str(site), "--name", "isp", "--category", "stolen-vehicle",
+        "--source", "Illinois State Police LEADS extract", "--basis", "agreement 17", "--user", "tester",
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output

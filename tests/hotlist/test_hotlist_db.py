@@ -9,15 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hotlist_helpers import T0, Clock, random_plates, write_csv
 
 from edge.audit.events import Actor
 from edge.audit.ledger import Ledger, LedgerError
 from edge.audit.verify import verify_ledger
 from edge.config.hotlist import HotlistConfig
-from edge.errors import InputError, PolicyDenied
+from edge.errors import FieldError, InputError, PolicyDenied
 from edge.hotlist import Hotlists
 from edge.hotlist.parse import parse_file
+from tests.support.hotlist import T0, Clock, random_plates, write_csv
 
 
 def _import(hot: Hotlists, ledger: Any, actor: Actor, hcfg: HotlistConfig, f: Path, **kw: Any) -> Any:
@@ -118,8 +118,10 @@ def test_existing_name_needs_replace(
 ) -> None:
     a, b = random_plates(30, seed=1), random_plates(12, seed=2)
     _import(hot, ledger, actor, hcfg, write_csv(tmp_path / "a.csv", a))
-    with pytest.raises(InputError, match="--replace"):
+    with pytest.raises(InputError, match=r"use replace to load") as raised:
         _import(hot, ledger, actor, hcfg, write_csv(tmp_path / "b.csv", b))
+    assert isinstance(raised.value, FieldError)  # the core names the field; the CLI shows the flag
+    assert raised.value.for_flags().endswith("use --replace to load a new version, or remove it")
     assert hot.count() == 30
     res = _import(hot, ledger, actor, hcfg, tmp_path / "b.csv", replace=True)
     assert (res.entries, res.replaced) == (12, 30)

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hotlist_helpers import T0, make_read, random_plates, write_csv
 
 from edge.capture.base import SourceStats
 from edge.config import Config, load_config
@@ -26,6 +25,7 @@ from edge.hotlist.sink import open_read_sink
 from edge.pipeline import StageTimes, replay
 from edge.store import Store
 from edge.types import Frame, Read
+from tests.support.hotlist import T0, make_read, random_plates, write_csv
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "sample.mp4"

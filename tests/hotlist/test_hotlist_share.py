@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hotlist_helpers import T0, Clock, make_read, random_plates, write_csv
-from mosquitto import Broker, Pki, Subscriber, mosquitto_binary
 
 from edge.audit.events import Actor
 from edge.audit.ledger import Ledger
@@ -22,6 +20,8 @@ from edge.hotlist.hits import hit_fields
 from edge.hotlist.parse import parse_file
 from edge.share import ShareService
 from edge.store import Store
+from edge_tools.harness.mosquitto import Broker, Pki, Subscriber, mosquitto_binary
+from tests.support.hotlist import T0, Clock, make_read, random_plates, write_csv
 
 NODE = "edge-node"
 

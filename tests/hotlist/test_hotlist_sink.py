@@ -1,16 +1,18 @@
-"""Matching each stored read: exact and tolerant alerts, hits in the store, muting, fail closed."""
+"""Matching each stored read: exact alerts, tolerant and unsure matches for review, hits in the store, muting,
+fail closed."""
 
 from __future__ import annotations
 
+import base64
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hotlist_helpers import PLAIN, T0, make_read, random_plates, write_csv
 
 from edge.audit.events import Actor
 from edge.audit.ledger import Ledger, LedgerError
@@ -18,6 +20,7 @@ from edge.config.hotlist import HotlistConfig, ToleranceConfig
 from edge.hotlist import Alert, Hotlists, ReadSink
 from edge.hotlist.parse import parse_file
 from edge.store import Store
+from tests.support.hotlist import PLAIN, T0, make_read, random_plates, write_csv
 
 CONFUSABLE = "AB0123"  # O/0 at index 2, B/8 at index 1, I/1 at index 3
 
@@ -84,18 +87,67 @@ def test_exact_match_is_stored_as_hit_and_recorded(
     assert (sink.stats.stored, sink.stats.alerts) == (2, 1)
 
 
+def ledger_reviews(ledger: Ledger) -> list[dict[str, Any]]:
+    rows = ledger.connection.execute("SELECT detail FROM entries WHERE action = 'review' ORDER BY seq").fetchall()
+    return [json.loads(r[0]) for r in rows]
+
+
 @pytest.mark.parametrize("misread", ["ABO123", "A80123", "AB0I23"])
-def test_tolerant_match_marked_tolerant(
+def test_tolerant_match_is_a_candidate_for_review_never_an_alert(
     store: Store, hot: Hotlists, ledger: Ledger, loaded: list[str], misread: str
 ) -> None:
     strict = make_sink(store, hot, ledger)
     assert strict.check(make_read(misread)) == []  # off by default
     sink = make_sink(store, hot, ledger, tolerant=True)
+    reviewed: list[Alert] = []
+    alerted: list[Alert] = []
+    sink.on_review, sink.on_alert = reviewed.append, alerted.append
     read = make_read(misread)
-    sink(read)
+    assert sink(read)
     store.flush()
-    assert [h["match_kind"] for h in store.hits_for(read.id)] == ["tolerant"]
-    assert sink.stats.tolerant == 1
+    assert alerted == []
+    assert ledger_alerts(ledger) == []
+    assert store.hits_for(read.id) == []  # no hit: nothing moves to the hit tier or is shared
+    stored = store.get(read.id)
+    assert stored is not None
+    assert not stored.is_hit
+    (candidate,) = reviewed
+    assert (candidate.match_kind, candidate.entry_plate) == ("tolerant", CONFUSABLE)
+    (detail,) = ledger_reviews(ledger)
+    assert (detail["read_id"], detail["why"], detail["confidence"]) == (read.id, "tolerant match", 0.93)
+    assert misread not in json.dumps(detail)
+    assert CONFUSABLE not in json.dumps(detail)
+    assert (sink.stats.review, sink.stats.tolerant, sink.stats.alerts) == (1, 1, 0)
+
+
+def test_an_exact_match_below_hotlist_min_confidence_is_for_review(
+    store: Store, hot: Hotlists, ledger: Ledger, loaded: list[str]
+) -> None:
+    cfg = HotlistConfig(min_confidence=0.95)
+    sink = ReadSink(store, hot, config=cfg, ledger=ledger, actor=Actor.system("node"))
+    unsure = replace(make_read(loaded[3]), confidence=0.94)
+    assert sink.check(unsure) == []
+    (detail,) = ledger_reviews(ledger)
+    assert detail["why"] == "below hotlists.min_confidence"
+    sure = replace(make_read(loaded[3], camera="cam2"), confidence=0.96)
+    (alert,) = sink.check(sure)
+    assert alert.match_kind == "exact"
+    assert (sink.stats.review, sink.stats.alerts) == (1, 1)
+
+
+def test_an_alert_carries_its_evidence_crop_confidence_and_the_instruction(
+    store: Store, hot: Hotlists, ledger: Ledger, loaded: list[str]
+) -> None:
+    sink = make_sink(store, hot, ledger)
+    crop = b"\xff\xd8jpeg-bytes\xff\xd9"
+    (alert,) = sink.check(replace(make_read(loaded[7]), crop_jpeg=crop))
+    shown = alert.as_dict()
+    assert base64.b64decode(shown["evidence_crop_jpeg"]) == crop
+    assert shown["confidence"] == 0.93
+    assert "Confirm visually before acting" in shown["instruction"]
+    (detail,) = ledger_alerts(ledger)
+    assert detail["confidence"] == 0.93
+    assert "evidence_crop_jpeg" not in detail  # the ledger keeps no pixels and no plate
 
 
 def test_two_substitutions_do_not_match(store: Store, hot: Hotlists, ledger: Ledger, loaded: list[str]) -> None:
@@ -125,17 +177,21 @@ def test_parked_car_raises_one_alert_per_camera(store: Store, hot: Hotlists, led
         assert sink(r)
     other_cam = make_read(plate, camera="cam2", ts=T0 + timedelta(seconds=45))
     sink(other_cam)
-    misread_same_car = make_read("ABO123", ts=T0)
+    misread_same_car = make_read("ABO123", ts=T0)  # one confusion from AB0123: for review, not an alert
     sink(misread_same_car)
-    sink(make_read("AB0123", ts=T0 + timedelta(seconds=60)))  # same car read right: muted with its variant
+    sink(make_read("ABO123", ts=T0 + timedelta(seconds=30)))  # the misread again: its review is muted
+    right = make_read("AB0123", ts=T0 + timedelta(seconds=60))  # the same car read right: the review muted no alert
+    sink(right)
+    sink(make_read("AB0123", ts=T0 + timedelta(seconds=90)))  # muted
     back = make_read(plate, ts=reads[-1].ts + timedelta(seconds=301))  # gone longer than the mute: alerts again
     sink(back)
     store.flush()
     hit_ids = {r[0] for r in sqlite3.connect(store.path).execute("SELECT read_id FROM hits")}
-    assert hit_ids == {reads[0].id, other_cam.id, misread_same_car.id, back.id}
+    assert hit_ids == {reads[0].id, other_cam.id, right.id, back.id}
     assert sink.stats.alerts == 4
-    assert sink.stats.muted == 20
-    assert store.count("reads") == 24  # muted reads are still stored
+    assert sink.stats.review == 1
+    assert sink.stats.muted == 21
+    assert store.count("reads") == 26  # muted reads are still stored
 
 
 def test_mute_zero_alerts_every_read(store: Store, hot: Hotlists, ledger: Ledger, loaded: list[str]) -> None:

@@ -11,8 +11,8 @@ import pytest
 
 from edge.errors import EdgeError
 from edge.ocr import FastPlateOcr, RapidOcr, SecondOpinion
-from edge.synth.plates import random_plate_text, render_plate
-from edge.synth.scene import render_plate_crop
+from edge_tools.synth.plates import random_plate_text, render_plate
+from edge_tools.synth.scene import render_plate_crop
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 

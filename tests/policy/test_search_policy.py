@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from policy_fixtures import site_yaml
 
 from edge.config import parse_config
 from edge.policy.search import SearchRequest, build_policy, check_agency, decide
+from tests.support.policy import site_yaml
 
 IL = build_policy(parse_config(site_yaml("IL")))
 NONE = build_policy(parse_config(site_yaml("none", kinds="[local, state, federal]")))
@@ -56,8 +56,13 @@ def req(**kw: object) -> SearchRequest:
         ({"reason": "investigation - ongoing case"}, "reason"),
         ({"reason": "LE purpose per Sgt"}, "reason"),
         ({"reason": "stolen"}, "reason"),  # too short
-        ({"kind": "partial"}, "allowed"),
-        ({"purpose": "violent-felony", "kind": "partial"}, "query-kind"),
+        ({"kind": "partial", "known": 5, "window": timedelta(hours=6)}, "allowed"),
+        # issue 27, finding 2: a pattern of wildcards swept every read
+        ({"kind": "partial", "known": 0, "window": timedelta(hours=6)}, "pattern"),  # --pattern '*'
+        ({"kind": "partial", "known": 4, "window": timedelta(hours=6)}, "pattern"),  # IL wants 5
+        ({"kind": "partial", "known": 5, "window": None}, "time-bound"),  # no --since
+        ({"kind": "partial", "known": 5, "window": timedelta(days=2)}, "time-bound"),
+        ({"purpose": "violent-felony", "kind": "partial", "known": 6, "window": timedelta(hours=1)}, "query-kind"),
         ({"purpose": "violent-felony", "kind": "range", "window": timedelta(hours=1)}, "query-kind"),
         ({"purpose": "amber-alert", "kind": "range", "window": timedelta(hours=1)}, "allowed"),
         ({"purpose": "amber-alert", "kind": "range", "window": timedelta(hours=5)}, "query-kind"),
@@ -100,7 +105,11 @@ def test_check_agency_is_usable_for_share_and_peer_requests():
 
 def test_no_purposes_configured_denies_everything():
     empty = build_policy(parse_config("profile: none\n"))
-    assert decide(req(), empty).rule == "unknown-purpose"
+    assert decide(req(), empty).rule == "unknown-agency"  # structural rules first: no agency is registered
+    agencies_only = build_policy(
+        parse_config("profile: none\nsearch:\n  agencies: [{id: SPRINGFIELD-PD, name: SPD, kind: local, state: IL}]\n")
+    )
+    assert decide(req(), agencies_only).rule == "unknown-purpose"
 
 
 _SEP = st.sampled_from(["", " ", ".", "-", "+", "/", "_"])
@@ -138,3 +147,27 @@ def test_disguised_prohibited_words_are_denied_in_any_field(word, field, data):
 def test_legitimate_reasons_are_allowed_however_cased(reason, case, tail):
     d = decide(req(reason=case(reason) + tail), IL)
     assert d.allowed, d.reason
+
+
+NH = build_policy(parse_config(site_yaml("NH", "NH", "3m").replace(", range: true", "")))
+
+
+def test_nh_refuses_partial_plates_like_time_ranges_and_none_wants_four_known_characters():
+    pattern = {"kind": "partial", "known": 7, "window": timedelta(hours=1), "case_number": "2026-00123"}
+    d = decide(req(**pattern), NH)
+    assert (d.allowed, d.rule) == (False, "query-kind")
+    assert "NH" in d.reason
+    assert decide(req(**{**pattern, "known": 4}), NONE).rule == "allowed"
+    assert decide(req(**{**pattern, "known": 3}), NONE).rule == "pattern"
+
+
+def test_a_prohibited_use_refusal_names_the_matched_text_and_layer():
+    d = decide(req(reason="locate for imigration, vehicle of RO"), IL)
+    assert d.rule == "prohibited-use"
+    assert "'imigration'" in d.reason
+    assert "fuzzy" in d.reason
+
+
+def test_on_behalf_of_must_be_a_registered_agency_before_any_text_rule():
+    d = decide(req(on_behalf_of="Springfield Neighbourhood Watch"), IL)
+    assert d.rule == "unknown-agency"

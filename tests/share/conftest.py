@@ -1,5 +1,5 @@
-"""Sharing fixtures: generated PKI (session), a real Mosquitto per test, a ledger that can fail, reads.
-Helpers the tests import are in share_helpers.py (a conftest cannot be imported by name: there are several)."""
+"""Sharing fixtures: a real Mosquitto per test, a ledger that can fail, reads. The generated PKI (session)
+is in tests/conftest.py; helpers the tests import are in tests/support/share.py."""
 
 from __future__ import annotations
 
@@ -7,19 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mosquitto import Acl, Broker, Pki, mosquitto_binary
-from share_helpers import BrokerFactory, FakeLedger, MakeRead, read_factory
+
+from edge_tools.harness.mosquitto import Acl, Broker, Pki
+from tests.support.share import BrokerFactory, FakeLedger, MakeRead, read_factory
 
 
 @pytest.fixture
 def ledger() -> FakeLedger:
     return FakeLedger()
-
-
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    mosquitto_binary()  # fail (CI) or skip before generating anything
-    return Pki(tmp_path_factory.mktemp("pki"))
 
 
 @pytest.fixture

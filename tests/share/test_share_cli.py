@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from mosquitto import Broker, Pki, Subscriber
-from share_helpers import NODE, BrokerFactory, MakeRead, default_acl, grant_yaml
 
 from edge.cli import main
 from edge.config import load_config
-from edge.share import Outbox, prepare_outbox
+from edge.share import Outbox
 from edge.store import Store
+from edge_tools.harness.mosquitto import Broker, Pki, Subscriber
+from tests.support.share import NODE, BrokerFactory, MakeRead, default_acl, grant_yaml
 
 EDGE = [sys.executable, "-c", "from edge.cli import run; run()"]
 
@@ -57,7 +57,6 @@ def fill(cfg_path: Path, make_read: MakeRead, n: int) -> list[str]:
     cfg = load_config(cfg_path)
     ids = []
     with Store.from_config(cfg) as store:
-        prepare_outbox(store.path)
         service = ShareService(cfg, ledger=lambda: None, actor="test")  # only the hook: nothing is started
         service.attach(store)
         for _ in range(n):
@@ -148,7 +147,7 @@ def test_share_check_refuses_unlawful_grant(pki: Pki, broker_factory: BrokerFact
     assert result.returncode == 2
     line = next(i for i, t in enumerate(cfg_path.read_text().splitlines(), 1) if "name: peer-a" in t)
     assert f"{cfg_path}:{line}: sharing.peers.0.name: grant to peer 'peer-a' refused under profile IL" in result.stderr
-    assert "[il-declaration]" in result.stderr
+    assert "[federal-party]" in result.stderr  # issue 27: no federal peer under IL, declaration or not
 
 
 @pytest.mark.parametrize(
@@ -179,7 +178,6 @@ def test_remote_search_goes_through_policy_and_ledger(
         store.write(target)
         store.write(make_read())
         store.flush()
-    prepare_outbox(cfg.store.path)
     peer = Subscriber(broker, "peer-a", ["peers/a/search/reply/#"])
     peer.wait_ready()
     service = ShareService(

@@ -6,10 +6,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from share_helpers import FakeLedger, make_grant
 
 from edge.config import ConfigError, load_config, parse_config
 from edge.share import ShareError, ShareService, check_grant
+from tests.support.share import FakeLedger, make_grant
 
 GOOD = """
 profile: IL
@@ -99,7 +99,14 @@ def test_hit_categories_needs_categories() -> None:
         ("IL", {"purposes": ["reproductive-health"]}, "prohibited-use"),
         ("none", {"purposes": ["warrant service"], "agency": "ICE ERO field office"}, "prohibited-use"),
         ("IL", {"jurisdiction": "TX"}, "il-declaration"),
-        ("IL", {"jurisdiction": "federal"}, "il-declaration"),
+        # issue 27, finding 3: federal parties are refused under IL/CA wherever they appear
+        ("IL", {"jurisdiction": "federal"}, "federal-party"),
+        ("IL", {"jurisdiction": "federal", "declaration": "DECL-1"}, "federal-party"),
+        ("CA", {"jurisdiction": "federal"}, "federal-party"),
+        ("IL", {"jurisdiction": "federal", "agency": "U.S. Department of Homeland Security"}, "prohibited-use"),
+        ("IL", {"jurisdiction": "IL", "agency": "U.S. Department of Homeland Security"}, "prohibited-use"),
+        ("IL", {"jurisdiction": "IL", "agency": "FBI Chicago field office"}, "federal-party"),
+        ("IL", {"jurisdiction": "IL", "agency": "Indiana State Police"}, "out-of-state"),
         ("CA", {"jurisdiction": "NV"}, "ca-in-state-public-agencies"),
         ("CA", {"jurisdiction": "CA", "public_agency": False}, "ca-in-state-public-agencies"),
         ("NH", {"jurisdiction": "NH", "share": "all"}, "nh-hits-only"),
@@ -118,6 +125,8 @@ def test_profiles_refuse_what_their_law_forbids(profile: str, kw: dict[str, obje
     [
         ("IL", {"jurisdiction": "IL"}),
         ("IL", {"jurisdiction": "WI", "declaration": "IL-ALPR-DECL-2026-007"}),
+        ("IL", {"jurisdiction": "IL", "agency": "Illinois State Police"}),
+        ("IL", {"jurisdiction": "WI", "agency": "Wisconsin State Patrol", "declaration": "IL-ALPR-DECL-2026-8"}),
         ("CA", {"jurisdiction": "CA"}),
         ("NH", {"jurisdiction": "NH", "share": "hits"}),
         ("none", {"jurisdiction": "federal"}),
@@ -133,9 +142,9 @@ def test_service_refuses_to_start_with_an_unlawful_grant_and_records_it() -> Non
         update={"sharing": cfg.sharing.model_copy(update={"peers": [make_grant(jurisdiction="federal")]})}
     )
     ledger = FakeLedger()
-    with pytest.raises(ShareError, match=r"sharing.peers\[peer-a\]: California"):
+    with pytest.raises(ShareError, match=r"sharing.peers\[peer-a\]: California: peer 'peer-a' is a federal agency"):
         ShareService(cfg, ledger=ledger, actor="system")
     (entry,) = ledger.of("share_denied")
     assert entry["peer"] == "peer-a"
-    assert entry["rule"] == "ca-in-state-public-agencies"
+    assert entry["rule"] == "federal-party"
     assert entry["grant"]["jurisdiction"] == "federal"

@@ -7,13 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mosquitto import Broker, Pki, Subscriber, try_connect
-from share_helpers import NODE, BrokerFactory, FakeLedger, MakeRead, default_acl, make_grant
-
 from edge.config import Config
 from edge.config.sharing import PeerGrant
 from edge.share import Outbox, ShareService
 from edge.store import Store
+from edge_tools.harness.mosquitto import Broker, Pki, Subscriber, try_connect
+from tests.support.share import NODE, BrokerFactory, FakeLedger, MakeRead, default_acl, make_grant
 
 
 def config(tmp_path: Path, *grants: PeerGrant) -> Config:
@@ -64,7 +63,7 @@ def test_granted_peer_gets_exactly_the_granted_fields_and_ungranted_peer_nothing
     for m in messages:
         assert m["schema"] == "edge-alpr/share/1"
         assert m["node_id"] == NODE
-        assert set(m["fields"]) == {"time", "camera", "confidence"}
+        assert set(m["fields"]) == {"time", "camera", "confidence", "low_confidence"}
         assert m["purposes"] == ["stolen_vehicle"]
         assert m["grant"]["legal_basis"] == "mutual aid agreement 2026-14"
     raw = b"".join(p for _, p in peer_a.payloads())

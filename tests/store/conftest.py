@@ -1,7 +1,7 @@
-"""Fixtures for the store tests; the helpers live in store_helpers.py."""
+"""Fixtures for the store tests; the helpers live in tests/support/store.py."""
 
 from __future__ import annotations
 
-from store_helpers import clock, make_read
+from tests.support.store import clock, make_read
 
 __all__ = ["clock", "make_read"]

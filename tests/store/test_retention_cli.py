@@ -8,12 +8,12 @@ from datetime import timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
-from store_helpers import MakeRead
 
 from edge.cli import main
 from edge.config import ConfigError
 from edge.errors import InputError
 from edge.store import Store, utcnow
+from tests.support.store import MakeRead
 
 DAY = timedelta(days=1)
 

@@ -7,10 +7,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from store_helpers import T0, Clock, MakeRead
 
 from edge.store import SCHEMA_VERSION, Store, StoreError
 from edge.store.schema import migrate, schema_version
+from tests.support.store import T0, Clock, MakeRead
 
 OLD_TS = "2026-05-01T08:00:00.000000Z"  # 31 days before T0: past the default 21d non-hit retention
 NEW_TS = "2026-05-30T08:00:00.000000Z"
@@ -37,13 +37,17 @@ def _seed(conn: sqlite3.Connection, version: int) -> None:
             "INSERT INTO reads (id, plate, confidence, camera, ts, frame_index) VALUES (?, ?, ?, ?, ?, ?)",
             [("r-old", "MIGOLD1", 0.8, "cam1", OLD_TS, 7), ("r-new", "MIGNEW1", 0.9, "cam1", NEW_TS, None)],
         )
-    elif version == 2:
+    elif version >= 2:
+        stored_at = ", stored_at" if version >= 3 else ""
         conn.executemany(
             "INSERT INTO reads (id, plate, confidence, camera, ts, frame_index, bbox, track_id, observations, "
-            "detector_model, ocr_model, valid_format, crop, is_hit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"detector_model, ocr_model, valid_format, crop, is_hit{stored_at}) "
+            f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?{', ?' if stored_at else ''})",
             [
-                ("r-old", "MIGOLD1", 0.8, "cam1", OLD_TS, 7, "[1, 2, 3, 4]", "t1", 3, "d", "o", 1, None, 0),
-                ("r-new", "MIGNEW1", 0.9, "cam1", NEW_TS, None, "[1, 2, 3, 4]", "t2", 5, "d", "o", 0, None, 1),
+                ("r-old", "MIGOLD1", 0.8, "cam1", OLD_TS, 7, "[1, 2, 3, 4]", "t1", 3, "d", "o", 1, None, 0)
+                + ((OLD_TS,) if stored_at else ()),
+                ("r-new", "MIGNEW1", 0.9, "cam1", NEW_TS, None, "[1, 2, 3, 4]", "t2", 5, "d", "o", 0, None, 1)
+                + ((NEW_TS,) if stored_at else ()),
             ],
         )
         conn.execute(
@@ -71,7 +75,7 @@ def test_store_opens_every_earlier_version(tmp_path: Path, version: int, make_re
             receipt = store.purge()
             assert receipt.reads_non_hit == 1  # the old non-hit read is past retention after migration too
             assert store.get("r-old") is None
-        if version == 2:
+        if version >= 2:
             new = store.get("r-new")
             assert new is not None
             assert (new.is_hit, new.valid_format, new.observations, new.bbox) == (True, False, 5, (1.0, 2.0, 3.0, 4.0))
@@ -101,4 +105,27 @@ def test_failed_migration_leaves_previous_version_intact(tmp_path: Path) -> None
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
     assert conn.execute("SELECT count(*) FROM reads").fetchone()[0] == 2
+    conn.close()
+
+
+def test_outbox_and_alert_tables_made_by_their_packages_before_v4_are_kept(tmp_path: Path) -> None:
+    """Before version 4 the share and hotlist packages created their tables in the store file
+    themselves; the store's migration 4 owns them now and must keep what is in them."""
+    db = tmp_path / "s.db"
+    conn = _db_at(db, 3)
+    _seed(conn, 3)
+    conn.executescript(
+        "CREATE TABLE share_outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, peer TEXT NOT NULL, kind TEXT NOT NULL "
+        "CHECK (kind IN ('read', 'hit', 'checkpoint')), read_id TEXT REFERENCES reads (id) ON DELETE CASCADE, "
+        "payload TEXT, created_at TEXT NOT NULL, sent_at TEXT, attempts INTEGER NOT NULL DEFAULT 0, "
+        "UNIQUE (peer, kind, read_id));"
+        "INSERT INTO share_outbox (peer, kind, read_id, created_at) VALUES ('peer-a', 'read', 'r-old', 'x');"
+    )
+    conn.close()
+    Store(db).close()
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION >= 4
+    assert conn.execute("SELECT peer, read_id FROM share_outbox").fetchall() == [("peer-a", "r-old")]
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"share_outbox", "share_peer_state", "hotlist_alerts"} <= tables
     conn.close()

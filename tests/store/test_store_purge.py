@@ -9,10 +9,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from store_helpers import T0, Clock, MakeRead
 
 from edge.config.store import CameraRetention, RetentionConfig
 from edge.store import PurgeReceipt, Store
+from tests.support.store import T0, Clock, MakeRead
 
 DAY = timedelta(days=1)
 

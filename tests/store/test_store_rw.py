@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from store_helpers import T0, Clock, MakeRead
 
 from edge.errors import InputError
 from edge.store import SCHEMA_VERSION, Store, StoreError, pattern_to_glob
+from tests.support.store import T0, Clock, MakeRead
 
 
 def test_write_flush_get_roundtrip(tmp_path: Path, make_read: MakeRead, clock: Clock) -> None:

@@ -1,4 +1,4 @@
-"""scripts/make_ocr_clip_crops.py: pipeline crops from a rendered clip, labelled by that clip's truth.
+"""edge_tools/make_ocr_clip_crops.py: pipeline crops from a rendered clip, labelled by that clip's truth.
 
 Wrong labels would train the OCR to misread without any error showing, so the labels are checked
 against the renderer's own per-frame plates, on the shipped detector (real models, a real mp4).
@@ -14,20 +14,18 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from edge.synth.scene import CONDITIONS, MAX_LEGIBLE_BLUR, Clip, PlateObs
+from edge_tools.make_ocr_clip_crops import clip_args, usable
+from edge_tools.synth.scene import CONDITIONS, MAX_LEGIBLE_BLUR, Clip, PlateObs
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from make_ocr_clip_crops import clip_args, usable  # noqa: E402  (scripts/, not a package)
 
 
 def test_crops_are_labelled_with_a_plate_legible_in_that_clip(tmp_path: Path) -> None:
     out = tmp_path / "crops"
     seed = 3900000
-    cmd = [sys.executable, str(ROOT / "scripts/make_ocr_clip_crops.py"), "--out", str(out)]
+    cmd = [sys.executable, "-m", "edge_tools.make_ocr_clip_crops", "--out", str(out)]
     cmd += ["--clips", "1", "--seconds", "6", "--seed", str(seed)]
-    res = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=300)
+    res = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert res.returncode == 0, res.stderr
     rows = list(csv.DictReader((out / "train.csv").open()))
     assert rows, res.stderr

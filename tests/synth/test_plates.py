@@ -1,4 +1,4 @@
-"""Tests for edge.synth.plates: plate texts and plate images."""
+"""Tests for edge_tools.synth.plates: plate texts and plate images."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from edge.synth.plates import (
+from edge_tools.synth.plates import (
     ALPHABET,
     PLATE_FONTS,
     STYLES,
@@ -96,7 +96,7 @@ def test_fonts_are_files() -> None:
 
 def test_data_scripts_refuse_an_incomplete_font_set(monkeypatch: pytest.MonkeyPatch) -> None:
     """The same seeds render other plates under other fonts: data is not made without the whole set."""
-    import edge.synth.plates as plates
+    import edge_tools.synth.plates as plates
 
     monkeypatch.delenv("EDGE_SYNTH_FONT_DIR", raising=False)
     monkeypatch.setattr(plates, "_FONT_DIRS", ["/usr/share/fonts/truetype/dejavu"])

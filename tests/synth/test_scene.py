@@ -1,4 +1,4 @@
-"""Tests for edge.synth.scene: clips, ground truth and OCR crops."""
+"""Tests for edge_tools.synth.scene: clips, ground truth and OCR crops."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from edge.synth.scene import (
+from edge_tools.synth.scene import (
     MAX_LEGIBLE_BLUR,
     MIN_LEGIBLE_FRAMES,
     MIN_LEGIBLE_WIDTH,
@@ -198,7 +198,7 @@ def test_render_plate_crop_same_across_processes() -> None:
 
     code = (
         "import hashlib, numpy as np\n"
-        "from edge.synth.scene import render_plate_crop\n"
+        "from edge_tools.synth.scene import render_plate_crop\n"
         "c, t = render_plate_crop(np.random.default_rng(4), 'ABC123', condition='night')\n"
         "print(hashlib.sha256(c.tobytes()).hexdigest())\n"
     )

@@ -16,10 +16,10 @@ from edge.config import Config
 from edge.config.pipeline import TrackingConfig
 from edge.evaluate import Truth, score
 from edge.pipeline import Recognizer, load_models
-from edge.synth.scene import Clip
 from edge.track import PlateTracker
 from edge.track.follow import follow
 from edge.types import Box, Observation, PlateBox, PlateText
+from edge_tools.synth.scene import Clip
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "sample.mp4"

@@ -52,13 +52,15 @@ def test_masks_without_formats_replace_the_catch_all() -> None:
     assert f.normalise("AXCY12") == ("AXCY12", False)  # fits no mask, X and Y have no look-alike
     explicit = parse_config("tracking:\n  masks: [DDLLDD]\n  formats: ['^[0-9]{6}$']\n").tracking
     assert explicit.formats == ["^[0-9]{6}$"]  # formats given are kept beside the masks
-    assert parse_config("tracking:\n  iou: 0.3\n").tracking.formats == [r"^[A-Z0-9]{4,8}$"]
+    from edge.config.pipeline import WORLD_FORMATS
+
+    assert parse_config("tracking:\n  iou: 0.3\n").tracking.formats == list(WORLD_FORMATS)
 
 
 @pytest.mark.parametrize("name", ["synthetic-region.yaml", "synthetic-region-second-opinion.yaml"])
 def test_synthetic_region_configs_carry_the_renderers_formats(name: str) -> None:
     from edge.config import load_config
-    from edge.synth.plates import PLATE_MASKS
+    from edge_tools.synth.plates import PLATE_MASKS
 
     cfg = load_config(Path(__file__).parents[2] / "config" / name)
     assert tuple(cfg.tracking.masks) == PLATE_MASKS  # in the renderer's order, commonest first: ties go to the first

@@ -1,7 +1,7 @@
-"""scripts/xrender: the cross-renderer renders a short clip whose truth JSON agrees with its video.
+"""edge_tools/xrender: the cross-renderer renders a short clip whose truth JSON agrees with its video.
 
-Run as `python -m scripts.xrender` (scripts/ is not a package on the test's path): the same command
-validate.py's users run. One short day clip (5 s, 75 frames) keeps this quick.
+Run as `python -m edge_tools.xrender`: the same command validate.py's users run. One short day clip
+(5 s, 75 frames) keeps this quick.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ FONT_FILES = (
 
 def xrender(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "scripts.xrender", *args],
+        [sys.executable, "-m", "edge_tools.xrender", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

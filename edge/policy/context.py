@@ -1,0 +1,108 @@
+"""Context rules of prohibited-use matching: the ordinary meanings of words that are also terms.
+
+"ice" is the agency and the weather; "asylum" and "sanctuary" are street and church names; "removal"
+is what happens to stolen plates; a "green card" is also a document in a lost wallet; "Eros" is a
+theater. Each rule below names one ordinary use; where it matches, only that word is neutralised
+(replaced by a separator) before the terms are matched, so any other prohibited word in the same
+text is still found. A word directly followed by an enforcement word ("black ice warrant",
+"Asylum Ave detainer") is never neutralised. The rules run on folded text (``normalise.fold``), so
+look-alike letters cannot switch them on or off differently from the terms.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Enforcement words that keep a word prohibited whatever its context.
+_GUARD = (
+    r"(?!\W+(?:warrants?|holds?|detainers?|agents?|officers?|requests?|raids?|custody|detention|"
+    r"deport\w*|removal|status|enforcement|ops?|operations?|task)\b)"
+)
+_STREET = (
+    r"(?:ave|avenue|st|street|rd|road|blvd|boulevard|ln|lane|dr|drive|way|ct|court|pl|place|pkwy|parkway|"
+    r"hwy|highway|cir|circle|ter|terrace|sq|square|hill|park|ridge|creek|lake|point)"
+)
+_PLACE = r"(?:church|chapel|cathedral|temple|ministries|ministry|baptist|parish|hall|cemetery|woods|cove|bay)"
+_WEATHER_BEFORE = (
+    r"(?:black|thin|clear|glare|dry|freezing|solid|melting|(?:hail|snow|sleet|rain|slush|wind)\W+(?:and|or)|"
+    r"sheets?\W+of|patch(?:es)?\W+of|layer\W+of|covered\W+(?:in|with)|slid\W+on|slipped\W+on|skidded\W+on|"
+    r"glazed\W+with|on\W+the|road|bridge|shaved|crushed|bag\W+of|cup\W+of|fishing\W+on)"
+)
+_WEATHER_AFTER = (
+    r"(?:cream|creams|rink|rinks|arena|skat\w*|hockey|storm|storms|machine|maker|chest|box|pack|fishing|"
+    r"cubes?|scraper|dam|dams|jam|sculpture|palace|house|center|centre|warning|advisory|buildup|coated|"
+    r"covered|on\W+(?:the\W+)?(?:roads?|roadways?|bridges?|ramps?|overpass(?:es)?|windshields?|pavement|"
+    r"highways?|lots?|driveways?|sidewalks?|streets?)|trucks?|delivery|vendor|shop|parlou?r|pop|pops|tea|"
+    r"coffee|water|bucket|luge|show|capades)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ContextRule:
+    name: str
+    pattern: re.Pattern[str]  # the word to neutralise is group "w"
+
+
+def _rule(name: str, regex: str) -> ContextRule:
+    return ContextRule(name, re.compile(regex))
+
+
+RULES: tuple[ContextRule, ...] = (
+    _rule("weather, food or rink (before)", rf"\b{_WEATHER_BEFORE}\W+(?P<w>ice){_GUARD}\b"),
+    _rule("weather, food or rink (after)", rf"\b(?P<w>ice)\W+{_WEATHER_AFTER}\b"),
+    _rule("icy weather phrase", r"\b(?P<w>ice)\W+(?:and|or)\W+(?:snow|sleet|rain|slush|hail)\b"),
+    _rule("street or place name", rf"\b(?P<w>asylum|sanctuary|eros|alien|ice)\W+{_STREET}\b"),
+    _rule("church or place name", rf"\b(?P<w>sanctuary|asylum|eros)\W+{_PLACE}\b"),
+    _rule(
+        "theater or business name",
+        r"\b(?P<w>eros|alien)\W+(?:theater|theatre|cinema|bar|club|lounge|restaurant|cafe|books|motel|spa)\b",
+    ),
+    _rule(
+        "plates removed from a vehicle",
+        r"\b(?P<w>removal)\W+(?:of\W+(?:the\W+|its\W+|both\W+|his\W+|her\W+|their\W+)?)?"
+        r"(?:license\W+|licence\W+|registration\W+|front\W+|rear\W+)?(?:plates?|tags?|stickers?|vin|"
+        r"catalytic|parts|tires|wheels|evidence|debris|snow|graffiti|tint|the\W+vehicle|vehicle)\b",
+    ),
+    _rule(
+        "tow or debris removal",
+        r"\b(?:snow|debris|graffiti|trash|junk|tree|vehicle|tow|plate|tag|sticker|tint|paint|converter|part|"
+        r"engine|tire|wheel|battery|stump|asbestos|ice)\W+(?P<w>removal)\b",
+    ),
+    _rule(
+        "child protective removal",
+        r"\b(?P<w>removal)\W+of\W+(?:a|the|two|three|her|his|their)?\W*(?:child|children|minor|minors|kids?|"
+        r"infant|baby|toddler)\b",
+    ),
+    _rule(
+        "document in lost or stolen property",
+        r"\b(?P<w>green\W+card)\b(?=\W+inside\b|.{0,80}\b(?:wallet|purse|bag|backpack|lost|found|stolen|turned\W+in)\b)"
+        r"|\b(?:wallet|purse|bag|backpack|lost|found|stolen)\b.{0,80}\b(?P<w2>green\W+card)\b",
+    ),
+    _rule("order of protection", r"\b(?P<w>final\W+order)\W+of\W+protection\b"),
+    _rule(
+        "state human services",
+        r"\b(?P<w>dhs)\b(?=.{0,60}\bhuman\W+services\b)|\bhuman\W+services\W+\((?P<w2>dhs)\)",
+    ),
+    _rule("movie title", r"\b(?P<w>ice)\W+age\b"),
+)
+
+
+def mask(folded: str) -> tuple[str, list[str]]:
+    """`folded` with every ordinary use of a term neutralised, and the names of the rules that did it."""
+    used: list[str] = []
+    for rule in RULES:
+
+        def blank(m: re.Match[str], rule: ContextRule = rule) -> str:
+            out = m.group(0)
+            start = m.start()
+            for g in ("w", "w2"):
+                if g in rule.pattern.groupindex and m.group(g) is not None:
+                    a, b = m.start(g) - start, m.end(g) - start
+                    out = out[:a] + "~" * (b - a) + out[b:]
+            if rule.name not in used:
+                used.append(rule.name)
+            return out
+
+        folded = rule.pattern.sub(blank, folded)
+    return folded, used

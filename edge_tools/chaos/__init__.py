@@ -1,0 +1,1 @@
+"""The chaos scenarios: short form in tests/chaos (pytest), long form in scripts/chaos.py."""

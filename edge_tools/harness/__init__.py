@@ -1,0 +1,1 @@
+"""Real services and recorded attacks shared by the tests, the benchmarks and the chaos suite."""

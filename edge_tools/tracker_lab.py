@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Score tracker settings and OCR models on the validation set without re-running detection each time.
+
+Detection and OCR are most of the cost of edge_tools/validate.py; the tracker is almost free. `cache`
+runs the pipeline once over the validation clips (and the sample clip) and keeps every frame's
+observations (boxes, OCR texts and confidences, no crops); `score` replays them through a fresh
+tracker built from a config and scores each clip as `edge-alpr eval` does. A tracker change is then
+scored in seconds, and an OCR checkpoint in one `cache` pass (~2 min on 2 cores). `score` matches
+validate.py exactly when the config's detector/OCR/gate keys are the ones the cache was made with.
+
+Example:
+  python -m edge_tools.tracker_lab cache data/obs-v4.pkl                  # shipped models, default config
+  python -m edge_tools.tracker_lab cache data/obs-cand.pkl --config cand.yaml   # models.ocr: a candidate
+  python -m edge_tools.tracker_lab cache data/obs-dev1.pkl --dir data/dev1   # a set of validate.py --seed-offset
+  python -m edge_tools.tracker_lab score data/obs-v4.pkl --config tracker-variant.yaml
+
+The cache is a pickle of this repository's own dataclasses: load only files you made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import pickle
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from edge.capture import open_source
+from edge.config import load_config
+from edge.evaluate import EvalResult, Truth, score
+from edge.pipeline import Recognizer, load_models
+from edge.track import PlateTracker
+from edge.types import Observation, Read
+from edge_tools.validate import CLIPS as VALIDATION_CLIPS
+
+ROOT = Path(__file__).resolve().parents[1]
+VAL = ROOT / "data" / "val"
+SAMPLE = ROOT / "samples" / "sample.mp4"
+# The traffic clips of edge_tools/validate.py (density > 0: the empty road has no vehicles to track).
+CLIPS = tuple(name for name, (_seed, _s, _cond, density, *_rest) in VALIDATION_CLIPS.items() if density > 0)
+Frames = list[tuple[int, datetime, list[Observation]]]
+
+
+def clips(where: Path) -> dict[str, Path]:
+    found = {name: where / f"{name}.mp4" for name in CLIPS}
+    missing = [str(p) for p in found.values() if not p.with_suffix(".json").exists()]
+    if missing:
+        raise SystemExit(
+            f"validation clips missing ({', '.join(missing)}): run python -m edge_tools.validate --dir {where} once"
+        )
+    return {**found, "sample": SAMPLE}
+
+
+def cache(out: Path, config: Path | None, where: Path = VAL) -> None:
+    cfg = load_config(config).with_db(out.with_suffix(".unused.db"))
+    models = load_models(cfg)
+    result: dict[str, Frames] = {}
+    for name, clip in clips(where).items():
+        t0 = time.time()
+        recognizer = Recognizer(cfg, models)
+        frames: Frames = []
+        update = recognizer.tracker.update
+
+        def keep(fi: int, ts: datetime, obs: list[Observation], frames: Frames = frames, update=update) -> list[Read]:
+            frames.append((fi, ts, [dataclasses.replace(o, crop=None) for o in obs]))
+            return update(fi, ts, obs)
+
+        recognizer.tracker.update = keep  # type: ignore[method-assign]  # record what the tracker is given
+        for frame in open_source(clip, camera="lab").frames():
+            recognizer.process(frame)
+        result[name] = frames
+        n = sum(len(o) for _, _, o in frames)
+        print(f"{name}: {len(frames)} frames, {n} observations ({time.time() - t0:.0f} s)", file=sys.stderr)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("wb") as f:
+        meta = {"ocr": models.ocr.name, "detector": models.detector.name, "dir": str(where.resolve())}
+        pickle.dump({**meta, "clips": result}, f)
+    print(f"wrote {out}", file=sys.stderr)
+
+
+def replay(frames: Frames, tracker: PlateTracker) -> list[tuple[str, int | None]]:
+    reads = []
+    for fi, ts, obs in frames:
+        reads += tracker.update(fi, ts, obs)
+    reads += tracker.flush()
+    return [(r.plate, r.frame_index) for r in reads]
+
+
+def score_cache(path: Path, config: Path | None) -> EvalResult:
+    with path.open("rb") as f:
+        data = pickle.load(f)  # a file this script wrote (see the module docstring)
+    cfg = load_config(config).with_db(path.with_suffix(".unused.db"))
+    total = EvalResult()
+    print(f"cache: detector {data['detector']}, OCR {data['ocr']}")
+    for name, frames in data["clips"].items():
+        tracker = PlateTracker(cfg.tracking, detector_model=data["detector"], ocr_model=data["ocr"])
+        where = Path(data.get("dir", VAL))
+        truth = Truth.load((SAMPLE if name == "sample" else where / f"{name}.mp4").with_suffix(".json"))
+        r = score(replay(frames, tracker), truth)
+        dropped = {k: n for k, n in tracker.drops.items() if n}
+        if name != "sample":
+            total.add(r)
+        print(
+            f"{name:7s} exact {r.read_exact:3d}/{r.vehicles:<3d} dup {r.duplicate_reads} wrong {r.wrong_reads:2d} "
+            f"false {r.false_reads} tracks dropped {dropped}"
+            + (f" missed {' '.join(r.missed_plates)}" if r.missed_plates else "")
+        )
+    print(
+        f"total   exact {total.read_exact}/{total.vehicles} ({total.exact_rate:.1%}) dup {total.duplicate_reads} "
+        f"wrong {total.wrong_reads} false {total.false_reads} (validation clips; the sample is not in the total)"
+    )
+    return total
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("cache", help="run detector and OCR over the clips once; keep the observations")
+    c.add_argument("out", type=Path)
+    c.add_argument("--config", type=Path, default=None, help="edge-alpr config (models, gate, detector, ocr keys)")
+    c.add_argument("--dir", type=Path, default=VAL, help="clips of validate.py --dir (default data/val)")
+    s = sub.add_parser("score", help="replay a cache through the tracker of a config; score each clip")
+    s.add_argument("cache", type=Path)
+    s.add_argument("--config", type=Path, default=None, help="edge-alpr config (its tracking keys)")
+    a = ap.parse_args()
+    if a.cmd == "cache":
+        cache(a.out, a.config, a.dir)
+    else:
+        if not a.cache.is_file():
+            raise SystemExit(f"{a.cache}: no such cache (make one with: tracker_lab.py cache {a.cache})")
+        score_cache(a.cache, a.config)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Calibrate read confidence: fit P(read exact | raw vote confidence) on clips the models never saw.
+
+Reads come from scripts/tracker_lab.py caches (detector and OCR run once per clip set): each cache is
+replayed through the tracker of --config with no confidence threshold and no calibration, and every
+read is marked exact (its text is the plate of a vehicle in view then, as `edge-alpr eval` scores)
+or not (a wrong plate, a fragment, junk). An isotonic (monotone) fit of exact on raw confidence is
+written beside the OCR model as NAME.calibration.json; the tracker then stores the mapped value.
+
+`table` prints the reliability table of a calibration on a set (predicted vs observed share of exact
+reads per bin), and for candidate thresholds the share of stored reads that are exact and the
+vehicles read exactly, as models/README.md shows them.
+
+Example:
+  python scripts/tracker_lab.py cache data/obs-dev1.pkl --dir data/dev1     # the fitting set
+  python scripts/tracker_lab.py cache data/obs-val.pkl                     # the evaluation set
+  python scripts/calibrate.py fit data/obs-dev1.pkl --out models/plate-ocr-v8.calibration.json
+  python scripts/calibrate.py table data/obs-val.pkl --calibration models/plate-ocr-v8.calibration.json
+
+The caches are pickles of this repository's own dataclasses: load only files you made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import sys
+from datetime import UTC, datetime
+from itertools import pairwise
+from pathlib import Path
+
+from edge.cli.common import resolve_config
+from edge.evaluate import Truth
+from edge.track import PlateTracker
+from edge.track.calibration import Calibration, fit_isotonic
+from edge.types import Read
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SAMPLE = ROOT / "samples" / "sample.json"
+BINS = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 1.0001)
+THRESHOLDS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+
+
+def exact_flags(reads: list[Read], truth: Truth) -> tuple[list[bool], set[int]]:
+    """Per read: exact or not (as edge.evaluate.score judges them), and the vehicles read exactly."""
+    slack = round(2 * truth.fps)
+    flags = []
+    vehicles: set[int] = set()
+    for r in reads:
+        frame = r.frame_index
+        cands = (
+            []
+            if frame is None
+            else [i for i, v in enumerate(truth.vehicles) if v.first_frame <= frame <= v.last_frame + slack]
+        )
+        match = [i for i in cands if truth.vehicles[i].plate == r.plate]
+        flags.append(bool(match))
+        if match:
+            vehicles.add(match[0])
+    return flags, vehicles
+
+
+def collect(cache: Path, config: Path | None) -> list[tuple[str, Truth, list[Read]]]:
+    """Every clip of a cache replayed through the config's tracker without confidence threshold or calibration."""
+    with cache.open("rb") as f:
+        data = pickle.load(f)  # a file tracker_lab.py wrote (see the module docstring)
+    cfg = resolve_config(config, cache.with_suffix(".unused.db"))
+    tracking = cfg.tracking.model_copy(update={"min_confidence": 0.0})
+    out = []
+    for name, frames in data["clips"].items():
+        if name == "sample":
+            continue  # not in the validation totals (tracker_lab.py)
+        truth = Truth.load(Path(data["dir"]) / f"{name}.json")
+        tracker = PlateTracker(tracking, detector_model=data["detector"], ocr_model=data["ocr"])
+        reads: list[Read] = []
+        for fi, ts, obs in frames:
+            reads += tracker.update(fi, ts, obs)
+        reads += tracker.flush()
+        out.append((name, truth, reads))
+    return out
+
+
+def fit(a: argparse.Namespace) -> None:
+    with a.cache.open("rb") as f:
+        meta = pickle.load(f)
+    raws: list[float] = []
+    exact: list[bool] = []
+    for _name, truth, reads in collect(a.cache, a.config):
+        flags, _ = exact_flags(reads, truth)
+        raws += [r.confidence for r in reads]
+        exact += flags
+    xs, ys = fit_isotonic(raws, exact)
+    cal = Calibration(meta["ocr"], tuple(xs), tuple(ys))
+    doc = {
+        **cal.to_dict(),
+        "fitted_on": f"{len(raws)} reads ({sum(exact)} exact) of the clips in {meta['dir']}",
+        "detector": meta["detector"],
+        "fitted": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "command": "python scripts/calibrate.py fit " + " ".join(sys.argv[2:]),
+    }
+    a.out.write_text(json.dumps(doc, indent=1) + "\n")
+    print(f"wrote {a.out}: {len(xs)} knots from {len(raws)} reads, {sum(exact)} exact")
+
+
+def table(a: argparse.Namespace) -> None:
+    cal = Calibration.load(a.calibration)
+    rows: list[tuple[float, bool]] = []
+    vehicles_total = 0
+    exact_by_threshold = dict.fromkeys(THRESHOLDS, 0)
+    for _name, truth, reads in collect(a.cache, a.config):
+        flags, _ = exact_flags(reads, truth)
+        vehicles_total += len(truth.vehicles)
+        mapped = [cal(r.confidence) for r in reads]
+        rows += list(zip(mapped, flags, strict=True))
+        for t in THRESHOLDS:
+            kept = [r for r, m in zip(reads, mapped, strict=True) if m >= t]
+            exact_by_threshold[t] += len(exact_flags(kept, truth)[1])
+    print(f"reliability of {a.calibration.name} on {a.cache} ({len(rows)} reads, {vehicles_total} vehicles)\n")
+    print("| calibrated confidence | reads | mean predicted | observed exact |")
+    print("|---|---|---|---|")
+    for lo, hi in pairwise(BINS):
+        b = [(p, e) for p, e in rows if lo <= p < hi]
+        if b:
+            pred = sum(p for p, _ in b) / len(b)
+            obs = sum(e for _, e in b) / len(b)
+            print(f"| {lo:.2f}-{min(hi, 1):.2f} | {len(b)} | {pred:.3f} | {obs:.3f} |")
+    print("\n| threshold | reads kept | exact share of kept | wrong + junk | vehicles read exactly |")
+    print("|---|---|---|---|---|")
+    for t in THRESHOLDS:
+        kept = [e for p, e in rows if p >= t]
+        share = sum(kept) / len(kept) if kept else 1.0
+        print(
+            f"| {t:.2f} | {len(kept)} | {share:.1%} | {len(kept) - sum(kept)} | "
+            f"{exact_by_threshold[t]}/{vehicles_total} ({exact_by_threshold[t] / max(vehicles_total, 1):.1%}) |"
+        )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    f = sub.add_parser("fit", help="fit the calibration on a cache's reads and write it")
+    f.add_argument("cache", type=Path)
+    f.add_argument("--out", type=Path, required=True, help="calibration JSON (models/NAME.calibration.json)")
+    f.add_argument("--config", type=Path, default=None, help="edge-alpr config (its tracking keys)")
+    t = sub.add_parser("table", help="reliability table and thresholds of a calibration on a cache")
+    t.add_argument("cache", type=Path)
+    t.add_argument("--calibration", type=Path, required=True)
+    t.add_argument("--config", type=Path, default=None, help="edge-alpr config (its tracking keys)")
+    a = ap.parse_args()
+    for p in (a.cache,):
+        if not p.is_file():
+            raise SystemExit(f"error: {p}: no such cache (make one with scripts/tracker_lab.py cache {p})")
+    if a.cmd == "fit":
+        fit(a)
+    else:
+        table(a)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""edge-alpr's tests: a package so that tests import their shared helpers as tests.support."""

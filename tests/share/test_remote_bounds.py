@@ -1,0 +1,265 @@
+"""Remote search (edge.share.remote) under the same bounds as `edge-alpr search`, and under the
+policy in force after a config reload (issue 27, findings 2 and 10), with a real store and ledger.
+
+The handler is called as the PeerPublisher calls it for a request that came over MQTT (the MQTT
+path itself is covered in test_share_cli.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from edge.audit.ledger import open_ledger
+from edge.config import Config, load_config
+from edge.errors import EdgeError
+from edge.reload import Reloader
+from edge.share.remote import make_search_handler
+from edge.store import Store
+from edge_tools.harness.grants import NODE, grant_yaml
+from edge_tools.harness.mosquitto import Pki, Subscriber
+from tests.support.share import BrokerFactory, MakeRead, default_acl
+
+SEARCH = """
+node_id: {node}
+profile: {profile}
+store:
+  path: {store}
+  min_free_mb: 0
+search:
+  purposes:
+    - code: stolen-vehicle
+      description: Vehicle reported stolen
+      partial: true
+{extra}  agencies:
+    - id: SPRINGFIELD-PD
+      name: Springfield Police Department
+      kind: local
+      state: {state}
+      aliases: [Springfield PD]
+"""
+
+
+def site(
+    tmp_path: Path, pki: Pki, *, profile: str = "IL", extra: str = "", broker_url: str = "mqtts://127.0.0.1:1"
+) -> Path:
+    text = SEARCH.format(
+        node=NODE, profile=profile, store=tmp_path / "store.db", extra=extra, state=profile
+    ) + grant_yaml(broker_url, pki, search=True)
+    if profile == "NH":
+        text += "retention:\n  non_hit: 3m\n"
+        text = text.replace("share: all", "share: hits").replace("jurisdiction: IL", "jurisdiction: NH")
+    path = tmp_path / "site.yaml"
+    path.write_text(text)
+    return path
+
+
+def ask(cfg: Config, handler: Any, **fields: Any) -> dict[str, Any]:
+    body = {
+        "request_id": "r1",
+        "purpose": "stolen-vehicle",
+        "case": "2026-00123",
+        "reason": "Vehicle reported stolen from Elm St lot last night",
+        "requester": "SPRINGFIELD-PD",
+        "user": "jdoe",
+        "since": (datetime.now(UTC) - timedelta(hours=2)).isoformat(),
+        **fields,
+    }
+    reply: dict[str, Any] = handler(cfg.sharing.peers[0], body)
+    return reply
+
+
+def filled(path: Path, make_read: MakeRead) -> Config:
+    cfg = load_config(path)
+    now = datetime.now(UTC) - timedelta(minutes=5)
+    with Store.from_config(cfg) as store:
+        for plate in ("RMT0001", "RMT0002", "QQX9999"):
+            store.write(replace(make_read(plate=plate), ts=now))
+        store.flush()
+    return cfg
+
+
+def last_action(cfg: Config) -> tuple[str, dict[str, Any]]:
+    with open_ledger(cfg, readonly=True) as ledger:
+        entry = list(ledger.entries(actions=("search", "search_denied")))[-1]
+        return entry.action, entry.detail_obj()
+
+
+@pytest.mark.parametrize(
+    ("fields", "rule"),
+    [
+        ({"pattern": "*"}, "pattern"),  # issue 27, finding 2: every read over MQTT
+        ({"pattern": "RM*"}, "pattern"),
+        ({"pattern": "RMT000?", "since": None}, "time-bound"),
+    ],
+)
+def test_remote_pattern_searches_obey_the_same_bounds(tmp_path, pki, make_read, fields, rule):
+    cfg = filled(site(tmp_path, pki), make_read)
+    handler = make_search_handler(cfg, lambda: open_ledger(cfg))
+    reply = ask(cfg, handler, plate=None, **fields)
+    assert reply["status"] == "denied", reply
+    assert f"({rule})" in reply["reason"]
+    assert "results" not in reply
+    assert last_action(cfg)[0] == "search_denied"
+    assert last_action(cfg)[1]["rule"] == rule
+
+
+def test_remote_pattern_within_bounds_is_answered_and_capped(tmp_path, pki, make_read):
+    cfg = filled(site(tmp_path, pki, extra="  pattern_max_results: 1\n"), make_read)
+    handler = make_search_handler(cfg, lambda: open_ledger(cfg))
+    reply = ask(cfg, handler, pattern="RMT000?", limit=50)
+    assert reply["status"] == "ok", reply
+    assert len(reply["results"]) == 1
+    assert last_action(cfg)[1]["limit"] == 1
+
+
+def service(tmp_path: Path, pki: Pki, make_read: MakeRead) -> tuple[Path, Config, Any, Reloader]:
+    """A site, its remote-search handler and the reloader `edge-alpr run` wires to it."""
+    path = site(tmp_path, pki)
+    cfg = filled(path, make_read)
+    handler = make_search_handler(cfg, lambda: open_ledger(cfg))
+    reloader = Reloader(cfg, path)
+    reloader.add_applier(handler.live.apply)
+    return path, cfg, handler, reloader
+
+
+def test_reload_of_search_rules_reaches_the_running_remote_search(tmp_path, pki, make_read):
+    """Finding 10: a SIGHUP recorded `search` as applied while remote search kept the old policy."""
+    path, cfg, handler, reloader = service(tmp_path, pki, make_read)
+    reloader.record_start()
+    assert ask(cfg, handler, plate="RMT0001")["status"] == "ok"
+
+    path.write_text(path.read_text().replace("code: stolen-vehicle", "code: missing-person"))
+    result = reloader.reload("test")
+    assert result.outcome == "applied"
+    assert any(k.startswith("search.purposes") for k in result.applied)
+    reply = ask(cfg, handler, plate="RMT0001")
+    assert reply["status"] == "denied", reply
+    assert "(unknown-purpose)" in reply["reason"]
+
+
+def test_a_reload_a_running_service_cannot_take_is_refused_undone_and_recorded(tmp_path, pki, make_read):
+    path, cfg, handler, reloader = service(tmp_path, pki, make_read)
+
+    def broken(old: Config, new: Config) -> None:
+        raise RuntimeError("health thresholds cannot change now")
+
+    reloader.add_applier(broken)
+    reloader.record_start()
+    path.write_text(path.read_text().replace("code: stolen-vehicle", "code: missing-person"))
+    result = reloader.reload("test")
+    assert result.outcome == "refused"
+    assert result.error is not None
+    assert "cannot change now" in result.error
+    assert reloader.current is cfg  # the config in force is kept...
+    assert ask(cfg, handler, plate="RMT0001")["status"] == "ok"  # ...and so is the policy remote search uses
+    with open_ledger(cfg, readonly=True) as ledger:
+        (loaded,) = ledger.entries(actions=("config_loaded",))
+        changed = list(ledger.entries(actions=("config_changed",)))
+    assert [e.outcome for e in changed] == ["ok", "refused"]
+    refusal = changed[-1].detail_obj()
+    assert "cannot change now" in refusal["reason"]
+    assert refusal["sha256"] == loaded.detail_obj()["sha256"]  # the ledger's config in force: the old one
+    assert refusal["previous_sha256"] == changed[0].detail_obj()["sha256"]
+
+
+def test_nh_refuses_remote_pattern_searches(tmp_path, pki, make_read):
+    cfg = filled(site(tmp_path, pki, profile="NH"), make_read)
+    handler = make_search_handler(cfg, lambda: open_ledger(cfg))
+    reply = ask(cfg, handler, plate=None, pattern="RMT0001")
+    assert reply["status"] == "denied", reply
+    assert "(query-kind)" in reply["reason"]
+    assert "NH" in reply["reason"]
+
+
+ROOT = Path(__file__).resolve().parents[2]
+MODELS = Path(os.environ.get("EDGE_ALPR_MODELS") or ROOT / "models")
+
+
+@pytest.mark.slow
+def test_sighup_on_edge_alpr_run_reaches_remote_search_over_mqtt(
+    tmp_path: Path, pki: Pki, broker_factory: BrokerFactory
+) -> None:
+    """`edge-alpr run` with a peer granted search: after a SIGHUP that drops the purpose, a peer's
+    request over MQTT is refused under the new rules (before: answered under the old ones)."""
+    import cv2
+    import numpy as np
+
+    frames = tmp_path / "frames"  # blank frames at 5 fps: the service runs for the whole test
+    frames.mkdir()
+    for i in range(600):
+        cv2.imwrite(str(frames / f"{i:05d}.jpg"), np.full((120, 160, 3), (i * 7) % 256, np.uint8))
+    broker = broker_factory(default_acl())
+    extra = f"cameras:\n  - name: lane-1\n    source: {frames}\n    fps: 5\nmodels:\n  dir: {MODELS}\n"
+    extra += "health:\n  enabled: false\n"
+    path = site(tmp_path, pki, broker_url=broker.url)
+    path.write_text(path.read_text() + extra)
+    peer = Subscriber(broker, "peer-a", ["peers/a/search/reply/#"])
+    peer.wait_ready()
+    asker = Subscriber(broker, "peer-a", [], identity=pki.client("peer-a"))
+    assert asker.connected.wait(10)
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "edge", "run", "--config", str(path)],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+    def reply_to_a_request(timeout: float) -> dict[str, Any]:
+        request_id = str(uuid.uuid4())
+        body = {
+            "request_id": request_id, "purpose": "stolen-vehicle", "case": "2026-00123", "plate": "RMT0001",
+            "reason": "Vehicle reported stolen from Elm St lot last night", "requester": "SPRINGFIELD-PD",
+        }  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, proc.communicate()[1][-3000:]
+            asker.client.publish(f"peers/a/search/request/{NODE}", json.dumps(body), qos=1).wait_for_publish(10)
+            end = time.monotonic() + 3
+            while time.monotonic() < end:
+                for _topic, payload in peer.payloads():
+                    reply: dict[str, Any] = json.loads(payload)
+                    if reply.get("request_id") == request_id:
+                        return reply
+                time.sleep(0.1)
+        raise AssertionError("no reply from edge-alpr run")
+
+    def config_changes() -> int:
+        try:
+            with open_ledger(load_config(path), readonly=True) as ledger:
+                return len(list(ledger.entries(actions=("config_changed",))))
+        except (EdgeError, sqlite3.Error, ValueError):  # not there yet, or being written
+            return 0
+
+    stderr = ""
+    try:
+        assert reply_to_a_request(180)["status"] == "ok"
+        path.write_text(path.read_text().replace("code: stolen-vehicle", "code: missing-person"))
+        proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 60
+        while config_changes() < 1 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert config_changes() == 1, "the reload was not recorded"
+        reply = reply_to_a_request(60)
+        assert reply["status"] == "denied", reply
+        assert "(unknown-purpose)" in reply["reason"]
+    finally:
+        asker.close()
+        peer.close()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            _out, stderr = proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _out, stderr = proc.communicate()
+    assert proc.returncode == 0, stderr[-3000:]

@@ -1,0 +1,114 @@
+"""Read acceptance: every rule that keeps a track from becoming a stored read, each counted by reason."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from edge.config.pipeline import TrackingConfig
+from edge.track import PlateTracker
+from edge.track.calibration import Calibration
+from edge.track.tracker import DROP_REASONS, agreement, stationary
+from edge.types import Box, Observation, PlateBox, PlateText, Read
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def ob(
+    frame: int, text: str, x: float, *, conf: float = 0.9, width: float = 120, on_vehicle: bool = True
+) -> Observation:
+    return Observation(
+        camera="c",
+        frame_index=frame,
+        ts=T0 + timedelta(seconds=frame / 30),
+        live=False,
+        plate=PlateBox(Box(x, 100, x + width, 100 + width / 3), 0.9),
+        text=PlateText(text, conf, tuple([conf] * len(text))),
+        on_vehicle=on_vehicle,
+    )
+
+
+def run(tracker: PlateTracker, frames: list[list[Observation]]) -> list[Read]:
+    reads: list[Read] = []
+    for i, obs in enumerate(frames):
+        reads += tracker.update(obs[0].frame_index if obs else i, T0 + timedelta(seconds=i / 30), obs)
+    return reads + tracker.flush()
+
+
+def tracker(**kw: object) -> PlateTracker:
+    return PlateTracker(TrackingConfig(**kw), detector_model="d", ocr_model="o")  # type: ignore[arg-type]
+
+
+def passing(text: str = "ABC1234", n: int = 10, **kw: object) -> list[list[Observation]]:
+    """A plate passing: moving and growing, read `text` every frame."""
+    return [[ob(f, text, 100 + 12 * f, width=100 + 4 * f, **kw)] for f in range(n)]  # type: ignore[arg-type]
+
+
+def test_every_reason_is_documented_with_its_key() -> None:
+    for reason in ("off_vehicle", "disagree", "static", "low_confidence", "format", "far", "short", "repeat"):
+        assert reason in DROP_REASONS
+        assert "tracking." in DROP_REASONS[reason] or "store." in DROP_REASONS[reason]
+
+
+def test_a_passing_vehicle_is_read() -> None:
+    tr = tracker()
+    (read,) = run(tr, passing())
+    assert read.plate == "ABC1234"
+    assert sum(tr.drops.values()) == 0
+
+
+def test_text_never_on_a_moving_vehicle_is_dropped_as_off_vehicle() -> None:
+    tr = tracker()
+    assert run(tr, passing(on_vehicle=False)) == []
+    assert tr.drops["off_vehicle"] == 1
+    # one observation on a vehicle is enough by default (1), not with 2; 0 turns the rule off
+    frames = passing(on_vehicle=False)
+    frames[3] = [replace(frames[3][0], on_vehicle=True)]
+    assert len(run(tracker(), frames)) == 1
+    tr = tracker(min_on_vehicle=2)
+    assert run(tr, frames) == []
+    assert tr.drops["off_vehicle"] == 1
+    assert len(run(tracker(min_on_vehicle=0), passing(on_vehicle=False))) == 1
+
+
+def test_frames_that_disagree_on_every_character_give_no_read() -> None:
+    texts = ["ABC1234", "XYZ9876", "KLM5550", "PQR2221", "DEF4443", "GHJ7778"]
+    # unsure reads (0.6) never split a track, so these stay one track of six disagreeing frames
+    frames = [[ob(f, t, 100 + 12 * f, width=100 + 4 * f, conf=0.6)] for f, t in enumerate(texts)]
+    tr = tracker()
+    assert run(tr, frames) == []
+    assert tr.drops["disagree"] == 1
+    assert agreement([o for f in frames for o in f], "ABC1234") == 1
+    # a minority misread (one character) still agrees
+    mixed = passing()
+    mixed[2] = [replace(mixed[2][0], text=PlateText("A8C1234", 0.6, (0.6,) * 7))]
+    assert [r.plate for r in run(tracker(), mixed)] == ["ABC1234"]
+
+
+def test_a_parked_plate_is_read_once_per_window() -> None:
+    still = [[ob(f, "PARK123", 300)] for f in range(10)]
+    assert stationary([o for f in still for o in f])
+    assert not stationary([o for f in passing() for o in f])
+    tr = tracker(parked_window=timedelta(minutes=10), dedupe_window=timedelta(0))
+    assert len(run(tr, still)) == 1
+    again = [[ob(f, "PARK123", 302)] for f in range(2000, 2010)]  # a minute later, at the same place
+    assert run(tr, again) == []
+    assert tr.drops["static"] == 1
+    later = [[ob(f, "PARK123", 302)] for f in range(30000, 30010)]  # past the window: read again
+    assert len(run(tr, later)) == 1
+
+
+def test_calibrated_confidence_is_stored_and_thresholded() -> None:
+    cal = Calibration("o", (0.0, 0.5, 1.0), (0.0, 0.2, 1.0))
+    tr = PlateTracker(TrackingConfig(), detector_model="d", ocr_model="o", calibration=cal, min_store_confidence=0.5)
+    (read,) = run(tr, passing(conf=0.95))
+    assert 0.85 < read.confidence < 0.95  # mapped, not the raw vote
+    tr = PlateTracker(TrackingConfig(), detector_model="d", ocr_model="o", calibration=cal, min_store_confidence=0.5)
+    assert run(tr, passing(conf=0.6)) == []  # raw 0.6 -> 0.36 < 0.5
+    assert tr.drops["low_confidence"] == 1
+
+
+def test_a_read_fitting_no_configured_format_is_dropped() -> None:
+    tr = tracker(masks=["LLLDDDD"], invalid_format="drop")
+    assert run(tr, passing("12")) == []
+    assert tr.drops["format"] == 1
