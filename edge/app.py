@@ -182,7 +182,7 @@ def evaluate_clip(
     The store (and the ledger and outbox beside it, unless the config places them elsewhere) lives in
     a temporary folder and is deleted afterwards; granted reads are queued as in `run` but no peer is
     contacted. `models`: the config's models, already loaded (a script scoring many clips loads them
-    once)."""
+    once). The result pairs each stored read's confidence with whether it was exact (`confidence_exact`)."""
     import tempfile
 
     from edge.capture import open_source
@@ -205,7 +205,7 @@ def evaluate_clip(
                 return ok
 
             run = replay(source, recognizer, sink, on_frame=on_frame)
-    result = score([(r.plate, r.frame_index) for r in kept], truth)
+    result = score([(r.plate, r.frame_index) for r in kept], truth, confidences=[r.confidence for r in kept])
     result.seconds = run.seconds
     result.frames = run.frames
     result.fps = run.fps

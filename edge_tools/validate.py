@@ -161,7 +161,7 @@ def shared_models(cfg: Config, memory: dict[tuple[str, bytes], Any]) -> Models:
         ocr.second = Remembered(ocr.second, "rapidocr", memory)
     else:
         ocr = Remembered(ocr, "rapidocr" if cfg.ocr.backend == "rapidocr" else plate_id, memory)
-    return Models(detector=Remembered(models.detector, det_id, memory), ocr=ocr)
+    return Models(detector=Remembered(models.detector, det_id, memory), ocr=ocr, calibration=models.calibration)
 
 
 def load_all(configs: list[Config], memory: dict[tuple[str, bytes], Any]) -> list[Models]:
@@ -182,11 +182,9 @@ OWN_CONDITION = {"fast": "fast", "slow": "slow", "dense": "busy", "empty": "empt
 SETS = ("own", "cross", "real")
 
 
-def run_own(where: Path, configs: list[Config], only: list[str] | None, seed_offset: int
-            ) -> list[dict[str, EvalResult]]:  # fmt: skip
+def run_own(where: Path, configs: list[Config], models: list[Models], memory: dict[tuple[str, bytes], Any],
+            only: list[str] | None, seed_offset: int) -> list[dict[str, EvalResult]]:  # fmt: skip
     """Each own clip's figures under each config, rendering the missing clips first."""
-    memory: dict[tuple[str, bytes], Any] = {}
-    models = load_all(configs, memory)
     rows: list[dict[str, EvalResult]] = [{} for _ in configs]
     for name, (seed, seconds, condition, density, speed, vehicles) in CLIPS.items():
         if only and name not in only:
@@ -207,12 +205,11 @@ def run_own(where: Path, configs: list[Config], only: list[str] | None, seed_off
     return rows
 
 
-def run_cross(where: Path, configs: list[Config], only: list[str] | None) -> list[dict[str, EvalResult]]:
+def run_cross(where: Path, configs: list[Config], models: list[Models], memory: dict[tuple[str, bytes], Any],
+              only: list[str] | None) -> list[dict[str, EvalResult]]:  # fmt: skip
     """Each cross-renderer clip's figures under each config, rendering the missing clips first."""
     names = [c.name for c in CROSS_SET if not only or c.name in only]
     render_set(where, names)
-    memory: dict[tuple[str, bytes], Any] = {}
-    models = load_all(configs, memory)
     rows: list[dict[str, EvalResult]] = [{} for _ in configs]
     for name in names:
         print(f"evaluating cross/{name} ...", file=sys.stderr, flush=True)
@@ -297,9 +294,24 @@ def by_condition(rows: dict[str, EvalResult], conditions: dict[str, str]) -> dic
     return out
 
 
+# Confidences whose reliability is reported: the defaults of store.min_confidence (a read below is
+# not stored) and hotlists.min_confidence (an exact hotlist match at or above it raises an alert).
+RELIABILITY_AT = (0.5, 0.9)
+
+
+def reliability(r: EvalResult, at: float) -> str:
+    """Of the stored reads at confidence >= `at`, how many were exact: what a confidence promises."""
+    sure = [exact for conf, exact in r.confidence_exact if conf >= at]
+    if not sure:
+        return f">= {at:g}: no reads"
+    return f">= {at:g}: {sum(sure)}/{len(sure)} exact ({sum(sure) / len(sure):.0%})"
+
+
 def side_by_side(own: dict[str, EvalResult] | None, cross: dict[str, EvalResult] | None, own_fps: float,
-                 real: list[RealResult] | None) -> list[str]:  # fmt: skip
-    """The per-condition table of the sets that ran, their totals and the gap own - cross."""
+                 real: list[RealResult] | None, calibrated: bool = True) -> list[str]:  # fmt: skip
+    """The per-condition table of the sets that ran, their totals, the gap own - cross, and how often
+    a stored read at a given confidence was exact (`calibrated`: the confidences are the OCR's
+    calibrated ones, else its raw vote)."""
     sets = {
         "own": by_condition(own, OWN_CONDITION) if own is not None else None,
         "cross": by_condition(cross, {c.name: "empty" if not c.vehicles else c.name for c in CROSS_SET})
@@ -341,6 +353,11 @@ def side_by_side(own: dict[str, EvalResult] | None, cross: dict[str, EvalResult]
     if "own" in totals and "cross" in totals:
         gap = (totals["own"].exact_rate - totals["cross"].exact_rate) * 100
         lines.append(f"own - cross: {gap:+.1f} points of vehicles read exactly (the overfitting to our own renderer)")
+    kind = "calibrated" if calibrated else "raw vote (no calibration fitted for this OCR setup)"
+    for k in ran:
+        if totals[k].reads:
+            lines.append(f"{k}: stored reads exact by {kind} confidence: "
+                         + "; ".join(reliability(totals[k], at) for at in RELIABILITY_AT))  # fmt: skip
     if real is not None:
         lines.append(f"real photos read exactly: {sum(r.exact for r in real)} of {len(real)}; "
                      f"wrong reads {sum(r.wrong for r in real)}; detector boxes off the plate "
@@ -349,10 +366,10 @@ def side_by_side(own: dict[str, EvalResult] | None, cross: dict[str, EvalResult]
 
 
 def report(config: Path | None, own: dict[str, EvalResult] | None, cross: dict[str, EvalResult] | None,
-           real: list[RealResult] | None, cross_dir: Path) -> list[str]:  # fmt: skip
+           real: list[RealResult] | None, cross_dir: Path, calibrated: bool) -> list[str]:  # fmt: skip
     own_fps = 30.0
     lines = [f"## config: {config or 'default (config/example.yaml)'}", ""]
-    lines += side_by_side(own, cross, own_fps, real)
+    lines += side_by_side(own, cross, own_fps, real, calibrated)
     if own is not None:
         lines += ["", "### own renderer (edge_tools/synth), per clip", "", *clip_table(own, own_fps)]
     if cross is not None:
@@ -388,12 +405,14 @@ def main() -> None:
     own: list[dict[str, EvalResult]] | None = None
     cross: list[dict[str, EvalResult]] | None = None
     real: list[list[RealResult]] | None = None
+    memory: dict[tuple[str, bytes], Any] = {}
     try:
+        models = load_all(configs, memory)
         if "own" in a.sets:
             check_seed_offset(a.dir, a.seed_offset)
-            own = run_own(a.dir, configs, a.only, a.seed_offset)
+            own = run_own(a.dir, configs, models, memory, a.only, a.seed_offset)
         if "cross" in a.sets:
-            cross = run_cross(a.cross_dir, configs, a.only)
+            cross = run_cross(a.cross_dir, configs, models, memory, a.only)
         if "real" in a.sets:
             fetch(a.real_dir)
             real = [score(a.real_dir, c) for c in configs]
@@ -401,7 +420,8 @@ def main() -> None:
         raise SystemExit(f"error: {exc}") from None
     lines: list[str] = []
     for k, c in enumerate(paths):
-        lines += report(c, own[k] if own else None, cross[k] if cross else None, real[k] if real else None, a.cross_dir)
+        lines += report(c, own[k] if own else None, cross[k] if cross else None, real[k] if real else None,
+                        a.cross_dir, models[k].calibration is not None)  # fmt: skip
         lines.append("")
     if len(configs) > 1:
         lines.append(

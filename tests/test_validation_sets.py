@@ -67,6 +67,12 @@ def test_the_sets_are_shown_side_by_side_with_the_gap() -> None:
     assert "| day | 9/10 (90%) | 1/10 (10%) | 5/10 (50%) | 6/12 (50%) |" in text
     assert "false reads on empty roads: own 2 in 120 s (10.0 per 10 min)" in text
     assert "own - cross: +40.0 points" in text
+    cross["day"].confidence_exact = [(0.95, True), (0.92, False), (0.6, True), (0.55, False), (0.5, False)]
+    text = "\n".join(side_by_side(None, cross, 30.0, None))
+    assert "cross: stored reads exact by calibrated confidence: >= 0.5: 2/5 exact (40%); " in text
+    assert ">= 0.9: 1/2 exact (50%)" in text
+    raw = "\n".join(side_by_side(None, cross, 30.0, None, calibrated=False))
+    assert "by raw vote (no calibration fitted for this OCR setup) confidence" in raw
     only_cross = "\n".join(side_by_side(None, cross, 30.0, None))
     assert "own" not in only_cross
     assert "| day | 5/10 (50%) | 6/12 (50%) |" in only_cross
