@@ -127,14 +127,6 @@ class RealResult:
         return sum(r != self.photo.truth for r in self.readings)
 
 
-def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 STILL_FRAMES = 15  # a photo is shown to the pipeline as one second of a still camera at 15 fps
 
 
@@ -181,8 +173,8 @@ def score(folder: Path, cfg: Config) -> list[RealResult]:
         reads += recognizer.finish()
         boxes = models.detector.predict(image)
         assert p.plate_box is not None
-        plate = tuple(float(v) for v in p.plate_box)
-        off = sum(_iou((b.box.x1, b.box.y1, b.box.x2, b.box.y2), plate) < 0.3 for b in boxes)  # type: ignore[arg-type]
+        plate = Box(*(float(v) for v in p.plate_box))
+        off = sum(b.box.iou(plate) < 0.3 for b in boxes)
         results.append(RealResult(p, [r.plate for r in reads], len(boxes), off))
     return results
 
