@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from edge.types import Box
-from edge_tools.cross_detector import Tally, score_set
+from edge_tools.cross_detector import Tally, score_set, window
 
 
 def write_clip(where: Path, name: str, frames: int, vehicles: list[dict[str, object]]) -> None:
@@ -24,14 +24,20 @@ def write_clip(where: Path, name: str, frames: int, vehicles: list[dict[str, obj
 def test_plates_are_found_at_iou_half_and_near_misses_counted() -> None:
     t = Tally()
     plate = Box(100, 100, 200, 140)
-    t.plate(plate, [Box(102, 101, 199, 141), Box(0, 0, 10, 10)], "first")  # found
-    t.plate(plate, [Box(100, 100, 160, 140)], "last")  # IoU 0.6: found
-    t.plate(plate, [Box(100, 100, 140, 140)], "last")  # IoU 0.4: near, not found
-    t.plate(plate, [], "first")
-    assert (t.plates, t.found, t.near) == (4, 2, 1)
+    t.plate(plate, [Box(102, 101, 199, 141), Box(0, 0, 10, 10)], "window", "first")  # found, one box off
+    t.plate(plate, [Box(100, 100, 160, 140)], "window", "last")  # IoU 0.6: found
+    t.plate(plate, [Box(100, 100, 140, 140)], "window", "last")  # IoU 0.4: near, not found
+    t.plate(plate, [], "frame", "first")
+    assert t.rows[("window", "last")] == [2, 1, 1, 0]
     text = t.report()
-    assert "| at the first legible frame | 1/2 (50%) | |" in text
-    assert "| **all** | **2/4 (50%)** | 1 |" in text
+    assert "| window, first legible frame | 1 | 1/1 (100%) | 0 | 1 |" in text
+    assert "| **window, both** | 3 | **2/3 (67%)** | 1 | 1 |" in text
+    assert "| **frame, both** | 1 | **0/1 (0%)** | 0 | - |" in text
+
+
+def test_the_window_is_vehicle_sized_and_inside_the_frame() -> None:
+    assert window(Box(600, 300, 700, 330), 1280, 720) == (450, 155, 850, 475)  # 4 plate widths, 0.8 as tall
+    assert window(Box(0, 700, 40, 715), 1280, 720) == (0, 579, 180, 720)  # at least 320 wide, clipped
 
 
 def test_a_set_is_scored_on_its_legible_frames_and_every_empty_frame(tmp_path: Path) -> None:
@@ -46,8 +52,9 @@ def test_a_set_is_scored_on_its_legible_frames_and_every_empty_frame(tmp_path: P
         return [Box(10, 10, 30, 18)] if index == 2 else [Box(0, 0, 5, 5)]  # the first box right, the last wrong
 
     tally = score_set(tmp_path, detect)
-    assert sorted(seen) == [0, 1, 2, 2, 3, 4, 5, 5]  # every empty frame, the road's legible frames only
-    assert (tally.plates, tally.found) == (2, 1)
+    assert sorted(seen) == [0, 1, 2, 2, 2, 3, 4, 5, 5, 5]  # every empty frame; legible frames, whole and windowed
+    assert tally.rows[("frame", "first")] == [1, 1, 0, 0]
+    assert tally.rows[("frame", "last")] == [1, 0, 0, 1]  # missed, its one box elsewhere
     assert (tally.empty_frames, tally.empty_boxes) == (6, 6)
 
 
