@@ -121,12 +121,13 @@ class App:
         from edge.audit.ledger import open_ledger
         from edge.hotlist.sink import open_read_sink
         from edge.share.service import sharing
-        from edge.store import PurgeReceipt, Store
+        from edge.store import PurgeReceipt, Store, read_ledger_anchor
 
         cfg = self.cfg
         system = Actor.system(cfg.node_id)
         cameras = [c.name for c in cfg.cameras]
-        with open_ledger(cfg) as ledger:
+        # a store bound to another ledger, or whose ledger is gone, is refused before anything is written
+        with open_ledger(cfg, store_anchor=read_ledger_anchor(cfg.store.path)) as ledger:
 
             def receipt(r: PurgeReceipt) -> None:
                 ledger.append(Action.PURGE, system, r.to_dict())
@@ -138,6 +139,7 @@ class App:
             )
             with ExitStack() as stack:
                 store = stack.enter_context(Store.from_config(cfg, on_receipt=receipt))
+                ledger.bind_store(store, cfg.store.path)  # the store names its ledger (first use) or is refused
                 share = stack.enter_context(sharing(cfg, store, publish=publish))
                 expire = store.retention.effective_purge_interval().total_seconds() if background else None
                 write = stack.enter_context(
@@ -152,6 +154,10 @@ class App:
                     live = getattr(share.search_handler, "live", None) if share is not None else None
                     if live is not None:  # a SIGHUP changing search, profile or audit.misuse reaches remote search
                         obs.reloader.add_applier(live.apply)
+                    if share is not None:  # a change of who may receive or search reads reaches every witness now
+                        obs.reloader.add_applier(_push_on_sharing_change(share))
+                if share is not None and background:
+                    share.share_checkpoint(sign_now=True)  # the head at start, a sharing change recorded then included
                 session = Session(command, ledger, store, share, write, obs)
                 if background:
                     store.start_purger()
@@ -167,6 +173,20 @@ class App:
                 system,
                 {"command": command, "reads": stats.written, "refused": stats.refused, **session.extra},
             )
+
+
+def _push_on_sharing_change(share: Any) -> Callable[[Config, Config], None]:
+    """A reload applier: after a recorded change of sharing, profile or search policy, sign the ledger's
+    head and queue it for every peer at once (issue 27: such a change must not wait for the next interval)."""
+
+    def apply(old: Config, new: Config) -> None:
+        from edge.audit.search import SHARING_SECTIONS
+
+        before, after = old.model_dump(mode="json"), new.model_dump(mode="json")
+        if any(before.get(s) != after.get(s) for s in SHARING_SECTIONS):
+            share.share_checkpoint(sign_now=True)
+
+    return apply
 
 
 def evaluate_clip(

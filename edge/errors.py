@@ -37,6 +37,35 @@ class FieldError(InputError):
 
 
 class PolicyDenied(EdgeError):
-    """A search or share that policy refused; the denial itself is in the ledger."""
+    """A search or share that policy refused; the denial itself is in the ledger.
+
+    `rule` and `reason` are the policy's words, `ledger_seq` the entry that records the denial (None
+    when it could not be recorded), for callers that answer in JSON rather than a message."""
 
     exit_code = 3
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        rule: str | None = None,
+        reason: str | None = None,
+        ledger_seq: int | None = None,
+        signals: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.reason = reason
+        self.ledger_seq = ledger_seq
+        self.signals = signals
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "allowed": False,
+            "rule": self.rule,
+            "reason": self.reason,
+            "ledger_seq": self.ledger_seq,
+            "recorded": self.ledger_seq is not None,
+            "signals": list(self.signals),
+            "message": str(self),
+        }

@@ -16,6 +16,8 @@ reaches a formatter or handler unfiltered.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import hashlib
 import hmac
 import json
@@ -132,13 +134,41 @@ class PlateFilter(logging.Filter):
         return True
 
 
+# syslog priorities (what journald files a line under): DEBUG 7, INFO 6, WARNING 4, ERROR 3, CRITICAL 2
+PRIORITY = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3, logging.CRITICAL: 2}
+
+
+def priority(levelno: int) -> int:
+    return next((p for lvl, p in sorted(PRIORITY.items(), reverse=True) if levelno >= lvl), 7)
+
+
+def journal_stream(fd: int = 2) -> bool:
+    """True when `fd` is the journal stream systemd connected ($JOURNAL_STREAM is its device:inode):
+    a ``<N>`` prefix then sets the line's priority (journald's SyslogLevelPrefix) and is removed."""
+    expected = os.environ.get("JOURNAL_STREAM", "")
+    if not expected:
+        return False
+    try:
+        st = os.fstat(fd)
+    except OSError:
+        return False
+    return expected == f"{st.st_dev}:{st.st_ino}"
+
+
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: ts (UTC), level, logger, message, thread, and the traceback if any."""
+    """One JSON object per line: ts (UTC), level, priority (syslog), logger, message, thread, and the
+    traceback if any. With `journal` (stderr is systemd's journal stream) each line starts with the
+    ``<N>`` priority prefix, which journald takes off: the journal holds the JSON at that priority."""
+
+    def __init__(self, *, journal: bool = False) -> None:
+        super().__init__()
+        self.journal = journal
 
     def format(self, record: logging.LogRecord) -> str:
         out: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "level": record.levelname,
+            "priority": priority(record.levelno),
             "logger": record.name,
             "message": record.getMessage(),
             "thread": record.threadName,
@@ -149,14 +179,91 @@ class JsonFormatter(logging.Formatter):
             out["exc"] = record.exc_text
         if record.stack_info:
             out["stack"] = record.stack_info
-        return json.dumps(out, ensure_ascii=False)
+        line = json.dumps(out, ensure_ascii=False)
+        return f"<{out['priority']}>{line}" if self.journal else line
 
 
-def make_handler(fmt: LogFormat = "text", stream: Any = None) -> logging.Handler:
+def make_handler(fmt: LogFormat = "text", stream: Any = None, *, journal: bool = False) -> logging.Handler:
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(_TEXT_FORMAT))
+    handler.setFormatter(JsonFormatter(journal=journal) if fmt == "json" else logging.Formatter(_TEXT_FORMAT))
     handler.addFilter(PlateFilter())
     return handler
+
+
+def quiet_native_libraries() -> None:
+    """OpenCV's own stderr chatter down to errors and FFmpeg's off (unless the environment says otherwise):
+    this program logs what they would warn about (a camera that cannot be opened, undecodable frames,
+    counted) in its own lines."""
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+    # FFmpeg quiet: with a level set, OpenCV prints FFmpeg's messages on *stdout*, into `--json` output;
+    # the frames it cannot decode are counted and reported by this program instead.
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+    cv2 = sys.modules.get("cv2")
+    if cv2 is not None and os.environ["OPENCV_LOG_LEVEL"] == "ERROR":  # already imported: tell it directly
+        with contextlib.suppress(AttributeError):
+            cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+
+
+class _NativeStderr:
+    """In JSON mode, everything else written to file descriptor 2 (OpenCV, FFmpeg, onnxruntime,
+    Python warnings, error messages) arrives through a pipe and is written out as JSON lines too, at
+    WARNING (ERROR for lines that say error), scrubbed of plates like every log line."""
+
+    def __init__(self, journal: bool) -> None:
+        sys.stderr.flush()
+        self.journal = journal
+        self.saved = os.dup(2)
+        self.out = os.fdopen(os.dup(self.saved), "w", buffering=1, encoding="utf-8", errors="replace")
+        read_end, write_end = os.pipe()
+        os.dup2(write_end, 2)
+        os.close(write_end)
+        self.reader = os.fdopen(read_end, "r", encoding="utf-8", errors="replace")
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._pump, name="stderr-json", daemon=True)
+        self.thread.start()
+
+    def write_line(self, line: str) -> None:
+        with self.lock:
+            self.out.write(line + "\n")
+
+    def _pump(self) -> None:
+        for raw in self.reader:
+            text = raw.rstrip("\n")
+            if not text.strip():
+                continue
+            error = re.match(r"^\W*(error|fatal|\[ ?error)", text, re.IGNORECASE)
+            levelno = logging.ERROR if error else logging.WARNING
+            record = logging.LogRecord("stderr", levelno, "", 0, text, None, None)
+            record.threadName = "native"
+            PlateFilter().filter(record)
+            self.write_line(JsonFormatter(journal=self.journal).format(record))
+
+    def close(self) -> None:
+        """Put fd 2 back (the pipe's last writer goes, the pump reads to its end), then wait for it."""
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.flush()
+        os.dup2(self.saved, 2)
+        os.close(self.saved)
+        self.thread.join(5)
+        self.out.flush()
+
+
+_native: _NativeStderr | None = None
+
+
+def _capture_native_stderr(journal: bool) -> _NativeStderr | None:
+    """Route fd 2 through the JSON pump once per process, only when stderr is the process's real one
+    (not a test's capture, not a stream handed in)."""
+    global _native  # noqa: PLW0603 - one pump per process, undone at exit
+    if _native is None and sys.stderr is sys.__stderr__ and sys.stderr is not None:
+        try:
+            if sys.stderr.fileno() != 2:
+                return None
+        except (OSError, ValueError):
+            return None
+        _native = _NativeStderr(journal)
+        atexit.register(_native.close)
+    return _native
 
 
 def setup(verbose: int = 0, fmt: LogFormat = "text", stream: Any = None, *, force: bool = False) -> None:
@@ -172,7 +279,10 @@ def setup(verbose: int = 0, fmt: LogFormat = "text", stream: Any = None, *, forc
         return
     for h in list(root.handlers) if force else ours:
         root.removeHandler(h)
-    handler = make_handler(fmt, stream)
+    quiet_native_libraries()
+    journal = stream is None and journal_stream()
+    native = _capture_native_stderr(journal) if fmt == "json" and stream is None else None
+    handler = make_handler(fmt, native.out if native is not None else stream, journal=journal)
     handler._edge_alpr = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)

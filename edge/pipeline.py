@@ -261,6 +261,7 @@ class ReplayResult:
     refused: int
     seconds: float
     times: StageTimes
+    skipped: tuple[tuple[int, int], ...] = ()  # stretches of frames that could not be decoded (first, last)
 
     @property
     def fps(self) -> float:
@@ -307,4 +308,5 @@ def replay(
         refused=refused,
         seconds=time.perf_counter() - start,
         times=recognizer.times,
+        skipped=tuple(source.stats.skipped),
     )

@@ -176,6 +176,7 @@ class Reloader:
 
     def _reload(self, trigger: str) -> ReloadResult:
         from edge.audit.events import Action, Actor
+        from edge.audit.search import sharing_changes
 
         error: str | None = None
         try:
@@ -204,6 +205,9 @@ class Reloader:
             "pending_restart": restart,
             "config": redact(new_dump),
         }
+        loud = sharing_changes(changes)
+        if loud:
+            detail["sharing_changed"] = loud
         entry, failure = None, None
         try:
             ledger = self._open_ledger(self.started_with)  # the ledger in force (a new path waits for restart)
@@ -235,7 +239,7 @@ class Reloader:
                 ", ".join(restart),
             )
         else:
-            log.warning("config reloaded (ledger entry %s): %s", entry.seq, ", ".join(keys))
+            log.info("config reloaded (ledger entry %s): %s", entry.seq, ", ".join(keys))
         return ReloadResult(
             "applied", _now(), changes=changes, applied=live, pending_restart=restart, ledger_seq=int(entry.seq)
         )

@@ -19,6 +19,8 @@ store.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import logging
 import threading
 import time
@@ -109,20 +111,37 @@ class FrameQueue:
             return len(self._items)
 
 
+# Upper bounds (seconds) of the frame-latency histogram buckets: a Pi's frame takes 50-500 ms.
+LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
 class Latency:
-    """Recent latency samples (seconds) with percentiles; keeps the last `keep` samples."""
+    """Recent latency samples (seconds) with percentiles; keeps the last `keep` samples. Also counts
+    every sample since start into LATENCY_BUCKETS (a Prometheus histogram: never reset, never windowed)."""
 
     def __init__(self, keep: int = 20000) -> None:
         self._samples: deque[float] = deque(maxlen=keep)
         self._lock = threading.Lock()
         self.count = 0
         self.max = 0.0
+        self.sum = 0.0
+        self._buckets = [0] * len(LATENCY_BUCKETS)  # per bucket, not cumulative
 
     def add(self, seconds: float) -> None:
         with self._lock:
             self._samples.append(seconds)
             self.count += 1
+            self.sum += seconds
             self.max = max(self.max, seconds)
+            i = bisect.bisect_left(LATENCY_BUCKETS, seconds)
+            if i < len(self._buckets):
+                self._buckets[i] += 1
+
+    def histogram(self) -> dict[str, Any]:
+        """{"le": bucket bounds, "counts": cumulative counts per bound, "count": all, "sum_s": total}."""
+        with self._lock:
+            counts = list(itertools.accumulate(self._buckets))
+            return {"le": list(LATENCY_BUCKETS), "counts": counts, "count": self.count, "sum_s": round(self.sum, 6)}
 
     def percentile(self, q: float) -> float:
         with self._lock:
@@ -161,6 +180,7 @@ class CameraStats:
     latency_p95_ms: float
     latency_max_ms: float
     stage_ms: dict[str, float] = field(default_factory=dict)  # mean ms per processed frame
+    latency_histogram: dict[str, Any] = field(default_factory=dict)  # Latency.histogram() since start
     tracks_dropped: dict[str, int] = field(default_factory=dict)  # tracks that ended without a read, by reason
     thread_cpu_s: dict[str, float] = field(default_factory=dict)  # CPU seconds used by each of its threads
 
@@ -365,6 +385,7 @@ class CameraWorker:
             latency_p95_ms=round(1000 * self.latency.percentile(95), 2),
             latency_max_ms=round(1000 * self.latency.max, 2),
             stage_ms=stage_ms,
+            latency_histogram=self.latency.histogram(),
             tracks_dropped=dict(t.tracks_dropped),
             thread_cpu_s={k: round(v, 3) for k, v in self.thread_cpu.items()},
         )

@@ -5,6 +5,7 @@ Each stage takes one of these and returns another; no stage reaches back up the 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -12,6 +13,19 @@ import numpy as np
 import numpy.typing as npt
 
 Image = npt.NDArray[np.uint8]
+
+# What people type between the characters of a plate: spaces, hyphens (ASCII and typographic), dots.
+_PLATE_SEPARATORS = re.compile(r"[\s\-.\u00b7\u2010-\u2015]+")
+
+
+def plate_key(text: str) -> str:
+    """A plate as it is stored and compared: upper case, separators removed ('qrh-50 44' -> 'QRH5044').
+
+    The one normalisation of plate input: searches (CLI and remote), hotlist entries, shared plate
+    hashes and the ledger's plate tokens all use it, so 'QRH-5044', 'QRH 5044' and 'qrh5044' are one
+    plate everywhere. Other characters are kept, so a wildcard or a stray symbol still shows.
+    """
+    return _PLATE_SEPARATORS.sub("", text).upper()
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,7 +34,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from edge.audit.canonical import GENESIS, canonical_json, utc_text
+from edge.audit.canonical import canonical_json, utc_text
 from edge.audit.checkpoint import load_or_create_key, sign_checkpoint
 from edge.audit.events import Actor
 from edge.audit.ledger import Ledger, entry_hash
@@ -151,16 +151,18 @@ def _activity(n: int, rng: random.Random, start: datetime) -> list[tuple[datetim
 def build(path: Path, key_path: Path, n: int, every: int = 1000, seed: int = 7) -> None:
     ledger = Ledger(path, key_path, origin="edge-alpr.local/springfield-1/audit", checkpoint_every=every)
     origin = ledger.origin
+    first, prev = ledger.head()  # the genesis entry the ledger wrote itself
     ledger.close(checkpoint=False)
     key = load_or_create_key(key_path)
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA synchronous=OFF")
     conn.execute("DROP INDEX IF EXISTS entries_action_ts")
-    prev = GENESIS
     rows: list[tuple[object, ...]] = []
     cps = []
     start = datetime(2026, 9, 1, tzinfo=UTC)
-    for seq, (when, user, agency, action, detail, outcome) in enumerate(_activity(n, random.Random(seed), start), 1):
+    for seq, (when, user, agency, action, detail, outcome) in enumerate(
+        _activity(n, random.Random(seed), start), first + 1
+    ):
         ts = utc_text(when)
         text = canonical_json(detail)
         digest = entry_hash(seq, ts, user, agency, action, text, outcome, prev)
@@ -202,10 +204,10 @@ def bench_verify(n: int, workdir: Path) -> dict[str, object]:
     }
 
 
-def bench_append(workdir: Path, count: int) -> dict[str, object]:
-    path, key = workdir / "append.db", workdir / "append.key"
+def bench_append(workdir: Path, count: int, every: int = 1000) -> dict[str, object]:
+    path, key = workdir / f"append-{every}.db", workdir / f"append-{every}.key"
     actor = Actor("officer1", "SPRINGFIELD-PD")
-    ledger = Ledger(path, key, checkpoint_every=1000)
+    ledger = Ledger(path, key, checkpoint_every=every)
     times = []
     for i in range(count):
         t = time.perf_counter()
@@ -335,6 +337,12 @@ def main() -> None:
     ap.add_argument("--reads", type=int, default=100_000, help="synthetic reads in the store for the search bench")
     ap.add_argument("--searches", type=int, default=100)
     ap.add_argument("--report", type=Path, default=None, help="write the transparency report of the ledger here")
+    ap.add_argument(
+        "--checkpoint-every",
+        type=int,
+        default=1000,
+        help="also measure appends with this audit.checkpoint_every (1: every append signed; docs/SECURITY.md)",
+    )
     ap.add_argument("--dir", type=Path, default=None, help="work folder (default: a temporary one)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -349,6 +357,10 @@ def main() -> None:
             out["report_s"] = round(time.perf_counter() - t, 2)
         if args.appends:
             out["append"] = bench_append(workdir, args.appends)
+            if args.checkpoint_every != 1000:
+                out[f"append_every_{args.checkpoint_every}"] = bench_append(
+                    workdir, args.appends, args.checkpoint_every
+                )
         if args.searches:
             out["search"] = bench_search(workdir, args.reads, args.searches)
         print(json.dumps(out, indent=2))

@@ -29,6 +29,7 @@ START=1
 WITH_VENV=0
 CAMERA=""
 PORT=""
+RTC=auto
 PY=${PYTHON:-python3}
 APT_PACKAGES=(python3 python3-venv python3-pip ca-certificates v4l-utils sqlite3 curl)
 
@@ -45,6 +46,9 @@ Options:
   --no-apt         do not install system packages (they are already there)
   --no-start       install and enable, but do not (re)start the service
   --with-venv      with --prefix: also create the venv under DIR (slow; downloads wheels)
+  --rtc auto|yes|no  does the device keep time when off (a real-time clock)? auto: yes if
+                   /sys/class/rtc/rtc0 exists. Without one (a Pi), systemd-time-wait-sync is enabled
+                   so the service starts only once the clock is synchronised.
   -h, --help       this help
 EOF
 }
@@ -60,6 +64,7 @@ while [ $# -gt 0 ]; do
     --no-apt) APT=0; shift ;;
     --no-start) START=0; shift ;;
     --with-venv) WITH_VENV=1; shift ;;
+    --rtc) RTC="${2:?--rtc needs auto, yes or no}"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "install-pi: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -76,6 +81,11 @@ fi
 if [ -n "$PORT" ] && ! [[ "$PORT" =~ ^[0-9]+$ && "$PORT" -ge 1 && "$PORT" -le 65535 ]]; then
   die "--port must be a number from 1 to 65535"
 fi
+case "$RTC" in
+  auto) if [ -e /sys/class/rtc/rtc0 ]; then RTC=yes; else RTC=no; fi ;;
+  yes|no) ;;
+  *) die "--rtc must be auto, yes or no" ;;
+esac
 if ! [[ "$USER_NAME" =~ ^[a-z_][a-z0-9_-]{0,30}$ ]]; then
   die "--user must be a plain user name (lowercase letters, digits, _ and -)"
 fi
@@ -203,7 +213,7 @@ if [ -z "$PREFIX" ] || [ "$WITH_VENV" = 1 ]; then
     make_venv
   fi
 else
-  echo "would run: $PY -m venv $APP_DIR/venv && $APP_DIR/venv/bin/pip install $APP_DIR/src"
+  echo "would run: $PY -m venv $APP_DIR/venv && $APP_DIR/venv/bin/pip install --require-hashes -r $APP_DIR/src/requirements/runtime-$(uname -m).lock && $APP_DIR/venv/bin/pip install --no-deps $APP_DIR/src"
 fi
 
 # -- 6. starter config (never overwritten) -------------------------------------------------------------
@@ -267,6 +277,12 @@ if [ -z "$PREFIX" ] && [ "$DRY_RUN" = 0 ] && command -v systemd-analyze >/dev/nu
   systemd-analyze verify "$unit" || say "warning: systemd-analyze verify reported problems (above)"
 fi
 real systemctl daemon-reload
+# Without a real-time clock the clock starts wrong at every boot (a Pi: the last shutdown's time) until
+# NTP answers. time-sync.target (After= in the unit) only waits for that when this is enabled.
+if [ "$RTC" = no ]; then
+  say "no real-time clock: the service waits for a synchronised clock (systemd-time-wait-sync)"
+  real systemctl enable systemd-time-wait-sync.service
+fi
 real systemctl enable "$SERVICE"
 if [ "$START" = 1 ]; then
   real systemctl restart "$SERVICE"

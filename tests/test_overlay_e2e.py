@@ -10,6 +10,7 @@ from pathlib import Path
 
 import cv2
 import pytest
+
 from edge_tools.synth.scene import render_clip
 
 ROOT = Path(__file__).resolve().parents[1]

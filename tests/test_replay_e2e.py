@@ -40,9 +40,11 @@ def test_replay_of_sample_clip_stores_exact_reads(tmp_path: Path) -> None:
     truth = json.loads(TRUTH.read_text())
     assert summary["frames"] == truth["frames"]
     assert summary["eval"]["vehicles"] == len(truth["vehicles"])
-    # The walking-skeleton issue asks for 80 % (8 of 9): plate-ocr-v7 and v8 read 8 (v5 and v6 read 7;
-    # measured 2026-11-28, models/README.md).
-    assert summary["eval"]["read_exact"] >= 8, summary["eval"]
+    # The walking-skeleton issue asked for 80 % (8 of 9): plate-ocr-v8 reads 8, and since issue 26 one
+    # of them (raw vote confidence under 0.7, calibrated 0.33) is below store.min_confidence 0.5 and
+    # dropped as unsure: a wrong read is worse than no read (models/README.md, calibration).
+    assert summary["eval"]["read_exact"] >= 7, summary["eval"]
+    assert summary["tracks_dropped"]["low_confidence"] <= 1, summary
     assert summary["eval"]["duplicate_reads"] == 0, summary["eval"]
     assert summary["eval"]["false_reads"] <= 1, summary["eval"]
     # Tracks that gave no read are counted by reason (here: far-only and one-frame tracks exist).
@@ -54,7 +56,7 @@ def test_replay_of_sample_clip_stores_exact_reads(tmp_path: Path) -> None:
     assert mode == "wal"
     assert len(rows) == summary["reads"]
     plates = {r[1] for r in rows}
-    assert len(plates & {v["plate"] for v in truth["vehicles"]}) >= 8
+    assert len(plates & {v["plate"] for v in truth["vehicles"]}) == summary["eval"]["read_exact"]
     for _id, _plate, conf, camera, ts, frame in rows:
         assert 0.0 <= conf <= 1.0
         assert camera == "replay"
@@ -140,3 +142,25 @@ def test_every_command_has_help_with_example() -> None:
         res = CliRunner().invoke(main, [*path, "--help"])
         assert res.exit_code == 0, (path, res.output)
         assert "Example" in res.output, f"`edge-alpr {' '.join(path)} --help` has no example"
+
+
+@pytest.mark.parametrize(("start", "end", "code"), [(0.45, 0.5, 0), (0.1, 0.9, 2)])
+def test_replay_of_a_damaged_clip_reports_skipped_frames(tmp_path: Path, start: float, end: float, code: int) -> None:
+    from tests.support.clips import write_damaged_clip
+
+    clip = tmp_path / "damaged.mp4"
+    write_damaged_clip(clip, frames=100, start=start, end=end)
+    res = cli("replay", str(clip), "--db", str(tmp_path / "r.db"), "--json")
+    assert res.returncode == code, res.stderr
+    summary = json.loads(res.stdout)
+    skipped = summary["skipped_frames"]
+    assert skipped
+    assert summary["decode_errors"] == sum(b - a + 1 for a, b in skipped)
+    assert summary["frames"] + summary["decode_errors"] == 100
+    if code == 0:
+        assert summary["frames"] > summary["decode_errors"]
+    else:
+        a, b = skipped[0]
+        assert f"frames {a}-{b}" in res.stderr
+        assert "most of the clip was not read" in res.stderr
+        assert "Traceback" not in res.stderr

@@ -542,3 +542,20 @@ def test_cameras_cli_lists_devices_and_checks_configured_cameras(tmp_path: Path)
     assert "no video devices" in out
     assert "lost" in out
     assert "cannot open camera(s): lost" in err
+
+
+def test_latency_histogram_counts_every_sample_in_cumulative_buckets() -> None:
+    from edge.runner import LATENCY_BUCKETS, Latency
+
+    lat = Latency(keep=2)  # the percentile window is small; the histogram keeps every sample
+    for seconds in (0.01, 0.3, 0.3, 20.0):
+        lat.add(seconds)
+    h = lat.histogram()
+    assert h["le"] == list(LATENCY_BUCKETS)
+    by_le = dict(zip(h["le"], h["counts"], strict=True))
+    assert by_le[0.01] == 1  # a bound is inclusive (Prometheus 'le')
+    assert by_le[0.25] == 1
+    assert by_le[0.5] == 3
+    assert by_le[10.0] == 3  # 20 s only in +Inf, which is the count
+    assert h["count"] == 4
+    assert h["sum_s"] == pytest.approx(20.61)

@@ -9,6 +9,7 @@ from enum import StrEnum
 class Action(StrEnum):
     SEARCH = "search"
     SEARCH_DENIED = "search_denied"
+    SEARCH_RESULT = "search_result"
     SHARE = "share"
     SHARE_DENIED = "share_denied"
     PURGE = "purge"
@@ -23,12 +24,16 @@ class Action(StrEnum):
     STARTUP = "startup"
     SHUTDOWN = "shutdown"
     VERIFY = "verify"
+    GENESIS = "genesis"
 
 
 ACTION_HELP: dict[Action, str] = {
     Action.SEARCH: "A search policy allowed; written before the store is queried (detail: purpose, case, "
     "reason, requester, on_behalf_of, query kind, plate token, time window).",
     Action.SEARCH_DENIED: "A search policy refused (detail: the request and the rule and reason of the denial).",
+    Action.SEARCH_RESULT: "What an allowed search returned, written after the store answered and before anyone "
+    "sees it (detail: the search entry's seq and hash, number of reads, their ids, the limit and whether it "
+    "was reached; never plate text).",
     Action.SHARE: "Reads sent to a peer under a grant (detail: peer, grant, number of reads).",
     Action.SHARE_DENIED: "A share policy refused (detail: peer, rule, reason).",
     Action.PURGE: "Retention removed data from the store (detail: the store's purge receipt).",
@@ -48,6 +53,8 @@ ACTION_HELP: dict[Action, str] = {
     Action.EXPORT: "Data left the device by export (detail: what, how many, where).",
     Action.STARTUP: "The pipeline started.",
     Action.SHUTDOWN: "The pipeline stopped (a signed checkpoint follows).",
+    Action.GENESIS: "The ledger's first entry, written by the ledger itself when it is created (detail: ledger "
+    "id, device node_id, origin and verifier key); its hash is anchored in the store and beside the key.",
     Action.VERIFY: "Someone verified the ledger (detail: result, first bad sequence number if any).",
 }
 

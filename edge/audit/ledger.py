@@ -10,7 +10,9 @@ An append that cannot be written raises ``LedgerError``; callers doing a search 
 that stop the operation (fail closed).
 
 Plate text never enters the ledger: searches record a keyed pseudonym (``plate_token``) so repeated
-lookups of one plate can be counted without the ledger outliving the store's retention of plates.
+lookups of one plate can be counted without the ledger outliving the store's retention of plates, and
+plate-like text typed into who did it or a free-text field is replaced by that token before an entry
+is written (``edge.audit.plates``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import hmac
 import logging
 import sqlite3
 import threading
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,9 +33,21 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from edge.audit import metrics
+from edge.audit.anchor import Anchor, AnchorStore, from_store, read_companion, write_companion
 from edge.audit.canonical import GENESIS, canonical_json, entry_text, utc_text
-from edge.audit.checkpoint import Checkpoint, load_or_create_key, parse_vkey, sign_checkpoint, vkey
+from edge.audit.checkpoint import (
+    BadCheckpoint,
+    Checkpoint,
+    load_or_create_key,
+    open_checkpoint,
+    parse_vkey,
+    sign_checkpoint,
+    vkey,
+)
 from edge.audit.events import Action, Actor
+from edge.audit.identity import os_identity
+from edge.audit.plates import scrub_detail, scrub_text
+from edge.audit.tlog import bundle, entry_hashes
 from edge.errors import EdgeError
 from edge.files import private_file
 
@@ -71,7 +86,14 @@ CREATE TRIGGER IF NOT EXISTS checkpoints_no_delete BEFORE DELETE ON checkpoints
     BEGIN SELECT RAISE(ABORT, 'the audit ledger is append-only'); END;
 """
 
-_ACTIONS = frozenset(a.value for a in Action)
+_ACTIONS = frozenset(a.value for a in Action) - {Action.GENESIS.value}  # genesis: written by the ledger only
+LEDGER_FORMAT = 2  # 2: entry 1 is the genesis entry naming the ledger, device and key
+
+
+def _node_of(origin: str) -> str:
+    """The device in an origin "edge-alpr.local/NODE/audit" (the origin itself if it has another form)."""
+    parts = origin.split("/")
+    return parts[1] if len(parts) == 3 and parts[1] else origin
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -152,6 +174,7 @@ class Ledger:
         key_path: Path | str | None = None,
         *,
         origin: str = "edge-alpr.local/edge-node/audit",
+        node_id: str | None = None,
         checkpoint_every: int = 1000,
         busy_timeout: float = 5.0,
         readonly: bool = False,
@@ -159,27 +182,43 @@ class Ledger:
         self.path = Path(path)
         self.readonly = readonly
         self.checkpoint_every = max(1, checkpoint_every)
+        self.key_path = Path(key_path) if key_path is not None else None
         self._lock = threading.RLock()
         self._key: Ed25519PrivateKey | None = None
+        self._auth = os_identity()
+        companion: Anchor | None = None
         try:
             if not readonly:
-                if key_path is None:
+                if self.key_path is None:
                     raise LedgerError("a writable ledger needs a signing key path")
-                self._key = load_or_create_key(Path(key_path))
+                self._key = load_or_create_key(self.key_path)
+                try:
+                    companion = read_companion(self.key_path)
+                except ValueError as exc:
+                    raise LedgerError(str(exc)) from None
+                if companion is not None and not self.path.exists():
+                    raise LedgerError(self._gone(companion))
             self._conn = connect(self.path, readonly=readonly, busy_timeout=busy_timeout)
             if not readonly:
+                if companion is not None and "vkey" not in self._meta():
+                    self._conn.close()
+                    raise LedgerError(self._gone(companion))
                 self._conn.executescript(SCHEMA)
-                self._init_meta(origin)
-            meta = dict(self._conn.execute("SELECT key, value FROM meta").fetchall())
+                self._init_meta(origin, node_id or _node_of(origin))
+            meta = self._meta()
         except sqlite3.Error as exc:
             raise LedgerError(f"cannot open audit ledger {self.path}: {exc}") from None
         except OSError as exc:
             raise LedgerError(f"cannot open audit ledger {self.path}: {exc.strerror or exc}") from None
         self.origin: str = meta.get("origin", origin)
         self.vkey: str | None = meta.get("vkey")
+        self.ledger_id: str | None = meta.get("ledger_id")
+        self.node_id: str = meta.get("node_id", node_id or _node_of(self.origin))
+        self.recorded_every = int(meta.get("checkpoint_every", "0") or 0)
         if self._key is not None and self.vkey is not None:
             mine = vkey(self.origin, self._key.public_key())
             if mine != self.vkey:
+                self._conn.close()
                 raise LedgerError(
                     f"signing key {key_path} is not the key this ledger was started with ({self.vkey}); "
                     "restore the original key file"
@@ -194,26 +233,173 @@ class Ledger:
             if self._key is not None
             else None
         )
+        if not readonly:
+            try:
+                self._check_companion(companion)
+            except BaseException:
+                self._conn.close()
+                raise
 
     # -- setup -------------------------------------------------------------------------------------
-    def _init_meta(self, origin: str) -> None:
+    def _meta(self) -> dict[str, str]:
+        try:
+            return dict(self._conn.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.OperationalError:
+            return {}  # a new (or empty) file: no meta table yet
+
+    def _gone(self, companion: Anchor) -> str:
+        return (
+            f"no audit ledger at {self.path}, but the signing key {self.key_path} belongs to ledger "
+            f"{companion.ledger_id} (genesis {companion.genesis[:16]}…, see {companion.source}): the ledger "
+            "was deleted, emptied or moved. Restore it, or point audit.ledger at it; a new ledger under this "
+            "key would hide what the old one recorded"
+        )
+
+    def _init_meta(self, origin: str, node_id: str) -> None:
         assert self._key is not None
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             have = dict(self._conn.execute("SELECT key, value FROM meta").fetchall())
+            rows: dict[str, str] = {}
             if "vkey" not in have:
                 rows = {
-                    "format": "1",
+                    "format": str(LEDGER_FORMAT),
                     "origin": origin,
                     "vkey": vkey(origin, self._key.public_key()),
                     "created": utc_text(datetime.now(UTC)),
                 }
-                self._conn.executemany("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", rows.items())
                 log.info("created audit ledger %s", self.path)
+            if "ledger_id" not in have:
+                rows["ledger_id"] = uuid.uuid4().hex
+                rows["node_id"] = node_id
+            recorded = int(have.get("checkpoint_every", "0") or 0)
+            if self.checkpoint_every > recorded:
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO meta(key, value) VALUES ('checkpoint_every', ?)",
+                    (str(self.checkpoint_every),),
+                )
+            self._conn.executemany("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", rows.items())
+            if self._conn.execute("SELECT 1 FROM entries LIMIT 1").fetchone() is None:
+                meta = {**have, **rows}
+                self._insert(
+                    Action.GENESIS,
+                    "system",
+                    meta.get("node_id", node_id),
+                    canonical_json(
+                        {
+                            "ledger_id": meta["ledger_id"],
+                            "node_id": meta.get("node_id", node_id),
+                            "origin": meta["origin"],
+                            "vkey": meta["vkey"],
+                            "created": meta.get("created"),
+                        }
+                    ),
+                    "ok",
+                    origin=meta["origin"],
+                    force_checkpoint=True,
+                )
             self._conn.execute("COMMIT")
         except BaseException:
             self._conn.execute("ROLLBACK")
             raise
+
+    def _genesis_hex(self) -> str | None:
+        row = self._conn.execute("SELECT hash FROM entries WHERE seq = 1").fetchone()
+        return bytes(row[0]).hex() if row else None
+
+    def anchor(self, checkpoint: Checkpoint | None = None) -> Anchor:
+        """This ledger's identity as an anchor to keep elsewhere (with the latest checkpoint)."""
+        genesis = self._genesis_hex()
+        if self.ledger_id is None or genesis is None or self.vkey is None:
+            raise LedgerError(f"audit ledger {self.path} has no identity yet (no ledger id or genesis entry)")
+        cp = checkpoint or self.latest_checkpoint()
+        return Anchor(
+            source=f"ledger {self.path}",
+            ledger_id=self.ledger_id,
+            genesis=genesis,
+            vkey=self.vkey,
+            node_id=self.node_id,
+            checkpoint=cp.note if cp is not None else None,
+        )
+
+    def _check_companion(self, companion: Anchor | None) -> None:
+        """Refuse a ledger that is not the one the key's companion names, or no longer holds its signed
+        head; refuse an unsigned tail longer than the checkpoint interval; then refresh the companion."""
+        assert self.key_path is not None
+        mine = self.anchor()
+        if companion is not None:
+            problem = companion.mismatch(mine.ledger_id, mine.genesis, mine.vkey)
+            if problem is not None:
+                raise LedgerError(
+                    f"audit ledger {self.path} is not the ledger of signing key {self.key_path}: {problem}. "
+                    "Run `edge-alpr audit verify`; restore the original ledger"
+                )
+            if companion.checkpoint:
+                self._check_signed_head(companion.checkpoint, companion.source)
+        size, _ = self._head()
+        latest = self.latest_checkpoint()
+        signed = latest.size if latest is not None else 0
+        limit = max(self.checkpoint_every, self.recorded_every)
+        if size - signed >= limit:
+            raise LedgerError(
+                f"audit ledger {self.path}: entries {signed + 1}..{size} are past the last signed checkpoint "
+                f"({signed}), at least the interval of {limit}: checkpoints were removed. Run "
+                "`edge-alpr audit verify`"
+            )
+        self._refresh_companion(latest)
+
+    def _check_signed_head(self, note: str, source: str) -> None:
+        key = self.public_key
+        assert key is not None
+        try:
+            cp = open_checkpoint(note, key, self.origin)
+        except BadCheckpoint as exc:
+            raise LedgerError(f"the checkpoint in the {source} does not verify: {exc}") from None
+        row = self._conn.execute("SELECT hash FROM entries WHERE seq = ?", (cp.size,)).fetchone()
+        if row is None or bytes(row[0]) != cp.head:
+            what = "ends before it" if row is None else "holds another entry there"
+            raise LedgerError(
+                f"audit ledger {self.path} no longer holds the head this device signed at entry {cp.size} "
+                f"({source}); the ledger {what}: it was truncated or rewritten. Run `edge-alpr audit verify`"
+            )
+
+    def _refresh_companion(self, latest: Checkpoint | None) -> None:
+        if self.readonly or self.key_path is None:
+            return
+        try:
+            write_companion(self.key_path, self.anchor(latest), self.path)
+        except OSError as exc:
+            raise LedgerError(f"cannot write the ledger anchor beside {self.key_path}: {exc.strerror or exc}") from None
+
+    def bind_store(self, store: AnchorStore, store_path: Path | str) -> None:
+        """Bind a store to this ledger (first time) or check it is bound to this one; LedgerError if not."""
+        try:
+            row = store.ledger_anchor()
+            if row is None:
+                mine = self.anchor()
+                row = store.anchor_ledger(
+                    {
+                        "ledger_id": mine.ledger_id,
+                        "genesis": mine.genesis,
+                        "vkey": mine.vkey,
+                        "node_id": mine.node_id,
+                        "ledger_path": str(self.path.resolve()),
+                    }
+                )
+        except EdgeError as exc:
+            if isinstance(exc, LedgerError):
+                raise
+            raise LedgerError(f"cannot bind store {store_path} to audit ledger {self.path}: {exc}") from None
+        self.check_store_anchor(row, store_path)
+
+    def check_store_anchor(self, row: Mapping[str, str], store_path: Path | str) -> None:
+        """LedgerError unless the store's anchor row names this ledger (id, genesis, key)."""
+        problem = from_store(row, store_path).mismatch(self.ledger_id, self._genesis_hex(), self.vkey)
+        if problem is not None:
+            raise LedgerError(
+                f"store {store_path} belongs to another audit ledger than {self.path}: {problem}. The store's "
+                f"ledger is at {row.get('ledger_path')}; use the config that owns this store (audit.ledger)"
+            )
 
     @property
     def public_key(self) -> Ed25519PublicKey | None:
@@ -229,25 +415,22 @@ class Ledger:
         if self.readonly or self._key is None:
             raise LedgerError("the ledger was opened read-only")
         user, agency, outcome = _clean("user", actor.user), _clean("agency", actor.agency), _clean("outcome", outcome)
+        # No plate text in the ledger (it outlives the store's retention): plate-like runs in who and in the
+        # free-text fields become the keyed plate token before anything is written.
+        user, agency = scrub_text(user, self.plate_token), scrub_text(agency, self.plate_token)
+        # Beside the declared actor, who really wrote it: the OS account (and sudo caller) of this process,
+        # plus what the caller authenticated (a remote peer). Never from the caller alone.
+        given = detail.get("auth")
+        detail = {**detail, "auth": {**(given if isinstance(given, Mapping) else {}), **self._auth}}
         try:
-            detail_text = canonical_json(dict(detail))
+            detail_text = canonical_json(scrub_detail(detail, self.plate_token))
         except (TypeError, ValueError) as exc:
             raise LedgerError(f"ledger detail is not JSON: {exc}") from None
         conn = self._conn
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                row = conn.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
-                seq, prev = (row[0] + 1, bytes(row[1])) if row else (1, GENESIS)
-                ts = utc_text(datetime.now(UTC))
-                digest = entry_hash(seq, ts, user, agency, action, detail_text, outcome, prev)
-                conn.execute(
-                    "INSERT INTO entries(seq, ts, user, agency, action, detail, outcome, prev, hash) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (seq, ts, user, agency, action, detail_text, outcome, prev, digest),
-                )
-                if seq % self.checkpoint_every == 0:
-                    self._write_checkpoint(seq, digest)
+                entry, cp = self._insert(action, user, agency, detail_text, outcome)
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
@@ -257,13 +440,42 @@ class Ledger:
             metrics.WRITE_FAILURES.inc()
             log.warning("audit ledger write failed (%s): %s", action, exc)
             raise LedgerError(f"cannot write to audit ledger {self.path}: {exc}") from None
+        if cp is not None:
+            self._refresh_companion(cp)
         metrics.ENTRIES.labels(action=action, outcome=outcome).inc()
-        return Entry(seq, ts, actor, action, detail_text, outcome, prev, digest)
+        return entry
 
-    def _write_checkpoint(self, size: int, head: bytes) -> Checkpoint:
+    def _insert(
+        self,
+        action: str,
+        user: str,
+        agency: str,
+        detail_text: str,
+        outcome: str,
+        *,
+        origin: str | None = None,
+        force_checkpoint: bool = False,
+    ) -> tuple[Entry, Checkpoint | None]:
+        """Chain one entry inside the caller's transaction; sign the head when the interval is reached."""
+        conn = self._conn
+        row = conn.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
+        seq, prev = (row[0] + 1, bytes(row[1])) if row else (1, GENESIS)
+        ts = utc_text(datetime.now(UTC))
+        digest = entry_hash(seq, ts, user, agency, action, detail_text, outcome, prev)
+        conn.execute(
+            "INSERT INTO entries(seq, ts, user, agency, action, detail, outcome, prev, hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (seq, ts, user, agency, action, detail_text, outcome, prev, digest),
+        )
+        cp = None
+        if force_checkpoint or seq % self.checkpoint_every == 0:
+            cp = self._write_checkpoint(seq, digest, origin)
+        return Entry(seq, ts, Actor(user, agency), action, detail_text, outcome, prev, digest), cp
+
+    def _write_checkpoint(self, size: int, head: bytes, origin: str | None = None) -> Checkpoint:
         assert self._key is not None
         ts = utc_text(datetime.now(UTC))
-        cp = sign_checkpoint(self._key, self.origin, size, head, ts)
+        cp = sign_checkpoint(self._key, origin or self.origin, size, head, ts)
         self._conn.execute(
             "INSERT OR IGNORE INTO checkpoints(size, ts, head, note) VALUES (?, ?, ?, ?)", (size, ts, head, cp.note)
         )
@@ -292,6 +504,7 @@ class Ledger:
         except sqlite3.Error as exc:
             raise LedgerError(f"cannot write checkpoint to audit ledger {self.path}: {exc}") from None
         if cp is not None:
+            self._refresh_companion(cp)
             return cp
         latest = self.latest_checkpoint()
         assert latest is not None
@@ -388,6 +601,17 @@ class Ledger:
             args.extend([f"$.{detail_key}", detail_value])
         return int(self._conn.execute(sql, args).fetchone()[0])
 
+    @_locked
+    def tree_bundle(self, old_size: int | None = None) -> dict[str, Any]:
+        """A signed tree head (RFC 6962 root, C2SP tlog checkpoint) and the consistency proof from
+        `old_size`, for a witness (``edge.audit.tlog``)."""
+        if self._key is None:
+            raise LedgerError("tree heads need the ledger signing key")
+        hashes = entry_hashes(self._conn)
+        if old_size is not None and not 0 < old_size <= len(hashes):
+            raise LedgerError(f"a tree head from size {old_size}: the ledger has {len(hashes)} entries")
+        return bundle(self._key, self.origin, hashes, old_size)
+
     @property
     def connection(self) -> sqlite3.Connection:
         return self._conn
@@ -408,13 +632,41 @@ def ledger_paths(cfg: Config, ledger: Path | None = None) -> tuple[Path, Path]:
     return path, key
 
 
-def open_ledger(cfg: Config, *, ledger: Path | None = None, readonly: bool = False) -> Ledger:
+def open_ledger(
+    cfg: Config,
+    *,
+    ledger: Path | None = None,
+    readonly: bool = False,
+    store: AnchorStore | None = None,
+    store_anchor: Mapping[str, str] | None = None,
+) -> Ledger:
+    """Open the ledger of a config. With `store` (an open store), bind the store to the ledger on first use
+    and refuse a ledger that is not the store's; `store_anchor` (the store's anchor row, read without
+    opening the store) refuses a missing or foreign ledger before anything is created."""
     path, key = ledger_paths(cfg, ledger)
-    return Ledger(
+    anchor_row = store.ledger_anchor() if store is not None else store_anchor
+    if anchor_row is not None and not path.exists():
+        raise LedgerError(
+            f"there is no ledger at {path}, but store {cfg.store.path} belongs to audit ledger "
+            f"{anchor_row['ledger_id']} at {anchor_row['ledger_path']}: refusing to start another "
+            "ledger for it (a search recorded there would never reach the store's own ledger). Use the config "
+            "that owns this store, or set audit.ledger to the store's ledger"
+        )
+    book = Ledger(
         path,
         None if readonly else key,
         origin=f"edge-alpr.local/{cfg.node_id}/audit",
+        node_id=cfg.node_id,
         checkpoint_every=cfg.audit.checkpoint_every,
         busy_timeout=cfg.audit.busy_timeout.total_seconds(),
         readonly=readonly,
     )
+    try:
+        if store is not None and not readonly:
+            book.bind_store(store, cfg.store.path)
+        elif anchor_row is not None:
+            book.check_store_anchor(anchor_row, cfg.store.path)
+    except BaseException:
+        book.close(checkpoint=False)
+        raise
+    return book

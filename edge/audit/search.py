@@ -1,7 +1,9 @@
 """Justified search: policy, then the ledger, then the store, in that order and only in that order.
 
 ``justified_search`` decides the request (``edge.policy.search.decide``), writes the decision to the
-ledger, and only if the decision is an allow *and* the ledger entry is on disk does it run the query.
+ledger, and only if the decision is an allow *and* the ledger entry is on disk does it run the query;
+then it records what the query returned (``search_result``: count and read ids, chained to the
+decision) before the results are handed out: if that entry cannot be written, nothing is returned.
 A denial is recorded and raised as ``PolicyDenied``; a ledger that cannot be written raises
 ``LedgerError`` and the store is never touched (fail closed). Misuse signals (volume per user and per
 agency, repeated lookups of one plate, repeated denials) are computed from the ledger at the moment of
@@ -11,7 +13,7 @@ the search, recorded in the entry and counted in Prometheus counters; they do no
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -19,12 +21,14 @@ from typing import Any, TypeVar
 from edge.audit import metrics
 from edge.audit.canonical import utc_text
 from edge.audit.events import Action, Actor
+from edge.audit.identity import accounts, os_identity
 from edge.audit.ledger import Entry, Ledger, LedgerError
 from edge.config.audit import MisuseConfig
 from edge.config.redact import config_diff, config_digest, redact
 from edge.errors import FieldError, PolicyDenied
 from edge.policy.decision import Decision
 from edge.policy.search import QueryKind, SearchPolicy, SearchRequest, decide, known_characters
+from edge.types import plate_key
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,14 @@ class SearchQuery:
     camera: str | None = None
     limit: int = 1000
 
+    def normalised(self) -> SearchQuery:
+        """The same query with plate and pattern as the store keeps plates ('QRH-5044' -> 'QRH5044')."""
+        return replace(
+            self,
+            plate=None if self.plate is None else plate_key(self.plate),
+            pattern=None if self.pattern is None else plate_key(self.pattern),
+        )
+
     @property
     def kind(self) -> QueryKind:
         if self.plate is not None:
@@ -51,7 +63,7 @@ class SearchQuery:
     def check(self) -> None:
         if self.plate is not None and self.pattern is not None:
             raise FieldError("give {plate} or {pattern}, not both", "plate", "pattern")
-        if self.plate is not None and not self.plate.strip():
+        if self.plate is not None and not plate_key(self.plate):
             raise FieldError("{plate} is empty", "plate")
         if self.since is not None and self.until is not None and self.since >= self.until:
             raise FieldError("{since} must be before {until}", "since", "until")
@@ -68,6 +80,22 @@ class SearchOutcome:
     entry: Entry
     results: Sequence[Any]
     signals: tuple[str, ...] = field(default_factory=tuple)
+    result_entry: Entry | None = None  # the search_result entry: what the search returned
+
+
+def record_results(ledger: Ledger, actor: Actor, entry: Entry, results: Sequence[Any], limit: int) -> Entry:
+    """Chain what a search returned to its decision entry: count and read ids, never plate text.
+    LedgerError if it cannot be written: the caller must not hand the results out (fail closed)."""
+    ids = [str(r.id) for r in results if getattr(r, "id", None) is not None]
+    detail = {
+        "search_seq": entry.seq,
+        "search_hash": entry.hash.hex(),
+        "count": len(results),
+        "read_ids": ids,
+        "limit": limit,
+        "limit_reached": len(results) >= limit,
+    }
+    return ledger.append(Action.SEARCH_RESULT, actor, detail, "returned")
 
 
 def live_signals(
@@ -105,9 +133,16 @@ def justified_search(
     request: SearchRequest,
     query: SearchQuery,
     run: Callable[[SearchQuery], Sequence[T]],
+    auth: Mapping[str, Any] | None = None,
+    require_os_user: bool = False,
 ) -> SearchOutcome:
-    """Decide, record, then (only if allowed and recorded) run `query` with `run`."""
+    """Decide, record, then (only if allowed and recorded) run `query` with `run`.
+
+    `auth` is what the caller authenticated (a remote peer), recorded beside the OS account the ledger
+    adds to every entry. With `require_os_user` a declared user who is not that account (or the sudo
+    caller) is refused (rule ``identity``) and the refusal recorded."""
     query.check()
+    query = query.normalised()
     window = query.until - query.since if query.since is not None and query.until is not None else None
     known = None
     if query.kind == "partial" and query.pattern is not None:
@@ -118,6 +153,12 @@ def justified_search(
     cap = policy.pattern_max_results if query.kind == "partial" else policy.max_results
     query = replace(query, limit=min(query.limit, cap))
     decision = decide(request, policy)
+    if decision.allowed and require_os_user and (request.user or "unknown") not in accounts(os_identity()):
+        decision = Decision.deny(
+            "identity",
+            f"user {request.user!r} is not the account running this search ({os_identity()['os_user']}); "
+            "audit.require_os_user is set",
+        )
     actor = Actor(request.user or "unknown", request.requester or "unknown")
     target = query.plate if query.plate is not None else query.pattern
     token = ledger.plate_token(target) if target is not None else None
@@ -139,6 +180,8 @@ def justified_search(
         "decision": decision.reason,
         "signals": list(signals),
     }
+    if auth:
+        detail["auth"] = dict(auth)
     for s in signals:
         metrics.MISUSE_SIGNALS.labels(kind=s).inc()
     if not decision.allowed:
@@ -147,14 +190,24 @@ def justified_search(
             entry = ledger.append(Action.SEARCH_DENIED, actor, detail, "denied")
         except LedgerError as exc:
             raise PolicyDenied(
-                f"search denied ({decision.rule}): {decision.reason}; the denial could not be recorded: {exc}"
+                f"search denied ({decision.rule}): {decision.reason}; the denial could not be recorded: {exc}",
+                rule=decision.rule,
+                reason=decision.reason,
+                signals=signals,
             ) from None
         log.info("search denied by rule %s (ledger entry %s)", decision.rule, entry.seq)
-        raise PolicyDenied(f"search denied ({decision.rule}): {decision.reason} [ledger entry {entry.seq}]")
+        raise PolicyDenied(
+            f"search denied ({decision.rule}): {decision.reason} [ledger entry {entry.seq}]",
+            rule=decision.rule,
+            reason=decision.reason,
+            ledger_seq=entry.seq,
+            signals=signals,
+        )
     entry = ledger.append(Action.SEARCH, actor, detail, "allowed")  # LedgerError: the search does not run
     results = run(query)
-    log.info("search allowed (ledger entry %s): %s result(s)", entry.seq, len(results))
-    return SearchOutcome(decision, entry, results, signals)
+    result_entry = record_results(ledger, actor, entry, results, query.limit)  # LedgerError: nothing is returned
+    log.info("search allowed (ledger entry %s): %s result(s), entry %s", entry.seq, len(results), result_entry.seq)
+    return SearchOutcome(decision, entry, results, signals, result_entry)
 
 
 def record_config(
@@ -176,4 +229,18 @@ def record_config(
         return ledger.append(Action.CONFIG_LOADED, actor, detail, "ok")
     detail["previous_sha256"] = previous.get("sha256")
     detail["changes"] = config_diff(redact(previous.get("config") or {}), safe)
+    loud = sharing_changes(detail["changes"])
+    if loud:
+        detail["sharing_changed"] = loud
     return ledger.append(Action.CONFIG_CHANGED, actor, detail, "ok")
+
+
+# Config sections whose change decides who may receive or search reads: such a change is flagged in
+# its ledger entry (sharing_changed), in the report, and pushed to every peer's witness at once.
+SHARING_SECTIONS = ("sharing", "profile", "search")
+
+
+def sharing_changes(changes: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The changed keys (config_diff entries) that touch sharing, the profile or the search policy."""
+    keys = [str(c.get("key", "")) for c in changes]
+    return [k for k in keys if any(k == s or k.startswith(s + ".") for s in SHARING_SECTIONS)]

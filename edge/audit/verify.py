@@ -13,16 +13,32 @@ integer seq, fixed-width prev), so no two different rows share one canonical tex
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+from edge.audit.anchor import Anchor
 from edge.audit.canonical import GENESIS
 from edge.audit.checkpoint import BadCheckpoint, SigningKeyError, open_checkpoint, parse_vkey
-from edge.audit.ledger import LedgerError, connect, entry_hash
+from edge.audit.ledger import LedgerError, entry_hash
+from edge.audit.merkle import tree_root
+from edge.audit.tlog import tlog_origin
+
+# SQLite's answers that mean "could not get at the file", not "the file is not what it should be".
+_UNREADABLE = ("SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_BUSY", "SQLITE_LOCKED")
+
+
+class LedgerUnreadable(LedgerError):
+    """The ledger file could not be opened or read (permissions, a read-only copy whose -wal needs a
+    -shm that cannot be made, a lock). This says nothing about tampering, so it has its own exit status."""
+
+    exit_code = 5
 
 
 @dataclass
@@ -32,12 +48,17 @@ class VerifyResult:
     head: str = GENESIS.hex()
     checkpoints: int = 0
     witnesses: int = 0
+    anchors: int = 0
+    signed: int = 0  # size of the largest signed head (checkpoint, witness or anchor)
+    ledger_id: str | None = None
+    genesis: str | None = None
     first_bad_seq: int | None = None
     problem: str | None = None
     message: str = ""
     key: str | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    live: bool = False  # read through its WAL (a running ledger) rather than as a still file
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -52,27 +73,89 @@ def _fail(res: VerifyResult, problem: str, seq: int | None, message: str) -> Ver
 
 
 def verify_ledger(
-    path: Path | str, *, trusted_key: str | None = None, witness_notes: tuple[str, ...] = ()
+    path: Path | str,
+    *,
+    trusted_key: str | None = None,
+    witness_notes: tuple[str, ...] = (),
+    anchors: Sequence[Anchor] = (),
+    max_tail: int | None = None,
 ) -> VerifyResult:
     """Check the whole ledger at `path`. `trusted_key` is a C2SP verifier key to pin; witness notes
-    are checkpoint copies held elsewhere (they catch a truncation that also removed checkpoints)."""
+    are checkpoint copies held elsewhere (they catch a truncation that also removed checkpoints);
+    `anchors` are the ledger's identity as kept by the store and beside the key (they catch a deleted,
+    re-created or re-keyed ledger, and their checkpoint a rewrite whose checkpoints were deleted);
+    `max_tail` is the checkpoint interval: more unsigned entries after the last checkpoint than that is
+    a finding (default: the interval the ledger recorded)."""
     started = time.perf_counter()
-    res = VerifyResult(ok=True)
-    try:
-        conn = connect(Path(path), readonly=True)
-        try:
-            _verify(conn, res, trusted_key, witness_notes)
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
-        raise LedgerError(f"cannot read audit ledger {path}: {exc}") from None
+    path = Path(path)
+    notes = witness_notes + tuple(a.checkpoint for a in anchors if a.checkpoint)
+    res = _verify_file(path, trusted_key, notes, anchors, max_tail, live=_has_wal(path))
+    if not res.ok and not res.live and _has_wal(path):
+        # a writer opened the ledger while it was read as a still file: read it again through its WAL
+        res = _verify_file(path, trusted_key, notes, anchors, max_tail, live=True)
     res.seconds = round(time.perf_counter() - started, 3)
     if res.ok:
         res.message = (
             f"intact: {res.entries} entries, {res.checkpoints} checkpoint(s)"
             + (f", {res.witnesses} witness copy(ies)" if res.witnesses else "")
+            + (f", {res.anchors} anchor(s)" if res.anchors else "")
             + " verified"
         )
+    return res
+
+
+def _has_wal(path: Path) -> bool:
+    wal = path.with_name(path.name + "-wal")
+    return wal.exists() and wal.stat().st_size > 0
+
+
+def _verify_file(
+    path: Path,
+    trusted_key: str | None,
+    witnesses: tuple[str, ...],
+    anchors: Sequence[Anchor],
+    max_tail: int | None,
+    *,
+    live: bool,
+) -> VerifyResult:
+    """Open the ledger only for reading and verify it. A ledger without a WAL (a copy, or a stopped
+    service's) is opened immutable: nothing is written beside it, no -wal or -shm, so a read-only copy
+    works. One with a WAL is read through it, as SQLite needs (its -shm may be created)."""
+    if not path.exists():
+        raise LedgerError(f"no audit ledger at {path}")
+    res = VerifyResult(ok=True, live=live)
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro" + ("" if live else "&immutable=1")
+    try:
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=5.0, check_same_thread=False)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error as exc:
+            conn.close()
+            if getattr(exc, "sqlite_errorname", "").startswith(_UNREADABLE):
+                hint = (
+                    "; a copy of a live ledger needs its -wal and -shm files beside it, or make one with "
+                    "`sqlite3 audit.db '.backup copy.db'`"
+                    if live
+                    else ""
+                )
+                raise LedgerUnreadable(
+                    f"cannot open audit ledger {path}: {exc} (this is not a finding of tampering){hint}"
+                ) from None
+            raise
+        try:
+            _verify(conn, res, trusted_key, witnesses)
+            if res.ok:
+                _check_identity(conn, res, anchors, max_tail)
+        finally:
+            conn.close()
+    except OSError as exc:
+        raise LedgerUnreadable(f"cannot read audit ledger {path}: {exc} (this is not a finding of tampering)") from None
+    except sqlite3.Error as exc:
+        if getattr(exc, "sqlite_errorname", "").startswith(_UNREADABLE):
+            raise LedgerUnreadable(
+                f"cannot read audit ledger {path}: {exc} (this is not a finding of tampering)"
+            ) from None
+        _fail(res, "not-a-ledger", None, f"not an audit ledger: {exc}")
     return res
 
 
@@ -115,7 +198,17 @@ def _verify(conn: sqlite3.Connection, res: VerifyResult, trusted_key: str | None
             return
         expected[size] = (cp.head, "checkpoint")
         res.checkpoints += 1
+    tree_heads: list[tuple[int, bytes, str]] = []  # cosigned tlog checkpoints: (size, Merkle root, source)
     for i, note in enumerate(witnesses, 1):
+        if note.partition("\n")[0] == tlog_origin(origin):
+            try:
+                cp = open_checkpoint(note, key, tlog_origin(origin))
+            except BadCheckpoint as exc:
+                _fail(res, "bad-witness", None, f"witness copy {i}: {exc}")
+                return
+            tree_heads.append((cp.size, cp.head, f"tree head of witness copy {i}"))
+            res.witnesses += 1
+            continue
         try:
             cp = open_checkpoint(note, key, origin)
         except BadCheckpoint as exc:
@@ -137,8 +230,11 @@ def _verify(conn: sqlite3.Connection, res: VerifyResult, trusted_key: str | None
     prev = GENESIS
     prev_prev = GENESIS
     expect = 1
+    hashes: list[bytes] | None = [] if tree_heads else None
     cur = conn.execute("SELECT seq, ts, user, agency, action, detail, outcome, prev, hash FROM entries ORDER BY seq")
     for seq, ts, user, agency, action, detail, outcome, p, h in cur:
+        if hashes is not None:
+            hashes.append(bytes(h))
         if seq != expect:
             if seq > expect:
                 _fail(res, "missing", expect, f"entry {expect} is missing (next entry is {seq}): deleted")
@@ -198,6 +294,28 @@ def _verify(conn: sqlite3.Connection, res: VerifyResult, trusted_key: str | None
         expect += 1
     res.entries = expect - 1
     res.head = prev.hex()
+    res.signed = min(sizes[-1], res.entries) if sizes else 0
+    for size, root, source in sorted(tree_heads):
+        assert hashes is not None
+        if size > res.entries:
+            _fail(
+                res,
+                "truncated",
+                res.entries + 1,
+                f"the ledger ends at entry {res.entries} but the {source} covers {size} entries: "
+                f"entries {res.entries + 1}..{size} were removed",
+            )
+            return
+        if tree_root(hashes[:size]) != root:
+            _fail(
+                res,
+                "rewritten",
+                None,
+                f"the ledger's first {size} entries are not the tree the {source} holds: rewritten after it "
+                "was cosigned",
+            )
+            return
+        res.signed = max(res.signed, size)
     if sizes and sizes[-1] > res.entries:
         size = sizes[-1]
         _fail(
@@ -206,6 +324,65 @@ def _verify(conn: sqlite3.Connection, res: VerifyResult, trusted_key: str | None
             res.entries + 1,
             f"the ledger ends at entry {res.entries} but a signed {expected[size][1]} covers {size} entries: "
             f"entries {res.entries + 1}..{size} were removed",
+        )
+
+
+def _check_identity(
+    conn: sqlite3.Connection, res: VerifyResult, anchors: Sequence[Anchor], max_tail: int | None
+) -> None:
+    """After an intact chain: the genesis entry names this ledger and key, every anchor agrees with it,
+    and the unsigned tail is no longer than the checkpoint interval."""
+    meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    ledger_id, recorded = meta.get("ledger_id"), meta.get("vkey")
+    row = conn.execute("SELECT action, detail, hash FROM entries WHERE seq = 1").fetchone()
+    genesis = bytes(row[2]).hex() if row else None
+    res.ledger_id, res.genesis = ledger_id, genesis
+    if int(meta.get("format", "1") or 1) >= 2:
+        if row is None or row[0] != "genesis":
+            _fail(res, "no-genesis", 1, "entry 1 is not the ledger's genesis entry: the ledger was re-created")
+            return
+        named = json.loads(row[1])
+        if named.get("ledger_id") != ledger_id or named.get("vkey") != recorded:
+            _fail(
+                res,
+                "genesis-mismatch",
+                1,
+                "the genesis entry names another ledger id or key than the ledger records: the ledger or its key "
+                "was replaced",
+            )
+            return
+        if res.key is not None and named.get("vkey") != res.key.strip():
+            _fail(res, "genesis-key", 1, f"the genesis entry names key {named.get('vkey')}, not the pinned key")
+            return
+    else:
+        res.notes.append("the ledger predates genesis entries (format 1): its entry 1 is taken as its genesis")
+    for anchor in anchors:
+        problem = anchor.mismatch(ledger_id, genesis, recorded)
+        if problem is None and res.key is not None and anchor.vkey != res.key.strip():
+            problem = f"the {anchor.source} records verifier key {anchor.vkey}, not the pinned key"
+        if problem is not None:
+            _fail(
+                res,
+                "replaced",
+                1,
+                f"{problem}: the ledger was deleted and re-created, replaced or re-keyed",
+            )
+            return
+        res.anchors += 1
+    limit = max_tail if max_tail is not None else int(meta.get("checkpoint_every", "0") or 0) or None
+    tail = res.entries - res.signed
+    if tail > 0 and limit is not None and tail >= limit:
+        _fail(
+            res,
+            "unsigned-tail",
+            res.signed + 1,
+            f"entries {res.signed + 1}..{res.entries} follow the last signed checkpoint ({res.signed}), at least "
+            f"the checkpoint interval of {limit}: checkpoints were deleted and the entries after them may be rewritten",
+        )
+    elif tail > 0:
+        res.notes.append(
+            f"entries {res.signed + 1}..{res.entries} are not signed yet (a writer is running, or stopped without "
+            "closing the ledger)"
         )
 
 

@@ -18,7 +18,6 @@ from edge.types import Frame, Image
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
-MAX_CONSECUTIVE_FAILURES = 25
 
 
 def valid_frame(image: object) -> TypeGuard[Image]:
@@ -36,8 +35,9 @@ def valid_frame(image: object) -> TypeGuard[Image]:
 class FileSource:
     """Decode a video file frame by frame. `ts` = start time + stream position.
 
-    Frames that fail to decode are counted (stats.decode_errors) and skipped; the clip is refused up
-    front when OpenCV cannot open it or cannot decode a single frame.
+    Frames that fail to decode are counted (stats.decode_errors) and skipped, and decoding goes on
+    past a damaged stretch to the end of the clip; the stretches are in stats.skipped. The clip is
+    refused up front when OpenCV cannot open it or cannot decode a single frame.
     """
 
     def __init__(self, path: Path | str, camera: str = "replay", start: datetime | None = None):
@@ -63,8 +63,9 @@ class FileSource:
         self.start = start or datetime.now(UTC)
 
     def frames(self) -> Iterator[Frame]:
-        index = 0
-        failures = 0
+        cursor = 0  # index the next read should return
+        last = -1  # index of the last frame handed on
+        gap = False  # a read failed since the last frame handed on
         while True:
             if self._first is not None:
                 ok, image = True, self._first
@@ -72,24 +73,39 @@ class FileSource:
             else:
                 ok, image = self._cap.read()  # (bool, Any) for the type checker
             if not ok:
-                # OpenCV returns not-ok both at the end and on a broken packet; look past a few.
-                if self.frame_count is not None and index < self.frame_count and failures < MAX_CONSECUTIVE_FAILURES:
-                    failures += 1
-                    self.stats.decode_errors += 1
-                    log.warning("%s: frame %d: could not decode; skipped", self.path, index)
-                    index += 1
+                # OpenCV returns not-ok both at the end and on a damaged stretch, after which it decodes
+                # again: go on to the clip's frame count, however long the stretch.
+                if self.frame_count is not None and cursor < self.frame_count:
+                    cursor += 1
+                    gap = True
                     continue
                 break
+            index = self._resync(cursor, last) if gap else cursor
+            gap = False
+            self._skip(last + 1, index - 1)
+            last, cursor = index, index + 1
             if not valid_frame(image):
-                self.stats.decode_errors += 1
+                self._skip(index, index)
                 log.warning("%s: frame %d: unusable frame %s; skipped", self.path, index, _describe(image))
-                index += 1
                 continue
-            failures = 0
             self.stats.frames += 1
             ts = self.start + timedelta(seconds=index / self.fps)
             yield Frame(camera=self.camera, index=index, ts=ts, image=image, live=False)
-            index += 1
+        if self.frame_count is not None:
+            self._skip(last + 1, min(cursor, self.frame_count) - 1)
+
+    def _resync(self, cursor: int, last: int) -> int:
+        """The index of a frame decoded after a damaged stretch: from its stream time when that is
+        plausible (a failed read need not be exactly one frame), else counted."""
+        msec = float(self._cap.get(cv2.CAP_PROP_POS_MSEC) or 0.0)
+        index = round(msec * self.fps / 1000.0)
+        limit = self.frame_count if self.frame_count is not None else index + 1
+        return index if last < index < limit else cursor
+
+    def _skip(self, first: int, last: int) -> None:
+        if last >= first:
+            self.stats.skip(first, last)
+            log.warning("%s: frames %d-%d could not be decoded; skipped", self.path, first, last)
 
     def close(self) -> None:
         self._cap.release()
@@ -115,7 +131,7 @@ class ImageFolderSource:
         for index, file in enumerate(self.files):
             image = cv2.imread(str(file), cv2.IMREAD_COLOR)
             if not valid_frame(image):
-                self.stats.decode_errors += 1
+                self.stats.skip(index, index)
                 log.warning("%s: frame %d: cannot decode image; skipped", file, index)
                 continue
             self.stats.frames += 1

@@ -177,7 +177,7 @@ class LiveSource:
             w, h, fps, fcc = self.mode or (0, 0, 0.0, "")
             log.info("camera %s: opened %s (%dx%d %s fps %s)", self.camera, self.label, w, h, fps, fcc or "-")
             if opened_before:
-                log.warning("camera %s: %s reopened", self.camera, self.label)
+                log.info("camera %s: %s reopened", self.camera, self.label)
             opened_before = True
             bad = 0
             try:

@@ -52,6 +52,7 @@ def _register() -> None:
     from edge.cli.status import status_cmd
 
     main.add_command(replay)
+    main.add_command(read_cmd)
     main.add_command(eval_cmd)
     main.add_command(read_cmd)
     main.add_command(config_group)

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import getpass
 import json
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from edge.cli.common import config_options, resolve_config
-from edge.errors import EdgeError
+from edge.errors import EdgeError, InputError
+
+if TYPE_CHECKING:
+    from edge.audit.anchor import Anchor
+    from edge.config.model import Config
 
 _LEDGER = click.option(
     "--ledger",
@@ -62,8 +68,13 @@ def verify(
     """Recompute the hash chain and check every signed checkpoint; exit 0 only if intact.
 
     Detects an edited, deleted, reordered or inserted entry, a chain recomputed after tampering, a
-    swapped or forged checkpoint and a truncated tail (against the last checkpoint or a witness
-    copy), and names the first bad sequence number. Exit status 4 when the ledger is not intact.
+    swapped or forged checkpoint, a truncated tail (against the last checkpoint or a witness copy),
+    more unsigned entries after the last checkpoint than audit.checkpoint_every (checkpoints
+    deleted), and a ledger deleted and re-created, replaced or re-keyed (its genesis entry against
+    the anchors kept in the store and beside the signing key, and the pinned key). Names the first
+    bad sequence number. Exit status 4 when the ledger is not intact, 5 when it cannot be
+    opened or read (not a finding of tampering). The file is only read: a copy without a -wal file is
+    opened immutable, so a read-only copy works and nothing is written beside it.
 
     \b
     Example:
@@ -75,9 +86,17 @@ def verify(
     from edge.audit.verify import verify_ledger
 
     cfg = resolve_config(config_path, db)
-    path, _ = ledger_paths(cfg, ledger_path)
-    notes = tuple(w.read_text(encoding="utf-8") for w in witnesses)
-    res = verify_ledger(path, trusted_key=public_key or cfg.audit.public_key, witness_notes=notes)
+    path, key_path = ledger_paths(cfg, ledger_path)
+    from edge.audit.anchor import witness_notes
+
+    notes = tuple(w.read_text(encoding="utf-8") for w in witnesses) + witness_notes(cfg.audit.witness_dir)
+    res = verify_ledger(
+        path,
+        trusted_key=public_key or cfg.audit.public_key,
+        witness_notes=notes,
+        anchors=ledger_anchors(cfg, key_path),
+        max_tail=cfg.audit.checkpoint_every,
+    )
     if not no_record:
         with open_ledger(cfg, ledger=ledger_path) as ledger:
             ledger.append(
@@ -103,6 +122,17 @@ def verify(
         raise LedgerTampered(f"ledger {path} is not intact: first bad entry {res.first_bad_seq} ({res.problem})")
 
 
+def ledger_anchors(cfg: Config, key_path: Path) -> tuple[Anchor, ...]:
+    """The ledger's identity as kept outside it: beside the signing key, and in the store."""
+    from edge.audit.anchor import anchors_for
+    from edge.store import read_ledger_anchor
+
+    try:
+        return anchors_for(key_path, read_ledger_anchor(cfg.store.path), cfg.store.path)
+    except ValueError as exc:
+        raise EdgeError(str(exc)) from None
+
+
 @audit_group.command("checkpoint")
 @config_options
 @_LEDGER
@@ -124,6 +154,87 @@ def checkpoint(config_path: Path | None, db: Path | None, ledger_path: Path | No
     if out is not None:
         out.write_text(cp.note, encoding="utf-8")
     click.echo(cp.note, nl=False)
+
+
+@audit_group.command("tlog")
+@config_options
+@_LEDGER
+@click.option(
+    "--from",
+    "old_size",
+    type=int,
+    default=None,
+    help="Size of the tree head the witness holds: include the consistency proof from it.",
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write it here too.")
+def tlog(
+    config_path: Path | None, db: Path | None, ledger_path: Path | None, old_size: int | None, out: Path | None
+) -> None:
+    """Sign the ledger's Merkle tree head (RFC 6962, C2SP tlog checkpoint) and print it with a consistency
+    proof, as JSON, for a witness (`edge-alpr audit witness`).
+
+    \b
+    Example:
+      edge-alpr audit tlog --config site.yaml --from 1200 --out /mnt/usb/tree-head.json
+    """
+    from edge.audit.ledger import open_ledger
+
+    cfg = resolve_config(config_path, db)
+    with open_ledger(cfg, ledger=ledger_path) as ledger:
+        doc = ledger.tree_bundle(old_size)
+    text = json.dumps(doc, indent=2) + "\n"
+    if out is not None:
+        out.write_text(text, encoding="utf-8")
+    click.echo(text, nl=False)
+
+
+@audit_group.command("witness")
+@click.argument("bundle", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--vkey", "device_vkey", required=True, help="The device's verifier key (`edge-alpr audit key`), pinned.")
+@click.option(
+    "--state",
+    "state_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder where this witness keeps the last tree head it cosigned, per ledger.",
+)
+@click.option(
+    "--key",
+    "key_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="This witness's Ed25519 key (PEM; created 0600 on first use).",
+)
+@click.option("--name", default="witness.local/edge-alpr", show_default=True, help="This witness's key name.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the cosigned note.")
+def witness(bundle: Path, device_vkey: str, state_dir: Path, key_path: Path, name: str, out: Path | None) -> None:
+    """Be a witness for a device's ledger: accept its new tree head only if the device signed it and it
+    extends the last one this witness cosigned (consistency proof), then cosign it.
+
+    Run on a second device or an auditor's laptop with the JSON of `edge-alpr audit tlog --from N`,
+    where N is the size this witness last cosigned (the first time: any size, trusted on first use).
+    Exit 4 on a fork, a rollback or a bad signature; the cosigned note then proves the ledger's state
+    to `edge-alpr audit verify --witness`.
+
+    \b
+    Example:
+      edge-alpr audit witness tree-head.json --vkey "$(cat device.vkey)" --state ~/witness --key ~/witness.key
+    """
+    from edge.audit.checkpoint import load_or_create_key
+    from edge.audit.tlog import cosign
+
+    try:
+        doc = json.loads(bundle.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise EdgeError(f"{bundle}: not a tree-head bundle (JSON): {exc}") from None
+    if not isinstance(doc, dict):
+        raise EdgeError(f"{bundle}: not a tree-head bundle (want a JSON object)")
+    done = cosign(doc, device_vkey, state_dir, load_or_create_key(key_path), name)
+    if out is not None:
+        out.write_text(done.note, encoding="utf-8")
+    since = f"extends {done.previous}" if done.previous else "first tree head seen (trusted on first use)"
+    click.echo(done.note, nl=False)
+    click.echo(f"cosigned tree head of size {done.size} ({since})", err=True)
 
 
 @audit_group.command("key")
@@ -204,6 +315,7 @@ def log_cmd(config_path: Path | None, db: Path | None, ledger_path: Path | None,
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder.")
 @click.option("--since", default=None, help="From this date or time (UTC), e.g. 2026-01-01.")
 @click.option("--until", default=None, help="Until this date or time (UTC, exclusive).")
+@click.option("--month", default=None, help="One calendar month, YYYY-MM (instead of --since/--until).")
 def report(
     config_path: Path | None,
     db: Path | None,
@@ -211,30 +323,47 @@ def report(
     out_dir: Path,
     since: str | None,
     until: str | None,
+    month: str | None,
 ) -> None:
-    """Write a transparency report from the ledger alone: HTML with charts, CSV and JSON.
+    """Write a transparency report: HTML with charts (and a print layout for a PDF), CSV and JSON.
 
-    Searches by purpose and by requesting agency, denials by rule, shares by peer, purges, misuse
-    signals and the ledger's own verification status. No plate text is in the report.
+    From the ledger: searches by purpose and by requesting agency, denials and why, reads shared per
+    receiving agency, purges (proof of deletion), misuse signals, config changes and the ledger's own
+    verification. From the config: agency and purpose names, the retention policy. From the store, if
+    present: reads and hotlist hits held. Calendar periods and readable dates; no plate text.
 
     \b
     Example:
+      edge-alpr audit report --config site.yaml --out report/ --month 2026-11
       edge-alpr audit report --config site.yaml --out report/ --since 2026-01-01
     """
+    import re
+
+    from edge.audit.anchor import witness_notes
     from edge.audit.ledger import ledger_paths
     from edge.audit.report import build_report, write_report
+    from edge.audit.wording import month_bounds, report_context
     from edge.cli.search import parse_when
 
     cfg = resolve_config(config_path, db)
-    path, _ = ledger_paths(cfg, ledger_path)
+    path, key_path = ledger_paths(cfg, ledger_path)
+    lo, hi = parse_when(since, "since"), parse_when(until, "until")
+    if month is not None:
+        if since or until or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+            raise InputError(f"--month {month!r}: give YYYY-MM (e.g. 2026-11), without --since/--until")
+        lo, hi = month_bounds(month)
     data = build_report(
         path,
-        since=parse_when(since, "since"),
-        until=parse_when(until, "until"),
+        since=lo,
+        until=hi,
         misuse=cfg.audit.misuse,
         trusted_key=cfg.audit.public_key,
         title=f"{cfg.node_id} (profile {cfg.profile})",
+        anchors=ledger_anchors(cfg, key_path),
+        max_tail=cfg.audit.checkpoint_every,
+        witness_notes=witness_notes(cfg.audit.witness_dir),
     )
+    data["context"] = report_context(cfg, _held(Path(cfg.store.path), lo, hi))
     files = write_report(data, out_dir)
     click.echo(f"wrote {len(files)} file(s) to {out_dir}: {', '.join(f.name for f in files)}")
 
@@ -277,3 +406,19 @@ def find(config_path: Path | None, db: Path | None, ledger_path: Path | None, pl
             )
     if not as_json:
         click.echo(f"{len(hits)} search(es) of this plate in the ledger")
+
+
+def _held(store: Path, since: datetime | None, until: datetime | None) -> dict[str, int] | None:
+    """Reads and hotlist hits the store holds now, in the period and in all (None without a store)."""
+    import sqlite3
+
+    from edge.store.reads import count_reads
+    from edge.store.timefmt import to_ts
+
+    try:
+        counts = count_reads(store, to_ts(since) if since else "0000", to_ts(until) if until else "9999")
+    except sqlite3.Error:
+        return None
+    if counts is None:
+        return None
+    return {"reads_now": counts.total, "reads_in_period": counts.in_window, "hits_in_period": counts.hits_in_window}

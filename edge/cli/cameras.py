@@ -8,20 +8,14 @@ from pathlib import Path
 
 import click
 
+from edge.cli.common import config_option
 from edge.config import Config, load_config
 from edge.errors import EdgeError, InputError
 from edge.types import Box
 
 
 @click.command("cameras")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    envvar="EDGE_ALPR_CONFIG",
-    help="Also open each camera in this config once and report what it delivers (env EDGE_ALPR_CONFIG).",
-)
+@config_option("Also open each camera in this config once and report what it delivers (env EDGE_ALPR_CONFIG).")
 @click.option("--no-probe", is_flag=True, help="Do not try formats and sizes on each device (faster).")
 @click.option(
     "--dev-dir",

@@ -13,16 +13,19 @@ from edge.config import Config, load_config
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def config_option(func: F) -> F:
-    """Add --config FILE (commands that read the config but touch no stored data)."""
+_CONFIG_HELP = "YAML config file (default: built-in defaults; env EDGE_ALPR_CONFIG)."
+
+
+def config_option(text: str = _CONFIG_HELP) -> Callable[[F], F]:
+    """--config FILE alone (commands that store nothing), with a help `text` that says what it is for."""
     return click.option(
         "--config",
         "config_path",
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
         envvar="EDGE_ALPR_CONFIG",
-        help="YAML config file (default: built-in defaults; env EDGE_ALPR_CONFIG).",
-    )(func)
+        help=text,
+    )
 
 
 def config_options(func: F) -> F:
@@ -34,7 +37,7 @@ def config_options(func: F) -> F:
         default=None,
         help="SQLite store file (overrides store.path in the config).",
     )(func)
-    return config_option(func)
+    return config_option()(func)
 
 
 def resolve_config(config_path: Path | None, db: Path | None) -> Config:

@@ -13,8 +13,16 @@ from edge.cli.common import config_options, resolve_config
 from edge.errors import InputError
 
 
-def _user(user: str | None) -> str:
+def _user(user: str | None, require_os_user: bool = False) -> str:
     if user:
+        if require_os_user:
+            from edge.audit.identity import accounts, os_identity
+
+            if user not in accounts(os_identity()):
+                raise InputError(
+                    f"--user {user!r} is not the account running this command ({os_identity()['os_user']}); "
+                    "audit.require_os_user is set"
+                )
         return user
     try:
         return getpass.getuser()
@@ -103,7 +111,7 @@ def import_cmd(
     cfg = resolve_config(config_path, db)
     until = _expiry(expires)
     parsed = parse_file(file, fmt)
-    actor = Actor(_user(user), cfg.node_id)
+    actor = Actor(_user(user, cfg.audit.require_os_user), cfg.node_id)
     with open_ledger(cfg) as ledger, Hotlists.from_config(cfg) as hot:
         result = hot.import_list(
             parsed,
@@ -213,7 +221,7 @@ def remove_cmd(
     if name is not None and not reason:
         raise InputError("--reason is required to remove a list (it is recorded in the ledger)")
     cfg = resolve_config(config_path, db)
-    actor = Actor(_user(user), cfg.node_id)
+    actor = Actor(_user(user, cfg.audit.require_os_user), cfg.node_id)
     with open_ledger(cfg) as ledger, Hotlists.from_config(cfg) as hot:
         if name is not None:
             assert reason is not None

@@ -13,7 +13,7 @@ from edge.errors import InputError
 
 @click.command("read")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@config_option
+@config_option("YAML config whose detector, OCR and plate formats are used (default: built-in defaults).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per image on stdout (JSON lines).")
 @click.option(
     "--annotate",

@@ -5,16 +5,23 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from edge.capture import open_source
+from edge.capture.base import ranges_text
 from edge.cli.common import config_options, resolve_config
 from edge.errors import InputError
 from edge.track.tracker import DROP_REASONS
 from edge.types import Read
+
+if TYPE_CHECKING:
+    from edge.evaluate import EvalResult
+    from edge.hotlist import Alert
+    from edge.pipeline import ReplayResult
 
 
 @click.command("replay")
@@ -60,7 +67,6 @@ def replay(
     """
     from edge.app import App
     from edge.evaluate import Truth, score
-    from edge.hotlist import Alert
     from edge.pipeline import replay as run_replay
 
     cfg = resolve_config(config_path, db)
@@ -129,6 +135,7 @@ def replay(
         "store": str(cfg.store.path),
         "frames": result.frames,
         "decode_errors": result.decode_errors,
+        "skipped_frames": [list(r) for r in result.skipped],
         "reads": result.reads,
         "refused": result.refused,
         "seconds": round(result.seconds, 2),
@@ -148,11 +155,31 @@ def replay(
         summary["eval"] = scored.as_dict()
     if as_json:
         click.echo(json.dumps(summary, indent=2))
-        return
+    else:
+        _print_summary(result, cfg.store.path, stage_ms, alerts, reviews, scored)
+    if result.decode_errors > result.frames:
+        raise InputError(
+            f"{clip}: {result.decode_errors} of {result.decode_errors + result.frames} frames could not be decoded "
+            f"(frames {ranges_text(list(result.skipped))}): most of the clip was not read"
+        )
+
+
+def _print_summary(
+    result: ReplayResult,
+    store: object,
+    stage_ms: dict[str, float],
+    alerts: list[Alert],
+    reviews: list[Alert],
+    scored: EvalResult | None,
+) -> None:
     click.echo(
-        f"{result.frames} frames, {result.reads} reads stored in {cfg.store.path}, "
+        f"{result.frames} frames, {result.reads} reads stored in {store}, "
         f"{result.fps:.1f} fps ({result.seconds:.1f} s)"
-        + (f", {result.decode_errors} undecodable frames skipped" if result.decode_errors else "")
+        + (
+            f", {result.decode_errors} undecodable frames skipped (frames {ranges_text(list(result.skipped))})"
+            if result.decode_errors
+            else ""
+        )
         + (f", {result.refused} reads refused by the store" if result.refused else "")
     )
     stages = ", ".join(f"{k} {v} ms" for k, v in stage_ms.items())

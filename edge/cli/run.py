@@ -66,7 +66,7 @@ def run_cmd(config_path: Path | None, db: Path | None, no_pace: bool, status_int
         if stop.is_set():
             log.warning("run: already stopping (signal %s)", signum)
             return
-        log.warning("run: signal %s: stopping, draining queues and flushing the store", signum)
+        log.info("run: signal %s: stopping, draining queues and flushing the store", signum)
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from edge.cli.common import config_options, resolve_config
-from edge.errors import InputError
+from edge.errors import InputError, PolicyDenied
 
 
 def parse_when(value: str | None, name: str) -> datetime | None:
@@ -53,7 +53,9 @@ def parse_when(value: str | None, name: str) -> datetime | None:
 @click.option("--requester", required=True, help="Requesting agency id (search.agencies).")
 @click.option("--on-behalf-of", "on_behalf_of", default=None, help="Agency the search is made for, if another.")
 @click.option("--user", default=None, help="Person making the search (default: the login name).")
-@click.option("--json", "as_json", is_flag=True, help="Print the decision, ledger entry and reads as JSON.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the decision, ledger entry and reads (or the denial) as JSON."
+)
 def search(
     config_path: Path | None,
     db: Path | None,
@@ -118,30 +120,39 @@ def search(
         user=who,
     )
 
-    def run(q: SearchQuery) -> list[Any]:
-        with Store.from_config(cfg) as store:
+    # The store first: it names the ledger it belongs to, and a ledger that is not that one is refused
+    # (a --db that reaches the store through a symlink from another folder must not start a new ledger).
+    with Store.from_config(cfg) as store, open_ledger(cfg, store=store) as ledger:
+
+        def run(q: SearchQuery) -> list[Any]:
             return list(
                 store.search(
                     plate=q.plate, pattern=q.pattern, since=q.since, until=q.until, camera=q.camera, limit=q.limit
                 )
             )
 
-    with open_ledger(cfg) as ledger:
         record_config(ledger, cfg.model_dump(mode="json"), Actor(who, cfg.node_id), str(config_path or "(defaults)"))
-        outcome = justified_search(
-            ledger=ledger,
-            policy=build_policy(cfg),
-            misuse=cfg.audit.misuse,
-            request=request,
-            query=query,
-            run=run,
-        )
+        try:
+            outcome = justified_search(
+                ledger=ledger,
+                policy=build_policy(cfg),
+                misuse=cfg.audit.misuse,
+                request=request,
+                query=query,
+                run=run,
+                require_os_user=cfg.audit.require_os_user,
+            )
+        except PolicyDenied as denied:
+            if as_json:  # the decision on stdout as JSON too; the message and exit status 3 as always
+                click.echo(json.dumps(denied.as_dict(), indent=2))
+            raise
     reads = outcome.results
     if as_json:
         doc = {
             "allowed": True,
             "rule": outcome.decision.rule,
             "ledger_seq": outcome.entry.seq,
+            "result_seq": outcome.result_entry.seq if outcome.result_entry else None,
             "signals": list(outcome.signals),
             "results": [
                 {
@@ -158,7 +169,8 @@ def search(
         }
         click.echo(json.dumps(doc, indent=2))
         return
-    click.echo(f"allowed, recorded as ledger entry {outcome.entry.seq}; {len(reads)} read(s)")
+    result_seq = outcome.result_entry.seq if outcome.result_entry else "-"
+    click.echo(f"allowed, recorded as ledger entry {outcome.entry.seq}; {len(reads)} read(s), recorded as {result_seq}")
     if outcome.signals:
         click.echo(f"misuse signals raised: {', '.join(outcome.signals)}", err=True)
     for r in reads:

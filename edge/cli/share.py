@@ -26,7 +26,63 @@ def share_group() -> None:
       edge-alpr share check --config site.yaml
       edge-alpr share run --config site.yaml
       edge-alpr share status --config site.yaml
+      edge-alpr share keygen --name springfield-pd --out /etc/edge-alpr/keys
     """
+
+
+@share_group.command("keygen")
+@click.option("--name", required=True, help="Who the keys are for (file names NAME.seal.pem and NAME.sign.pem).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for the two private keys (made 0700; the keys 0600; existing keys are never overwritten).",
+)
+def keygen_cmd(name: str, out_dir: Path) -> None:
+    """Make a peer's keys: X25519 to open what is sealed to it, Ed25519 to sign its search requests.
+
+    Prints the two public keys for the other side's grant: `seal_key` (messages to NAME are sealed to
+    it, so a broker learns nothing) and `request_key` (NAME's search requests must carry its
+    signature). On the device itself, sharing.open_key names NAME.seal.pem: peers may then seal their
+    requests to the device.
+
+    \b
+    Example:
+      edge-alpr share keygen --name state-hub --out ./keys
+    """
+    from edge.files import private_dir
+    from edge.share.seal import generate
+
+    private_dir(out_dir)
+    keys = generate(out_dir, name)
+    click.echo(f"seal_key: {keys['seal_key']}")
+    click.echo(f"request_key: {keys['request_key']}")
+    click.echo(f"private keys (keep them on {name}'s machine): {keys['seal_private']}, {keys['sign_private']}")
+
+
+@share_group.command("open")
+@click.argument("payload", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--key", "key_path", type=click.Path(dir_okay=False, path_type=Path), required=True, help="NAME.seal.pem."
+)
+@click.option("--topic", required=True, help="The topic the payload was received on (it is bound to it).")
+def open_cmd(payload: Path, key_path: Path, topic: str) -> None:
+    """Open a payload sealed to your key (what a peer's broker delivered) and print the message.
+
+    \b
+    Example:
+      edge-alpr share open msg.bin --key keys/state-hub.seal.pem --topic springfield/reads/edge-1
+    """
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    from edge.share.seal import load_private, open_sealed
+
+    try:
+        data = payload.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{payload}: {exc.strerror or exc}") from None
+    click.echo(open_sealed(data, load_private(key_path, X25519PrivateKey), topic).decode())
 
 
 @share_group.command("check")

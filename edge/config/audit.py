@@ -9,6 +9,8 @@ config whose purposes, requester rules or retention break its jurisdiction profi
       key: data/audit-ed25519.key        # default: beside store.path; created 0600 on first run
       checkpoint_every: 1000             # signed checkpoint every N entries (and at close)
       public_key: null                   # pin: edge-alpr audit key prints it; verify then trusts only it
+      witness_dir: null                  # folder of cosigned tree heads / checkpoint copies verify uses
+      require_os_user: false             # true: --user must be the OS account (or the sudo caller)
       misuse:
         window: 1h
         max_searches_per_user: 30
@@ -89,6 +91,17 @@ class AuditConfig(Strict):
         default=timedelta(seconds=5), description="How long an append waits for another writer before failing."
     )
     misuse: MisuseConfig = Field(default_factory=MisuseConfig, description="Misuse signal thresholds.")
+    witness_dir: str | None = Field(
+        default=None,
+        description="Folder of checkpoint notes kept by witnesses (cosigned tree heads from `edge-alpr audit "
+        "witness`, or checkpoint copies), *.txt: `audit verify`, the report and /healthz check the ledger "
+        "against every one by themselves.",
+    )
+    require_os_user: bool = Field(
+        default=False,
+        description="--user of search and hotlist commands must be the OS account running them (or, under "
+        "sudo, the account that called sudo); a search under another name is refused and the refusal recorded.",
+    )
 
 
 class PurposeConfig(Strict):

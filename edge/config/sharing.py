@@ -45,6 +45,20 @@ def check_secret_ref(value: str) -> str:
     return v
 
 
+_PUBLIC_KEY = re.compile(r"^(x25519|ed25519):[A-Za-z0-9+/]{43}=$")
+
+
+def check_public_key(value: str, kind: str) -> str:
+    """``x25519:BASE64`` or ``ed25519:BASE64`` of 32 bytes (public keys may stand in the YAML)."""
+    v = value.strip()
+    m = _PUBLIC_KEY.match(v)
+    if m is None or m.group(1) != kind:
+        raise ValueError(
+            f"expected {kind}:BASE64 (a 32-byte public key, as `edge-alpr share keygen` prints it), got {v[:24]!r}"
+        )
+    return v
+
+
 def is_loopback(host: str) -> bool:
     if host.lower() in LOOPBACK_HOSTS:
         return True
@@ -65,6 +79,18 @@ class PeerGrant(Strict):
     ca: str | None = Field(default=None, description="CA certificate file (or env:NAME) of the broker.")
     cert: str | None = Field(default=None, description="Client certificate file (or env:NAME) this device presents.")
     key: str | None = Field(default=None, description="Client private key file (or env:NAME); never inline.")
+    username: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Broker username, instead of (or as well as) a client certificate; over mqtts:// only, "
+        "or to a loopback broker. Needs password.",
+    )
+    password: str | None = Field(
+        default=None,
+        description="Broker password: env:NAME (the variable holds the password) or a file path containing a / "
+        "(its first line); never the password itself.",
+    )
     topic_prefix: str = Field(description="Topics: <prefix>/reads/<node_id>, <prefix>/search/request|reply/<node_id>.")
     agency: str = Field(min_length=1, max_length=200, description="Receiving agency, as named in the agreement.")
     jurisdiction: str = Field(description="Peer's jurisdiction: a two-letter US state code or 'federal'.")
@@ -94,7 +120,29 @@ class PeerGrant(Strict):
     expires: date = Field(description="Last day (UTC) of the grant; after it nothing is sent and the stop is logged.")
     search: bool = Field(default=False, description="The peer may send search requests on its request topic.")
     home_assistant: bool = Field(
-        default=False, description="Publish Home Assistant MQTT discovery + last read per camera to this broker."
+        default=False,
+        description="Publish Home Assistant MQTT discovery to this broker: per camera the last plate, and a hotlist "
+        "alert event when `hit` is granted; availability with a last will.",
+    )
+    home_assistant_crops: bool = Field(
+        default=False,
+        description="Also a plate-crop image entity per camera (needs `crop` in fields). Privacy trade-off: a crop "
+        "is an image of a plate and of part of a vehicle, shown to everyone with access to Home Assistant and "
+        "kept in its history and recordings, beyond this device's retention and ledger; leave off unless the "
+        "picture is needed.",
+    )
+    seal_key: str | None = Field(
+        default=None,
+        description="The peer's X25519 public key (x25519:BASE64, from `edge-alpr share keygen` on the peer): every "
+        "message to it (reads, hits, checkpoints, search replies) is sealed to this key, so the broker and anyone its "
+        "ACL lets subscribe see the topic and size only. Required for a peer on a broker that is not on this machine "
+        "when reads or search replies go to it.",
+    )
+    request_key: str | None = Field(
+        default=None,
+        description="The peer's Ed25519 public key (ed25519:BASE64): its search requests must be signed with it, "
+        "fresh (sent_at within 5 minutes) and not replayed; others are refused and recorded. Required with "
+        "search: true on a broker that is not on this machine (the broker's ACL is not the peer's identity).",
     )
     qos: Literal[1] = Field(default=1, description="MQTT QoS (always 1: at least once, deduped by read id).")
     max_inflight: int = Field(default=100, ge=1, le=10000, description="Most unacknowledged messages at a time.")
@@ -104,6 +152,29 @@ class PeerGrant(Strict):
     @classmethod
     def _refs(cls, value: str | None) -> str | None:
         return None if value is None else check_secret_ref(value)
+
+    @field_validator("seal_key")
+    @classmethod
+    def _seal_key(cls, value: str | None) -> str | None:
+        return None if value is None else check_public_key(value, "x25519")
+
+    @field_validator("request_key")
+    @classmethod
+    def _request_key(cls, value: str | None) -> str | None:
+        return None if value is None else check_public_key(value, "ed25519")
+
+    @field_validator("password")
+    @classmethod
+    def _password(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        v = check_secret_ref(value)
+        if not v.startswith("env:") and "/" not in v:
+            raise ValueError(
+                "password: give env:NAME or a file path with a / (e.g. /etc/edge-alpr/broker.pass or ./broker.pass); "
+                "the password itself never goes in the config"
+            )
+        return v
 
     @field_validator("jurisdiction")
     @classmethod
@@ -137,15 +208,19 @@ class PeerGrant(Strict):
         if url.scheme not in ("mqtt", "mqtts") or not url.hostname:
             raise ValueError(f"broker {self.broker!r}: use mqtts://host:port (or mqtt://localhost:port)")
         if url.username or url.password:
-            raise ValueError("broker URL must not carry credentials: use cert/key")
+            raise ValueError("broker URL must not carry credentials: use cert/key or username/password")
         if url.scheme == "mqtt" and not is_loopback(url.hostname):
             raise ValueError(
                 f"broker {self.broker!r}: plain mqtt:// is only allowed to a loopback broker; use mqtts://"
             )
-        if url.scheme == "mqtts" and (self.ca is None or self.cert is None or self.key is None):
-            raise ValueError("an mqtts:// peer needs ca, cert and key (the device authenticates with a certificate)")
         if (self.cert is None) != (self.key is None):
             raise ValueError("cert and key go together")
+        if (self.username is None) != (self.password is None):
+            raise ValueError("username and password go together")
+        if url.scheme == "mqtts" and (self.ca is None or (self.cert is None and self.username is None)):
+            raise ValueError(
+                "an mqtts:// peer needs ca, and cert and key (a client certificate) or username and password"
+            )
         if self.share == "hit_categories" and not self.categories:
             raise ValueError("share: hit_categories needs at least one entry in categories")
         if self.share != "hit_categories" and self.categories:
@@ -156,6 +231,25 @@ class PeerGrant(Strict):
             raise ValueError("fields: plate and plate_hash exclude each other")
         if "plate_hash" in self.fields and self.plate_hash_key is None:
             raise ValueError("fields: plate_hash needs plate_hash_key (file or env:NAME)")
+        if self.home_assistant_crops and not (self.home_assistant and "crop" in self.fields):
+            raise ValueError("home_assistant_crops needs home_assistant: true and crop in fields")
+        if self.home_assistant and self.seal_key is not None:
+            raise ValueError(
+                "home_assistant and seal_key exclude each other: Home Assistant reads its topics in clear; "
+                "give Home Assistant a grant of its own on a broker on this machine"
+            )
+        if not is_loopback(url.hostname):
+            if self.seal_key is None and (self.share != "checkpoints" or self.search):
+                raise ValueError(
+                    f"seal_key: required for a peer on broker {url.hostname} (not this machine) that receives reads "
+                    "or search replies: without it the broker, and anyone its ACL lets subscribe, reads the plates. "
+                    "Give the peer's x25519 public key (`edge-alpr share keygen` on the peer prints it)"
+                )
+            if self.search and self.request_key is None:
+                raise ValueError(
+                    f"request_key: required with search: true on broker {url.hostname} (not this machine): the "
+                    "broker's ACL is not the peer's identity. Give the peer's ed25519 public key"
+                )
         return self
 
     @property
@@ -184,11 +278,21 @@ class SharingConfig(Strict):
     """`sharing:` section. Deny by default: with no peers nothing is ever sent."""
 
     peers: list[PeerGrant] = Field(default_factory=list, description="Per-peer grants; empty means no sharing.")
+    open_key: str | None = Field(
+        default=None,
+        description="This device's X25519 private key (PEM file or env:NAME, from `edge-alpr share keygen`): search "
+        "requests that peers seal to its public key are opened with it. Without it a sealed request is refused.",
+    )
     outbox_retention: Duration | None = Field(
         default=None,
         description="Drop outbox rows older than this even if unsent (reads purged by retention go with them "
         "anyway). Default: keep until the read itself is purged.",
     )
+
+    @field_validator("open_key")
+    @classmethod
+    def _open_key(cls, value: str | None) -> str | None:
+        return None if value is None else check_secret_ref(value)
 
     @model_validator(mode="after")
     def _unique(self) -> SharingConfig:

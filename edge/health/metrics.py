@@ -1,17 +1,21 @@
 """Prometheus metrics of the running service, in a registry of its own (not the global one).
 
 Everything is read from the health monitor's status document at scrape time (a custom collector),
-so the pipeline carries no metric objects of its own. Names (all prefixed ``edge_alpr_``):
+so the pipeline carries no metric objects of its own. Prometheus conventions: counts only ever go up
+and are counters (``_total``), latency is a histogram (``_bucket``/``_sum``/``_count``, aggregate and
+take quantiles in PromQL), names carry their unit (``_seconds``, ``_bytes``). Names (all prefixed
+``edge_alpr_``):
 
-    camera_up, camera_last_frame_age_seconds, frames_total, frames_dropped_total,
+    camera_up, camera_last_frame_age_seconds, camera_fps, frames_total, frames_dropped_total,
     frames_processed_total, decode_errors_total, recognition_errors_total, camera_reopens_total,
     reads_total, reads_refused_total, stage_seconds_total{stage}, tracks_dropped_total{reason},
-    frame_latency_seconds{quantile}
-    (per camera); store_written_total, store_refused_total{reason}, store_queue_depth, reads_today,
-    disk_free_bytes, disk_low, purge_lag_seconds, last_purge_timestamp_seconds, outbox_depth{peer},
-    share_peer_connected{peer}, ledger_ok, ledger_size, ledger_entries{action} (shares, denials,
-    searches, purges, ... recorded in the ledger), config_reloads_total{outcome}, healthy, and the
-    audit counters of this process (audit_entries_total, audit_write_failures_total, search_denied_total,
+    frame_latency_seconds (histogram)
+    (per camera); store_written_total, store_refused_total{reason}, store_queue_depth, store_reads
+    (reads held now: falls when retention purges), disk_free_bytes, disk_low, purge_lag_seconds,
+    last_purge_timestamp_seconds, outbox_depth{peer}, share_peer_connected{peer}, ledger_ok,
+    ledger_size_bytes, ledger_entries_total{action} (shares, denials, searches, purges, ... recorded in
+    the ledger by any process), config_reloads_total{outcome}, healthy, clock_synchronised, and the audit
+    counters of this process (audit_entries_total, audit_write_failures_total, search_denied_total,
     misuse_signals_total); process_* from prometheus_client.
 """
 
@@ -22,7 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry, PlatformCollector, ProcessCollector
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from edge.health.monitor import HealthMonitor
@@ -38,6 +42,11 @@ def _ts(text: str | None) -> float | None:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
     except ValueError:
         return None
+
+
+def _le(bound: float) -> str:
+    """A bucket bound as Prometheus writes it ('0.5', '1.0', '10.0')."""
+    return repr(float(bound))
 
 
 class ServiceCollector(Collector):
@@ -56,6 +65,11 @@ class ServiceCollector(Collector):
             reloads.add_metric([outcome], n)
         yield reloads
         yield GaugeMetricFamily(P + "healthy", "1 when /healthz reports no problem.", value=1 if doc["healthy"] else 0)
+        synced = (doc.get("clock") or {}).get("synchronised")
+        if synced is not None:
+            yield GaugeMetricFamily(
+                P + "clock_synchronised", "1 when the kernel says the clock is synchronised (NTP).", value=int(synced)
+            )
 
 
 def _camera_metrics(cameras: list[dict[str, Any]]) -> Iterator[Metric]:
@@ -84,10 +98,10 @@ def _camera_metrics(cameras: list[dict[str, Any]]) -> Iterator[Metric]:
         f"Plate tracks that ended without a read, by reason ({', '.join(DROP_REASONS)}).",
         labels=["camera", "reason"],
     )
-    latency = GaugeMetricFamily(
+    latency = HistogramMetricFamily(
         P + "frame_latency_seconds",
-        "Frame decoded to recognised, recent quantiles.",
-        labels=["camera", "quantile"],
+        "Seconds from a frame decoded to recognised and its reads handed to the store.",
+        labels=["camera"],
     )
     for c in cameras:
         name = [c["camera"]]
@@ -103,8 +117,10 @@ def _camera_metrics(cameras: list[dict[str, Any]]) -> Iterator[Metric]:
             stage.add_metric([c["camera"], st], seconds)
         for reason, n in (c.get("tracks_dropped") or {}).items():
             dropped_tracks.add_metric([c["camera"], reason], n)
-        latency.add_metric([c["camera"], "0.5"], c.get("latency_p50_ms", 0.0) / 1000)
-        latency.add_metric([c["camera"], "0.95"], c.get("latency_p95_ms", 0.0) / 1000)
+        hist = c.get("latency_histogram") or {}
+        if hist:
+            buckets = [(_le(le), n) for le, n in zip(hist["le"], hist["counts"], strict=True)]
+            latency.add_metric(name, [*buckets, ("+Inf", hist["count"])], sum_value=hist["sum_s"])
     yield from (up, age, fps, *fams.values(), stage, dropped_tracks, latency)
 
 
@@ -118,8 +134,10 @@ def _store_metrics(doc: dict[str, Any]) -> Iterator[Metric]:
         yield refused
         yield GaugeMetricFamily(P + "store_queue_depth", "Reads waiting for the store writer.", value=store["queued"])
     reads = doc.get("reads") or {}
-    if reads.get("today") is not None:
-        yield GaugeMetricFamily(P + "reads_today", "Reads stored since local midnight.", value=reads["today"])
+    if reads.get("total") is not None:
+        yield GaugeMetricFamily(
+            P + "store_reads", "Reads held in the store now (falls when retention purges).", value=reads["total"]
+        )
     disk = doc.get("disk") or {}
     if disk:
         yield GaugeMetricFamily(P + "disk_free_bytes", "Free space beside the store.", value=disk["free_mb"] * 1048576)
@@ -151,8 +169,11 @@ def _ledger_metrics(ledger: dict[str, Any]) -> Iterator[Metric]:
         "1 when the ledger is readable, verified and writes succeed.",
         value=1 if ledger.get("ok") else 0,
     )
-    yield GaugeMetricFamily(P + "ledger_size", "Entries in the audit ledger.", value=ledger.get("entries", 0))
-    entries = GaugeMetricFamily(
+    if ledger.get("size_bytes") is not None:
+        yield GaugeMetricFamily(
+            P + "ledger_size_bytes", "Size of the audit ledger file and its WAL.", value=ledger["size_bytes"]
+        )
+    entries = CounterMetricFamily(
         P + "ledger_entries",
         "Ledger entries by action (share, share_denied, search, search_denied, purge, ...), all processes.",
         labels=["action"],

@@ -28,7 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from edge.config import Config
+from edge.errors import EdgeError
+from edge.health.clock import clock_synchronised
 from edge.store.db import connect
+from edge.store.reads import read_counts
 from edge.store.timefmt import to_ts
 
 log = logging.getLogger(__name__)
@@ -73,7 +76,10 @@ class LedgerVerifier:
     def __init__(self, cfg: Config) -> None:
         from edge.audit.ledger import ledger_paths
 
-        self.path, _key = ledger_paths(cfg)
+        self.path, self.key_path = ledger_paths(cfg)
+        self.store_path = cfg.store.path
+        self.max_tail = cfg.audit.checkpoint_every
+        self.witness_dir = cfg.audit.witness_dir
         self.trusted_key = cfg.audit.public_key
         self.interval = cfg.health.verify_interval.total_seconds()
         self.result = LedgerCheck()
@@ -81,13 +87,30 @@ class LedgerVerifier:
         self._thread: threading.Thread | None = None
 
     def verify(self) -> LedgerCheck:
+        from edge.audit.anchor import anchors_for, witness_notes
         from edge.audit.verify import verify_ledger
+        from edge.store import read_ledger_anchor
 
+        try:
+            # the ledger's identity kept beside its key and in the store: a deleted or re-created ledger shows
+            anchors = anchors_for(self.key_path, read_ledger_anchor(self.store_path), self.store_path)
+            notes = witness_notes(self.witness_dir)  # cosigned tree heads an auditor or peer left here
+        except (ValueError, OSError, EdgeError) as exc:  # an unreadable anchor is a failed check, not a crashed thread
+            self.result = LedgerCheck(ok=False, at=_iso(datetime.now(UTC)), problem="unreadable", message=str(exc))
+            return self.result
         if not self.path.exists():
-            self.result = LedgerCheck(ok=True, at=_iso(datetime.now(UTC)), message="no ledger yet")
+            missing = f"no ledger at {self.path}, but {anchors[0].source} names one" if anchors else None
+            self.result = LedgerCheck(
+                ok=missing is None,
+                at=_iso(datetime.now(UTC)),
+                problem="missing" if missing else None,
+                message=missing or "no ledger yet",
+            )
             return self.result
         try:
-            res = verify_ledger(self.path, trusted_key=self.trusted_key)
+            res = verify_ledger(
+                self.path, trusted_key=self.trusted_key, anchors=anchors, max_tail=self.max_tail, witness_notes=notes
+            )
         except Exception as exc:  # an unreadable ledger is a failed check, not a crashed thread
             log.exception("ledger verification could not run")
             self.result = LedgerCheck(ok=False, at=_iso(datetime.now(UTC)), problem="unreadable", message=str(exc))
@@ -224,6 +247,7 @@ class HealthMonitor:
                     "disconnects": s.disconnects,
                     "latency_p50_ms": s.latency_p50_ms,
                     "latency_p95_ms": s.latency_p95_ms,
+                    "latency_histogram": s.latency_histogram,
                     "stage_ms": s.stage_ms,
                     "tracks_dropped": s.tracks_dropped,
                     "stage_seconds": dict(w.recognizer.times.seconds, capture=w.capture_seconds),
@@ -256,13 +280,9 @@ class HealthMonitor:
             reads["error"] = f"cannot open the store: {exc}"
             return reads, retention, disk, outbox
         try:
-            if _table(conn, "reads"):
-                today = local_midnight(now)
-                reads["today"] = int(
-                    conn.execute("SELECT count(*) FROM reads WHERE ts >= ?", (to_ts(today),)).fetchone()[0]
-                )
-                reads["total"] = int(conn.execute("SELECT count(*) FROM reads").fetchone()[0])
-                reads["last"] = conn.execute("SELECT max(ts) FROM reads").fetchone()[0]
+            counts = read_counts(conn, since=to_ts(local_midnight(now)))
+            if counts is not None:
+                reads["today"], reads["total"], reads["last"] = counts.in_window, counts.total, counts.last_ts
                 if _table(conn, "purge_log"):
                     st = retention_status(
                         conn, cfg.retention, now, disk_free_mb=free / MiB, min_free_mb=cfg.store.min_free_mb
@@ -326,6 +346,9 @@ class HealthMonitor:
                 size, head = ledger.head()
                 cp = ledger.latest_checkpoint()
                 out["entries"] = size
+                out["size_bytes"] = sum(
+                    p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists()
+                )
                 out["head"] = head.hex() if size else None
                 out["checkpoint"] = {"size": cp.size, "time": cp.time} if cp is not None else None
                 counts = ledger.connection.execute("SELECT action, count(*) FROM entries GROUP BY action").fetchall()
@@ -417,6 +440,8 @@ class HealthMonitor:
             "outbox": outbox,
             "ledger": ledger,
             "config": config,
+            # not a problem (most machines without NTP say False): a flag that read times may be off
+            "clock": {"synchronised": clock_synchronised()},
         }
         return doc
 

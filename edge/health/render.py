@@ -63,6 +63,9 @@ def summary_rows(doc: dict[str, Any]) -> list[tuple[str, str]]:
         ("disk free", f"{_n(disk.get('free_mb'))} MiB (minimum {_n(disk.get('min_free_mb'))} MiB)"),
         ("ledger", ledger_text),
     ]
+    synced = (doc.get("clock") or {}).get("synchronised")
+    if synced is not None:
+        rows.append(("clock", "synchronised" if synced else "NOT synchronised: read times may be wrong"))
     if config.get("sha256"):
         rows.append(
             ("config", f"{config.get('source')} sha256 {config['sha256'][:12]}, loaded {config.get('loaded_at')}")

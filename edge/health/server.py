@@ -33,30 +33,42 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
 
     def do_GET(self) -> None:
+        self._answer(body=True)
+
+    def do_HEAD(self) -> None:
+        """The same status and headers as GET, no body (curl -I, uptime checkers)."""
+        self._answer(body=False)
+
+    def _answer(self, *, body: bool) -> None:
         path = self.path.split("?", 1)[0].rstrip("/") or "/"
         try:
-            if path == "/healthz":
-                doc = self.server.monitor.snapshot()
-                status = HTTPStatus.OK if doc["healthy"] else HTTPStatus.SERVICE_UNAVAILABLE
-                self._send(status, "application/json", json.dumps(doc, indent=1).encode())
-            elif path == "/metrics":
-                self._send(HTTPStatus.OK, CONTENT_TYPE_LATEST, generate_latest(self.server.registry))
-            elif path in ("/", "/status"):
-                doc = self.server.monitor.snapshot()
-                self._send(HTTPStatus.OK, "text/html; charset=utf-8", render_html(doc).encode())
-            else:
-                self._send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"not found: try /healthz, /metrics, /\n")
+            status, ctype, payload = self._page(path)
         except Exception:
             log.exception("health endpoint: %s failed", path)
-            self._send(HTTPStatus.INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8", b"internal error; see the log\n")
-
-    def _send(self, status: HTTPStatus, ctype: str, body: bytes) -> None:
+            status, ctype, payload = (
+                HTTPStatus.INTERNAL_SERVER_ERROR,
+                "text/plain; charset=utf-8",
+                b"internal error; see the log\n",
+            )
         self.send_response(status)
         self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(len(payload)))
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        self.wfile.write(body)
+        if body:
+            self.wfile.write(payload)
+
+    def _page(self, path: str) -> tuple[HTTPStatus, str, bytes]:
+        if path == "/healthz":
+            doc = self.server.monitor.snapshot()
+            status = HTTPStatus.OK if doc["healthy"] else HTTPStatus.SERVICE_UNAVAILABLE
+            return status, "application/json", json.dumps(doc, indent=1).encode()
+        if path == "/metrics":
+            return HTTPStatus.OK, CONTENT_TYPE_LATEST, generate_latest(self.server.registry)
+        if path in ("/", "/status"):
+            doc = self.server.monitor.snapshot()
+            return HTTPStatus.OK, "text/html; charset=utf-8", render_html(doc).encode()
+        return HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"not found: try /healthz, /metrics, /\n"
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("health endpoint: %s", format % args)

@@ -7,8 +7,9 @@ config record in the ledger, background ledger verification and plate redaction 
 
 Entering records the config in the audit ledger (fail closed: a ledger that cannot be written stops
 the start), starts the ledger verifier and the HTTP endpoint (if ``health.enabled``; a port that is
-taken is logged as an error and the service runs on without it: monitoring never stops recognition)
-and installs the SIGHUP handler (main thread). Leaving undoes all of it.
+taken is logged as an error and the service runs on without it: monitoring never stops recognition),
+installs the SIGHUP handler (main thread) and, under systemd, tells it READY and keeps its watchdog
+fed while the pipeline moves (edge.health.notify). Leaving undoes all of it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from edge.config import Config
 from edge.health.metrics import make_registry
 from edge.health.monitor import HealthMonitor, LedgerVerifier
+from edge.health.notify import Watchdog
 from edge.health.server import HealthServer, HealthServerError
 from edge.logs import remember_plate
 from edge.reload import Reloader, apply_to_store
@@ -46,6 +48,8 @@ class Observability:
         self.monitor = HealthMonitor(cfg, runner=runner, store=store, reloader=self.reloader, verifier=self.verifier)
         self.registry = make_registry(self.monitor)
         self.server: HealthServer | None = None
+        # systemd Type=notify: READY, WATCHDOG while the pipeline moves, STATUS, STOPPING (no-op elsewhere)
+        self.watchdog = Watchdog(self.monitor.cameras, stall_after=cfg.health.stale_after.total_seconds())
         self._sighup = sighup
         self._restore: Callable[[], None] | None = None
         self.reloader.add_applier(self._apply_health)
@@ -79,15 +83,17 @@ class Observability:
                     log.error("%s; running WITHOUT the health endpoint", problem)
                 else:
                     self.server.start()
-                    log.warning("health endpoint: %s/healthz  %s/metrics  status page %s/", *[self.server.url] * 3)
+                    log.info("health endpoint: %s/healthz  %s/metrics  status page %s/", *[self.server.url] * 3)
             if self._sighup:
                 self._restore = self.reloader.install_sighup()
+            self.watchdog.start()
         except BaseException:
             self.__exit__()
             raise
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.watchdog.stop()
         if self._restore is not None:
             self._restore()
             self._restore = None

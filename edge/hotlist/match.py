@@ -10,13 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-_STRIP = re.compile(r"[\s\-.·]+")
+from edge.types import plate_key
+
+__all__ = ["PLATE", "Confusions", "plate_key", "valid_plate"]
+
 PLATE = re.compile(r"^[A-Z0-9]{2,10}$")
-
-
-def plate_key(text: str) -> str:
-    """Upper-case, separators (space, '-', '.') removed: 'ab-12 3' -> 'AB123'."""
-    return _STRIP.sub("", text).upper()
 
 
 def valid_plate(key: str) -> bool:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from edge.hotlist.alerts import Alert, Muter
 from edge.hotlist.db import Hit, Hotlists
 from edge.hotlist.match import Confusions, plate_key, valid_plate
+from edge.store.reads import stored_ids
 from edge.store.timefmt import to_ts
 from edge.types import Read
 
@@ -128,14 +129,13 @@ class ReadSink:
             for h in hits:
                 a = self._pending.pop((h.read_id, h.hotlist), None)
                 if a is not None:
-                    rows.append(
-                        (a.read_id, a.hotlist, a.category, a.source, a.basis, a.match_kind, to_ts(a.ts), a.read_id)
-                    )
+                    rows.append((a.read_id, a.hotlist, a.category, a.source, a.basis, a.match_kind, to_ts(a.ts)))
         if rows:
+            kept = stored_ids(conn, (r[0] for r in rows))
             conn.executemany(
                 "INSERT OR IGNORE INTO hotlist_alerts (read_id, hotlist, category, source, basis, match_kind, ts) "
-                "SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM reads WHERE id = ?)",
-                rows,
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [r for r in rows if r[0] in kept],
             )
 
     def __call__(self, read: Read) -> bool:

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from edge.config.sharing import PeerGrant
-from edge.hotlist.hits import hit_fields
+from edge.store.reads import hit_fields, read_row
 from edge.store.timefmt import to_ts
 
 SCHEMA = "edge-alpr/share/1"
@@ -59,13 +59,6 @@ def grant_ref(grant: PeerGrant) -> dict[str, Any]:
     }
 
 
-def _read_row(conn: sqlite3.Connection, read_id: str) -> tuple[Any, ...] | None:
-    row: tuple[Any, ...] | None = conn.execute(
-        "SELECT plate, ts, camera, confidence, bbox, crop FROM reads WHERE id = ?", (read_id,)
-    ).fetchone()
-    return row
-
-
 def read_message(
     conn: sqlite3.Connection,
     grant: PeerGrant,
@@ -81,7 +74,7 @@ def read_message(
 
     With the confidence field granted, `low_confidence` says whether the read is below `low_below`
     (store.min_confidence): a peer must know a read is unsure before acting on it."""
-    row = _read_row(conn, read_id)
+    row = read_row(conn, read_id)
     if row is None:
         return None
     plate, ts, camera, confidence, bbox, crop = row

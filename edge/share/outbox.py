@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from edge.config.sharing import PeerGrant
 from edge.store.db import connect, transaction
+from edge.store.reads import stored_ids
 from edge.store.timefmt import to_ts
 from edge.types import Read
 
@@ -77,18 +78,18 @@ def enqueue(
     if not live or (not reads and not hits):
         return 0
     created = to_ts(now)
-    rows: list[tuple[str, str, str, str, str]] = []
+    rows: list[tuple[str, str, str, str]] = []
     for grant in live:
         if _wants_read(grant):
-            rows += [(grant.name, "read", r.id, created, r.id) for r in reads]
-        rows += [(grant.name, "hit", h.read_id, created, h.read_id) for h in hits if _wants_hit(grant, h.category)]
+            rows += [(grant.name, "read", r.id, created) for r in reads]
+        rows += [(grant.name, "hit", h.read_id, created) for h in hits if _wants_hit(grant, h.category)]
     if not rows:
         return 0
     before = conn.total_changes
+    kept = stored_ids(conn, (r[2] for r in rows))
     conn.executemany(
-        "INSERT OR IGNORE INTO share_outbox (peer, kind, read_id, created_at) "
-        "SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM reads WHERE id = ?)",
-        rows,
+        "INSERT OR IGNORE INTO share_outbox (peer, kind, read_id, created_at) VALUES (?, ?, ?, ?)",
+        [r for r in rows if r[2] in kept],
     )
     return conn.total_changes - before
 

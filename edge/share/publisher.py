@@ -12,6 +12,7 @@ rows stay unsent and are retried after a pause instead of being marked sent.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -36,7 +37,8 @@ from edge.errors import EdgeError
 from edge.share import homeassistant
 from edge.share.message import checkpoint_message, encode, grant_ref, read_message, topics
 from edge.share.outbox import Outbox, OutboxRow
-from edge.share.secrets import resolve_bytes, resolve_file
+from edge.share.seal import SealError, is_sealed, open_sealed, seal, seal_public_key
+from edge.share.secrets import resolve_bytes, resolve_file, resolve_text
 from edge.store.timefmt import utcnow
 
 log = logging.getLogger(__name__)
@@ -73,19 +75,21 @@ class PeerStatus:
 
 
 def tls_context(grant: PeerGrant) -> ssl.SSLContext:
-    """Certificate verification on, hostname checked, TLS 1.2+, this device's client certificate."""
-    if grant.ca is None or grant.cert is None or grant.key is None:
-        raise ShareError(f"peer {grant.name}: mqtts needs ca, cert and key")
+    """Certificate verification on, hostname checked, TLS 1.2+, and this device's client certificate
+    when the grant has one (else it logs in with username and password, over this TLS)."""
+    if grant.ca is None or (grant.cert is None and grant.username is None):
+        raise ShareError(f"peer {grant.name}: mqtts needs ca, and cert and key or username and password")
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.verify_mode = ssl.CERT_REQUIRED
     ctx.check_hostname = True
     try:
         ctx.load_verify_locations(cafile=str(resolve_file(grant.ca, f"peer {grant.name} ca")))
-        ctx.load_cert_chain(
-            str(resolve_file(grant.cert, f"peer {grant.name} cert")),
-            str(resolve_file(grant.key, f"peer {grant.name} key")),
-        )
+        if grant.cert is not None and grant.key is not None:
+            ctx.load_cert_chain(
+                str(resolve_file(grant.cert, f"peer {grant.name} cert")),
+                str(resolve_file(grant.key, f"peer {grant.name} key")),
+            )
     except (ssl.SSLError, OSError) as exc:
         raise ShareError(f"peer {grant.name}: cannot load TLS material: {exc}") from None
     return ctx
@@ -99,6 +103,9 @@ def make_client(grant: PeerGrant, node_id: str) -> mqtt.Client:
     )
     if grant.tls:
         client.tls_set_context(tls_context(grant))
+    if grant.username is not None:
+        assert grant.password is not None
+        client.username_pw_set(grant.username, resolve_text(grant.password, f"peer {grant.name} password"))
     client.reconnect_delay_set(min_delay=1, max_delay=60)
     client.max_inflight_messages_set(grant.max_inflight)
     return client
@@ -122,8 +129,12 @@ class PeerPublisher:
         search_handler: SearchHandler | None = None,
         cameras: list[str] | None = None,
         low_below: float = 0.0,
+        open_key: Any = None,
     ) -> None:
+        """`open_key`: this device's X25519 private key (sharing.open_key), to open sealed requests."""
         self.grant = grant
+        self._seal_to = seal_public_key(grant.seal_key) if grant.seal_key else None
+        self._open_key = open_key
         self.low_below = low_below  # store.min_confidence: reads below it are sent flagged low_confidence
         self.db_path = Path(db_path)
         self.node_id = node_id
@@ -145,6 +156,10 @@ class PeerPublisher:
             else None
         )
         self._client = make_client(grant, node_id)
+        if self._ha:  # MQTT last will: the broker marks the device's entities unavailable if the link drops
+            self._client.will_set(
+                homeassistant.availability_topic(grant, node_id), homeassistant.OFFLINE, qos=1, retain=True
+            )
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_publish = self._on_publish
@@ -319,6 +334,15 @@ class PeerPublisher:
                 self._wake.wait(0.05)
                 self._wake.clear()
                 self._drain_acks(outbox)
+            if self._ha and self._connected.is_set():  # an orderly stop sends no last will: say it
+                info = self._client.publish(
+                    homeassistant.availability_topic(self.grant, self.node_id),
+                    homeassistant.OFFLINE,
+                    qos=1,
+                    retain=True,
+                )
+                with contextlib.suppress(RuntimeError, ValueError):
+                    info.wait_for_publish(2.0)
             self._client.disconnect()
             self._client.loop_stop()
             self._connected.clear()
@@ -380,6 +404,10 @@ class PeerPublisher:
         if self._ha and not self._announced:
             for topic, payload in homeassistant.discovery(self.grant, self.node_id, self.cameras):
                 self._client.publish(topic, payload, qos=1, retain=True)
+            # birth message, after the configs so the entities come up available
+            self._client.publish(
+                homeassistant.availability_topic(self.grant, self.node_id), homeassistant.ONLINE, qos=1, retain=True
+            )
             self._announced = True
         with self._lock:
             room = self.grant.max_inflight - len(self._inflight)
@@ -395,7 +423,8 @@ class PeerPublisher:
             return False
         at = self.clock()
         messages: list[tuple[OutboxRow, bytes, str]] = []
-        ha_updates: dict[str, bytes] = {}
+        ha_updates: dict[str, bytes] = {}  # topic -> payload: the last plate (and crop) per camera
+        ha_events: list[tuple[str, bytes]] = []  # every alert
         for row in rows:
             if row.kind == "checkpoint":
                 msg = checkpoint_message(row.payload or "{}", grant=self.grant, node_id=self.node_id, sent_at=at)
@@ -415,11 +444,13 @@ class PeerPublisher:
                 if built is None:  # purged between the query and now: nothing to send
                     continue
                 msg, topic = built, self.topics.reads
-            messages.append((row, encode(msg), topic))
+            messages.append((row, self._payload(msg, topic), topic))
             if self._ha and row.kind != "checkpoint":
-                update = homeassistant.state(msg)
-                if update is not None:
-                    ha_updates[update[0]] = update[1]
+                for ha_topic, ha_payload in homeassistant.updates(self.grant, self.node_id, msg):
+                    if ha_topic.endswith("/alert"):
+                        ha_events.append((ha_topic, ha_payload))
+                    else:
+                        ha_updates[ha_topic] = ha_payload
         if not messages:
             self._cursor = rows[-1].id
             return True
@@ -455,8 +486,10 @@ class PeerPublisher:
                 self._inflight[info.mid] = (row.id, time.monotonic())
                 self._counts["published"] += 1
                 self._cursor = max(self._cursor, row.id)
-        for camera, payload in ha_updates.items():  # last read per camera; not retained, not tracked
-            self._client.publish(homeassistant.state_topic(self.grant, self.node_id, camera), payload, qos=0)
+        for ha_topic, ha_payload in ha_updates.items():  # last read per camera; not retained, not tracked
+            self._client.publish(ha_topic, ha_payload, qos=0)
+        for ha_topic, ha_payload in ha_events:  # alerts: each one, at least once, never retained
+            self._client.publish(ha_topic, ha_payload, qos=1)
         return True
 
     def _refuse_expired(self, outbox: Outbox) -> bool:
@@ -497,12 +530,16 @@ class PeerPublisher:
                 raw = self._requests.get_nowait()
             except queue.Empty:
                 return
+            request: Any = None
+            reply: dict[str, Any] = {"status": "error", "reason": "request is not a JSON object"}
             try:
-                request = json.loads(raw)
+                request = json.loads(self._opened(raw))
+            except SealError as exc:  # nothing of it can be read: answered, never run
+                log.warning("share %s: a search request could not be opened: %s", self.grant.name, exc)
+                reply = {"status": "error", "reason": f"request not opened: {exc}"}
             except ValueError:
-                request = None
+                pass
             if not isinstance(request, dict):
-                reply: dict[str, Any] = {"status": "error", "reason": "request is not a JSON object"}
                 request = {}
             else:
                 try:
@@ -514,4 +551,17 @@ class PeerPublisher:
                     reply = {"status": "error", "reason": "internal error; nothing was returned"}
             reply.setdefault("request_id", request.get("request_id"))
             reply.setdefault("node_id", self.node_id)
-            self._client.publish(self.topics.search_reply, encode(reply), qos=1)
+            self._client.publish(self.topics.search_reply, self._payload(reply, self.topics.search_reply), qos=1)
+
+    def _payload(self, message: dict[str, Any], topic: str) -> bytes:
+        """The message as sent: sealed to the peer's key when the grant names one (edge.share.seal)."""
+        data = encode(message)
+        return data if self._seal_to is None else seal(data, self._seal_to, topic)
+
+    def _opened(self, raw: bytes) -> bytes:
+        """A request as sent, or opened with this device's key if the peer sealed it."""
+        if not is_sealed(raw):
+            return raw
+        if self._open_key is None:
+            raise SealError("the request is sealed but sharing.open_key (this device's key) is not set")
+        return open_sealed(raw, self._open_key, self.topics.search_request)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from edge.config.sharing import PeerGrant
 from edge.errors import EdgeError, InputError, PolicyDenied
 from edge.share.message import grant_ref, read_message
+from edge.share.seal import ReplayGuard, request_public_key, verify_request
 from edge.share.secrets import resolve_bytes
 from edge.store.db import connect
 from edge.store.timefmt import utcnow
@@ -93,6 +94,11 @@ class RemoteSearchHandler(Protocol):
     def __call__(self, grant: PeerGrant, req: dict[str, Any], /) -> dict[str, Any]: ...
 
 
+def _peer_auth(grant: PeerGrant) -> dict[str, str]:
+    """Who carried a remote request: the peer whose grant and broker connection it arrived on."""
+    return {"peer": grant.name, "broker": f"{grant.host}:{grant.port}"}
+
+
 def make_search_handler(
     cfg: Config, ledger_factory: Callable[[], Any], *, clock: Callable[[], datetime] = utcnow
 ) -> RemoteSearchHandler:
@@ -105,15 +111,22 @@ def make_search_handler(
 
     live = LivePolicy(cfg)
     store_path = Path(cfg.store.path)
+    replays = ReplayGuard()
 
     def handle(grant: PeerGrant, req: dict[str, Any]) -> dict[str, Any]:
         policy, misuse = live.current()
         base: dict[str, Any] = {"request_id": req.get("request_id"), "peer": grant.name}
         with ledger_factory() as ledger:
-            requester = _text(req, "requester", required=True) or ""
+            unsigned = (
+                verify_request(req, request_public_key(grant.request_key), replays, clock())
+                if grant.request_key is not None and grant.search
+                else None
+            )
+            requester = str(req.get("requester") or "") if unsigned else _text(req, "requester", required=True) or ""
             mine, theirs = policy.agency(grant.agency), policy.agency(requester)
-            if not grant.search or mine is None or theirs is None or mine.id != theirs.id:
-                reason = (
+            if unsigned or not grant.search or mine is None or theirs is None or mine.id != theirs.id:
+                rule = "request-signature" if unsigned else "peer-grant"
+                reason = unsigned or (
                     f"peer {grant.name} has no search grant"
                     if not grant.search
                     else f"requester {requester!r} is not the peer's agency ({grant.agency})"
@@ -121,10 +134,16 @@ def make_search_handler(
                 entry = ledger.append(
                     Action.SEARCH_DENIED,
                     Actor(f"{grant.name}:{req.get('user') or 'unknown'}", requester or grant.agency),
-                    {"peer": grant.name, "grant": grant_ref(grant), "rule": "peer-grant", "reason": reason},
+                    {
+                        "peer": grant.name,
+                        "grant": grant_ref(grant),
+                        "rule": rule,
+                        "reason": reason,
+                        "auth": _peer_auth(grant),
+                    },
                     "denied",
                 )
-                return {**base, "status": "denied", "rule": "peer-grant", "reason": reason, "ledger_seq": entry.seq}
+                return {**base, "status": "denied", "rule": rule, "reason": reason, "ledger_seq": entry.seq}
             query = SearchQuery(
                 plate=_text(req, "plate"),
                 pattern=_text(req, "pattern"),
@@ -157,10 +176,16 @@ def make_search_handler(
 
             try:
                 outcome = justified_search(
-                    ledger=ledger, policy=policy, misuse=misuse, request=request, query=query, run=run
+                    ledger=ledger,
+                    policy=policy,
+                    misuse=misuse,
+                    request=request,
+                    query=query,
+                    run=run,
+                    auth=_peer_auth(grant),
                 )
             except PolicyDenied as exc:
-                return {**base, "status": "denied", "reason": str(exc)}
+                return {**base, "status": "denied", "rule": exc.rule, "reason": str(exc), "ledger_seq": exc.ledger_seq}
         key = (
             resolve_bytes(grant.plate_hash_key, "plate_hash_key")
             if grant.plate_hash_key and "plate_hash" in grant.read_fields
@@ -187,7 +212,8 @@ def make_search_handler(
         log.info(
             "remote search from %s allowed (ledger entry %s): %s result(s)", grant.name, outcome.entry.seq, len(results)
         )
-        return {**base, "status": "ok", "ledger_seq": outcome.entry.seq, "results": results}
+        result_seq = outcome.result_entry.seq if outcome.result_entry else None
+        return {**base, "status": "ok", "ledger_seq": outcome.entry.seq, "result_seq": result_seq, "results": results}
 
     def guarded(grant: PeerGrant, req: dict[str, Any]) -> dict[str, Any]:
         try:

@@ -54,6 +54,21 @@ def resolve_file(ref: str, what: str) -> Path:
     return path
 
 
+def resolve_text(ref: str, what: str) -> str:
+    """A text secret (a broker password): env:NAME's value, or the first line of the file."""
+    if ref.startswith("env:"):
+        text = _env(ref, what)
+    else:
+        path = Path(ref).expanduser()
+        try:
+            text = (path.read_text(encoding="utf-8").splitlines() or [""])[0]
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SecretError(f"{what}: cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    if not text:
+        raise SecretError(f"{what}: empty ({ref})")
+    return text
+
+
 def resolve_bytes(ref: str, what: str) -> bytes:
     """Bytes of a secret (e.g. the plate-hash HMAC key): env:NAME is the value itself, else a file's content."""
     if ref.startswith("env:"):

@@ -62,6 +62,14 @@ class ShareService:
         self.search_handler = search_handler
         self.db_path = Path(db_path if db_path is not None else cfg.store.path)
         self.publisher_options = publisher_options or {}
+        if cfg.sharing.open_key is not None and "open_key" not in self.publisher_options:
+            from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+            from edge.share.seal import load_private
+            from edge.share.secrets import resolve_file
+
+            path = resolve_file(cfg.sharing.open_key, "sharing.open_key")
+            self.publisher_options["open_key"] = load_private(path, X25519PrivateKey)
         refused = [(g, d) for g, d in check_grants(cfg) if not d.allowed]
         if refused:
             book, opened = open_ledger_source(ledger)
@@ -162,11 +170,16 @@ class ShareService:
         self.publishers.clear()
 
     # -- signed ledger checkpoints to peers ------------------------------------------------------
-    def share_checkpoint(self) -> bool:
+    def share_checkpoint(self, *, sign_now: bool = False) -> bool:
         """Queue the ledger's latest signed checkpoint for every live grant if it is newer than the last
-        one queued (no personal data: origin, size, head hash, time, signed note). True if queued."""
+        one queued (no personal data: origin, size, head hash, time, signed note). True if queued.
+        `sign_now` signs the head first: every peer's witness learns it at once (at start, and after a
+        change of sharing, profile or search policy)."""
         book, opened = open_ledger_source(self.ledger)
         try:
+            sign = getattr(book, "checkpoint", None)
+            if sign_now and sign is not None:
+                sign()
             latest = getattr(book, "latest_checkpoint", None)
             cp = latest() if latest is not None else None
         finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from edge.store.purge import PurgeReceipt, RetentionStatus, TierStatus
 from edge.store.schema import SCHEMA_VERSION, StoreError
-from edge.store.store import Store, StoredRead, StoreStats, pattern_to_glob
+from edge.store.store import Store, StoredRead, StoreStats, pattern_to_glob, read_ledger_anchor
 from edge.store.timefmt import utcnow
 
 __all__ = [
@@ -17,5 +17,6 @@ __all__ = [
     "StoredRead",
     "TierStatus",
     "pattern_to_glob",
+    "read_ledger_anchor",
     "utcnow",
 ]

@@ -121,7 +121,26 @@ _V4 = [
     )""",
 ]
 
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4]
+# Version 5: the audit ledger this store belongs to (its id, genesis hash, verifier key), written once
+# when the ledger is first opened with the store, so a ledger deleted, replaced or re-created beside
+# another copy of the store is refused and caught by `audit verify`.
+_V5 = [
+    """CREATE TABLE ledger_anchor (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        ledger_id TEXT NOT NULL,
+        genesis TEXT NOT NULL,
+        vkey TEXT NOT NULL,
+        node_id TEXT NOT NULL,
+        ledger_path TEXT NOT NULL,
+        ts TEXT NOT NULL
+    )""",
+    """CREATE TRIGGER ledger_anchor_no_update BEFORE UPDATE ON ledger_anchor
+        BEGIN SELECT RAISE(ABORT, 'the store''s ledger anchor is written once'); END""",
+    """CREATE TRIGGER ledger_anchor_no_delete BEFORE DELETE ON ledger_anchor
+        BEGIN SELECT RAISE(ABORT, 'the store''s ledger anchor is written once'); END""",
+]
+
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

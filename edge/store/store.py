@@ -15,7 +15,7 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,7 +30,7 @@ from edge.store.db import connect, transaction
 from edge.store.purge import PurgeReceipt, RetentionStatus, retention_status, run_purge
 from edge.store.schema import SCHEMA_VERSION, StoreError, migrate
 from edge.store.timefmt import from_ts, to_ts, utcnow
-from edge.types import Read
+from edge.types import Read, plate_key
 
 if TYPE_CHECKING:
     from edge.config.model import Config
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 MiB = 1024 * 1024
 TABLES = ("reads", "hits", "purge_log")
-_PATTERN = re.compile(r"^[A-Z0-9 ?*-]+$")
+_PATTERN = re.compile(r"^[A-Z0-9?*]+$")
 _COLUMNS = (
     "id, plate, confidence, camera, ts, frame_index, bbox, track_id, observations, detector_model, ocr_model, "
     "valid_format, is_hit, crop IS NOT NULL"
@@ -159,7 +159,7 @@ def pattern_to_glob(pattern: str) -> str:
     Only A-Z, 0-9, space and '-' besides the wildcards are accepted, so nothing in the pattern
     can be a GLOB bracket expression; the value is always bound as a parameter.
     """
-    p = pattern.strip().upper()
+    p = plate_key(pattern)
     if not p or not _PATTERN.match(p):
         raise InputError(f"invalid plate pattern {pattern!r}: use letters, digits, ? for one character, * for any run")
     return p
@@ -245,7 +245,7 @@ class Store:
         ok = self._disk_free_mb >= self._min_free_mb
         if ok != self._disk_ok:
             if ok:
-                log.warning("store: free disk space back to %.0f MiB; writing reads again", self._disk_free_mb)
+                log.info("store: free disk space back to %.0f MiB; writing reads again", self._disk_free_mb)
             else:
                 log.error(
                     "store: free disk space %.0f MiB is below the minimum %s MiB; new reads are refused and counted",
@@ -577,7 +577,7 @@ class Store:
         args: list[Any] = []
         if plate is not None:
             where.append("plate = ?")
-            args.append(plate.strip().upper())
+            args.append(plate_key(plate))
         if pattern is not None:
             where.append("plate GLOB ?")
             args.append(pattern_to_glob(pattern))
@@ -610,3 +610,54 @@ class Store:
     @property
     def schema_version(self) -> int:
         return SCHEMA_VERSION
+
+    # -- the audit ledger this store belongs to --------------------------------------------------
+
+    def ledger_anchor(self) -> dict[str, str] | None:
+        """The ledger this store is bound to (ledger_id, genesis, vkey, node_id, ledger_path, ts), or None."""
+        with self._rlock:
+            return _anchor_row(self._rconn)
+
+    def anchor_ledger(self, anchor: Mapping[str, str]) -> dict[str, str]:
+        """Bind this store to a ledger, once: returns the anchor in force (the existing one if already bound)."""
+        missing = [k for k in ANCHOR_FIELDS if k != "ts" and not anchor.get(k)]
+        if missing:
+            raise InputError(f"ledger anchor lacks {', '.join(missing)}")
+
+        def bind(conn: sqlite3.Connection) -> dict[str, str]:
+            conn.execute(
+                "INSERT OR IGNORE INTO ledger_anchor (id, ledger_id, genesis, vkey, node_id, ledger_path, ts) "
+                "VALUES (1, ?, ?, ?, ?, ?, ?)",
+                (*(str(anchor[k]) for k in ANCHOR_FIELDS[:-1]), to_ts(self.clock())),
+            )
+            row = _anchor_row(conn)
+            assert row is not None
+            return row
+
+        result: dict[str, str] = self._submit(bind)
+        return result
+
+
+ANCHOR_FIELDS = ("ledger_id", "genesis", "vkey", "node_id", "ledger_path", "ts")
+
+
+def _anchor_row(conn: sqlite3.Connection) -> dict[str, str] | None:
+    row = conn.execute(f"SELECT {', '.join(ANCHOR_FIELDS)} FROM ledger_anchor WHERE id = 1").fetchone()
+    return dict(zip(ANCHOR_FIELDS, row, strict=True)) if row else None
+
+
+def read_ledger_anchor(path: Path | str) -> dict[str, str] | None:
+    """The ledger anchor of the store file at `path`, read-only (None if no store there or not bound yet)."""
+    p = Path(path)
+    if not p.exists():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{p.resolve()}?mode=ro", uri=True, timeout=10.0)
+        try:
+            if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'ledger_anchor'").fetchone():
+                return None
+            return _anchor_row(conn)
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise StoreError(f"{p}: cannot read the store's ledger anchor: {exc}") from None

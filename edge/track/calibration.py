@@ -1,7 +1,7 @@
 """Calibrated read confidence: the tracker's raw vote confidence mapped to the chance a read is exact.
 
 The vote's confidence (`edge.track.tracker.vote`) orders reads well but its value means nothing by
-itself: a read at 0.6 may be exact nine times in ten. `scripts/calibrate.py` fits a monotone
+itself: a read at 0.6 may be exact nine times in ten. `edge_tools/calibrate.py` fits a monotone
 (isotonic) map from it to the share of reads that were exact, on clips the models never trained on,
 and writes it beside the OCR model as NAME.calibration.json. The tracker stores the mapped value, so
 `store.min_confidence` and `hotlists.min_confidence` are precisions one can reason about.

@@ -1443,7 +1443,8 @@ class TamperFigures:
 
 
 def _ledger_cases() -> list[tuple[str, str, Any]]:
-    """(name, needs, tamper(path) -> extra verify args) for a ledger of 30 entries, checkpoints every 5.
+    """(name, needs, tamper(path) -> extra verify args) for a ledger of 31 entries (genesis and 30 appended),
+    checkpoints every 5.
     The edits are those of tests/audit (edge_tools.harness.ledger_attacks: attacker, rehash, rechain)."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -1472,11 +1473,11 @@ def _ledger_cases() -> list[tuple[str, str, Any]]:
         return []
 
     def renumber(p: Path) -> list[str]:
-        delete_renumbered(attacker(p), 7, 30)
+        delete_renumbered(attacker(p), 7, 31)
         return []
 
     def insert(p: Path) -> list[str]:
-        insert_hashed(attacker(p), 7, 30)
+        insert_hashed(attacker(p), 7, 31)
         return []
 
     def reorder(p: Path) -> list[str]:

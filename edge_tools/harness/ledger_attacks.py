@@ -7,6 +7,9 @@ from pathlib import Path
 
 from edge.audit.events import Actor
 from edge.audit.ledger import Ledger, entry_hash
+from edge_tools.attack_ledger import attacker, delete_renumbered, rechain, rehash, write_reads
+
+__all__ = ["attacker", "delete_renumbered", "rechain", "rehash", "write_reads"]
 
 ACTOR = Actor("officer1", "SPRINGFIELD-PD")
 
@@ -19,39 +22,6 @@ def make_ledger(tmp_path: Path, n: int, every: int = 5) -> tuple[Path, Path]:
                 "search", ACTOR, {"purpose": "stolen-vehicle", "i": i, "note": 'quote " and ünïcode'}, "allowed"
             )
     return path, key
-
-
-def attacker(path: Path) -> sqlite3.Connection:
-    """What someone with shell access does: open the file and drop the append-only triggers."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    for name in ("entries_no_update", "entries_no_delete", "checkpoints_no_update", "checkpoints_no_delete"):
-        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
-    return conn
-
-
-def rehash(conn: sqlite3.Connection, seq: int) -> bytes:
-    """Recompute one row's hash from its stored columns (an attacker covering an edit)."""
-    row = conn.execute(
-        "SELECT seq, ts, user, agency, action, detail, outcome, prev FROM entries WHERE seq = ?", (seq,)
-    ).fetchone()
-    digest = entry_hash(row[0], row[1], row[2], row[3], row[4], row[5], row[6], bytes(row[7]))
-    conn.execute("UPDATE entries SET hash = ? WHERE seq = ?", (digest, seq))
-    return digest
-
-
-def rechain(conn: sqlite3.Connection, start: int) -> None:
-    """Recompute prev and hash from `start` to the end (a full rewrite by someone without the key)."""
-    prev = bytes(conn.execute("SELECT hash FROM entries WHERE seq = ?", (start - 1,)).fetchone()[0])
-    for (seq,) in conn.execute("SELECT seq FROM entries WHERE seq >= ? ORDER BY seq", (start,)).fetchall():
-        conn.execute("UPDATE entries SET prev = ? WHERE seq = ?", (prev, seq))
-        prev = rehash(conn, seq)
-
-
-def delete_renumbered(conn: sqlite3.Connection, seq: int, last: int) -> None:
-    """Delete entry `seq` and close the gap by renumbering the entries after it up to `last`."""
-    conn.execute("DELETE FROM entries WHERE seq = ?", (seq,))
-    for s in range(seq + 1, last + 1):
-        conn.execute("UPDATE entries SET seq = ? WHERE seq = ?", (s - 1, s))
 
 
 def insert_hashed(conn: sqlite3.Connection, seq: int, last: int) -> None:

@@ -163,7 +163,9 @@ Acl = Mapping[str, Iterable[tuple[str, str]]]  # client CN -> [(read|write|readw
 class Broker:
     """mosquitto -c <generated conf> on a free port; stop()/start() keep the port and the persistence file."""
 
-    def __init__(self, pki: Pki, folder: Path, acl: Acl) -> None:
+    def __init__(self, pki: Pki, folder: Path, acl: Acl, passwords: Mapping[str, str] | None = None) -> None:
+        """With `passwords` (username -> password) clients log in with a username and password over
+        TLS (no client certificate asked for, anonymous refused); the ACL is then by username."""
         self.binary = mosquitto_binary()
         self.pki = pki
         self.folder = folder
@@ -196,13 +198,22 @@ class Broker:
                     f"cafile {pki.ca.path}",
                     f"certfile {pki.server.cert}",
                     f"keyfile {pki.server.key}",
-                    "require_certificate true",
-                    "use_identity_as_username true",
+                    *(
+                        ["require_certificate false", "allow_anonymous false", f"password_file {folder / 'passwd'}"]
+                        if passwords is not None
+                        else ["require_certificate true", "use_identity_as_username true"]
+                    ),
                     "tls_version tlsv1.2",
                     "",
                 ]
             )
         )
+        if passwords is not None:
+            passwd = folder / "passwd"
+            passwd.write_text("")
+            tool = shutil.which("mosquitto_passwd") or "/usr/bin/mosquitto_passwd"
+            for user, password in passwords.items():
+                subprocess.run([tool, "-b", str(passwd), user, password], check=True, capture_output=True)
 
     def start(self, timeout: float = 15.0) -> None:
         assert self.proc is None
@@ -256,7 +267,14 @@ def tls_context(ca: Path, identity: Identity | None) -> ssl.SSLContext:
 class Subscriber:
     """A peer: connects with its certificate (persistent session), subscribes, collects messages."""
 
-    def __init__(self, broker: Broker, cn: str, topics: list[str], identity: Identity | None = None) -> None:
+    def __init__(
+        self,
+        broker: Broker,
+        cn: str,
+        topics: list[str],
+        identity: Identity | None = None,
+        login: tuple[str, str] | None = None,
+    ) -> None:
         self.topics = topics
         self.messages: list[tuple[str, bytes]] = []
         self.lock = threading.Lock()
@@ -268,7 +286,11 @@ class Subscriber:
             client_id=f"sub-{cn}-{uuid.uuid4().hex[:8]}",
             protocol=mqtt.MQTTv5,
         )
-        self.client.tls_set_context(tls_context(broker.pki.ca.path, identity or broker.pki.client(cn)))
+        if login is not None:  # username and password over TLS, no client certificate
+            self.client.tls_set_context(tls_context(broker.pki.ca.path, None))
+            self.client.username_pw_set(*login)
+        else:
+            self.client.tls_set_context(tls_context(broker.pki.ca.path, identity or broker.pki.client(cn)))
         self.client.reconnect_delay_set(1, 2)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message

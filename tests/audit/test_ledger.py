@@ -17,7 +17,8 @@ def test_entries_chain_and_hash_their_canonical_form(tmp_path):
     path, _key = make_ledger(tmp_path, 3)
     ledger = Ledger(path, readonly=True)
     entries = list(ledger.entries())
-    assert [e.seq for e in entries] == [1, 2, 3]
+    assert [e.seq for e in entries] == [1, 2, 3, 4]
+    assert entries[0].action == "genesis"
     assert entries[0].prev == GENESIS
     for before, after in itertools.pairwise(entries):
         assert after.prev == before.hash
@@ -45,7 +46,7 @@ def test_checkpoints_every_n_and_at_close_verify_with_the_recorded_key(tmp_path)
     path, _ = make_ledger(tmp_path, 12, every=5)
     ledger = Ledger(path, readonly=True)
     notes = ledger.checkpoint_notes()
-    assert [size for size, _, _ in notes] == [5, 10, 12]
+    assert [size for size, _, _ in notes] == [1, 5, 10, 13]  # genesis, every 5, at close
     _, pub = parse_vkey(ledger.vkey or "")
     for size, head, note in notes:
         cp = open_checkpoint(note, pub, ledger.origin)
@@ -89,7 +90,7 @@ def test_append_fails_when_another_writer_holds_the_lock(tmp_path):
             ledger.append("search", ACTOR, {"i": 2})
     finally:
         blocker.execute("ROLLBACK")
-    assert Ledger(path, readonly=True).head()[0] == 1
+    assert Ledger(path, readonly=True).head()[0] == 2  # genesis and the one entry
 
 
 def test_unopenable_ledger_raises_ledger_error(tmp_path):
@@ -130,5 +131,5 @@ def test_one_ledger_can_be_shared_by_threads(tmp_path):
             t.start()
         for t in threads:
             t.join()
-        assert ledger.head()[0] == 40
+        assert ledger.head()[0] == 41  # genesis + 40
     assert verify_ledger(tmp_path / "a.db").ok

@@ -55,3 +55,45 @@ def test_report_counts_purges_per_day_and_renders_the_chart(tmp_path):
     data = build_report(tmp_path / "a.db")
     assert sum(data["daily_purged"].values()) == 17
     assert "Reads purged per day</title>" in render_html(data)
+
+
+def test_report_counts_shared_reads_from_the_read_ids_the_publisher_records(tmp_path):
+    """Finding 10: the publisher writes read_ids; the report read reads/count and counted batches."""
+    from edge.audit.events import Action, Actor
+    from edge.audit.ledger import Ledger
+    from edge.audit.report import build_report
+
+    with Ledger(tmp_path / "a.db", tmp_path / "k") as ledger:
+        for ids in (["r1", "r2", "r3"], ["r4"], []):  # [] : a batch holding only a checkpoint
+            ledger.append(Action.SHARE, Actor.system("node"), {"peer": "county", "read_ids": ids}, "sent")
+        ledger.append(Action.SHARE, Actor.system("node"), {"peer": "old", "reads": 5}, "sent")  # older entries
+    data = build_report(tmp_path / "a.db")
+    assert data["shares_by_peer"] == {"county": {"messages": 3, "reads": 4}, "old": {"messages": 1, "reads": 5}}
+
+
+def test_report_shows_what_each_search_returned_per_search_and_per_agency(tmp_path):
+    from edge.audit.events import Action, Actor
+    from edge.audit.ledger import Ledger
+    from edge.audit.report import build_report, render_html
+    from edge.audit.search import record_results
+
+    class R:
+        def __init__(self, i: str) -> None:
+            self.id = i
+
+    with Ledger(tmp_path / "a.db", tmp_path / "k") as ledger:
+        for agency, n in (("SPD", 3), ("ISP", 1), ("SPD", 0)):
+            actor = Actor("officer1", agency)
+            entry = ledger.append(Action.SEARCH, actor, {"requester": agency, "purpose": "stolen-vehicle"}, "allowed")
+            record_results(ledger, actor, entry, [R(f"{agency}-{i}") for i in range(n)], 100)
+        ledger.append(Action.SEARCH, Actor("officer2", "SPD"), {"requester": "SPD", "purpose": "p"}, "allowed")
+    data = build_report(tmp_path / "a.db")
+    assert [r["results"] for r in data["results_by_search"]] == [3, 1, 0, None]
+    assert data["results_by_agency"] == {
+        "SPD": {"searches": 3, "reads_returned": 3},
+        "ISP": {"searches": 1, "reads_returned": 1},
+    }
+    assert (data["totals"]["reads_returned"], data["totals"]["searches_without_result"]) == (4, 1)
+    page = render_html(data)
+    assert "Reads returned to each requesting agency</title>" in page
+    assert "SPD-0" not in page  # read ids stay in the ledger and JSON, not the page

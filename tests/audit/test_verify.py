@@ -9,19 +9,19 @@ from edge.audit.ledger import Ledger
 from edge.audit.verify import verify_ledger
 from tests.support.audit import attacker, delete_renumbered, insert_hashed, make_ledger, rechain, rehash, swap_entries
 
-N = 12  # checkpoints at 5, 10 and (at close) 12
+N = 13  # the genesis entry and 12 appended; checkpoints at 1 (genesis), 5, 10 and (at close) 13
 
 
 @pytest.fixture
 def ledger(tmp_path):
-    path, _ = make_ledger(tmp_path, N, every=5)
+    path, _ = make_ledger(tmp_path, N - 1, every=5)
     return path
 
 
 def test_intact_ledger_verifies(ledger):
     res = verify_ledger(ledger)
     assert res.ok, res.message
-    assert (res.entries, res.checkpoints, res.first_bad_seq) == (N, 3, None)
+    assert (res.entries, res.checkpoints, res.first_bad_seq) == (N, 4, None)
 
 
 def test_edited_entry(ledger):
@@ -74,7 +74,7 @@ def test_truncated_tail_against_last_checkpoint(ledger):
     attacker(ledger).execute("DELETE FROM entries WHERE seq > 10")
     res = verify_ledger(ledger)
     assert (res.ok, res.problem, res.first_bad_seq) == (False, "truncated", 11)
-    assert "11..12" in res.message
+    assert "11..13" in res.message
 
 
 def test_truncation_that_also_removed_checkpoints_is_caught_by_a_witness_copy(ledger):
@@ -127,20 +127,36 @@ def test_tampered_signature_bytes_are_refused(ledger):
     assert (res.ok, res.problem) == (False, "bad-checkpoint")
 
 
-def test_resigned_ledger_fails_against_the_pinned_key(ledger):
-    """Someone replaces the key, re-signs every checkpoint and the recorded key: only a pinned key catches it."""
+def test_resigned_ledger_fails_against_its_genesis_and_the_pinned_key(ledger):
+    """Someone replaces the key, re-signs every checkpoint and the recorded key: the genesis entry still
+    names the old key; and if they rewrite the genesis too, only the pinned key (or an anchor) catches it."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     pinned = Ledger(ledger, readonly=True).vkey
     origin = Ledger(ledger, readonly=True).origin
     new = Ed25519PrivateKey.generate()
+    new_vkey = vkey(origin, new.public_key())
     conn = attacker(ledger)
-    for size, ts, head in conn.execute("SELECT size, ts, head FROM checkpoints").fetchall():
-        conn.execute(
-            "UPDATE checkpoints SET note = ? WHERE size = ?",
-            (sign_checkpoint(new, origin, size, bytes(head), ts).note, size),
-        )
-    conn.execute("UPDATE meta SET value = ? WHERE key = 'vkey'", (vkey(origin, new.public_key()),))
-    assert verify_ledger(ledger).ok
+
+    def resign() -> None:
+        for size, ts, head in conn.execute("SELECT size, ts, head FROM checkpoints").fetchall():
+            conn.execute(
+                "UPDATE checkpoints SET note = ? WHERE size = ?",
+                (sign_checkpoint(new, origin, size, bytes(head), ts).note, size),
+            )
+
+    resign()
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'vkey'", (new_vkey,))
+    res = verify_ledger(ledger)
+    assert (res.ok, res.problem, res.first_bad_seq) == (False, "genesis-mismatch", 1)
+    detail = conn.execute("SELECT detail FROM entries WHERE seq = 1").fetchone()[0]
+    conn.execute("UPDATE entries SET detail = ? WHERE seq = 1", (detail.replace(pinned, new_vkey),))
+    rehash(conn, 1)
+    rechain(conn, 2)
+    for (size,) in conn.execute("SELECT size FROM checkpoints").fetchall():
+        head = conn.execute("SELECT hash FROM entries WHERE seq = ?", (size,)).fetchone()[0]
+        conn.execute("UPDATE checkpoints SET head = ? WHERE size = ?", (head, size))
+    resign()
+    assert verify_ledger(ledger).ok  # a perfect forgery, as far as the file alone can tell
     res = verify_ledger(ledger, trusted_key=pinned)
-    assert (res.ok, res.problem, res.first_bad_seq) == (False, "bad-checkpoint", 5)
+    assert (res.ok, res.problem, res.first_bad_seq) == (False, "bad-checkpoint", 1)

@@ -10,15 +10,7 @@ import pytest
 
 from edge.capture import FileSource, ImageFolderSource, open_source
 from edge.errors import InputError
-
-
-def write_clip(path: Path, frames: int = 20, fps: float = 10.0) -> None:
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (160, 120))
-    assert writer.isOpened()
-    for i in range(frames):
-        img = np.full((120, 160, 3), i * 10 % 255, np.uint8)
-        writer.write(img)
-    writer.release()
+from tests.support.clips import write_clip, write_damaged_clip
 
 
 def test_video_frames_have_index_and_stream_time(tmp_path: Path) -> None:
@@ -57,6 +49,38 @@ def test_truncated_video_yields_what_decodes(tmp_path: Path) -> None:
         return  # an mp4 cut before its index cannot be opened at all: refused clearly, fine
     frames = list(src.frames())
     assert len(frames) < 40
+
+
+def test_a_clip_damaged_in_the_middle_is_read_past_the_damage(tmp_path: Path) -> None:
+    clip = tmp_path / "damaged.mp4"
+    write_damaged_clip(clip, frames=100, start=0.3, end=0.7)
+    src = FileSource(clip)
+    frames = list(src.frames())
+    indices = [f.index for f in frames]
+    assert src.stats.skipped, "no damaged stretch was found"
+    # the frames after the damage are read: the last ones of the clip are there
+    assert indices[-1] == 99
+    assert len(frames) + src.stats.decode_errors == 100
+    skipped = {i for a, b in src.stats.skipped for i in range(a, b + 1)}
+    assert skipped.isdisjoint(indices)
+    assert skipped | set(indices) == set(range(100))
+    # stream times of frames after the stretch follow their index, not the count of frames read
+    after = frames[-1]
+    assert (after.ts - frames[0].ts).total_seconds() == pytest.approx(9.9)
+
+
+def test_skipped_stretches_join_and_count() -> None:
+    from edge.capture.base import SourceStats, ranges_text
+
+    st = SourceStats()
+    st.skip(3, 5)
+    st.skip(6, 6)
+    st.skip(9, 9)
+    st.skip(4, 2)  # empty stretch: nothing
+    assert st.skipped == [(3, 6), (9, 9)]
+    assert st.decode_errors == 5
+    assert ranges_text(st.skipped) == "3-6, 9"
+    assert ranges_text([(i, i) for i in range(10)], limit=2) == "0, 1, and 8 more"
 
 
 def test_image_folder(tmp_path: Path) -> None:

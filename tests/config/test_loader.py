@@ -169,7 +169,7 @@ def test_every_config_field_has_a_description() -> None:
 def test_grant_category_must_be_a_hotlist_category(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text(
-        "sharing:\n  peers:\n    - name: hub\n      broker: mqtts://hub:8883\n      ca: /x/ca.pem\n"
+        "sharing:\n  peers:\n    - name: hub\n      broker: mqtts://127.0.0.1:8883\n      ca: /x/ca.pem\n"
         "      cert: /x/c.pem\n      key: /x/k.pem\n      agency: HUB\n      jurisdiction: IL\n"
         "      share: hit_categories\n      categories:\n        - stolen-vehicle\n        - stolen_vehicle\n"
         "      expires: 2030-01-01\n      topic_prefix: alpr/hub\n      legal_basis: MOU 2026-1\n"

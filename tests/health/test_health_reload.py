@@ -44,6 +44,7 @@ PEER = """sharing:
       purposes: [stolen_vehicle]
       legal_basis: mutual aid agreement 2026-14
       expires: 2099-12-31
+      seal_key: x25519:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=
 """
 
 
@@ -315,5 +316,10 @@ def test_every_reload_is_recorded_in_the_ledger_the_service_started_with(setup: 
     write_config(path, store_path, extra=f"audit:\n  ledger: {moved}\nretention:\n  non_hit: 2d\n")
     assert reloader.reload().applied == ["retention.non_hit"]
     assert reloader.status()["pending_restart"] == ["audit.ledger"]
-    assert [e["action"] for e in entries(store_path)] == ["config_loaded", "config_changed", "config_changed"]
+    assert [e["action"] for e in entries(store_path)] == [
+        "genesis",
+        "config_loaded",
+        "config_changed",
+        "config_changed",
+    ]
     assert not moved.exists()

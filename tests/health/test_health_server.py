@@ -97,6 +97,10 @@ def test_healthz_reports_cameras_frames_outbox_ledger_purge_and_disk(service: Se
     assert doc["service"]["node_id"] == "test-node"
     assert doc["config"]["sha256"]
     assert doc["config"]["reloads"] == {"applied": 0, "unchanged": 0, "refused": 0}
+    from edge.health.clock import clock_synchronised
+
+    assert doc["clock"] == {"synchronised": clock_synchronised()}  # a flag, not a problem
+    assert isinstance(doc["clock"]["synchronised"], bool)  # Linux: the kernel answers
 
 
 def test_metrics_parse_as_prometheus_text(service: Service) -> None:
@@ -124,16 +128,57 @@ def test_metrics_parse_as_prometheus_text(service: Service) -> None:
     for reason in DROP_REASONS:  # tracks that ended without a read, by reason: every reason exported
         assert value("edge_alpr_tracks_dropped", camera="lane-1", reason=reason) >= 0
     assert value("edge_alpr_store_written") == 1
-    assert value("edge_alpr_reads_today") == 1
+    assert value("edge_alpr_store_reads") == 1
+    assert "edge_alpr_reads_today" not in families  # a gauge that fell at midnight: counts are counters
     assert value("edge_alpr_purge_lag_seconds") == 0
     assert value("edge_alpr_ledger_ok") == 1
     assert value("edge_alpr_ledger_entries", action="config_loaded") == 1
+    assert families["edge_alpr_ledger_entries"].type == "counter"
+    assert value("edge_alpr_ledger_size_bytes") > 0
+    assert "edge_alpr_ledger_size" not in families
     assert value("edge_alpr_config_reloads", outcome="refused") == 0
     assert value("edge_alpr_healthy") == 1
+    assert value("edge_alpr_clock_synchronised") in (0, 1)
     assert "edge_alpr_outbox_depth" in families
     assert "edge_alpr_audit_entries" in families  # the audit counters of the process
     assert "process_cpu_seconds" in families
     assert "AB12CD" not in body
+    # latency is a histogram (buckets, sum, count), not a gauge with a quantile label
+    latency = families["edge_alpr_frame_latency_seconds"]
+    assert latency.type == "histogram"
+    buckets = [s for s in latency.samples if s.name.endswith("_bucket") and s.labels["camera"] == "lane-1"]
+    assert [s.labels["le"] for s in buckets][-1] == "+Inf"
+    counts = [s.value for s in buckets]
+    assert counts == sorted(counts)  # cumulative
+    (count,) = [s.value for s in latency.samples if s.name.endswith("_count")]
+    (total,) = [s.value for s in latency.samples if s.name.endswith("_sum")]
+    assert count == counts[-1] > 0
+    assert total > 0
+    assert not any("quantile" in s.labels for f in families.values() for s in f.samples)
+    # every counter's samples end in _total; names with a unit carry it
+    for fam in families.values():
+        if fam.type == "counter":
+            assert all(s.name.endswith(("_total", "_created")) for s in fam.samples), fam.name
+
+
+def test_head_is_served_like_get_without_a_body(service: Service) -> None:
+    import http.client
+    from urllib.parse import urlsplit
+
+    wait_for(lambda: healthy_doc(service), "the camera to be up", extra=service)
+    url = urlsplit(service.url)
+    for path in ("/healthz", "/metrics", "/", "/nope"):
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+        conn.request("HEAD", path)
+        resp = conn.getresponse()
+        body = resp.read()
+        conn.close()
+        get_status, get_ctype, _ = get(service.url + path)
+        assert resp.status == get_status, path
+        assert resp.status != 501
+        assert resp.getheader("Content-Type") == get_ctype
+        assert int(resp.getheader("Content-Length") or 0) > 0
+        assert body == b""
 
 
 def test_status_page_and_unknown_path(service: Service) -> None:

@@ -34,7 +34,10 @@ def test_status_reads_the_files_when_the_service_is_not_running(tmp_path: Path) 
     assert res.exit_code == 1  # not running is not healthy
     assert "service not running" in res.output
     assert "reads today  2 (total 2" in res.output
-    assert "ledger       OK, 1 entries" in res.output
+    assert "ledger       OK, 2 entries" in res.output  # the genesis and the purge
+    from edge.health.clock import clock_synchronised
+
+    assert ("clock        synchronised" if clock_synchronised() else "clock        NOT synchronised") in res.output
     assert "lane-1" in res.output
     assert "AB12CD" not in res.output
     res = CliRunner().invoke(main, ["status", "--config", str(path), "--json", "--no-verify"])
@@ -43,7 +46,7 @@ def test_status_reads_the_files_when_the_service_is_not_running(tmp_path: Path) 
     assert doc["service"]["running"] is False
     assert doc["reads"]["today"] == 2
     assert doc["retention"]["last_purge"] is not None
-    assert doc["ledger"]["entries"] == 1
+    assert doc["ledger"]["entries"] == 2  # genesis and purge
     assert doc["cameras"] == [{"camera": "lane-1", "source_kind": "usb", "up": None, "state": "not running"}]
 
 

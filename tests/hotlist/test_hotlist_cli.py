@@ -48,7 +48,7 @@ def run(*args: str) -> Result:
 
 def ledger_actions(folder: Path) -> list[tuple[str, str]]:
     with sqlite3.connect(folder / "audit.db") as conn:
-        return conn.execute("SELECT action, outcome FROM entries ORDER BY seq").fetchall()
+        return conn.execute("SELECT action, outcome FROM entries WHERE action != 'genesis' ORDER BY seq").fetchall()
 
 
 @pytest.fixture
@@ -162,3 +162,20 @@ def test_an_in_state_source_is_accepted_under_il(site: Path, tmp_path: Path) -> 
         "--source", "Illinois State Police LEADS extract", "--basis", "agreement 17", "--user", "tester",
     )  # fmt: skip
     assert res.exit_code == 0, res.output
+
+
+def test_require_os_user_refuses_another_name_for_hotlist_changes(site: Path, tmp_path: Path) -> None:
+    """Finding 8 of issue 27: with audit.require_os_user, --user must be the account running the command."""
+    from edge.audit.identity import os_identity
+
+    site.write_text(site.read_text() + "audit:\n  require_os_user: true\n")
+    f = write_csv(tmp_path / "l.csv", random_plates(3))
+    res = imp(site, f)  # --user tester
+    assert res.exit_code != 0
+    assert "audit.require_os_user is set" in res.stderr
+    assert not (tmp_path / "audit.db").exists()  # refused before anything was recorded or changed
+    res = run(
+        "hotlist", "import", str(f), "--config", str(site), "--name", "ncic", "--category", "stolen-vehicle",
+        "--source", "NCIC extract", "--basis", "agreement 17", "--user", os_identity()["os_user"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output + res.stderr

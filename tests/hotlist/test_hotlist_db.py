@@ -37,7 +37,9 @@ def _import(hot: Hotlists, ledger: Any, actor: Actor, hcfg: HotlistConfig, f: Pa
 
 
 def entries(ledger: Ledger) -> list[tuple[str, str, dict[str, Any]]]:
-    rows = ledger.connection.execute("SELECT action, outcome, detail FROM entries ORDER BY seq").fetchall()
+    rows = ledger.connection.execute(
+        "SELECT action, outcome, detail FROM entries WHERE action != 'genesis' ORDER BY seq"
+    ).fetchall()
     import json
 
     return [(a, o, json.loads(d)) for a, o, d in rows]

@@ -3,7 +3,7 @@ is in tests/conftest.py; helpers the tests import are in tests/support/share.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -21,10 +21,10 @@ def ledger() -> FakeLedger:
 def broker_factory(pki: Pki, tmp_path: Path) -> Iterator[BrokerFactory]:
     started: list[Broker] = []
 
-    def make(acl: Acl) -> Broker:
+    def make(acl: Acl, passwords: Mapping[str, str] | None = None) -> Broker:
         for cn in acl:
             pki.client(cn)
-        b = Broker(pki, tmp_path / f"broker{len(started)}", acl)
+        b = Broker(pki, tmp_path / f"broker{len(started)}", acl, passwords)
         started.append(b)
         b.start()
         return b

@@ -20,6 +20,7 @@ from edge.config import load_config
 from edge.share import Outbox
 from edge.store import Store
 from edge_tools.harness.mosquitto import Broker, Pki, Subscriber
+from tests.support.schemas import check
 from tests.support.share import NODE, BrokerFactory, MakeRead, default_acl, grant_yaml
 
 EDGE = [sys.executable, "-c", "from edge.cli import run; run()"]
@@ -190,7 +191,7 @@ def test_remote_search_goes_through_policy_and_ledger(
         assert pub.listening.wait(20), "the publisher did not subscribe to its request topic"
         body = {
             "request_id": request_id,
-            "plate": "RMT0001",
+            "plate": "rmt-0001",  # typed as people type it: the same normalisation as the CLI search
             "case": "2026-00123",
             "reason": "Vehicle reported stolen from Elm St lot last night",
             "user": "jdoe",
@@ -204,15 +205,24 @@ def test_remote_search_goes_through_policy_and_ledger(
     finally:
         service.stop()
         peer.close()
+    check(f"peers/a/search/request/{NODE}", json.dumps(body).encode())
+    for topic, payload in peer.payloads():
+        assert check(topic, payload) == "search-reply"
     (reply,) = [json.loads(p) for _, p in peer.payloads()]
     assert reply["request_id"] == request_id
     assert reply["status"] == status, reply
     with open_ledger(cfg, readonly=True) as ledger:
-        actions = [e.action for e in ledger.entries(actions=("search", "search_denied"))]
+        logged = list(ledger.entries(actions=("search", "search_denied", "search_result")))
+    actions = [e.action for e in logged]
     if status == "ok":
         assert [r["read_id"] for r in reply["results"]] == [target.id]
         assert reply["results"][0]["fields"]["plate"] == "RMT0001"
-        assert actions == ["search"]
+        assert actions == ["search", "search_result"]  # what it returned is recorded on the serving end
+        result = logged[1].detail_obj()
+        assert (result["search_seq"], result["count"], result["read_ids"]) == (logged[0].seq, 1, [target.id])
+        assert reply["result_seq"] == logged[1].seq
+        assert logged[0].detail_obj()["auth"]["peer"] == "peer-a"  # the peer that carried it, not just typed
+        assert "RMT0001" not in logged[1].detail
     else:
         assert reply["reason"]
         assert actions == ["search_denied"]

@@ -30,6 +30,7 @@ sharing:
       purposes: [stolen_vehicle, missing_person]
       legal_basis: mutual aid agreement 2026-14
       expires: 2027-12-31
+      seal_key: x25519:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=
 """
 
 

@@ -12,6 +12,7 @@ from edge.config.sharing import PeerGrant
 from edge.share import Outbox, ShareService
 from edge.store import Store
 from edge_tools.harness.mosquitto import Broker, Pki, Subscriber, try_connect
+from tests.support.schemas import check
 from tests.support.share import NODE, BrokerFactory, FakeLedger, MakeRead, default_acl, make_grant
 
 
@@ -27,6 +28,18 @@ def config(tmp_path: Path, *grants: PeerGrant) -> Config:
 
 def read_ids(messages: list[tuple[str, bytes]]) -> set[str]:
     return {json.loads(p)["read_id"] for _, p in messages if json.loads(p).get("kind") != "checkpoint"}
+
+
+def ha_broker(broker_factory: BrokerFactory, topic: str) -> tuple[Broker, Subscriber]:
+    """A broker whose ACL lets the device write Home Assistant discovery and peer-a read it, and peer-a
+    listening on homeassistant/# and `topic`."""
+    acl = default_acl()
+    acl[NODE] = [*acl[NODE], ("write", "homeassistant/#")]
+    acl["peer-a"] = [*acl["peer-a"], ("read", "homeassistant/#")]
+    broker = broker_factory(acl)
+    ha = Subscriber(broker, "peer-a", ["homeassistant/#", topic])
+    ha.wait_ready()
+    return broker, ha
 
 
 def run_service(cfg: Config, ledger: FakeLedger, **options: Any) -> tuple[Store, ShareService]:
@@ -228,12 +241,7 @@ def test_home_assistant_discovery_only_when_granted(
 ) -> None:
     from edge.config.cameras import CameraConfig
 
-    acl = default_acl()
-    acl[NODE] = [*acl[NODE], ("write", "homeassistant/#")]
-    acl["peer-a"] = [*acl["peer-a"], ("read", "homeassistant/#")]
-    broker = broker_factory(acl)
-    ha = Subscriber(broker, "peer-a", ["homeassistant/#", "peers/a/ha/#"])
-    ha.wait_ready()
+    broker, ha = ha_broker(broker_factory, "peers/a/ha/#")
     grant = make_grant(broker, pki, fields=["plate", "time", "camera"], home_assistant=True)
     cfg = config(tmp_path, grant).model_copy(update={"cameras": [CameraConfig(name="gate-1", source="0")]})
     store, service = run_service(cfg, ledger)
@@ -245,14 +253,85 @@ def test_home_assistant_discovery_only_when_granted(
     finally:
         service.stop()
         store.close()
-        ha.close()
+    availability = f"peers/a/ha/{NODE}/availability"
+    assert ha.wait_for(lambda m: (availability, b"offline") in m), "no offline on an orderly stop"
+    ha.close()
+    for topic, payload in ha.payloads():
+        check(topic, payload)
     by_topic = dict(ha.payloads())
-    config_msg = json.loads(
-        by_topic[f"homeassistant/sensor/edge_alpr_{NODE.replace('-', '_')}_gate_1_last_plate/config"]
-    )
+    uid = f"edge_alpr_{NODE.replace('-', '_')}_gate_1_last_plate"
+    config_msg = json.loads(by_topic[f"homeassistant/sensor/{uid}/config"])
     assert config_msg["state_topic"] == f"peers/a/ha/{NODE}/gate-1/last_plate"
+    assert config_msg["default_entity_id"] == f"sensor.{uid}"
+    assert "object_id" not in config_msg
+    assert config_msg["availability"] == [
+        {"topic": availability, "payload_available": "online", "payload_not_available": "offline"}
+    ]
+    assert config_msg["device"]["identifiers"] == [f"edge_alpr_{NODE.replace('-', '_')}"]
+    # no hit or crop granted: no alert event, no image entity
+    assert not [t for t in by_topic if t.startswith(("homeassistant/event/", "homeassistant/image/"))]
     state = json.loads(by_topic[f"peers/a/ha/{NODE}/gate-1/last_plate"])
     assert state == {"plate": "HAS0001", "time": "2026-06-01T12:00:00.000000Z", "read_id": r.id}
+    statuses = [p for t, p in ha.payloads() if t == availability]
+    assert statuses[0] == b"online"
+    assert statuses[-1] == b"offline"
+
+
+def test_home_assistant_alerts_crops_and_last_will(
+    broker_factory: BrokerFactory, pki: Pki, tmp_path: Path, ledger: FakeLedger, make_read: MakeRead
+) -> None:
+    """Every entity on: a hotlist hit raises the alert event, the crop reaches the image entity, and
+    a dropped connection (no DISCONNECT) makes the broker send the last will 'offline'. Every
+    payload on every topic validates against its schema in docs/schemas/."""
+    from edge.config.cameras import CameraConfig
+
+    broker, ha = ha_broker(broker_factory, "peers/a/#")
+    grant = make_grant(
+        broker,
+        pki,
+        fields=["plate", "time", "camera", "confidence", "bbox", "hit", "crop"],
+        home_assistant=True,
+        home_assistant_crops=True,
+    )
+    cfg = config(tmp_path, grant).model_copy(update={"cameras": [CameraConfig(name="gate-1", source="0")]})
+    cfg = cfg.model_copy(update={"store": cfg.store.model_copy(update={"keep_crops": True})})
+    availability = f"peers/a/ha/{NODE}/availability"
+    store, service = run_service(cfg, ledger)
+    try:
+        plain, stolen = make_read(camera="gate-1", crop=b"\xff\xd8jpeg"), make_read(camera="gate-1")
+        store.write(plain)
+        store.write(stolen)
+        store.mark_hit(stolen.id, "ncic", category="stolen-vehicle")
+        store.flush()
+        assert ha.wait_for(lambda m: any(t.endswith("/alert") for t, _ in m)), "no alert event"
+        assert ha.wait_for(lambda m: any(t.endswith("/plate_crop") for t, _ in m)), "no crop"
+        pub = service.publishers["peer-a"]
+        sock = pub._client.socket()
+        assert sock is not None
+        sock.close()  # the link drops without a DISCONNECT: the broker publishes the last will
+        assert ha.wait_for(lambda m: (availability, b"offline") in m, timeout=30), "no last will"
+        n = len([p for t, p in ha.payloads() if t == availability])
+        assert ha.wait_for(lambda m: [p for t, p in m if t == availability][n:] == [b"online"], timeout=30), (
+            "no online after reconnecting"
+        )
+    finally:
+        service.stop()
+        store.close()
+    ha.close()
+    names = [check(topic, payload) for topic, payload in ha.payloads()]
+    for name in ("ha-discovery-sensor", "ha-discovery-event", "ha-discovery-image", "ha-availability"):
+        assert name in names
+    for name in ("ha-last-plate", "ha-alert", "ha-plate-crop", "share-read"):
+        assert name in names
+    by_topic = dict(ha.payloads())
+    alerts = {json.loads(p)["read_id"]: json.loads(p) for t, p in ha.payloads() if t.endswith("/alert")}
+    (alert,) = alerts.values()  # at least once: a resend after the dropped link may repeat it
+    assert (alert["event_type"], alert["hotlist"], alert["category"]) == ("hotlist_hit", "ncic", "stolen-vehicle")
+    assert (alert["read_id"], alert["plate"], alert["camera"]) == (stolen.id, stolen.plate, "gate-1")
+    assert base64.b64decode(by_topic[f"peers/a/ha/{NODE}/gate-1/plate_crop"]) == b"\xff\xd8jpeg"
+    uid = f"edge_alpr_{NODE.replace('-', '_')}_gate_1_hotlist_alert"
+    event_cfg = json.loads(by_topic[f"homeassistant/event/{uid}/config"])
+    assert event_cfg["event_types"] == ["hotlist_hit"]
 
 
 def test_no_home_assistant_without_the_grant_flag(
@@ -260,12 +339,7 @@ def test_no_home_assistant_without_the_grant_flag(
 ) -> None:
     from edge.config.cameras import CameraConfig
 
-    acl = default_acl()
-    acl[NODE] = [*acl[NODE], ("write", "homeassistant/#")]
-    acl["peer-a"] = [*acl["peer-a"], ("read", "homeassistant/#")]
-    broker = broker_factory(acl)
-    ha = Subscriber(broker, "peer-a", ["homeassistant/#", "peers/a/#"])
-    ha.wait_ready()
+    broker, ha = ha_broker(broker_factory, "peers/a/#")
     cfg = config(tmp_path, make_grant(broker, pki)).model_copy(
         update={"cameras": [CameraConfig(name="gate-1", source="0")]}
     )
@@ -310,6 +384,7 @@ def test_checkpoints_only_grant_gets_signed_checkpoints_and_no_reads(
         store.close()
         peer.close()
     ((topic, raw),) = peer.payloads()
+    assert check(topic, raw) == "share-checkpoint"
     msg = json.loads(raw)
     assert topic == f"peers/a/checkpoints/{NODE}"
     assert msg["kind"] == "checkpoint"

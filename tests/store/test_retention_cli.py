@@ -105,7 +105,9 @@ def test_purge_receipt_always_goes_to_the_audit_ledger(tmp_path: Path, make_read
     with Ledger(tmp_path / "audit.db", readonly=True) as ledger:
         entry = ledger.last("purge")
     assert entry is not None
-    assert entry.detail_obj() == receipt
+    detail = entry.detail_obj()
+    assert detail.pop("auth")["os_user"]  # every entry also says which account wrote it
+    assert detail == receipt
     assert b"CLIOLD1" not in (tmp_path / "audit.db").read_bytes()
 
 

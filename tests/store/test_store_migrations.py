@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from edge.errors import InputError
 from edge.store import SCHEMA_VERSION, Store, StoreError
 from edge.store.schema import migrate, schema_version
 from tests.support.store import T0, Clock, MakeRead
@@ -55,6 +56,8 @@ def _seed(conn: sqlite3.Connection, version: int) -> None:
             "VALUES ('r-new', 'stolen', NULL, 'exact', ?)",
             (NEW_TS,),
         )
+    if version == 3:
+        conn.execute("UPDATE reads SET stored_at = ts")  # as version 3 wrote them
 
 
 @pytest.mark.parametrize("version", range(SCHEMA_VERSION))
@@ -129,3 +132,26 @@ def test_outbox_and_alert_tables_made_by_their_packages_before_v4_are_kept(tmp_p
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"share_outbox", "share_peer_state", "hotlist_alerts"} <= tables
     conn.close()
+
+
+def test_the_ledger_anchor_is_written_once(tmp_path: Path) -> None:
+    """Version 5: the store names its ledger; a second binding keeps the first, and SQL cannot change it."""
+    from edge.store import read_ledger_anchor
+
+    db = tmp_path / "s.db"
+    first = {"ledger_id": "a" * 32, "genesis": "b" * 64, "vkey": "k+1+x", "node_id": "n1", "ledger_path": "/x/a.db"}
+    with Store(db) as store:
+        assert store.ledger_anchor() is None
+        got = store.anchor_ledger(first)
+        assert {k: got[k] for k in first} == first
+        again = store.anchor_ledger({**first, "ledger_id": "c" * 32})
+        assert again["ledger_id"] == "a" * 32
+        with pytest.raises(InputError, match="lacks genesis"):
+            store.anchor_ledger({**first, "genesis": ""})
+    assert read_ledger_anchor(db) == got
+    assert read_ledger_anchor(tmp_path / "none.db") is None
+    conn = sqlite3.connect(db)
+    with pytest.raises(sqlite3.DatabaseError, match="written once"):
+        conn.execute("UPDATE ledger_anchor SET ledger_id = 'x'")
+    with pytest.raises(sqlite3.DatabaseError, match="written once"):
+        conn.execute("DELETE FROM ledger_anchor")

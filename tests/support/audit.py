@@ -19,6 +19,7 @@ from edge_tools.harness.ledger_attacks import (
     rechain,
     rehash,
     swap_entries,
+    write_reads,
 )
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "rechain",
     "rehash",
     "swap_entries",
+    "write_reads",
 ]
 
 PLATES = ["ZZT4821", "ZZT4821", "QRX7702", "ZZT4891"]  # synthetic plates

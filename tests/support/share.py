@@ -12,7 +12,7 @@ from typing import Any
 from edge.config.sharing import PeerGrant
 from edge.types import Read
 from edge_tools.harness.grants import NODE, grant_yaml
-from edge_tools.harness.mosquitto import Acl, Broker, Pki
+from edge_tools.harness.mosquitto import Broker, Pki
 from tests.support.clock import T0
 
 __all__ = ["NODE", "BrokerFactory", "FakeLedger", "MakeRead", "default_acl", "grant_yaml", "make_grant", "read_factory"]
@@ -38,7 +38,7 @@ class FakeLedger:
             return [d for a, _, d, _ in self.entries if a == action]
 
 
-BrokerFactory = Callable[[Acl], Broker]
+BrokerFactory = Callable[..., Broker]  # (acl, passwords=None) -> a started broker
 
 
 def default_acl(prefix_a: str = "peers/a", prefix_b: str = "peers/b") -> dict[str, list[tuple[str, str]]]:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Calibrate read confidence: fit P(read exact | raw vote confidence) on clips the models never saw.
 
-Reads come from scripts/tracker_lab.py caches (detector and OCR run once per clip set): each cache is
+Reads come from edge_tools/tracker_lab.py caches (detector and OCR run once per clip set): each cache is
 replayed through the tracker of --config with no confidence threshold and no calibration, and every
 read is marked exact (its text is the plate of a vehicle in view then, as `edge-alpr eval` scores)
 or not (a wrong plate, a fragment, junk). An isotonic (monotone) fit of exact on raw confidence is
@@ -12,10 +12,10 @@ reads per bin), and for candidate thresholds the share of stored reads that are 
 vehicles read exactly, as models/README.md shows them.
 
 Example:
-  python scripts/tracker_lab.py cache data/obs-dev1.pkl --dir data/dev1     # the fitting set
-  python scripts/tracker_lab.py cache data/obs-val.pkl                     # the evaluation set
-  python scripts/calibrate.py fit data/obs-dev1.pkl --out models/plate-ocr-v8.calibration.json
-  python scripts/calibrate.py table data/obs-val.pkl --calibration models/plate-ocr-v8.calibration.json
+  python edge_tools/tracker_lab.py cache data/obs-dev1.pkl --dir data/dev1     # the fitting set
+  python edge_tools/tracker_lab.py cache data/obs-val.pkl                     # the evaluation set
+  python -m edge_tools.calibrate fit data/obs-dev1.pkl --out models/plate-ocr-v8.calibration.json
+  python -m edge_tools.calibrate table data/obs-val.pkl --calibration models/plate-ocr-v8.calibration.json
 
 The caches are pickles of this repository's own dataclasses: load only files you made.
 """
@@ -37,7 +37,6 @@ from edge.track.calibration import Calibration, fit_isotonic
 from edge.types import Read
 
 ROOT = Path(__file__).resolve().parents[1]
-
 SAMPLE = ROOT / "samples" / "sample.json"
 BINS = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 1.0001)
 THRESHOLDS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
@@ -98,7 +97,7 @@ def fit(a: argparse.Namespace) -> None:
         "fitted_on": f"{len(raws)} reads ({sum(exact)} exact) of the clips in {meta['dir']}",
         "detector": meta["detector"],
         "fitted": datetime.now(UTC).strftime("%Y-%m-%d"),
-        "command": "python scripts/calibrate.py fit " + " ".join(sys.argv[2:]),
+        "command": "python -m edge_tools.calibrate fit " + " ".join(sys.argv[2:]),
     }
     a.out.write_text(json.dumps(doc, indent=1) + "\n")
     print(f"wrote {a.out}: {len(xs)} knots from {len(raws)} reads, {sum(exact)} exact")
@@ -151,7 +150,7 @@ def main() -> None:
     a = ap.parse_args()
     for p in (a.cache,):
         if not p.is_file():
-            raise SystemExit(f"error: {p}: no such cache (make one with scripts/tracker_lab.py cache {p})")
+            raise SystemExit(f"error: {p}: no such cache (make one with edge_tools/tracker_lab.py cache {p})")
     if a.cmd == "fit":
         fit(a)
     else:

@@ -1,0 +1,94 @@
+"""Finding 1 and 6 of issue 27: every attack of edge_tools/attack_ledger.py on a real ledger, each row of the
+table in docs/SECURITY.md ("Ledger tamper evidence"): what is detected, by what, and what is not."""
+
+from __future__ import annotations
+
+import pytest
+
+from edge_tools import attack_ledger as atk
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, bool], atk.Outcome]:
+    found = atk.run_all(tmp_path_factory.mktemp("attacks"))
+    return {(o.attack, o.witness): o for o in found}
+
+
+def _get(outcomes: dict[tuple[str, bool], atk.Outcome], name: str, witness: bool = False) -> atk.Outcome:
+    return outcomes[(name, witness)]
+
+
+def test_every_attack_comes_out_as_the_table_says(outcomes):
+    wrong = [(o.who, o.attack, o.witness, o.detected, o.by) for o in outcomes.values() if not o.as_expected]
+    assert wrong == []
+    assert len(outcomes) == len(atk.ATTACKS) + 1
+
+
+def test_files_only_rewrites_are_found_through_the_anchor_and_refused_by_the_device(outcomes):
+    o = _get(outcomes, "rewrite from a denied search, re-hash, delete later checkpoints")
+    assert o.by.startswith("rewritten at ")
+    assert "no longer holds the head this device signed" in o.next_search
+    o = _get(outcomes, "... and roll the key's companion back too")
+    assert o.by.startswith("unsigned-tail at ")  # more unsigned entries than the checkpoint interval
+    assert "past the last signed checkpoint" in o.next_search
+    o = _get(outcomes, "delete an entry, renumber, re-hash, delete later checkpoints")
+    assert o.by.startswith("truncated at ")
+    o = _get(outcomes, "truncate the tail and its checkpoints")
+    assert o.by == f"truncated at {atk.EVERY + 1}"
+
+
+def test_a_deleted_or_recreated_ledger_or_a_new_key_is_found_and_refused(outcomes):
+    o = _get(outcomes, "delete audit.db")
+    assert "no audit ledger at" in o.by
+    assert "there is no ledger at" in o.next_search  # the store names its ledger: no fresh one is started
+    o = _get(outcomes, "delete audit.db and the key's companion, start a new ledger")
+    assert o.by == "replaced at 1"
+    assert "belongs to another audit ledger" in o.next_search
+    o = _get(outcomes, "replace the key, re-sign everything, rewrite the companion")
+    assert o.by == "bad-checkpoint at 1"  # the pinned key; the store's anchor too (next test)
+    assert "belongs to another audit ledger" in o.next_search
+
+
+def test_a_symlinked_store_from_another_folder_is_refused_and_leaves_nothing_there(outcomes):
+    o = _get(outcomes, "search with --db through a symlink to the store")
+    assert o.detected
+    assert o.notes == []  # no stray ledger or key beside the symlink
+    assert "there is no ledger at" in o.by
+
+
+def test_the_limits_hold_only_until_a_witness_is_asked(outcomes):
+    for name in (
+        "roll back to an earlier signed head and companion",
+        "rewrite only the last entry, roll back checkpoint and companion",
+        "rewrite from a denied search and re-sign with the device key",
+        "new key, store anchor and pinned key rewritten",
+    ):
+        assert not _get(outcomes, name).detected, name
+        assert _get(outcomes, name, witness=True).detected, name
+
+
+def test_replaced_key_without_a_pin_is_caught_by_the_store_anchor(tmp_path):
+    from edge.audit.anchor import from_store
+    from edge.audit.verify import verify_ledger
+    from edge.store import read_ledger_anchor
+
+    site = atk.build_site(tmp_path / "site", searches=4)
+    atk.replace_key(site)
+    row = read_ledger_anchor(site.store)
+    assert row is not None
+    res = verify_ledger(site.ledger, anchors=(from_store(row, site.store),))
+    assert (res.ok, res.problem) == (False, "replaced")
+    assert "verifier key" in res.message or "genesis" in res.message
+
+
+def test_the_transparency_report_flags_a_recreated_ledger(tmp_path):
+    """The report verifies with the same anchors as `audit verify`: a fresh ledger is not 'intact'."""
+    import json
+
+    site = atk.build_site(tmp_path / "site", searches=4)
+    atk.recreate_ledger(site)
+    code, _, err = atk.cli("audit", "report", "--config", str(site.config), "--out", str(tmp_path / "r"))
+    assert code == 0, err
+    data = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert (data["verification"]["ok"], data["verification"]["first_bad_seq"]) == (False, 1)
+    assert "re-created" in data["verification"]["message"]
