@@ -192,13 +192,19 @@ def _push_on_sharing_change(share: Any) -> Callable[[Config, Config], None]:
 
 
 def evaluate_clip(
-    clip: Path, truth_path: Path, cfg: Config, *, on_frame: Callable[[Any], None] | None = None
+    clip: Path,
+    truth_path: Path,
+    cfg: Config,
+    *,
+    on_frame: Callable[[Any], None] | None = None,
+    models: Models | None = None,
 ) -> EvalResult:
     """Replay one clip through the configured application into a throwaway store and score its reads.
 
     The store (and the ledger and outbox beside it, unless the config places them elsewhere) lives in
     a temporary folder and is deleted afterwards; granted reads are queued as in `run` but no peer is
-    contacted."""
+    contacted. `models`: the config's models, already loaded (a script scoring many clips loads them
+    once). The result pairs each stored read's confidence with whether it was exact (`confidence_exact`)."""
     import tempfile
 
     from edge.capture import open_source
@@ -208,7 +214,7 @@ def evaluate_clip(
     truth = Truth.load(truth_path)
     with tempfile.TemporaryDirectory(prefix="edge-alpr-eval-") as tmp:
         tmp_cfg = cfg.with_db(Path(tmp) / "eval.db")
-        app = App(tmp_cfg)
+        app = App(tmp_cfg, models=models)
         source = open_source(clip, camera="eval")
         recognizer = app.recognizer()
         kept: list[Read] = []
@@ -221,7 +227,7 @@ def evaluate_clip(
                 return ok
 
             run = replay(source, recognizer, sink, on_frame=on_frame)
-    result = score([(r.plate, r.frame_index) for r in kept], truth)
+    result = score([(r.plate, r.frame_index) for r in kept], truth, confidences=[r.confidence for r in kept])
     result.seconds = run.seconds
     result.frames = run.frames
     result.fps = run.fps

@@ -56,6 +56,9 @@ class EvalResult:
     seconds: float = 0.0
     fps: float = 0.0
     missed_plates: list[str] = field(default_factory=list)
+    # (confidence, exact) of each stored read, when `score` was given the confidences: how often a read
+    # stored at a given calibrated confidence was exact (not in `as_dict`)
+    confidence_exact: list[tuple[float, bool]] = field(default_factory=list)
 
     def add(self, other: EvalResult) -> None:
         for name in ("vehicles", "reads", "read_exact", "missed", "duplicate_reads", "wrong_reads", "false_reads"):
@@ -64,6 +67,7 @@ class EvalResult:
         self.seconds += other.seconds
         self.fps = self.frames / self.seconds if self.seconds else 0.0
         self.missed_plates += other.missed_plates
+        self.confidence_exact += other.confidence_exact
 
     @property
     def exact_rate(self) -> float:
@@ -71,24 +75,31 @@ class EvalResult:
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        del d["confidence_exact"]
         d["exact_rate"] = round(self.exact_rate, 4)
         d["fps"] = round(self.fps, 1)
         d["seconds"] = round(self.seconds, 2)
         return d
 
 
-def score(reads: list[tuple[str, int | None]], truth: Truth) -> EvalResult:
-    """Score (plate, frame_index) reads against the truth."""
+def score(reads: list[tuple[str, int | None]], truth: Truth, *, confidences: list[float] | None = None) -> EvalResult:
+    """Score (plate, frame_index) reads against the truth; with `confidences` (one per read, in order),
+    also record each read's confidence beside whether it was exact (`EvalResult.confidence_exact`)."""
+    if confidences is not None and len(confidences) != len(reads):
+        raise ValueError(f"score: {len(confidences)} confidences for {len(reads)} reads")
     slack = round(2 * truth.fps)
     exact = [0] * len(truth.vehicles)
     result = EvalResult(vehicles=len(truth.vehicles), reads=len(reads), frames=truth.frames)
-    for plate, frame in reads:
+    for k, (plate, frame) in enumerate(reads):
+        cands = [] if frame is None else [
+            i for i, v in enumerate(truth.vehicles) if v.first_frame <= frame <= v.last_frame + slack
+        ]  # fmt: skip
+        match = [i for i in cands if truth.vehicles[i].plate == plate]
+        if confidences is not None:
+            result.confidence_exact.append((confidences[k], bool(match)))
         if frame is None:
             result.false_reads += 1
-            continue
-        cands = [i for i, v in enumerate(truth.vehicles) if v.first_frame <= frame <= v.last_frame + slack]
-        match = [i for i in cands if truth.vehicles[i].plate == plate]
-        if match:
+        elif match:
             exact[match[0]] += 1
         elif cands:
             result.wrong_reads += 1

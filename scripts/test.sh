@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 #   (shellcheck)   lint of scripts/install-pi.sh
 #   systemd        `systemd-analyze verify` of the service unit
 #   e2fsprogs      mkfs.ext4 for the disk-full chaos test on a loop-mounted image
-#   fonts-*        the synthetic plate renderer's TrueType fonts (the models were trained on them)
+#   fonts-*        the synthetic plate renderer's TrueType fonts (the models were trained on them) and
+#                  the cross-renderer's (fonts the models never saw)
 missing=()
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]; }
 have mosquitto || missing+=(mosquitto)
@@ -22,6 +23,11 @@ have mkfs.ext4 || missing+=(e2fsprogs)
 [ -d /usr/share/fonts/truetype/roboto ] || missing+=(fonts-roboto-unhinted)
 [ -d /usr/share/fonts/opentype/b612 ] || [ -d /usr/share/fonts/truetype/b612 ] || missing+=(fonts-b612)
 [ -f /usr/share/fonts/truetype/osifont/osifont.ttf ] || [ -f /usr/share/fonts/opentype/osifont/osifont.ttf ] || missing+=(fonts-osifont)
+# the cross-renderer's fonts (edge_tools/xrender, validation only): families the training never sees
+[ -d /usr/share/fonts/truetype/freefont ] || missing+=(fonts-freefont-ttf)
+[ -d /usr/share/fonts/opentype/urw-base35 ] || missing+=(fonts-urw-base35)
+[ -d /usr/share/fonts/truetype/open-sans ] || missing+=(fonts-open-sans)
+[ -d /usr/share/fonts/opentype/cantarell ] || missing+=(fonts-cantarell)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test: installing Debian packages: ${missing[*]}" >&2
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; } \

@@ -45,3 +45,16 @@ def test_truth_file_errors_name_the_file(tmp_path: Path) -> None:
         Truth.load(bad)
     with pytest.raises(InputError, match="not found"):
         Truth.load(tmp_path / "none.json")
+
+
+def test_confidences_are_paired_with_whether_each_read_was_exact() -> None:
+    reads = [("AAA111", 35), ("BBB223", 120), ("ZZZ999", 170), ("CCC333", None)]
+    r = score(reads, TRUTH, confidences=[0.95, 0.9, 0.6, 0.5])
+    assert r.confidence_exact == [(0.95, True), (0.9, False), (0.6, False), (0.5, False)]
+    other = score([("BBB222", 110)], TRUTH, confidences=[0.7])
+    r.add(other)
+    assert r.confidence_exact[-1] == (0.7, True)
+    assert "confidence_exact" not in r.as_dict()  # eval --json keeps its columns
+    assert score(reads, TRUTH).confidence_exact == []
+    with pytest.raises(ValueError, match="3 confidences for 4 reads"):
+        score(reads, TRUTH, confidences=[0.1, 0.2, 0.3])

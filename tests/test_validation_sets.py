@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from edge.evaluate import EvalResult
 from edge_tools.tracker_lab import clips
-from edge_tools.validate import SEEDS_FILE, check_seed_offset
+from edge_tools.validate import SEEDS_FILE, Remembered, check_seed_offset, side_by_side
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,3 +55,57 @@ def test_validate_refuses_a_folder_of_another_offset_before_rendering(tmp_path: 
 def test_the_lab_names_the_folder_whose_clips_are_missing(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match=rf"python -m edge_tools.validate --dir {tmp_path}"):
         clips(tmp_path)
+
+
+def test_the_sets_are_shown_side_by_side_with_the_gap() -> None:
+    own = {
+        "day": EvalResult(vehicles=10, read_exact=9, reads=10, wrong_reads=1),
+        "empty": EvalResult(frames=3600, reads=2, false_reads=2),
+    }
+    cross = {"day": EvalResult(vehicles=10, read_exact=5, reads=12, wrong_reads=5, false_reads=1)}
+    text = "\n".join(side_by_side(own, cross, 30.0, None))
+    assert "| day | 9/10 (90%) | 1/10 (10%) | 5/10 (50%) | 6/12 (50%) |" in text
+    assert "false reads on empty roads: own 2 in 120 s (10.0 per 10 min)" in text
+    assert "own - cross: +40.0 points" in text
+    cross["day"].confidence_exact = [(0.95, True), (0.92, False), (0.6, True), (0.55, False), (0.5, False)]
+    text = "\n".join(side_by_side(None, cross, 30.0, None))
+    assert "cross: stored reads exact by calibrated confidence: >= 0.5: 2/5 exact (40%); " in text
+    assert ">= 0.9: 1/2 exact (50%)" in text
+    raw = "\n".join(side_by_side(None, cross, 30.0, None, calibrated=False))
+    assert "by raw vote (no calibration fitted for this OCR setup) confidence" in raw
+    only_cross = "\n".join(side_by_side(None, cross, 30.0, None))
+    assert "own" not in only_cross
+    assert "| day | 5/10 (50%) | 6/12 (50%) |" in only_cross
+
+
+class _Counting:
+    name = "counting"
+
+    def __init__(self) -> None:
+        self.seen = 0
+
+    def predict(self, x: object) -> object:
+        if isinstance(x, list):
+            self.seen += len(x)
+            return [f"text{int(c.sum())}" for c in x]
+        self.seen += 1
+        return [int(x.sum())]  # type: ignore[attr-defined]
+
+
+def test_configs_sharing_a_stage_compute_each_input_once() -> None:
+    import numpy as np
+
+    memory: dict = {}
+    a, b, other = _Counting(), _Counting(), _Counting()
+    first, second = Remembered(a, "ocr:x", memory), Remembered(b, "ocr:x", memory)
+    crops = [np.full((4, 8, 3), k, np.uint8) for k in (1, 2)]
+    assert first.predict(crops) == ["text96", "text192"]
+    assert second.predict([crops[1], np.full((4, 8, 3), 3, np.uint8)]) == ["text192", "text288"]
+    assert (a.seen, b.seen) == (2, 1)  # the shared crop was read once
+    assert Remembered(other, "ocr:y", memory).predict(crops[:1]) == ["text96"]
+    assert other.seen == 1  # another identity (other settings) computes its own
+    image = np.ones((8, 8, 3), np.uint8)
+    det = Remembered(_Counting(), "det:x", memory)
+    assert det.predict(image) == det.predict(image.copy()) == [192]
+    assert det.inner.seen == 1
+    assert det.predict(image[:4]) == [96]  # other bytes or shape: computed

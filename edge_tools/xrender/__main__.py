@@ -1,0 +1,50 @@
+"""Render the cross set (or some of its clips) into a folder: NAME.mp4 and NAME.json (`edge-alpr eval --truth`).
+
+Example:
+  python -m edge_tools.xrender --out data/cross
+  python -m edge_tools.xrender --out /tmp/x --only day night --seconds 6   # a quick look
+  edge-alpr eval data/cross/day.mp4 --truth data/cross/day.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from edge_tools.xrender.clips import CROSS_SET, render_set
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        prog="python -m edge_tools.xrender", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--out", type=Path, required=True, help="folder for the clips (existing clips are kept)")
+    ap.add_argument("--only", nargs="*", default=None, help="clip names: " + ", ".join(c.name for c in CROSS_SET))
+    ap.add_argument("--seconds", type=float, default=None, help="shorten every clip to this (quick checks)")
+    ap.add_argument("--truth-only", action="store_true", help="print the truth JSON of the clips, render nothing")
+    a = ap.parse_args(argv)
+    if a.seconds is not None and not 3 <= a.seconds <= 600:
+        print(f"error: --seconds {a.seconds}: give 3 to 600", file=sys.stderr)
+        return 2
+    names = {c.name for c in CROSS_SET}
+    unknown = sorted(set(a.only or []) - names)
+    if unknown:
+        print(f"error: --only: no clip named {', '.join(unknown)} (clips: {', '.join(sorted(names))})", file=sys.stderr)
+        return 2
+    try:
+        truths = render_set(a.out, a.only, a.seconds, a.truth_only)
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if a.truth_only:
+        print(json.dumps(truths, indent=1))
+        return 0
+    total = sum(len(t["vehicles"]) for t in truths)
+    print(f"{len(truths)} clips in {a.out}, {total} legible vehicles")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
