@@ -40,6 +40,7 @@ class StageTimes:
     gated_frames: int = 0
     detector_calls: int = 0
     followed_frames: int = 0  # frames with motion the detector skipped, tracked plates followed (detector.stride)
+    quiet_frames: int = 0  # frames with motion the detector skipped: only blobs without a plate (gate.recheck_frames)
     detections: int = 0
     masked: int = 0  # plate boxes dropped before OCR: in a configured mask or learned burned-in text
     ocr_calls: int = 0
@@ -96,6 +97,8 @@ def load_models(cfg: Config) -> Models:
 # 95th percentile 12.5 % and 17 %. So a padded crop that just fits the frame can still hold a plate
 # whose border the frame cuts; the plate counts as whole when its box grown by this much fits.
 WHOLE_PLATE_MARGIN = 0.2
+# A plate box overlapping one of the detector's run before by this much has not moved (gate.recheck_frames).
+_STILL_IOU = 0.8
 
 
 def may_be_cut(box: Box, width: int, height: int) -> bool:
@@ -140,6 +143,10 @@ class Recognizer:
         )
         self.times = StageTimes(tracks_dropped=self.tracker.drops)
         self._undetected = 0  # frames with motion since the detector last ran (detector.stride)
+        # Moving blobs the detector looked at and found no plate in, with the frame it looked (gate.recheck_frames).
+        self._quiet: list[tuple[Box, int]] = []
+        self._last_plates: list[Box] = []  # the plates of the detector's last run
+        self._plates_moving = False  # whether one of them had moved since the run before
 
     def regions(self, frame: Frame) -> list[Region]:
         """The gate's regions of `frame`, timed. The runner calls this on a thread of its own (the gate
@@ -165,6 +172,9 @@ class Recognizer:
                 plates = followed
                 self._undetected += 1
                 self.times.followed_frames += 1
+            elif self._all_quiet(regions, frame.index):
+                skipped = True
+                self.times.quiet_frames += 1
             else:
                 self._undetected = 0
                 plates = self._detect(frame, regions)
@@ -172,10 +182,12 @@ class Recognizer:
             self.overlay.observe(frame.image, frame.ts, [p.box for p in plates])
         kept = [p for p in plates if not self._masked(p.box)]
         self.times.masked += len(plates) - len(kept)
-        t = self.times.add("detect", t)
         plates = [p for p in kept if p.box.width >= self.cfg.detector.min_width]
         if not skipped:
             self.times.detections += len(plates)
+            if regions:
+                self._remember_quiet(regions, plates, frame.index)
+        t = self.times.add("detect", t)
         h, w = frame.image.shape[:2]
         moving = [b for r in regions for b in r.parts]
         crops = []
@@ -199,6 +211,42 @@ class Recognizer:
         self.times.add("track", t)
         self.times.reads += len(reads)
         return reads
+
+    def _all_quiet(self, regions: list[Region], index: int) -> bool:
+        """Whether the detector can skip this frame: its last run found no moving plate, and every
+        moving blob is one it found no moving plate in less than `gate.recheck_frames` ago, still in
+        place (IoU `gate.quiet_iou`).
+
+        What moves on an empty road is mostly what can never carry a plate: pedestrians, trees and
+        flags in the wind, shadows. Looking at each again every few frames instead of every frame cuts
+        the detector's calls there; a vehicle entering is a new blob and is looked at at once, and a
+        far one the detector could not yet see is looked at again within `gate.recheck_frames` (its
+        blob also grows and moves on as it nears, which makes it new sooner). A plate that stays put
+        between runs (a camera's name beside a walking pedestrian, a parked car) does not keep the
+        detector running; the tracker still gets it at every run.
+        """
+        g = self.cfg.gate
+        if g.recheck_frames <= 1 or self._plates_moving:
+            return False
+        self._quiet = [(b, i) for b, i in self._quiet if index - i < g.recheck_frames]
+        parts = [p for r in regions for p in r.parts]
+        if not parts or len(parts) < len(regions):
+            return False  # a region without blobs (no motion gate, warm-up): nothing to compare
+        return all(any(p.iou(b) >= g.quiet_iou for b, _ in self._quiet) for p in parts)
+
+    def _remember_quiet(self, regions: list[Region], plates: list[PlateBox], index: int) -> None:
+        """After a detector run: each moving blob holding no moving plate (a plate is one left after
+        masks and detector.min_width; it moved when no plate of the run before lies where it lies)."""
+        g = self.cfg.gate
+        if g.recheck_frames <= 1:
+            return
+        moving = [q.box for q in plates if not any(q.box.iou(o) >= _STILL_IOU for o in self._last_plates)]
+        self._last_plates = [q.box for q in plates]
+        self._plates_moving = bool(moving)
+        for part in (p for r in regions for p in r.parts):
+            self._quiet = [(b, i) for b, i in self._quiet if part.iou(b) < g.quiet_iou]
+            if not any(part.x1 <= q.centre[0] <= part.x2 and part.y1 <= q.centre[1] <= part.y2 for q in moving):
+                self._quiet.append((part, index))
 
     def _masked(self, box: Box) -> bool:
         """A plate box in a configured mask (cameras[].masks) or in learned burned-in text (overlays)."""

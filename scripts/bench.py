@@ -176,6 +176,8 @@ def worker_runner(clip: Path, paced: bool, config: str | None) -> dict[str, Any]
         "dropped": cam.dropped,
         "gated": cam.gated,
         "detector_calls": cam.detector_calls,
+        "quiet_frames": cam.quiet_frames,
+        "followed_frames": cam.followed_frames,
         "ocr_calls": cam.ocr_calls,
         "detector_calls_per_frame": cam.detector_calls / max(cam.frames_in, 1),
         "ocr_calls_per_frame": cam.ocr_calls / max(cam.frames_in, 1),

@@ -55,6 +55,30 @@ class GateConfig(Strict):
         description="A vehicle's moving blob is at least this many times as wide as it is tall (a walking "
         "person's is about 0.3-0.45).",
     )
+    recheck_frames: int = Field(
+        default=8,
+        ge=1,
+        le=60,
+        description="Motion the detector looked at and found no plate in (a pedestrian, a tree in the wind, a "
+        "flag) is not looked at again for this many frames while it stays where it was (gate.quiet_iou) and no "
+        "plate is tracked; new motion elsewhere, or motion that moved on, is looked at at once. 1: the detector "
+        "runs on every frame with motion.",
+    )
+    quiet_iou: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="A moving blob overlapping one the detector found no plate in by at least this much (IoU) "
+        "is the same thing, still in place (gate.recheck_frames).",
+    )
+    light_change: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="A frame in which at least this share of the pixels differs from the background is a change "
+        "of light (a cloud, a lamp's flicker, headlights sweeping, the camera's exposure), not motion: no regions, "
+        "and the background takes the new light. 1: off.",
+    )
     idle_stride: int = Field(
         default=2,
         ge=1,
