@@ -26,7 +26,7 @@ from edge.ocr import FastPlateOcr, PlateOcr, RapidOcr, SecondOpinion
 from edge.track import PlateTracker
 from edge.track.calibration import Calibration, find_calibration
 from edge.track.follow import follow
-from edge.types import Box, Frame, Observation, PlateBox, Read, Region
+from edge.types import Box, Frame, Observation, PlateBox, PlateText, Read, Region
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ class StageTimes:
     detections: int = 0
     masked: int = 0  # plate boxes dropped before OCR: in a configured mask or learned burned-in text
     ocr_calls: int = 0
+    settled: int = 0  # plate boxes not read: their track's reading had settled (tracking.settled_readings)
     reads: int = 0
     tracks_dropped: dict[str, int] = field(default_factory=dict)  # the tracker's own counts, by reason
 
@@ -99,6 +100,7 @@ def load_models(cfg: Config) -> Models:
 WHOLE_PLATE_MARGIN = 0.2
 # A plate box overlapping one of the detector's run before by this much has not moved (gate.recheck_frames).
 _STILL_IOU = 0.8
+_UNREAD = PlateText("", 0.0)  # the text of a plate whose track's reading has settled: not read again
 
 
 def may_be_cut(box: Box, width: int, height: int) -> bool:
@@ -193,15 +195,21 @@ class Recognizer:
         crops = []
         at_edge = []
         vehicle = []
+        unread = []  # plates whose track's reading has settled (tracking.settled_readings): no OCR
         for p in plates:
             e = self._crop_box(p.box, w, h)
             # A copy, not a view: the tracker keeps crops for the whole track, and a view would keep
-            # every full frame of a long track (a parked car) alive: 2.7 MB per 720p frame.
+            # every full frame of a long track (a parked car) alive: 2.7 MB per 720p frame. Unread
+            # plates keep theirs too: detector.stride follows a plate from its last crop.
             crops.append(frame.image[int(e.y1) : int(e.y2), int(e.x1) : int(e.x2)].copy())
             at_edge.append(may_be_cut(p.box, w, h))
             vehicle.append(self._on_vehicle(p.box, moving))
-        texts = self.models.ocr.predict(crops) if crops else []
-        self.times.ocr_calls += len(crops)
+            unread.append(self.tracker.settled(frame.index, p.box))
+        to_read = [c for c, u in zip(crops, unread, strict=True) if not u]
+        read = iter(self.models.ocr.predict(to_read) if to_read else [])  # one batch: one OCR call per frame
+        texts = [_UNREAD if u else next(read) for u in unread]
+        self.times.ocr_calls += len(to_read)
+        self.times.settled += len(crops) - len(to_read)
         t = self.times.add("ocr", t)
         observations = [
             Observation(frame.camera, frame.index, frame.ts, frame.live, p, txt, crop, edge, veh)

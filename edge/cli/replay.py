@@ -137,6 +137,7 @@ def replay(
         "followed_frames": result.times.followed_frames,
         "quiet_frames": result.times.quiet_frames,
         "ocr_calls": result.times.ocr_calls,
+        "settled": result.times.settled,
         "masked": result.times.masked,
         "tracks_dropped": dict(result.times.tracks_dropped),
         "alerts": [a.as_dict() for a in alerts],
@@ -167,6 +168,7 @@ def replay(
             else ""
         )
         + f", OCR calls {result.times.ocr_calls}"
+        + (f" ({result.times.settled} plates of settled tracks not read)" if result.times.settled else "")
         + (
             f"; {result.times.masked} plate boxes masked (cameras[].masks, learned overlays)"
             if result.times.masked

@@ -250,6 +250,19 @@ class TrackingConfig(Strict):
         "vehicle (gate.vehicle_plate_widths); fewer are dropped and counted (reason off_vehicle): text on a sign, a "
         "wall or a camera overlay. 0: no check.",
     )
+    settled_readings: int = Field(
+        default=3,
+        ge=0,
+        description="A track whose last this many OCR readings all read its voted text, each at least "
+        "tracking.settled_confidence sure, has settled: its plate is followed and counted without OCR, but for "
+        "every 5th frame (another plate taking its place is still read). 0: OCR on every frame.",
+    )
+    settled_confidence: float = Field(
+        default=0.9,
+        gt=0,
+        le=1,
+        description="The least OCR confidence of each reading that settles a track (tracking.settled_readings).",
+    )
     parked_window: Duration = Field(
         default=timedelta(minutes=10),
         description="A track whose plate never moved (a parked car) is read at most once in this window at its "
