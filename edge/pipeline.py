@@ -100,6 +100,8 @@ def load_models(cfg: Config) -> Models:
 WHOLE_PLATE_MARGIN = 0.2
 # A plate box overlapping one of the detector's run before by this much has not moved (gate.recheck_frames).
 _STILL_IOU = 0.8
+# A blob larger than this times the quiet one it overlaps has grown: a vehicle approaching, looked at now.
+_QUIET_GROWTH = 1.2
 _UNREAD = PlateText("", 0.0)  # the text of a plate whose track's reading has settled: not read again
 
 
@@ -221,9 +223,10 @@ class Recognizer:
         return reads
 
     def _all_quiet(self, regions: list[Region], index: int) -> bool:
-        """Whether the detector can skip this frame: its last run found no moving plate, and every
-        moving blob is one it found no moving plate in less than `gate.recheck_frames` ago, still in
-        place (IoU `gate.quiet_iou`).
+        """Whether the detector can skip this frame: no plate that moves is tracked, its last run found
+        no moving plate, and every moving blob is one it found no moving plate in less than
+        `gate.recheck_frames` ago, still in place (IoU `gate.quiet_iou`) and not grown
+        (x _QUIET_GROWTH: an approaching vehicle grows).
 
         What moves on an empty road is mostly what can never carry a plate: pedestrians, trees and
         flags in the wind, shadows. Looking at each again every few frames instead of every frame cuts
@@ -234,13 +237,15 @@ class Recognizer:
         detector running; the tracker still gets it at every run.
         """
         g = self.cfg.gate
-        if g.recheck_frames <= 1 or self._plates_moving:
+        if g.recheck_frames <= 1 or self._plates_moving or self.tracker.moving_tracks:
             return False
         self._quiet = [(b, i) for b, i in self._quiet if index - i < g.recheck_frames]
         parts = [p for r in regions for p in r.parts]
         if not parts or len(parts) < len(regions):
             return False  # a region without blobs (no motion gate, warm-up): nothing to compare
-        return all(any(p.iou(b) >= g.quiet_iou for b, _ in self._quiet) for p in parts)
+        return all(
+            any(p.iou(b) >= g.quiet_iou and p.area <= _QUIET_GROWTH * b.area for b, _ in self._quiet) for p in parts
+        )
 
     def _remember_quiet(self, regions: list[Region], plates: list[PlateBox], index: int) -> None:
         """After a detector run: each moving blob holding no moving plate (a plate is one left after

@@ -386,3 +386,18 @@ def test_another_plate_taking_a_settled_ones_place_is_still_read() -> None:
     read, plates = _pass(tracker(max_gap_frames=5), [("AAA111", 0.95)] * 8 + [("BBB222", 0.95)] * 12)
     assert not all(read[3:8])
     assert sorted(plates) == ["AAA111", "BBB222"]
+
+
+def test_an_approaching_plate_is_read_while_it_grows() -> None:
+    # Sure agreeing readings, but each frame nearer (wider) than any read so far: its near frames
+    # read best, so none is skipped; once it stops growing the track settles.
+    tr = tracker(max_gap_frames=5)
+    read = []
+    for f in range(12):
+        width = 60 * 1.15**f if f < 8 else 60 * 1.15**7
+        o = _sized(f, "XYZ789", 10 + 10 * f, width, 0.95)
+        settled = tr.settled(f, o.plate.box)
+        read.append(not settled)
+        tr.update(f, T0, [replace(o, text=PlateText("", 0.0)) if settled else o])
+    assert all(read[:8])
+    assert not all(read[8:])
