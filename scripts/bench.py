@@ -25,6 +25,7 @@ load hits all modes alike); the median run by CPU ms/frame is reported.
 Usage:
   python scripts/bench.py                                   # all clips, all modes; table on stdout
   python scripts/bench.py --sizes 720 --json docs/bench-720.json
+  python scripts/bench.py costs                             # CPU ms per operation; Pi 4 / Pi 5 estimate
   PYTHONPATH=data/bench-deps python scripts/bench.py        # with fast-alpr for the baseline:
       pip install --target data/bench-deps --no-deps fast-alpr==0.4.0 open-image-models==0.6.0
 """
@@ -42,6 +43,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -289,6 +292,71 @@ def worker_baseline(clip: Path, impl: str, config: str | None) -> dict[str, Any]
     }
 
 
+# How many times slower than one core of the measuring machine a Pi's core is assumed to run this
+# work (decode, OpenCV, onnxruntime): docs/PERFORMANCE.md says where the factors come from.
+PI_FACTORS = {"Pi 4 (A72 1.5-1.8 GHz)": (4.0, 6.0), "Pi 5 (A76 2.4 GHz)": (2.0, 3.0)}
+
+
+def unit_costs(clip: Path, config: str | None, n: int = 150) -> dict[str, float]:
+    """CPU ms of each operation alone, on one thread, over the first `n` frames of `clip`: decode per
+    frame, motion gate per frame, one detector call on the gate's region, one OCR batch of one plate."""
+    import cv2
+
+    from edge.capture import FileSource
+    from edge.gate import make_gate
+    from edge.pipeline import load_models
+
+    cv2.setNumThreads(1)
+    cfg = load_cfg(config, clip, Path(tempfile.gettempdir()) / "unused.db")
+    models = load_models(cfg)
+    src = FileSource(clip, camera="bench")
+    c0 = time.process_time()
+    frames = [f for _, f in zip(range(n), src.frames(), strict=False)]
+    decode = (time.process_time() - c0) / len(frames)
+    gate = make_gate(cfg.gate)
+    c0 = time.process_time()
+    regions = [gate.predict(f) for f in frames]
+    gate_s = (time.process_time() - c0) / len(frames)
+    crops = [
+        f.image[int(r[0].box.y1) : int(r[0].box.y2), int(r[0].box.x1) : int(r[0].box.x2)]
+        for f, r in zip(frames, regions, strict=True)
+        if r
+    ]
+    c0 = time.process_time()
+    plates = [(img, models.detector.predict(img)) for img in crops]
+    detect = (time.process_time() - c0) / max(len(crops), 1)
+    boxes = [img[int(p.box.y1) : int(p.box.y2), int(p.box.x1) : int(p.box.x2)] for img, ps in plates for p in ps[:1]]
+    boxes = [b for b in boxes if b.size] or [np.zeros((40, 120, 3), np.uint8)]
+    c0 = time.process_time()
+    for b in boxes:
+        models.ocr.predict([b])
+    ocr = (time.process_time() - c0) / len(boxes)
+    return {"decode": 1000 * decode, "gate": 1000 * gate_s, "detect_call": 1000 * detect, "ocr_plate": 1000 * ocr}
+
+
+def pi_estimate(costs: dict[str, float], per_frame: dict[str, float]) -> str:
+    """A Markdown table: CPU ms per frame here and on each Pi, from the unit costs times the calls per
+    frame a pipeline run made (`per_frame`: gate, detector and OCR calls per frame), times PI_FACTORS."""
+    here = (
+        costs["decode"]
+        + per_frame["gate"] * costs["gate"]
+        + per_frame["detector"] * costs["detect_call"]
+        + per_frame["ocr"] * costs["ocr_plate"]
+    )
+    rows = [
+        "| machine | CPU ms / frame | frames/s on one core | frames/s on 4 cores (upper bound) |",
+        "|---|---:|---:|---:|",
+        f"| this machine (measured unit costs) | {here:.1f} | {1000 / here:.0f} | - |",
+    ]
+    for name, (lo, hi) in PI_FACTORS.items():
+        slow, fast = here * hi, here * lo
+        rows.append(
+            f"| {name}, x{lo:g}-{hi:g} | {fast:.0f}-{slow:.0f} | {1000 / slow:.0f}-{1000 / fast:.0f}"
+            f" | {4000 / slow:.0f}-{4000 / fast:.0f} |"
+        )
+    return "\n".join(rows)
+
+
 def worker_main(args: argparse.Namespace) -> int:
     import logging
 
@@ -364,6 +432,27 @@ def table(results: list[dict[str, Any]]) -> str:
     return "\n".join(rows)
 
 
+def costs_main(args: argparse.Namespace) -> int:
+    clip = args.clip or ensure_clip(ROOT / "data" / "bench", "busy", "720", 20.0)
+    if not clip.is_file():
+        raise SystemExit(f"error: --clip {clip}: no such file")
+    costs = unit_costs(clip, args.config)
+    if args.per_frame is not None:
+        per_frame = dict(zip(("gate", "detector", "ocr"), args.per_frame, strict=True))
+    else:
+        r = run_worker("pipeline", clip, "loop", Path(args.config) if args.config else None)
+        frames = max(r["frames"], 1)
+        per_frame = {
+            "gate": 1.0,  # the gate looks at every frame while anything moves (idle_stride only when nothing does)
+            "detector": r["detector_calls"] / frames,
+            "ocr": r["ocr_calls"] / frames,
+        }
+    print(f"unit costs, CPU ms on one thread ({clip.name}): " + ", ".join(f"{k} {v:.2f}" for k, v in costs.items()))
+    print("priced per frame: " + ", ".join(f"{k} {v:.2f}" for k, v in per_frame.items()))
+    print(pi_estimate(costs, per_frame))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd")
@@ -372,6 +461,17 @@ def main(argv: list[str] | None = None) -> int:
     w.add_argument("--clip", required=True)
     w.add_argument("--baseline", choices=("fast-alpr", "loop"), default="fast-alpr")
     w.add_argument("--config", default=None)
+    c = sub.add_parser("costs", help="CPU ms per operation alone, and a Pi 4 / Pi 5 estimate from them")
+    c.add_argument("--clip", type=Path, default=None, help="default: the busy 720p clip (rendered if absent)")
+    c.add_argument("--config", default=None)
+    c.add_argument(
+        "--per-frame",
+        nargs=3,
+        type=float,
+        metavar=("GATE", "DETECTOR", "OCR"),
+        default=None,
+        help="gate looks, detector calls and OCR plates per frame to price (default: from one pipeline run)",
+    )
     ap.add_argument("--sizes", nargs="+", choices=sorted(SIZES), default=["720", "1080"])
     ap.add_argument("--scenes", nargs="+", choices=SCENES, default=list(SCENES))
     ap.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
@@ -394,6 +494,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.cmd == "worker":
         return worker_main(args)
+    if args.cmd == "costs":
+        return costs_main(args)
 
     results: list[dict[str, Any]] = []
     for size in args.sizes:
