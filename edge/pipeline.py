@@ -26,7 +26,7 @@ from edge.ocr import FastPlateOcr, PlateOcr, RapidOcr, SecondOpinion
 from edge.track import PlateTracker
 from edge.track.calibration import Calibration, find_calibration
 from edge.track.follow import follow
-from edge.types import Box, Frame, Observation, PlateBox, Read, Region
+from edge.types import Box, Frame, Observation, PlateBox, PlateText, Read, Region
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +40,11 @@ class StageTimes:
     gated_frames: int = 0
     detector_calls: int = 0
     followed_frames: int = 0  # frames with motion the detector skipped, tracked plates followed (detector.stride)
+    quiet_frames: int = 0  # frames with motion the detector skipped: only blobs without a plate (gate.recheck_frames)
     detections: int = 0
     masked: int = 0  # plate boxes dropped before OCR: in a configured mask or learned burned-in text
     ocr_calls: int = 0
+    settled: int = 0  # plate boxes not read: their track's reading had settled (tracking.settled_readings)
     reads: int = 0
     tracks_dropped: dict[str, int] = field(default_factory=dict)  # the tracker's own counts, by reason
 
@@ -96,6 +98,11 @@ def load_models(cfg: Config) -> Models:
 # 95th percentile 12.5 % and 17 %. So a padded crop that just fits the frame can still hold a plate
 # whose border the frame cuts; the plate counts as whole when its box grown by this much fits.
 WHOLE_PLATE_MARGIN = 0.2
+# A plate box overlapping one of the detector's run before by this much has not moved (gate.recheck_frames).
+_STILL_IOU = 0.8
+# A blob larger than this times the quiet one it overlaps has grown: a vehicle approaching, looked at now.
+_QUIET_GROWTH = 1.2
+_UNREAD = PlateText("", 0.0)  # the text of a plate whose track's reading has settled: not read again
 
 
 def may_be_cut(box: Box, width: int, height: int) -> bool:
@@ -140,6 +147,10 @@ class Recognizer:
         )
         self.times = StageTimes(tracks_dropped=self.tracker.drops)
         self._undetected = 0  # frames with motion since the detector last ran (detector.stride)
+        # Moving blobs the detector looked at and found no plate in, with the frame it looked (gate.recheck_frames).
+        self._quiet: list[tuple[Box, int]] = []
+        self._last_plates: list[Box] = []  # the plates of the detector's last run
+        self._plates_moving = False  # whether one of them had moved since the run before
 
     def regions(self, frame: Frame) -> list[Region]:
         """The gate's regions of `frame`, timed. The runner calls this on a thread of its own (the gate
@@ -165,6 +176,9 @@ class Recognizer:
                 plates = followed
                 self._undetected += 1
                 self.times.followed_frames += 1
+            elif self._all_quiet(regions, frame.index):
+                skipped = True
+                self.times.quiet_frames += 1
             else:
                 self._undetected = 0
                 plates = self._detect(frame, regions)
@@ -172,24 +186,32 @@ class Recognizer:
             self.overlay.observe(frame.image, frame.ts, [p.box for p in plates])
         kept = [p for p in plates if not self._masked(p.box)]
         self.times.masked += len(plates) - len(kept)
-        t = self.times.add("detect", t)
         plates = [p for p in kept if p.box.width >= self.cfg.detector.min_width]
         if not skipped:
             self.times.detections += len(plates)
+            if regions:
+                self._remember_quiet(regions, plates, frame.index)
+        t = self.times.add("detect", t)
         h, w = frame.image.shape[:2]
         moving = [b for r in regions for b in r.parts]
         crops = []
         at_edge = []
         vehicle = []
+        unread = []  # plates whose track's reading has settled (tracking.settled_readings): no OCR
         for p in plates:
             e = self._crop_box(p.box, w, h)
             # A copy, not a view: the tracker keeps crops for the whole track, and a view would keep
-            # every full frame of a long track (a parked car) alive: 2.7 MB per 720p frame.
+            # every full frame of a long track (a parked car) alive: 2.7 MB per 720p frame. Unread
+            # plates keep theirs too: detector.stride follows a plate from its last crop.
             crops.append(frame.image[int(e.y1) : int(e.y2), int(e.x1) : int(e.x2)].copy())
             at_edge.append(may_be_cut(p.box, w, h))
             vehicle.append(self._on_vehicle(p.box, moving))
-        texts = self.models.ocr.predict(crops) if crops else []
-        self.times.ocr_calls += len(crops)
+            unread.append(self.tracker.settled(frame.index, p.box))
+        to_read = [c for c, u in zip(crops, unread, strict=True) if not u]
+        read = iter(self.models.ocr.predict(to_read) if to_read else [])  # one batch: one OCR call per frame
+        texts = [_UNREAD if u else next(read) for u in unread]
+        self.times.ocr_calls += len(to_read)
+        self.times.settled += len(crops) - len(to_read)
         t = self.times.add("ocr", t)
         observations = [
             Observation(frame.camera, frame.index, frame.ts, frame.live, p, txt, crop, edge, veh)
@@ -199,6 +221,45 @@ class Recognizer:
         self.times.add("track", t)
         self.times.reads += len(reads)
         return reads
+
+    def _all_quiet(self, regions: list[Region], index: int) -> bool:
+        """Whether the detector can skip this frame: no plate that moves is tracked, its last run found
+        no moving plate, and every moving blob is one it found no moving plate in less than
+        `gate.recheck_frames` ago, still in place (IoU `gate.quiet_iou`) and not grown
+        (x _QUIET_GROWTH: an approaching vehicle grows).
+
+        What moves on an empty road is mostly what can never carry a plate: pedestrians, trees and
+        flags in the wind, shadows. Looking at each again every few frames instead of every frame cuts
+        the detector's calls there; a vehicle entering is a new blob and is looked at at once, and a
+        far one the detector could not yet see is looked at again within `gate.recheck_frames` (its
+        blob also grows and moves on as it nears, which makes it new sooner). A plate that stays put
+        between runs (a camera's name beside a walking pedestrian, a parked car) does not keep the
+        detector running; the tracker still gets it at every run.
+        """
+        g = self.cfg.gate
+        if g.recheck_frames <= 1 or self._plates_moving or self.tracker.moving_tracks:
+            return False
+        self._quiet = [(b, i) for b, i in self._quiet if index - i < g.recheck_frames]
+        parts = [p for r in regions for p in r.parts]
+        if not parts or len(parts) < len(regions):
+            return False  # a region without blobs (no motion gate, warm-up): nothing to compare
+        return all(
+            any(p.iou(b) >= g.quiet_iou and p.area <= _QUIET_GROWTH * b.area for b, _ in self._quiet) for p in parts
+        )
+
+    def _remember_quiet(self, regions: list[Region], plates: list[PlateBox], index: int) -> None:
+        """After a detector run: each moving blob holding no moving plate (a plate is one left after
+        masks and detector.min_width; it moved when no plate of the run before lies where it lies)."""
+        g = self.cfg.gate
+        if g.recheck_frames <= 1:
+            return
+        moving = [q.box for q in plates if not any(q.box.iou(o) >= _STILL_IOU for o in self._last_plates)]
+        self._last_plates = [q.box for q in plates]
+        self._plates_moving = bool(moving)
+        for part in (p for r in regions for p in r.parts):
+            self._quiet = [(b, i) for b, i in self._quiet if part.iou(b) < g.quiet_iou]
+            if not any(part.x1 <= q.centre[0] <= part.x2 and part.y1 <= q.centre[1] <= part.y2 for q in moving):
+                self._quiet.append((part, index))
 
     def _masked(self, box: Box) -> bool:
         """A plate box in a configured mask (cameras[].masks) or in learned burned-in text (overlays)."""

@@ -169,6 +169,7 @@ class CameraStats:
     gated: int  # frames in which the gate saw motion
     detector_calls: int
     followed_frames: int  # frames with motion the detector skipped, tracked plates followed (detector.stride)
+    quiet_frames: int  # frames with motion the detector skipped: only blobs it found no plate in (gate.recheck_frames)
     detections: int
     ocr_calls: int
     reads: int  # reads the store accepted
@@ -378,6 +379,7 @@ class CameraWorker:
             gated=t.gated_frames,
             detector_calls=t.detector_calls,
             followed_frames=t.followed_frames,
+            quiet_frames=t.quiet_frames,
             detections=t.detections,
             ocr_calls=t.ocr_calls,
             reads=self.reads,

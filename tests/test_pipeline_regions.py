@@ -7,7 +7,7 @@ near part dropped as a repeat). Checked on a rendered frame with the shipped det
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -67,3 +67,31 @@ def test_a_plate_inside_two_gate_regions_is_one_observation() -> None:
     assert rec.tracker.open_tracks == 1
     [(_predicted, last)] = rec.tracker.predicted(1)
     assert last.plate.box.iou(plate) > 0.6
+
+
+def _recognise(frames: list[np.ndarray], recheck: int) -> tuple[list[str], Recognizer]:
+    cfg = Config()
+    cfg = cfg.model_copy(update={"gate": cfg.gate.model_copy(update={"recheck_frames": recheck})})
+    rec = Recognizer(cfg, load_models(cfg))
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    reads = []
+    for i, image in enumerate(frames):
+        reads += rec.process(Frame("c", i, t0 + timedelta(seconds=i / 30), image))
+    reads += rec.finish()
+    return [r.plate for r in reads], rec
+
+
+def test_motion_without_a_plate_is_looked_at_again_only_every_few_frames() -> None:
+    """Pedestrians and trees in the wind move in every frame; once the detector found no plate in
+    them it looks again only every gate.recheck_frames frames while they stay in place. The vehicle
+    that comes by is still read, the same as with the detector on every frame with motion."""
+    clip = Clip(seed=7, seconds=5, n_vehicles=1, condition="day", speed=1.0, pedestrians=3, trees=2)
+    frames = [clip.render(i)[0] for i in range(clip.n_frames)]
+    want = {v["plate"] for v in clip.truth()["vehicles"]}
+    every, rec_every = _recognise(frames, 1)
+    quiet, rec_quiet = _recognise(frames, 8)
+    assert rec_every.times.quiet_frames == 0
+    assert rec_quiet.times.quiet_frames > 0
+    assert rec_quiet.times.detector_calls < 0.8 * rec_every.times.detector_calls
+    assert set(every) == want
+    assert quiet == every

@@ -142,7 +142,9 @@ def replay(
         "fps": round(result.fps, 1),
         "detector_calls": result.times.detector_calls,
         "followed_frames": result.times.followed_frames,
+        "quiet_frames": result.times.quiet_frames,
         "ocr_calls": result.times.ocr_calls,
+        "settled": result.times.settled,
         "masked": result.times.masked,
         "tracks_dropped": dict(result.times.tracks_dropped),
         "alerts": [a.as_dict() for a in alerts],
@@ -187,7 +189,13 @@ def _print_summary(
     click.echo(
         f"per frame: {stages}; detector calls {result.times.detector_calls}"
         + (f" ({followed} frames with motion skipped by detector.stride)" if followed else "")
+        + (
+            f" ({result.times.quiet_frames} frames skipped: only motion without a plate, gate.recheck_frames)"
+            if result.times.quiet_frames
+            else ""
+        )
         + f", OCR calls {result.times.ocr_calls}"
+        + (f" ({result.times.settled} plates of settled tracks not read)" if result.times.settled else "")
         + (
             f"; {result.times.masked} plate boxes masked (cameras[].masks, learned overlays)"
             if result.times.masked

@@ -55,6 +55,30 @@ class GateConfig(Strict):
         description="A vehicle's moving blob is at least this many times as wide as it is tall (a walking "
         "person's is about 0.3-0.45).",
     )
+    recheck_frames: int = Field(
+        default=8,
+        ge=1,
+        le=60,
+        description="Motion the detector looked at and found no plate in (a pedestrian, a tree in the wind, a "
+        "flag) is not looked at again for this many frames while it stays where it was (gate.quiet_iou) and no "
+        "plate is tracked; new motion elsewhere, or motion that moved on, is looked at at once. 1: the detector "
+        "runs on every frame with motion.",
+    )
+    quiet_iou: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="A moving blob overlapping one the detector found no plate in by at least this much (IoU) "
+        "is the same thing, still in place (gate.recheck_frames).",
+    )
+    light_change: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="A frame in which at least this share of the pixels differs from the background is a change "
+        "of light (a cloud, a lamp's flicker, headlights sweeping, the camera's exposure), not motion: no regions, "
+        "and the background takes the new light. 1: off.",
+    )
     idle_stride: int = Field(
         default=2,
         ge=1,
@@ -225,6 +249,19 @@ class TrackingConfig(Strict):
         description="A track needs at least this many observations on a moving blob shaped and sized like a "
         "vehicle (gate.vehicle_plate_widths); fewer are dropped and counted (reason off_vehicle): text on a sign, a "
         "wall or a camera overlay. 0: no check.",
+    )
+    settled_readings: int = Field(
+        default=3,
+        ge=0,
+        description="A track whose last this many OCR readings all read its voted text, each at least "
+        "tracking.settled_confidence sure, has settled: its plate is followed and counted without OCR, but for "
+        "every 5th frame (another plate taking its place is still read). 0: OCR on every frame.",
+    )
+    settled_confidence: float = Field(
+        default=0.9,
+        gt=0,
+        le=1,
+        description="The least OCR confidence of each reading that settles a track (tracking.settled_readings).",
     )
     parked_window: Duration = Field(
         default=timedelta(minutes=10),

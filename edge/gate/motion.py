@@ -10,6 +10,10 @@ import numpy as np
 from edge.config.pipeline import GateConfig
 from edge.types import Box, Frame, Region
 
+# MOG2 learns at rate 1/frames seen at first: in its first frames noise alone is most of the picture,
+# which is no change of light (gate.light_change applies after these).
+_SETTLING = 5
+
 
 class Gate(Protocol):
     def predict(self, frame: Frame) -> list[Region]:
@@ -28,6 +32,8 @@ class FullFrameGate:
 class MotionGate:
     """Regions where the MOG2 foreground has blobs larger than `min_area` of the frame.
 
+    A frame where most pixels changed at once (`light_change`) is a change of light and has none.
+
     Overlapping regions are merged; when the merged regions cover most of the frame the whole frame
     is returned (one detector call instead of several).
     """
@@ -41,6 +47,7 @@ class MotionGate:
         self._kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
         self._mask: np.ndarray | None = None
         self._seen = 0
+        self.light_changes = 0  # frames taken for a change of light (gate.light_change)
 
     def _roi_mask(self, shape: tuple[int, int], scale: float) -> np.ndarray | None:
         if self.roi is None:
@@ -66,6 +73,13 @@ class MotionGate:
         if mask is not None:
             fg = cv2.bitwise_and(fg, mask)
         _, fg = cv2.threshold(fg, 127, 255, cv2.THRESH_BINARY)
+        share = self.cfg.light_change
+        if self._seen > _SETTLING and share < 1.0 and cv2.countNonZero(fg) >= share * fg.size:
+            # Most of the picture changed at once: light, not a vehicle (a vehicle's moving edges
+            # cover a fifth of the frame at most even when it fills the view). MOG2 learns the new
+            # light within a few frames.
+            self.light_changes += 1
+            return []
         fg = cv2.morphologyEx(fg, cv2.MORPH_OPEN, self._kernel)
         fg = cv2.dilate(fg, self._kernel, iterations=2)
         contours, _ = cv2.findContours(fg, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)

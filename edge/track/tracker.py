@@ -32,6 +32,14 @@ _SAME_PLATE = 0.4
 _SPLIT_SURE = 0.6
 _MIN_SEGMENT = 5
 
+# A settled track (tracking.settled_readings) is read by OCR again every this many observations, and
+# a plate box continues one when it overlaps the track's predicted box by at least _SETTLED_IOU.
+_RESETTLE = 5
+_SETTLED_IOU = 0.5
+# ... and only while its plate is no wider than this times its widest read box: an approaching plate
+# is read on while it grows (its near frames read best), a receding or crossing one is not.
+_SETTLED_GROWTH = 1.1
+
 # Why a track ended without a read, with the config key that decides it.
 DROP_REASONS = {
     "short": "seen too few times (tracking.min_observations)",
@@ -239,6 +247,12 @@ class PlateTracker:
     def open_tracks(self) -> int:
         return len(self._tracks)
 
+    @property
+    def moving_tracks(self) -> int:
+        """Open tracks whose plate moved (not `stationary`) or was seen once (not known yet): a plate
+        that never moves (a camera's name, a parked car) is not counted."""
+        return sum(1 for t in self._tracks if len(t.observations) < 2 or not stationary(t.observations))
+
     def update(self, frame_index: int, ts: datetime, observations: list[Observation]) -> list[Read]:
         """Add one frame's observations; return reads of tracks that ended."""
         self._last_frame = frame_index
@@ -289,6 +303,38 @@ class PlateTracker:
             box = track.extrapolated(frame_index)
             out.append((PlateBox(box, a.plate.score), a))
         return out
+
+    def settled(self, frame_index: int, box: Box) -> bool:
+        """Whether the plate in `box` (of frame `frame_index`, not yet given to `update`) continues a
+        track seen in the last frame whose reading has settled, so its OCR can be skipped: the track's
+        last `settled_readings` readings are all its voted text, each at least `settled_confidence`
+        sure, and fewer than _RESETTLE - 1 observations went unread since (every _RESETTLE-th is
+        read, so another plate taking the place of a settled one is read and splits the track), and
+        the plate is not wider than at its widest reading (x _SETTLED_GROWTH).
+
+        An unread observation (empty text) counts for the track's length and plate size but not in
+        the vote or agreement (`vote` and `agreement` skip empty readings).
+        """
+        n = self.cfg.settled_readings
+        if n <= 0:
+            return False
+        best: tuple[float, _Track] | None = None
+        for track in self._tracks:
+            if track.last.frame_index != self._last_frame or frame_index <= track.last.frame_index:
+                continue
+            iou = track.extrapolated(frame_index).iou(box)
+            if iou >= _SETTLED_IOU and (best is None or iou > best[0]):
+                best = (iou, track)
+        if best is None:
+            return False
+        obs = best[1].observations
+        read = [i for i, o in enumerate(obs) if o.text.text]
+        if len(read) < n or len(obs) - 1 - read[-1] >= _RESETTLE - 1:
+            return False
+        if box.width > _SETTLED_GROWTH * max(obs[i].plate.box.width for i in read):
+            return False  # nearer than at any reading: this frame may read better (an approaching plate)
+        text, sure = best[1].voted[0], self.cfg.settled_confidence
+        return all(obs[i].text.text == text and obs[i].text.confidence >= sure for i in read[-n:])
 
     def flush(self) -> list[Read]:
         """End every open track (end of clip, shutdown)."""

@@ -504,9 +504,13 @@ class Clip:
         overlay: bool = False,
         pedestrians: int = 0,
         trees: int = 0,
+        flicker: float = 0.0,
     ) -> None:
         self.seed, self.fps, self.size = seed, fps, size
         self.overlay = overlay
+        if not 0.0 <= flicker < 1.0:
+            raise ValueError(f"flicker must be in [0, 1), got {flicker}")
+        self.flicker = flicker
         self.n_frames = max(1, round(seconds * fps))
         self.duration = self.n_frames / fps
         rng = np.random.default_rng(seed)
@@ -657,9 +661,23 @@ class Clip:
         for k, x, z in self._vehicle_states(i):
             _draw_vehicle(frame, self.scene, self.vehicles[k], x, z, self._plate_motion(k, x, z, i))
         frame = _finish(frame, self.scene, frng, noise_idx=int(frng.integers(len(self.scene.noise_bank))))
+        if self.flicker:
+            frame = cv2.convertScaleAbs(frame, alpha=self.gain(i))
         if self.overlay:
             draw_timestamp(frame, t)
         return frame, self.plates(i)
+
+    def gain(self, i: int) -> float:
+        """The global lighting gain of frame i (1.0 without `flicker`): a cloud's slow drift, a
+        lamp's 4 Hz beat with the shutter, and a step up and down as headlights sweep the scene
+        every few seconds; `flicker` is the largest share by which the brightness moves."""
+        if not self.flicker:
+            return 1.0
+        t = i / self.fps
+        cloud = np.sin(2 * np.pi * 0.15 * t)
+        beat = np.sin(2 * np.pi * 4.0 * t + 1.0)
+        sweep = 1.0 if (t % 5.0) < 0.6 else 0.0
+        return float(1.0 + self.flicker * (0.5 * cloud + 0.25 * beat + 0.5 * sweep - 0.25))
 
     def frames(self) -> Iterator[tuple[np.ndarray, list[PlateObs]]]:
         for i in range(self.n_frames):

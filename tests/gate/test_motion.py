@@ -78,3 +78,28 @@ def test_merge_boxes_unions_overlaps() -> None:
     merged = merge_boxes([Box(0, 0, 10, 10), Box(5, 5, 20, 20), Box(100, 100, 110, 110)])
     assert Box(0, 0, 20, 20) in merged
     assert len(merged) == 2
+
+
+def test_a_change_of_light_is_not_motion() -> None:
+    """Clouds, a flickering lamp or sweeping headlights change every pixel at once: no regions,
+    and a vehicle moving under the new light is still found. light_change 1 turns the rule off."""
+    for share, expect_regions in ((0.5, False), (1.0, True)):
+        gate = MotionGate(GateConfig(light_change=share))
+        for i in range(30):
+            gate.predict(scene(i, None))
+        before = gate.light_changes
+        lit = scene(30, None)
+        bright = Frame(lit.camera, lit.index, lit.ts, np.clip(lit.image.astype(int) * 1.6, 0, 255).astype(np.uint8))
+        assert bool(gate.predict(bright)) is expect_regions
+        assert gate.light_changes - before == (0 if expect_regions else 1)
+    # After the step, the background learns the new light and motion is found again.
+    gate = MotionGate(GateConfig())
+    for i in range(30):
+        gate.predict(scene(i, None))
+    for i in range(30, 60):
+        img = np.clip(scene(i, None).image.astype(int) * 1.6, 0, 255).astype(np.uint8)
+        gate.predict(Frame("c", i, T0, img))
+    moving = scene(60, 200)
+    img = np.clip(moving.image.astype(int) * 1.6, 0, 255).astype(np.uint8)
+    regions = gate.predict(Frame("c", 60, T0, img))
+    assert any(r.box.x1 <= 260 <= r.box.x2 for r in regions)

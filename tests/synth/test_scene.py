@@ -210,3 +210,18 @@ def test_render_plate_crop_same_across_processes() -> None:
         digests.add(out.stdout.strip())
     crop, _ = render_plate_crop(np.random.default_rng(4), "ABC123", condition="night")
     assert digests == {hashlib.sha256(crop.tobytes()).hexdigest()}
+
+
+def test_flicker_moves_the_whole_frame_brightness_only() -> None:
+    """A lighting flicker scales every pixel of a frame by one gain (clouds, a lamp's beat,
+    headlights): the motion gate must not take it for motion. Off by default."""
+    still = Clip(seed=5, seconds=6, fps=10, size=(320, 180), n_vehicles=0)
+    lit = Clip(seed=5, seconds=6, fps=10, size=(320, 180), n_vehicles=0, flicker=0.3)
+    gains = [lit.gain(i) for i in range(lit.n_frames)]
+    assert max(gains) - min(gains) > 0.25
+    assert all(still.gain(i) == 1.0 for i in range(still.n_frames))
+    i = int(np.argmax(gains))
+    plain, bright = still.render(i)[0].astype(float), lit.render(i)[0].astype(float)
+    assert bright.mean() > plain.mean() * 1.1
+    with pytest.raises(ValueError, match="flicker"):
+        Clip(seed=5, seconds=1, flicker=1.5)

@@ -89,7 +89,8 @@ def test_tracker_predicts_plates_of_the_last_frame_at_their_rate_over_the_gap() 
 
 
 def _replay(stride: int) -> tuple[int, int, int]:
-    cfg = Config.model_validate({"detector": {"stride": stride}})
+    # gate.recheck_frames 1: the detector on every frame with motion, so stride alone decides its calls
+    cfg = Config.model_validate({"detector": {"stride": stride}, "gate": {"recheck_frames": 1}})
     rec = Recognizer(cfg, load_models(cfg))
     reads = []
     for frame in open_source(SAMPLE, camera="t").frames():

@@ -347,3 +347,57 @@ def test_read_frame_counts_the_reading_that_agrees_with_the_vote() -> None:
     (read,) = tr.flush()
     assert read.plate == "PLQ6822"
     assert read.frame_index != 2
+
+
+def _pass(tr: PlateTracker, texts: list[tuple[str, float]]) -> tuple[list[bool], list[str]]:
+    """Feed one plate moving right, frame by frame, as the pipeline does: a frame whose box
+    continues a settled track is not read (empty text). Returns which frames were read, and the
+    plates read (the tracker flushed at the end)."""
+    read, plates = [], []
+    for f, (text, conf) in enumerate(texts):
+        o = ob(f, text, 10 + 20 * f, conf)
+        settled = tr.settled(f, o.plate.box)
+        read.append(not settled)
+        plates += [r.plate for r in tr.update(f, T0, [replace(o, text=PlateText("", 0.0)) if settled else o])]
+    return read, plates + [r.plate for r in tr.flush()]
+
+
+def test_a_settled_track_is_read_again_only_every_fifth_frame() -> None:
+    tr = tracker(max_gap_frames=5)
+    read, plates = _pass(tr, [("XYZ789", 0.95)] * 20)
+    assert read[:3] == [True, True, True]  # three sure agreeing readings settle it
+    assert read[3:8] == [False, False, False, False, True]  # then every 5th frame is read
+    assert sum(read) == 3 + 17 // 5
+    assert plates == ["XYZ789"]
+
+
+def test_unsure_or_disagreeing_readings_do_not_settle_a_track() -> None:
+    unsure, _ = _pass(tracker(), [("XYZ789", 0.8)] * 10)
+    assert all(unsure)
+    mixed, _ = _pass(tracker(), [("XYZ789", 0.95), ("XYZ780", 0.95)] * 5)
+    assert all(mixed)
+    off, _ = _pass(tracker(settled_readings=0), [("XYZ789", 0.99)] * 10)
+    assert all(off)
+
+
+def test_another_plate_taking_a_settled_ones_place_is_still_read() -> None:
+    # A settled track's plate is replaced at the same place by another (dense traffic): the next
+    # frame read (every 5th) reads the newcomer surely, which splits the track: two reads.
+    read, plates = _pass(tracker(max_gap_frames=5), [("AAA111", 0.95)] * 8 + [("BBB222", 0.95)] * 12)
+    assert not all(read[3:8])
+    assert sorted(plates) == ["AAA111", "BBB222"]
+
+
+def test_an_approaching_plate_is_read_while_it_grows() -> None:
+    # Sure agreeing readings, but each frame nearer (wider) than any read so far: its near frames
+    # read best, so none is skipped; once it stops growing the track settles.
+    tr = tracker(max_gap_frames=5)
+    read = []
+    for f in range(12):
+        width = 60 * 1.15**f if f < 8 else 60 * 1.15**7
+        o = _sized(f, "XYZ789", 10 + 10 * f, width, 0.95)
+        settled = tr.settled(f, o.plate.box)
+        read.append(not settled)
+        tr.update(f, T0, [replace(o, text=PlateText("", 0.0)) if settled else o])
+    assert all(read[:8])
+    assert not all(read[8:])
