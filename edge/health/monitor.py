@@ -15,6 +15,7 @@ Nothing here returns plate text.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -43,6 +44,7 @@ from edge.health.status import (
     PeerInfo,
     ReadsInfo,
     RetentionInfo,
+    SharingChangeInfo,
     StoreFiles,
     StoreLive,
 )
@@ -67,6 +69,26 @@ def _ro(path: Path, timeout: float = 2.0) -> sqlite3.Connection:
 
 def _table(conn: sqlite3.Connection, name: str) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+
+
+SHARING_CHANGE_NOTICE = timedelta(days=7)
+
+
+def _sharing_change(conn: sqlite3.Connection) -> SharingChangeInfo | None:
+    """The latest config_changed entry flagged sharing_changed (edge.audit.search.sharing_changes)."""
+    row = conn.execute(
+        "SELECT seq, ts, json_extract(detail, '$.sharing_changed') FROM entries WHERE action = 'config_changed' "
+        "AND json_extract(detail, '$.sharing_changed') IS NOT NULL ORDER BY seq DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    seq, ts, keys = row
+    try:
+        when = datetime.fromisoformat(str(ts).replace("Z", "+00:00"))
+        recent = datetime.now(UTC) - when <= SHARING_CHANGE_NOTICE
+    except ValueError:
+        recent = True
+    return {"seq": int(seq), "ts": str(ts), "keys": [str(k) for k in json.loads(keys)], "recent": recent}
 
 
 def local_midnight(now: datetime) -> datetime:
@@ -380,6 +402,9 @@ class HealthMonitor:
                 out["checkpoint"] = {"size": cp.size, "time": cp.time} if cp is not None else None
                 counts = ledger.connection.execute("SELECT action, count(*) FROM entries GROUP BY action").fetchall()
                 out["actions"] = {str(a): int(n) for a, n in counts}
+                changed = _sharing_change(ledger.connection)
+                if changed is not None:
+                    out["sharing_changed"] = changed
             except (LedgerError, sqlite3.Error) as exc:
                 out["ok"] = False
                 out["error"] = f"cannot read the ledger: {exc}"

@@ -45,6 +45,9 @@ def summary_rows(doc: HealthStatus) -> list[tuple[str, str]]:
         ledger_text += f", verified {verified['at']}"
     if "error" in ledger:
         ledger_text += f" ({ledger['error']})"
+    changed = ledger.get("sharing_changed")
+    if changed is not None and changed["recent"]:  # loud: who may receive or search reads changed
+        ledger_text += f"; SHARING CHANGED at {changed['ts']} (entry {changed['seq']}: {', '.join(changed['keys'])})"
     peers = ", ".join(
         f"{p['peer']} {p['pending']} pending"
         + ("" if p["connected"] is None else (" connected" if p["connected"] else " disconnected"))

@@ -154,6 +154,15 @@ class VerifiedInfo(TypedDict):
     problem: str | None
 
 
+class SharingChangeInfo(TypedDict):
+    """The latest signed change of sharing, profile or search policy (issue 27: such changes are loud)."""
+
+    seq: int
+    ts: str
+    keys: list[str]
+    recent: bool  # within SHARING_CHANGE_NOTICE of now
+
+
 class LedgerInfo(TypedDict):
     path: str
     ok: bool
@@ -166,6 +175,7 @@ class LedgerInfo(TypedDict):
     actions: NotRequired[dict[str, int]]
     write_failures: NotRequired[int]
     verified: NotRequired[VerifiedInfo]
+    sharing_changed: NotRequired[SharingChangeInfo]
 
 
 @final

@@ -47,6 +47,19 @@ def test_a_sharing_change_is_flagged_in_the_ledger_and_the_report(tmp_path: Path
     html = render_html(data)
     assert "Changes to sharing, profile or search policy" in html
     assert "sharing.peers" in html
+    # /healthz and `edge-alpr status` show it too (a flag for a week, not a health problem)
+    from edge.health.monitor import HealthMonitor
+    from edge.health.render import render_text
+
+    monitor = HealthMonitor(first)
+    ledger_info = monitor.ledger()
+    changed = ledger_info.get("sharing_changed")
+    assert changed is not None
+    assert (changed["seq"], changed["keys"], changed["recent"]) == (entries[1].seq, ["sharing.peers"], True)
+    doc = monitor.snapshot()
+    assert doc["ledger"]["sharing_changed"]["keys"] == ["sharing.peers"]
+    assert "SHARING CHANGED" in render_text(doc)
+    assert doc["healthy"] or not any("sharing" in p for p in doc["problems"])
 
 
 def test_a_sharing_change_pushes_a_freshly_signed_head_to_every_peer(tmp_path: Path, pki: Pki) -> None:
