@@ -15,6 +15,7 @@ Example:
   python edge_tools/tracker_lab.py cache data/obs-dev1.pkl --dir data/dev1     # the fitting set
   python edge_tools/tracker_lab.py cache data/obs-val.pkl                     # the evaluation set
   python -m edge_tools.calibrate fit data/obs-dev1.pkl --out models/plate-ocr-v8.calibration.json
+  python -m edge_tools.calibrate fit data/obs-calib.pkl data/obs-dev1.pkl --out x.json   # caches pooled
   python -m edge_tools.calibrate table data/obs-val.pkl --calibration models/plate-ocr-v8.calibration.json
 
 The caches are pickles of this repository's own dataclasses: load only files you made.
@@ -82,20 +83,29 @@ def collect(cache: Path, config: Path | None) -> list[tuple[str, Truth, list[Rea
 
 
 def fit(a: argparse.Namespace) -> None:
-    with a.cache.open("rb") as f:
-        meta = pickle.load(f)
+    metas = []
+    for cache in a.cache:
+        with cache.open("rb") as f:
+            metas.append(pickle.load(f))  # files tracker_lab.py wrote (see the module docstring)
+    models = {(m["ocr"], m["detector"]) for m in metas}
+    if len(models) > 1:
+        raise SystemExit(f"error: the caches were made with different models {sorted(models)}: fit one setup at a time")
     raws: list[float] = []
     exact: list[bool] = []
-    for _name, truth, reads in collect(a.cache, a.config):
-        flags, _ = exact_flags(reads, truth)
-        raws += [r.confidence for r in reads]
-        exact += flags
+    parts = []
+    for cache, meta in zip(a.cache, metas, strict=True):
+        n0, e0 = len(raws), sum(exact)
+        for _name, truth, reads in collect(cache, a.config):
+            flags, _ = exact_flags(reads, truth)
+            raws += [r.confidence for r in reads]
+            exact += flags
+        parts.append(f"{len(raws) - n0} reads ({sum(exact) - e0} exact) of the clips in {meta['dir']}")
     xs, ys = fit_isotonic(raws, exact)
-    cal = Calibration(meta["ocr"], tuple(xs), tuple(ys))
+    cal = Calibration(metas[0]["ocr"], tuple(xs), tuple(ys))
     doc = {
         **cal.to_dict(),
-        "fitted_on": f"{len(raws)} reads ({sum(exact)} exact) of the clips in {meta['dir']}",
-        "detector": meta["detector"],
+        "fitted_on": "; ".join(parts) + (f" ({a.note})" if a.note else ""),
+        "detector": metas[0]["detector"],
         "fitted": datetime.now(UTC).strftime("%Y-%m-%d"),
         "command": "python -m edge_tools.calibrate fit " + " ".join(sys.argv[2:]),
     }
@@ -140,15 +150,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     f = sub.add_parser("fit", help="fit the calibration on a cache's reads and write it")
-    f.add_argument("cache", type=Path)
+    f.add_argument("cache", type=Path, nargs="+", help="one or more caches, pooled")
     f.add_argument("--out", type=Path, required=True, help="calibration JSON (models/NAME.calibration.json)")
+    f.add_argument("--note", default="", help="what the caches are (split, seed, vehicles), kept in fitted_on")
     f.add_argument("--config", type=Path, default=None, help="edge-alpr config (its tracking keys)")
     t = sub.add_parser("table", help="reliability table and thresholds of a calibration on a cache")
     t.add_argument("cache", type=Path)
     t.add_argument("--calibration", type=Path, required=True)
     t.add_argument("--config", type=Path, default=None, help="edge-alpr config (its tracking keys)")
     a = ap.parse_args()
-    for p in (a.cache,):
+    for p in a.cache if a.cmd == "fit" else [a.cache]:
         if not p.is_file():
             raise SystemExit(f"error: {p}: no such cache (make one with edge_tools/tracker_lab.py cache {p})")
     if a.cmd == "fit":
