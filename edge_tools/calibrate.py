@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import pickle
+import shlex
 import sys
 from datetime import UTC, datetime
 from itertools import pairwise
@@ -99,7 +100,9 @@ def fit(a: argparse.Namespace) -> None:
             flags, _ = exact_flags(reads, truth)
             raws += [r.confidence for r in reads]
             exact += flags
-        parts.append(f"{len(raws) - n0} reads ({sum(exact) - e0} exact) of the clips in {meta['dir']}")
+        where = Path(meta["dir"])
+        shown = where.relative_to(ROOT) if where.is_relative_to(ROOT) else where
+        parts.append(f"{len(raws) - n0} reads ({sum(exact) - e0} exact) of the clips in {shown}")
     xs, ys = fit_isotonic(raws, exact)
     cal = Calibration(metas[0]["ocr"], tuple(xs), tuple(ys))
     doc = {
@@ -107,7 +110,7 @@ def fit(a: argparse.Namespace) -> None:
         "fitted_on": "; ".join(parts) + (f" ({a.note})" if a.note else ""),
         "detector": metas[0]["detector"],
         "fitted": datetime.now(UTC).strftime("%Y-%m-%d"),
-        "command": "python -m edge_tools.calibrate fit " + " ".join(sys.argv[2:]),
+        "command": "python -m edge_tools.calibrate fit " + shlex.join(sys.argv[2:]),
     }
     a.out.write_text(json.dumps(doc, indent=1) + "\n")
     print(f"wrote {a.out}: {len(xs)} knots from {len(raws)} reads, {sum(exact)} exact")
