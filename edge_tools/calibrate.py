@@ -15,7 +15,9 @@ Example:
   python edge_tools/tracker_lab.py cache data/obs-dev1.pkl --dir data/dev1     # the fitting set
   python edge_tools/tracker_lab.py cache data/obs-val.pkl                     # the evaluation set
   python -m edge_tools.calibrate fit data/obs-dev1.pkl --out models/plate-ocr-v8.calibration.json
+  python -m edge_tools.calibrate fit data/obs-calib.pkl data/obs-dev1.pkl --out x.json   # caches pooled
   python -m edge_tools.calibrate table data/obs-val.pkl --calibration models/plate-ocr-v8.calibration.json
+  python -m edge_tools.calibrate cv data/obs-calib.pkl --with data/obs-ownval.pkl   # which fit, chosen on the split
 
 The caches are pickles of this repository's own dataclasses: load only files you made.
 """
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import pickle
+import shlex
 import sys
 from datetime import UTC, datetime
 from itertools import pairwise
@@ -82,25 +85,70 @@ def collect(cache: Path, config: Path | None) -> list[tuple[str, Truth, list[Rea
 
 
 def fit(a: argparse.Namespace) -> None:
-    with a.cache.open("rb") as f:
-        meta = pickle.load(f)
+    metas = []
+    for cache in a.cache:
+        with cache.open("rb") as f:
+            metas.append(pickle.load(f))  # files tracker_lab.py wrote (see the module docstring)
+    models = {(m["ocr"], m["detector"]) for m in metas}
+    if len(models) > 1:
+        raise SystemExit(f"error: the caches were made with different models {sorted(models)}: fit one setup at a time")
     raws: list[float] = []
     exact: list[bool] = []
-    for _name, truth, reads in collect(a.cache, a.config):
-        flags, _ = exact_flags(reads, truth)
-        raws += [r.confidence for r in reads]
-        exact += flags
+    parts = []
+    for cache, meta in zip(a.cache, metas, strict=True):
+        n0, e0 = len(raws), sum(exact)
+        for _name, truth, reads in collect(cache, a.config):
+            flags, _ = exact_flags(reads, truth)
+            raws += [r.confidence for r in reads]
+            exact += flags
+        where = Path(meta["dir"])
+        shown = where.relative_to(ROOT) if where.is_relative_to(ROOT) else where
+        parts.append(f"{len(raws) - n0} reads ({sum(exact) - e0} exact) of the clips in {shown}")
     xs, ys = fit_isotonic(raws, exact)
-    cal = Calibration(meta["ocr"], tuple(xs), tuple(ys))
+    cal = Calibration(metas[0]["ocr"], tuple(xs), tuple(ys))
     doc = {
         **cal.to_dict(),
-        "fitted_on": f"{len(raws)} reads ({sum(exact)} exact) of the clips in {meta['dir']}",
-        "detector": meta["detector"],
+        "fitted_on": "; ".join(parts) + (f" ({a.note})" if a.note else ""),
+        "detector": metas[0]["detector"],
         "fitted": datetime.now(UTC).strftime("%Y-%m-%d"),
-        "command": "python -m edge_tools.calibrate fit " + " ".join(sys.argv[2:]),
+        "command": "python -m edge_tools.calibrate fit " + shlex.join(sys.argv[2:]),
     }
     a.out.write_text(json.dumps(doc, indent=1) + "\n")
     print(f"wrote {a.out}: {len(xs)} knots from {len(raws)} reads, {sum(exact)} exact")
+
+
+def brier(rows: list[tuple[float, bool]]) -> float:
+    return sum((p - e) ** 2 for p, e in rows) / max(len(rows), 1)
+
+
+def labelled(cache: Path, config: Path | None) -> dict[str, list[tuple[float, bool]]]:
+    """Per clip of a cache: each read's raw confidence and whether it was exact."""
+    out = {}
+    for name, truth, reads in collect(cache, config):
+        flags, _ = exact_flags(reads, truth)
+        out[name] = [(r.confidence, f) for r, f in zip(reads, flags, strict=True)]
+    return out
+
+
+def cv(a: argparse.Namespace) -> None:
+    """Leave-one-clip-out on the fitting split: which fit to ship, decided without the set that scores it."""
+    split = labelled(a.cache, a.config)
+    extra = [x for c in a.with_ for v in labelled(c, a.config).values() for x in v]
+    fits: dict[str, list[tuple[float, bool]]] = {"split alone": [], "split + --with pooled": [], "--with alone": []}
+    for held, test in split.items():
+        rest = [x for name, v in split.items() if name != held for x in v]
+        for label, train in zip(fits, (rest, rest + extra, extra), strict=True):
+            if not train or not test:
+                continue
+            xs, ys = fit_isotonic([c for c, _ in train], [e for _, e in train])
+            cal = Calibration("cv", tuple(xs), tuple(ys))
+            fits[label] += [(cal(c), e) for c, e in test]
+    print(f"leave-one-clip-out on {a.cache} ({sum(map(len, split.values()))} reads in {len(split)} clips)")
+    for label, rows in fits.items():
+        if rows:
+            mean = sum(p for p, _ in rows) / len(rows)
+            seen = sum(e for _, e in rows) / len(rows)
+            print(f"{label:22s} Brier {brier(rows):.4f}  mean predicted {mean:.3f}  observed exact {seen:.3f}")
 
 
 def table(a: argparse.Namespace) -> None:
@@ -116,7 +164,10 @@ def table(a: argparse.Namespace) -> None:
         for t in THRESHOLDS:
             kept = [r for r, m in zip(reads, mapped, strict=True) if m >= t]
             exact_by_threshold[t] += len(exact_flags(kept, truth)[1])
-    print(f"reliability of {a.calibration.name} on {a.cache} ({len(rows)} reads, {vehicles_total} vehicles)\n")
+    print(f"reliability of {a.calibration.name} on {a.cache} ({len(rows)} reads, {vehicles_total} vehicles)")
+    print(
+        f"Brier score {brier(rows):.4f} (mean squared gap between calibrated confidence and exact: lower is better)\n"
+    )
     print("| calibrated confidence | reads | mean predicted | observed exact |")
     print("|---|---|---|---|")
     for lo, hi in pairwise(BINS):
@@ -140,21 +191,23 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     f = sub.add_parser("fit", help="fit the calibration on a cache's reads and write it")
-    f.add_argument("cache", type=Path)
+    f.add_argument("cache", type=Path, nargs="+", help="one or more caches, pooled")
     f.add_argument("--out", type=Path, required=True, help="calibration JSON (models/NAME.calibration.json)")
+    f.add_argument("--note", default="", help="what the caches are (split, seed, vehicles), kept in fitted_on")
     f.add_argument("--config", type=Path, default=None, help="edge-alpr config (its tracking keys)")
     t = sub.add_parser("table", help="reliability table and thresholds of a calibration on a cache")
     t.add_argument("cache", type=Path)
     t.add_argument("--calibration", type=Path, required=True)
     t.add_argument("--config", type=Path, default=None, help="edge-alpr config (its tracking keys)")
+    v = sub.add_parser("cv", help="leave-one-clip-out Brier of fits on a split, alone and pooled with --with caches")
+    v.add_argument("cache", type=Path)
+    v.add_argument("--with", dest="with_", type=Path, nargs="*", default=[], help="caches to pool with the split")
+    v.add_argument("--config", type=Path, default=None, help="edge-alpr config (its tracking keys)")
     a = ap.parse_args()
-    for p in (a.cache,):
+    for p in a.cache if a.cmd == "fit" else [a.cache, *getattr(a, "with_", [])]:
         if not p.is_file():
             raise SystemExit(f"error: {p}: no such cache (make one with edge_tools/tracker_lab.py cache {p})")
-    if a.cmd == "fit":
-        fit(a)
-    else:
-        table(a)
+    {"fit": fit, "table": table, "cv": cv}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ Example:
   python -m edge_tools.tracker_lab cache data/obs-v4.pkl                  # shipped models, default config
   python -m edge_tools.tracker_lab cache data/obs-cand.pkl --config cand.yaml   # models.ocr: a candidate
   python -m edge_tools.tracker_lab cache data/obs-dev1.pkl --dir data/dev1   # a set of validate.py --seed-offset
+  python -m edge_tools.tracker_lab cache data/obs-calib.pkl --dir data/cross-calib   # xrender clips (all of them)
   python -m edge_tools.tracker_lab score data/obs-v4.pkl --config tracker-variant.yaml
 
 The cache is a pickle of this repository's own dataclasses: load only files you made.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import pickle
 import sys
 import time
@@ -43,7 +45,21 @@ CLIPS = tuple(name for name, (_seed, _s, _cond, density, *_rest) in VALIDATION_C
 Frames = list[tuple[int, datetime, list[Observation]]]
 
 
+def xrender_clips(where: Path) -> dict[str, Path]:
+    """The clips of a folder of edge_tools.xrender (the cross set or its calibration split), empty roads too."""
+    found = {}
+    for mp4 in sorted(where.glob("*.mp4")):
+        js = mp4.with_suffix(".json")
+        if js.exists() and json.loads(js.read_text()).get("renderer") == "xrender":
+            found[mp4.stem] = mp4
+    return found
+
+
 def clips(where: Path) -> dict[str, Path]:
+    """The clips to cache: a folder's xrender clips if it holds any, else validate.py's traffic clips."""
+    crossed = xrender_clips(where)
+    if crossed:
+        return {**crossed, "sample": SAMPLE}
     found = {name: where / f"{name}.mp4" for name in CLIPS}
     missing = [str(p) for p in found.values() if not p.with_suffix(".json").exists()]
     if missing:
@@ -120,7 +136,9 @@ def main() -> None:
     c = sub.add_parser("cache", help="run detector and OCR over the clips once; keep the observations")
     c.add_argument("out", type=Path)
     c.add_argument("--config", type=Path, default=None, help="edge-alpr config (models, gate, detector, ocr keys)")
-    c.add_argument("--dir", type=Path, default=VAL, help="clips of validate.py --dir (default data/val)")
+    c.add_argument(
+        "--dir", type=Path, default=VAL, help="clips of validate.py --dir (default data/val), or of xrender --out"
+    )
     s = sub.add_parser("score", help="replay a cache through the tracker of a config; score each clip")
     s.add_argument("cache", type=Path)
     s.add_argument("--config", type=Path, default=None, help="edge-alpr config (its tracking keys)")

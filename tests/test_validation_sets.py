@@ -57,6 +57,21 @@ def test_the_lab_names_the_folder_whose_clips_are_missing(tmp_path: Path) -> Non
         clips(tmp_path)
 
 
+def test_the_lab_takes_every_clip_of_an_xrender_folder(tmp_path: Path) -> None:
+    """The cross set's calibration split (xrender --seed) is cached whole, empty roads included."""
+    for name in ("day", "empty-rain"):
+        (tmp_path / f"{name}.mp4").write_bytes(b"")
+        (tmp_path / f"{name}.json").write_text('{"renderer": "xrender", "vehicles": []}')
+    (tmp_path / "stray.mp4").write_bytes(b"")  # no truth: not a clip
+    found = clips(tmp_path)
+    assert sorted(found) == ["day", "empty-rain", "sample"]
+    assert found["day"] == tmp_path / "day.mp4"
+    (tmp_path / "day.json").write_text('{"renderer": "own", "vehicles": []}')
+    (tmp_path / "empty-rain.json").unlink()
+    with pytest.raises(SystemExit, match="validation clips missing"):
+        clips(tmp_path)
+
+
 def test_the_sets_are_shown_side_by_side_with_the_gap() -> None:
     own = {
         "day": EvalResult(vehicles=10, read_exact=9, reads=10, wrong_reads=1),

@@ -86,7 +86,9 @@ def fit_isotonic(raw: list[float], exact: list[bool], points: int = 24) -> tuple
     blocks: list[list[float]] = []
     for x, y in zip(xs, ys, strict=True):
         blocks.append([y, 1.0, x, x])
-        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
+        # Equal shares are pooled too (>=): ten exact reads in a row are one block of 10/10, smoothed
+        # to 11/12, not ten blocks of 1/1 each smoothed to 2/3.
+        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] >= blocks[-1][0] / blocks[-1][1]:
             s, n, _, hi = blocks.pop()
             blocks[-1][0] += s
             blocks[-1][1] += n

@@ -3,6 +3,7 @@
 Example:
   python -m edge_tools.xrender --out data/cross
   python -m edge_tools.xrender --out /tmp/x --only day night --seconds 6   # a quick look
+  python -m edge_tools.xrender --out data/cross-calib --seed 7350000 --seconds 10   # the calibration split
   edge-alpr eval data/cross/day.mp4 --truth data/cross/day.json
 """
 
@@ -13,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from edge_tools.xrender.clips import CROSS_SET, render_set
+from edge_tools.xrender.clips import CALIB_SEED, CROSS_SET, SEED, clip_set, render_set
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,10 +24,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, required=True, help="folder for the clips (existing clips are kept)")
     ap.add_argument("--only", nargs="*", default=None, help="clip names: " + ", ".join(c.name for c in CROSS_SET))
     ap.add_argument("--seconds", type=float, default=None, help="shorten every clip to this (quick checks)")
+    ap.add_argument(
+        "--seed",
+        type=int,
+        default=SEED,
+        help=f"base seed: {SEED} is the cross set (default); {CALIB_SEED} the calibration split, disjoint from it",
+    )
     ap.add_argument("--truth-only", action="store_true", help="print the truth JSON of the clips, render nothing")
     a = ap.parse_args(argv)
     if a.seconds is not None and not 3 <= a.seconds <= 600:
         print(f"error: --seconds {a.seconds}: give 3 to 600", file=sys.stderr)
+        return 2
+    try:
+        clip_set(a.seed)
+    except ValueError as exc:
+        print(f"error: --seed {exc}", file=sys.stderr)
         return 2
     names = {c.name for c in CROSS_SET}
     unknown = sorted(set(a.only or []) - names)
@@ -34,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --only: no clip named {', '.join(unknown)} (clips: {', '.join(sorted(names))})", file=sys.stderr)
         return 2
     try:
-        truths = render_set(a.out, a.only, a.seconds, a.truth_only)
+        truths = render_set(a.out, a.only, a.seconds, a.truth_only, seed=a.seed)
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -12,6 +12,9 @@ from edge_tools.xrender.plates import require_fonts
 from edge_tools.xrender.scene import Clip, ClipSpec, write_clip
 
 SEED = 7_250_000  # the set's base seed; a clip's seed is SEED + its index (never a training seed)
+# The calibration split's base seed (`--seed`): the same plan drawn from other seeds, so none of its
+# plates, scenes or timings is the cross set's. Read confidence is fitted on it; the cross set scores.
+CALIB_SEED = 7_350_000
 
 # (name, condition, vehicles that pass, seconds, further conditions shown). Empty roads have
 # pedestrians, trees in wind and the camera's date/time overlay, and no vehicle: every read there
@@ -33,9 +36,22 @@ _PLAN: tuple[tuple[str, str, int, float, tuple[str, ...]], ...] = (
     ("empty-night", "night", 0, 20, ("empty",)),
     ("empty-rain", "rain", 0, 20, ("empty", "wind")),
 )
-CROSS_SET: tuple[ClipSpec, ...] = tuple(
-    ClipSpec(name, SEED + k, seconds, cond, n, tags) for k, (name, cond, n, seconds, tags) in enumerate(_PLAN)
-)
+
+
+def clip_set(seed: int = SEED) -> tuple[ClipSpec, ...]:
+    """The plan's clips drawn from base seed `seed` (SEED: the cross set; CALIB_SEED: the calibration split).
+
+    Every random draw of a clip (plates, scene, camera, timings) derives from its seed, so base seeds
+    whose clip seeds do not overlap give disjoint sets.
+    """
+    if seed != SEED and abs(seed - SEED) < len(_PLAN):
+        raise ValueError(f"{seed}: clip seeds {seed}..{seed + len(_PLAN) - 1} overlap the cross set's ({SEED}..)")
+    return tuple(
+        ClipSpec(name, seed + k, seconds, cond, n, tags) for k, (name, cond, n, seconds, tags) in enumerate(_PLAN)
+    )
+
+
+CROSS_SET: tuple[ClipSpec, ...] = clip_set(SEED)
 
 
 def shortened(spec: ClipSpec, seconds: float) -> ClipSpec:
@@ -50,16 +66,17 @@ def render_set(
     seconds: float | None = None,
     truth_only: bool = False,
     quiet: bool = False,
+    seed: int = SEED,
 ) -> list[dict[str, Any]]:
-    """Render the clips of CROSS_SET missing from `out` (NAME.mp4 + NAME.json); return every clip's truth.
+    """Render the clips of clip_set(seed) missing from `out` (NAME.mp4 + NAME.json); return every clip's truth.
 
     `seconds` shortens every clip (tests, quick looks); `truth_only` computes the truth without pixels
-    and writes nothing.
+    and writes nothing. A clip already in `out` from another seed is refused, never reused.
     """
     if not truth_only:
         require_fonts()
     truths = []
-    for full in CROSS_SET:
+    for full in clip_set(seed):
         if only and full.name not in only:
             continue
         spec = full if seconds is None else shortened(full, seconds)
@@ -68,7 +85,10 @@ def render_set(
             continue
         mp4, js = out / f"{spec.name}.mp4", out / f"{spec.name}.json"
         if mp4.exists() and js.exists():
-            truths.append(json.loads(js.read_text()))
+            kept = json.loads(js.read_text())
+            if kept.get("seed") != spec.seed:
+                raise RuntimeError(f"{js}: rendered from seed {kept.get('seed')}, not {spec.seed}: give another --out")
+            truths.append(kept)
             continue
         t0 = time.time()
         if not quiet:

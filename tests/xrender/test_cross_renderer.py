@@ -91,3 +91,34 @@ def test_bad_arguments_are_refused_with_the_reason(tmp_path: Path) -> None:
     assert res.returncode == 2
     assert "--seconds 1" in res.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_the_calibration_split_shares_no_plate_with_the_cross_set(tmp_path: Path) -> None:
+    """Read confidence is fitted on the calibration split and scored on the cross set: not one vehicle in both."""
+    cross = xrender("--out", str(tmp_path), "--truth-only")
+    calib = xrender("--out", str(tmp_path), "--seed", "7350000", "--seconds", "10", "--truth-only")
+    assert (cross.returncode, calib.returncode) == (0, 0), cross.stderr + calib.stderr
+    cross_clips, calib_clips = json.loads(cross.stdout), json.loads(calib.stdout)
+    cross_plates = {v["plate"] for c in cross_clips for v in c["vehicles"]}
+    calib_plates = {v["plate"] for c in calib_clips for v in c["vehicles"]}
+    assert len(cross_plates) >= 150
+    assert 60 <= len(calib_plates) <= 80
+    assert not cross_plates & calib_plates
+    assert not {c["seed"] for c in cross_clips} & {c["seed"] for c in calib_clips}
+    # the same conditions mix: every clip of the plan, drawn from other seeds
+    assert [c["conditions"] for c in calib_clips] == [c["conditions"] for c in cross_clips]
+
+
+def test_a_seed_overlapping_the_cross_set_is_refused(tmp_path: Path) -> None:
+    res = xrender("--out", str(tmp_path), "--seed", "7250003", "--truth-only")
+    assert res.returncode == 2
+    assert "--seed 7250003" in res.stderr
+    assert "overlap the cross set" in res.stderr
+
+
+def test_clips_of_another_seed_are_not_reused(tmp_path: Path) -> None:
+    (tmp_path / "day.mp4").write_bytes(b"")
+    (tmp_path / "day.json").write_text(json.dumps({"seed": 7_250_000, "vehicles": []}))
+    res = xrender("--out", str(tmp_path), "--seed", "7350000", "--only", "day", "--seconds", "3")
+    assert res.returncode == 1
+    assert "rendered from seed 7250000, not 7350000" in res.stderr
