@@ -251,11 +251,14 @@ class TrackingConfig(Strict):
         "wall or a camera overlay. 0: no check.",
     )
     settled_readings: int = Field(
-        default=3,
+        default=0,
         ge=0,
         description="A track whose last this many OCR readings all read its voted text, each at least "
         "tracking.settled_confidence sure, has settled: its plate is followed and counted without OCR, but for "
-        "every 5th frame (another plate taking its place is still read). 0: OCR on every frame.",
+        "every 5th frame (another plate taking its place is still read). 0 (default): OCR on every frame. 3 "
+        "saves about 40 % of OCR calls, but its votes rest on fewer readings than the confidence calibration "
+        "was fitted on: with the shipped map it dropped one exact read of the sample's 9 as unsure "
+        "(docs/PERFORMANCE.md).",
     )
     settled_confidence: float = Field(
         default=0.9,

@@ -363,7 +363,7 @@ def _pass(tr: PlateTracker, texts: list[tuple[str, float]]) -> tuple[list[bool],
 
 
 def test_a_settled_track_is_read_again_only_every_fifth_frame() -> None:
-    tr = tracker(max_gap_frames=5)
+    tr = tracker(max_gap_frames=5, settled_readings=3)
     read, plates = _pass(tr, [("XYZ789", 0.95)] * 20)
     assert read[:3] == [True, True, True]  # three sure agreeing readings settle it
     assert read[3:8] == [False, False, False, False, True]  # then every 5th frame is read
@@ -372,9 +372,9 @@ def test_a_settled_track_is_read_again_only_every_fifth_frame() -> None:
 
 
 def test_unsure_or_disagreeing_readings_do_not_settle_a_track() -> None:
-    unsure, _ = _pass(tracker(), [("XYZ789", 0.8)] * 10)
+    unsure, _ = _pass(tracker(settled_readings=3), [("XYZ789", 0.8)] * 10)
     assert all(unsure)
-    mixed, _ = _pass(tracker(), [("XYZ789", 0.95), ("XYZ780", 0.95)] * 5)
+    mixed, _ = _pass(tracker(settled_readings=3), [("XYZ789", 0.95), ("XYZ780", 0.95)] * 5)
     assert all(mixed)
     off, _ = _pass(tracker(settled_readings=0), [("XYZ789", 0.99)] * 10)
     assert all(off)
@@ -383,7 +383,9 @@ def test_unsure_or_disagreeing_readings_do_not_settle_a_track() -> None:
 def test_another_plate_taking_a_settled_ones_place_is_still_read() -> None:
     # A settled track's plate is replaced at the same place by another (dense traffic): the next
     # frame read (every 5th) reads the newcomer surely, which splits the track: two reads.
-    read, plates = _pass(tracker(max_gap_frames=5), [("AAA111", 0.95)] * 8 + [("BBB222", 0.95)] * 12)
+    read, plates = _pass(
+        tracker(max_gap_frames=5, settled_readings=3), [("AAA111", 0.95)] * 8 + [("BBB222", 0.95)] * 12
+    )
     assert not all(read[3:8])
     assert sorted(plates) == ["AAA111", "BBB222"]
 
@@ -391,7 +393,7 @@ def test_another_plate_taking_a_settled_ones_place_is_still_read() -> None:
 def test_an_approaching_plate_is_read_while_it_grows() -> None:
     # Sure agreeing readings, but each frame nearer (wider) than any read so far: its near frames
     # read best, so none is skipped; once it stops growing the track settles.
-    tr = tracker(max_gap_frames=5)
+    tr = tracker(max_gap_frames=5, settled_readings=3)
     read = []
     for f in range(12):
         width = 60 * 1.15**f if f < 8 else 60 * 1.15**7
