@@ -406,8 +406,18 @@ def main() -> None:
     cross: list[dict[str, EvalResult]] | None = None
     real: list[list[RealResult]] | None = None
     memory: dict[tuple[str, bytes], Any] = {}
+    models: list[Models] = []
+    usable: list[int] = []
+    for k, cfg in enumerate(configs):  # e.g. config/upstream.yaml before `edge-alpr models pull`: skipped, said
+        try:
+            models.append(shared_models(cfg, memory))
+            usable.append(k)
+        except EdgeError as exc:
+            print(f"skipped --config {paths[k]}: its models are not here ({exc})", file=sys.stderr)
+    if not usable:
+        raise SystemExit("error: no config's models are present")
+    paths, configs = [paths[k] for k in usable], [configs[k] for k in usable]
     try:
-        models = load_all(configs, memory)
         if "own" in a.sets:
             check_seed_offset(a.dir, a.seed_offset)
             own = run_own(a.dir, configs, models, memory, a.only, a.seed_offset)

@@ -27,6 +27,7 @@ DRY_RUN=0
 APT=1
 START=1
 WITH_VENV=0
+UPSTREAM=0
 CAMERA=""
 PORT=""
 RTC=auto
@@ -46,6 +47,9 @@ Options:
   --no-apt         do not install system packages (they are already there)
   --no-start       install and enable, but do not (re)start the service
   --with-venv      with --prefix: also create the venv under DIR (slow; downloads wheels)
+  --upstream-models  also pull the upstream models trained on real plates (needs internet; each
+                   file checked against its pinned sha256) into the service's models folder;
+                   use them with the models: keys of config/upstream.yaml
   --rtc auto|yes|no  does the device keep time when off (a real-time clock)? auto: yes if
                    /sys/class/rtc/rtc0 exists. Without one (a Pi), systemd-time-wait-sync is enabled
                    so the service starts only once the clock is synchronised.
@@ -64,6 +68,7 @@ while [ $# -gt 0 ]; do
     --no-apt) APT=0; shift ;;
     --no-start) START=0; shift ;;
     --with-venv) WITH_VENV=1; shift ;;
+    --upstream-models) UPSTREAM=1; shift ;;
     --rtc) RTC="${2:?--rtc needs auto, yes or no}"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "install-pi: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -214,6 +219,21 @@ if [ -z "$PREFIX" ] || [ "$WITH_VENV" = 1 ]; then
   fi
 else
   echo "would run: $PY -m venv $APP_DIR/venv && $APP_DIR/venv/bin/pip install --require-hashes -r $APP_DIR/src/requirements/runtime-$(uname -m).lock && $APP_DIR/venv/bin/pip install --no-deps $APP_DIR/src"
+fi
+
+# -- 5b. optional: the upstream models trained on real plates (models/manifest.yaml, sha256 pinned) -----------
+UPSTREAM_MODELS=(yolo-v9-t-384-license-plates-end2end cct-xs-v2-global)
+if [ "$UPSTREAM" = 1 ]; then
+  for name in "${UPSTREAM_MODELS[@]}"; do
+    if [ "$DRY_RUN" = 1 ] || { [ -n "$PREFIX" ] && [ "$WITH_VENV" != 1 ]; }; then
+      echo "would run: $APP_DIR/venv/bin/edge-alpr models pull $name --dir $APP_DIR/models"
+    else
+      "$R$APP_DIR/venv/bin/edge-alpr" models pull "$name" --dir "$R$APP_DIR/models"  # made in step 3
+    fi
+  done
+  say "upstream models: set models.detector/models.ocr as in config/upstream.yaml to use them"
+else
+  say "upstream models (trained on real plates, need internet): rerun with --upstream-models"
 fi
 
 # -- 6. starter config (never overwritten) -------------------------------------------------------------

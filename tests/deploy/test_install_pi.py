@@ -144,6 +144,20 @@ def test_dry_run_changes_nothing(tmp_path: Path) -> None:
     assert "would run: render_unit" in res.stdout
     assert "would run: make_key" in res.stdout
     assert "would run: write_config" in res.stdout
+    assert "models pull" not in res.stdout  # upstream models only when asked for (they need internet)
+
+
+def test_upstream_models_are_pulled_by_pinned_name_when_asked(tmp_path: Path) -> None:
+    import yaml
+
+    res = install("--prefix", str(tmp_path / "root"), "--dry-run", "--upstream-models")
+    assert res.returncode == 0, res.stderr
+    pulled = re.findall(r"edge-alpr models pull (\S+) --dir /opt/edge-alpr/models", res.stdout)
+    manifest = yaml.safe_load((ROOT / "models" / "manifest.yaml").read_text())
+    upstream = {m["name"] for m in manifest["models"] if m.get("source") == "upstream"}
+    assert set(pulled) == upstream  # every upstream model of the manifest, each checked by its sha256 there
+    named = yaml.safe_load((ROOT / "config" / "upstream.yaml").read_text())["models"]
+    assert {named["detector"], named["ocr"]} == upstream  # the config that uses them names the same
 
 
 @pytest.mark.parametrize(
