@@ -190,9 +190,15 @@ def _push_on_sharing_change(share: Any) -> Callable[[Config, Config], None]:
 
 
 def evaluate_clip(
-    clip: Path, truth_path: Path, cfg: Config, *, on_frame: Callable[[Any], None] | None = None
+    clip: Path,
+    truth_path: Path,
+    cfg: Config,
+    *,
+    on_frame: Callable[[Any], None] | None = None,
+    on_replay: Callable[[Any], None] | None = None,
 ) -> EvalResult:
     """Replay one clip through the configured application into a throwaway store and score its reads.
+    `on_replay` receives the `ReplayResult` (stage times and counts) when the replay ends.
 
     The store (and the ledger and outbox beside it, unless the config places them elsewhere) lives in
     a temporary folder and is deleted afterwards; granted reads are queued as in `run` but no peer is
@@ -219,6 +225,8 @@ def evaluate_clip(
                 return ok
 
             run = replay(source, recognizer, sink, on_frame=on_frame)
+    if on_replay is not None:
+        on_replay(run)
     result = score([(r.plate, r.frame_index) for r in kept], truth)
     result.seconds = run.seconds
     result.frames = run.frames

@@ -30,7 +30,8 @@ from edge_tools.synth.scene import render_clip
 
 ROOT = Path(__file__).resolve().parents[1]
 # name: (seed, seconds, condition, density, speed, vehicles)
-CLIPS: dict[str, tuple[int, float, str, float, float, int | None]] = {
+ClipSpec = tuple[int, float, str, float, float, int | None]
+CLIPS: dict[str, ClipSpec] = {
     "day": (50001, 40, "day", 0.4, 1.0, None),
     "night": (50002, 40, "night", 0.4, 1.0, None),
     "rain": (50003, 40, "rain", 0.4, 1.0, None),
@@ -91,6 +92,33 @@ def check_seed_offset(where: Path, offset: int) -> None:
         record.write_text(f"{found}\n")
 
 
+def ensure_clip(
+    where: Path, name: str, seed_offset: int = 0, clips: dict[str, ClipSpec] | None = None, **extra: object
+) -> tuple[Path, Path]:
+    """Clip `name` of `clips` (default CLIPS): its .mp4 and truth .json in `where`, rendered there
+    first if missing; `extra` goes to `render_clip` (overlay, pedestrians, trees)."""
+    seed, seconds, condition, density, speed, vehicles = (clips or CLIPS)[name]
+    clip, truth = where / f"{name}.mp4", where / f"{name}.json"
+    if not clip.exists() or not truth.exists():
+        require_fonts()  # the same seeds render other plates under other fonts
+        t0 = time.time()
+        print(f"rendering {name} ({seconds:.0f} s, {condition}) ...", file=sys.stderr, flush=True)
+        render_clip(
+            clip, truth, seed=seed + seed_offset, seconds=seconds, condition=condition, density=density,
+            speed=speed, n_vehicles=vehicles, **extra,  # type: ignore[arg-type]
+        )  # fmt: skip
+        print(f"  {time.time() - t0:.0f} s", file=sys.stderr)
+    return clip, truth
+
+
+def emit(lines: list[str], out: Path | None) -> None:
+    """Print a Markdown table (its lines) and also write it to `out` when given."""
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if out:
+        out.write_text(text)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dir", type=Path, default=ROOT / "data" / "val", help="where the clips are rendered")
@@ -107,19 +135,10 @@ def main() -> None:
     rows: dict[str, EvalResult] = {}
     total = EvalResult()
     empty_seconds = 0.0
-    for name, (seed, seconds, condition, density, speed, vehicles) in CLIPS.items():
+    for name in CLIPS:
         if a.only and name not in a.only:
             continue
-        clip, truth = a.dir / f"{name}.mp4", a.dir / f"{name}.json"
-        if not clip.exists() or not truth.exists():
-            require_fonts()  # the same seeds render other plates under other fonts
-            t0 = time.time()
-            print(f"rendering {name} ({seconds:.0f} s, {condition}) ...", file=sys.stderr, flush=True)
-            render_clip(
-                clip, truth, seed=seed + a.seed_offset, seconds=seconds, condition=condition, density=density,
-                speed=speed, n_vehicles=vehicles,
-            )  # fmt: skip
-            print(f"  {time.time() - t0:.0f} s", file=sys.stderr)
+        clip, truth = ensure_clip(a.dir, name, a.seed_offset)
         print(f"evaluating {name} ...", file=sys.stderr, flush=True)
         res = evaluate_clip(clip, truth, cfg)
         rows[name] = res
@@ -141,10 +160,7 @@ def main() -> None:
         lines.append(f"false reads on the empty road: {rows['empty'].false_reads} in {empty_seconds:.0f} s "
                      f"= {per10:.1f} per 10 minutes")  # fmt: skip
     lines.append(f"this run: {library_versions()} (clips rendered by an earlier run keep its libraries)")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if a.out:
-        a.out.write_text(text)
+    emit(lines, a.out)
 
 
 if __name__ == "__main__":

@@ -119,6 +119,10 @@ class OnnxBoxDetector:
                 "[1, 4+classes, N] or end2end [K, 7]"
             )
         log.info("detector %s: format %s, input %s", self.name, self.format, self.size)
+        self._check_classes()
+
+    def _check_classes(self) -> None:
+        """Hook for subclasses: choose or check `classes` once the session is loaded."""
 
     def _input_size(self, shape: list[object], imgsz: int | None) -> tuple[int, int]:
         h, w = shape[2], shape[3]

@@ -13,12 +13,10 @@ from __future__ import annotations
 import ast
 import logging
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Protocol
 
 from edge.detect.onnx import OnnxBoxDetector
 from edge.errors import EdgeError
-from edge.models.runtime import Optimization
 from edge.types import Box, Image, Region
 
 log = logging.getLogger(__name__)
@@ -56,26 +54,7 @@ class OnnxVehicleDetector(OnnxBoxDetector):
 
     kind = "vehicle detector"
 
-    def __init__(
-        self,
-        path: Path | str,
-        *,
-        score_threshold: float = 0.4,
-        nms_iou: float = 0.5,
-        threads: int = 1,
-        spinning: bool = False,
-        optimization: Optimization = "all",
-        providers: list[str] | None = None,
-    ) -> None:
-        super().__init__(
-            path,
-            score_threshold=score_threshold,
-            nms_iou=nms_iou,
-            threads=threads,
-            spinning=spinning,
-            optimization=optimization,
-            providers=providers,
-        )
+    def _check_classes(self) -> None:
         names = class_names(self.session.get_modelmeta().custom_metadata_map)
         if names is None:
             if self.n_classes != 1:
