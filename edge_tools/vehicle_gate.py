@@ -38,9 +38,9 @@ from edge_tools.validate import CLIPS, ClipSpec, emit, ensure_clip
 ROOT = Path(__file__).resolve().parents[1]
 # Empty roads: (seed, seconds, condition, density, speed, vehicles); rendered with overlay, walkers, trees.
 DISTRACTORS: dict[str, ClipSpec] = {
-    "empty-day": (61001, 30, "day", 0.0, 1.0, 0),
-    "empty-night": (61002, 30, "night", 0.0, 1.0, 0),
-    "empty-rain": (61003, 30, "rain", 0.0, 1.0, 0),
+    "empty-day": (61001, 20, "day", 0.0, 1.0, 0),
+    "empty-night": (61002, 20, "night", 0.0, 1.0, 0),
+    "empty-rain": (61003, 20, "rain", 0.0, 1.0, 0),
 }
 BARE: dict[str, Any] = {
     "overlays": {"learn": False},
@@ -107,6 +107,9 @@ def main() -> None:
         "--sets", nargs="*", default=["distractors", "sample", "val"], choices=["distractors", "sample", "val"]
     )
     ap.add_argument("--settings", nargs="*", default=["default", "bare"], choices=["default", "bare"])
+    ap.add_argument(
+        "--bare-val", action="store_true", help="run the bare setting on the val set too (by default: default only)"
+    )
     ap.add_argument("--out", type=Path, default=None, help="also write the Markdown table here")
     a = ap.parse_args()
     lines = [
@@ -117,6 +120,8 @@ def main() -> None:
     for set_name in a.sets:
         clips = clips_of(set_name, a.dir, a.val_dir)
         for base in a.settings:
+            if base == "bare" and set_name == "val" and not a.bare_val:
+                continue
             for setting in (base, base + "+vehicle"):
                 cfg = config(setting, a.model)
                 total, tally = EvalResult(), Tally()
