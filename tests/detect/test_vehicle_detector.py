@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +13,7 @@ from edge.errors import EdgeError
 from edge.pipeline import load_models
 from edge.types import Box
 from edge_tools.synth.scene import Clip
+from tests.support.audit import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 Frames = list[tuple[np.ndarray, list[Box], list[Box]]]
@@ -27,33 +25,17 @@ def test_a_missing_vehicle_model_is_refused_naming_the_key() -> None:
         load_models(cfg)
 
 
-def test_replay_with_a_missing_vehicle_model_fails_on_stderr_naming_the_key(tmp_path: Path) -> None:
+def test_replay_with_a_missing_vehicle_model_fails_on_stderr_naming_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     cfg = tmp_path / "v.yaml"
     cfg.write_text(f"models:\n  vehicle: {tmp_path / 'gone.onnx'}\n")
-    res = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "edge",
-            "replay",
-            str(ROOT / "samples" / "sample.mp4"),
-            "--config",
-            str(cfg),
-            "--db",
-            str(tmp_path / "r.db"),
-            "--quiet",
-        ],
-        check=False,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-        timeout=300,
-    )
-    assert res.returncode != 0
-    assert "models.vehicle" in res.stderr, res.stderr
-    assert "gone.onnx" in res.stderr, res.stderr
-    assert res.stdout == ""
+    sample = str(ROOT / "samples" / "sample.mp4")
+    code, out, err = cli(monkeypatch, capsys, "replay", sample, "--config", str(cfg), "--db", str(tmp_path / "r.db"))
+    assert code != 0
+    assert "models.vehicle" in err, err
+    assert "gone.onnx" in err, err
+    assert out == ""
 
 
 MODEL = ROOT / "models" / "vehicle-det-v1.onnx"
