@@ -9,6 +9,7 @@ take quantiles in PromQL), names carry their unit (``_seconds``, ``_bytes``). Na
     camera_up, camera_last_frame_age_seconds, camera_fps, frames_total, frames_dropped_total,
     frames_processed_total, decode_errors_total, recognition_errors_total, camera_reopens_total,
     reads_total, reads_refused_total, stage_seconds_total{stage}, tracks_dropped_total{reason},
+    plate_boxes_dropped_total{reason},
     frame_latency_seconds (histogram)
     (per camera); store_written_total, store_refused_total{reason}, store_queue_depth, store_reads
     (reads held now: falls when retention purges), disk_free_bytes, disk_low, purge_lag_seconds,
@@ -98,6 +99,12 @@ def _camera_metrics(cameras: list[dict[str, Any]]) -> Iterator[Metric]:
         f"Plate tracks that ended without a read, by reason ({', '.join(DROP_REASONS)}).",
         labels=["camera", "reason"],
     )
+    dropped_boxes = CounterMetricFamily(
+        P + "plate_boxes_dropped",
+        "Plate boxes dropped before OCR, by reason (masked: a configured mask or learned burned-in text; "
+        "no_vehicle: on no vehicle the vehicle detector found, models.vehicle).",
+        labels=["camera", "reason"],
+    )
     latency = HistogramMetricFamily(
         P + "frame_latency_seconds",
         "Seconds from a frame decoded to recognised and its reads handed to the store.",
@@ -117,11 +124,13 @@ def _camera_metrics(cameras: list[dict[str, Any]]) -> Iterator[Metric]:
             stage.add_metric([c["camera"], st], seconds)
         for reason, n in (c.get("tracks_dropped") or {}).items():
             dropped_tracks.add_metric([c["camera"], reason], n)
+        for reason, n in (c.get("boxes_dropped") or {}).items():
+            dropped_boxes.add_metric([c["camera"], reason], n)
         hist = c.get("latency_histogram") or {}
         if hist:
             buckets = [(_le(le), n) for le, n in zip(hist["le"], hist["counts"], strict=True)]
             latency.add_metric(name, [*buckets, ("+Inf", hist["count"])], sum_value=hist["sum_s"])
-    yield from (up, age, fps, *fams.values(), stage, dropped_tracks, latency)
+    yield from (up, age, fps, *fams.values(), stage, dropped_tracks, dropped_boxes, latency)
 
 
 def _store_metrics(doc: dict[str, Any]) -> Iterator[Metric]:
