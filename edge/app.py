@@ -198,8 +198,10 @@ def evaluate_clip(
     *,
     on_frame: Callable[[Any], None] | None = None,
     models: Models | None = None,
+    on_replay: Callable[[Any], None] | None = None,
 ) -> EvalResult:
     """Replay one clip through the configured application into a throwaway store and score its reads.
+    `on_replay` receives the `ReplayResult` (stage times and counts) when the replay ends.
 
     The store (and the ledger and outbox beside it, unless the config places them elsewhere) lives in
     a temporary folder and is deleted afterwards; granted reads are queued as in `run` but no peer is
@@ -227,6 +229,8 @@ def evaluate_clip(
                 return ok
 
             run = replay(source, recognizer, sink, on_frame=on_frame)
+    if on_replay is not None:
+        on_replay(run)
     result = score([(r.plate, r.frame_index) for r in kept], truth, confidences=[r.confidence for r in kept])
     result.seconds = run.seconds
     result.frames = run.frames

@@ -17,6 +17,7 @@ from edge.capture.base import Source
 from edge.config import Config
 from edge.config.cameras import CameraConfig
 from edge.detect import OnnxPlateDetector, PlateDetector, nms
+from edge.detect.vehicle import OnnxVehicleDetector, VehicleDetector, on_detected_vehicle
 from edge.gate import Gate, make_gate
 from edge.gate.overlay import StaticText, in_polygons
 from edge.gate.vehicle import on_vehicle
@@ -35,7 +36,9 @@ log = logging.getLogger(__name__)
 class StageTimes:
     """Seconds spent per stage and call counts: the figures replay prints and metrics export."""
 
-    seconds: dict[str, float] = field(default_factory=lambda: {"gate": 0.0, "detect": 0.0, "ocr": 0.0, "track": 0.0})
+    seconds: dict[str, float] = field(
+        default_factory=lambda: {"gate": 0.0, "vehicle": 0.0, "detect": 0.0, "ocr": 0.0, "track": 0.0}
+    )
     frames: int = 0
     gated_frames: int = 0
     detector_calls: int = 0
@@ -43,6 +46,8 @@ class StageTimes:
     quiet_frames: int = 0  # frames with motion the detector skipped: only blobs without a plate (gate.recheck_frames)
     detections: int = 0
     masked: int = 0  # plate boxes dropped before OCR: in a configured mask or learned burned-in text
+    vehicle_calls: int = 0  # runs of the optional vehicle detector (models.vehicle)
+    no_vehicle: int = 0  # plate boxes dropped before OCR: on no detected vehicle (models.vehicle)
     ocr_calls: int = 0
     settled: int = 0  # plate boxes not read: their track's reading had settled (tracking.settled_readings)
     reads: int = 0
@@ -59,11 +64,12 @@ class Models:
     detector: PlateDetector
     ocr: PlateOcr
     calibration: Calibration | None = None  # raw vote confidence -> share of reads exact
+    vehicles: VehicleDetector | None = None  # optional: plates count only on a detected vehicle
 
 
 def load_models(cfg: Config) -> Models:
     folders = model_folders(cfg.models.dir)
-    det_path = resolve_model(cfg.models.detector, folders)
+    det_path = resolve_model(cfg.models.detector, folders, key="models.detector")
     detector = OnnxPlateDetector(
         det_path,
         score_threshold=cfg.detector.score_threshold,
@@ -90,7 +96,19 @@ def load_models(cfg: Config) -> Models:
         )
     if cfg.ocr.second_opinion == "rapidocr":
         ocr = SecondOpinion(ocr, RapidOcr(threads=cfg.ocr.threads), cfg.ocr.second_weight, cfg.ocr.second_min_width)
-    return Models(detector=detector, ocr=ocr, calibration=find_calibration(ocr_model, ocr.name))
+    vehicles = None
+    if cfg.models.vehicle is not None:
+        v = cfg.vehicles
+        vehicles = OnnxVehicleDetector(
+            resolve_model(cfg.models.vehicle, folders, key="models.vehicle"),
+            score_threshold=v.score_threshold,
+            nms_iou=v.nms_iou,
+            threads=v.threads,
+            spinning=v.spinning,
+            optimization=v.optimization,
+            providers=providers(v.device, "vehicles.device"),
+        )
+    return Models(detector=detector, ocr=ocr, calibration=find_calibration(ocr_model, ocr.name), vehicles=vehicles)
 
 
 # A detector box sits inside the plate's own outline: on the validation clips (2,771 boxes matched
@@ -151,6 +169,8 @@ class Recognizer:
         self._quiet: list[tuple[Box, int]] = []
         self._last_plates: list[Box] = []  # the plates of the detector's last run
         self._plates_moving = False  # whether one of them had moved since the run before
+        self._vehicle_boxes: list[Box] | None = None  # the vehicle detector's last boxes (vehicles.stride)
+        self._vehicle_age = 0  # frames with motion since the vehicle detector last ran
 
     def regions(self, frame: Frame) -> list[Region]:
         """The gate's regions of `frame`, timed. The runner calls this on a thread of its own (the gate
@@ -164,6 +184,9 @@ class Recognizer:
         """Recognise one frame: detect inside `regions` (the gate runs here when None), read, track."""
         if regions is None:
             regions = self.regions(frame)
+        vehicles = self._vehicles(frame, regions)
+        if vehicles is not None and self.cfg.vehicles.regions and regions:
+            regions = self._vehicle_regions(frame, vehicles)
         t = time.perf_counter()
         self.times.frames += 1
         plates: list[PlateBox] = []
@@ -186,6 +209,11 @@ class Recognizer:
             self.overlay.observe(frame.image, frame.ts, [p.box for p in plates])
         kept = [p for p in plates if not self._masked(p.box)]
         self.times.masked += len(plates) - len(kept)
+        if vehicles is not None:
+            margin = self.cfg.vehicles.margin
+            on = [p for p in kept if on_detected_vehicle(p.box, vehicles, margin)]
+            self.times.no_vehicle += len(kept) - len(on)
+            kept = on
         plates = [p for p in kept if p.box.width >= self.cfg.detector.min_width]
         if not skipped:
             self.times.detections += len(plates)
@@ -260,6 +288,39 @@ class Recognizer:
             self._quiet = [(b, i) for b, i in self._quiet if part.iou(b) < g.quiet_iou]
             if not any(part.x1 <= q.centre[0] <= part.x2 and part.y1 <= q.centre[1] <= part.y2 for q in moving):
                 self._quiet.append((part, index))
+
+    def _vehicles(self, frame: Frame, regions: list[Region]) -> list[Box] | None:
+        """The vehicles of `frame` (None without a vehicle detector): the detector runs on the whole
+        frame on the first frame with motion and then every `vehicles.stride`-th; frames in between
+        reuse its boxes; a frame without motion has none (and the next with motion runs it)."""
+        detector = self.models.vehicles
+        if detector is None:
+            return None
+        if not regions:
+            self._vehicle_boxes = None
+            return []
+        if self._vehicle_boxes is None or self._vehicle_age >= self.cfg.vehicles.stride - 1:
+            t = time.perf_counter()
+            self._vehicle_boxes = [r.box for r in detector.predict(frame.image)]
+            self.times.add("vehicle", t)
+            self.times.vehicle_calls += 1
+            self._vehicle_age = 0
+        else:
+            self._vehicle_age += 1
+        return self._vehicle_boxes
+
+    def _vehicle_regions(self, frame: Frame, vehicles: list[Box]) -> list[Region]:
+        """One region for the plate detector: the union of the vehicles' boxes grown by
+        `vehicles.margin` (none when no vehicle is seen), its parts the moving blobs (the vehicles)."""
+        if not vehicles:
+            return []
+        h, w = frame.image.shape[:2]
+        m = self.cfg.vehicles.margin
+        grown = [v.expanded(m, m, w, h) for v in vehicles]
+        box = Box(
+            min(b.x1 for b in grown), min(b.y1 for b in grown), max(b.x2 for b in grown), max(b.y2 for b in grown)
+        )
+        return [Region(box, 1.0, tuple(grown))]
 
     def _masked(self, box: Box) -> bool:
         """A plate box in a configured mask (cameras[].masks) or in learned burned-in text (overlays)."""

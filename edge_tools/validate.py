@@ -55,7 +55,8 @@ from edge_tools.xrender.plates import font_paths_missing
 
 ROOT = Path(__file__).resolve().parents[1]
 # name: (seed, seconds, condition, density, speed, vehicles)
-CLIPS: dict[str, tuple[int, float, str, float, float, int | None]] = {
+ClipSpec = tuple[int, float, str, float, float, int | None]
+CLIPS: dict[str, ClipSpec] = {
     "day": (50001, 40, "day", 0.4, 1.0, None),
     "night": (50002, 40, "night", 0.4, 1.0, None),
     "rain": (50003, 40, "rain", 0.4, 1.0, None),
@@ -182,23 +183,41 @@ OWN_CONDITION = {"fast": "fast", "slow": "slow", "dense": "busy", "empty": "empt
 SETS = ("own", "cross", "real")
 
 
+def ensure_clip(
+    where: Path, name: str, seed_offset: int = 0, clips: dict[str, ClipSpec] | None = None, **extra: object
+) -> tuple[Path, Path]:
+    """Clip `name` of `clips` (default CLIPS): its .mp4 and truth .json in `where`, rendered there
+    first if missing; `extra` goes to `render_clip` (overlay, pedestrians, trees)."""
+    seed, seconds, condition, density, speed, vehicles = (clips or CLIPS)[name]
+    clip, truth = where / f"{name}.mp4", where / f"{name}.json"
+    if not clip.exists() or not truth.exists():
+        require_fonts()  # the same seeds render other plates under other fonts
+        t0 = time.time()
+        print(f"rendering {name} ({seconds:.0f} s, {condition}) ...", file=sys.stderr, flush=True)
+        render_clip(
+            clip, truth, seed=seed + seed_offset, seconds=seconds, condition=condition, density=density,
+            speed=speed, n_vehicles=vehicles, **extra,  # type: ignore[arg-type]
+        )  # fmt: skip
+        print(f"  {time.time() - t0:.0f} s", file=sys.stderr)
+    return clip, truth
+
+
+def emit(lines: list[str], out: Path | None) -> None:
+    """Print a Markdown table (its lines) and also write it to `out` when given."""
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if out:
+        out.write_text(text)
+
+
 def run_own(where: Path, configs: list[Config], models: list[Models], memory: dict[tuple[str, bytes], Any],
             only: list[str] | None, seed_offset: int) -> list[dict[str, EvalResult]]:  # fmt: skip
     """Each own clip's figures under each config, rendering the missing clips first."""
     rows: list[dict[str, EvalResult]] = [{} for _ in configs]
-    for name, (seed, seconds, condition, density, speed, vehicles) in CLIPS.items():
+    for name in CLIPS:
         if only and name not in only:
             continue
-        clip, truth = where / f"{name}.mp4", where / f"{name}.json"
-        if not clip.exists() or not truth.exists():
-            require_fonts()  # the same seeds render other plates under other fonts
-            t0 = time.time()
-            print(f"rendering {name} ({seconds:.0f} s, {condition}) ...", file=sys.stderr, flush=True)
-            render_clip(
-                clip, truth, seed=seed + seed_offset, seconds=seconds, condition=condition, density=density,
-                speed=speed, n_vehicles=vehicles,
-            )  # fmt: skip
-            print(f"  {time.time() - t0:.0f} s", file=sys.stderr)
+        clip, truth = ensure_clip(where, name, seed_offset)
         print(f"evaluating {name} ...", file=sys.stderr, flush=True)
         for r, res in zip(rows, evaluate_together(clip, truth, configs, models, memory), strict=True):
             r[name] = res
@@ -438,10 +457,7 @@ def main() -> None:
             "fps: each config after the first reuses the stages it shares with earlier ones: not a speed figure"
         )
     lines.append(f"this run: {library_versions()} (clips rendered by an earlier run keep its libraries)")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if a.out:
-        a.out.write_text(text)
+    emit(lines, a.out)
 
 
 if __name__ == "__main__":

@@ -1,16 +1,22 @@
 #!/usr/bin/env python3
-"""Generate a synthetic plate-detector dataset from rendered roadside clips.
+"""Generate a synthetic plate- or vehicle-detector dataset from rendered roadside clips.
 
 Samples random frames of many clips (day/night/rain, two frame sizes), then either keeps the
 whole frame or crops a region around a vehicle or at random (as the pipeline's gate hands the
 detector a region), letterboxes it to SIZE x SIZE (aspect kept, pad 114, centred) and stores it
 as a JPEG with its plate boxes in letterboxed pixel coordinates.
 
+With `--target vehicle` the boxes are the vehicles' projected outlines (`Clip.vehicle_boxes`), the
+samples are whole frames or large crops (never a region around one plate), and a third of the
+clips carry pedestrians, swaying trees and a burned-in timestamp: things that move or look like
+text but are not vehicles, so the detector learns them as background.
+
 Writes OUT/images/NNNNNN.jpg and OUT/labels.json
 ({"imgsz": S, "items": [{"image": "images/000000.jpg", "boxes": [[x1, y1, x2, y2], ...]}]}).
 
 Example:
     python scripts/make_detector_dataset.py --out /work/data-gen/det --clips 240 --per-clip 25 --workers 2
+    python scripts/make_detector_dataset.py --target vehicle --size 256 --out /work/data-gen/veh --clips 100
 
 Needs numpy, opencv-python-headless, Pillow and fonts (see edge_tools/synth/__init__.py).
 """
@@ -46,11 +52,39 @@ def letterbox(img: np.ndarray, size: int) -> tuple[np.ndarray, float, float, flo
     return out, r, ix, iy
 
 
-def _sample(args: tuple[int, int, int, str, int]) -> list[dict]:
-    clip_idx, per_clip, seed, out, size = args
+def _label_boxes(
+    truth: list[tuple[tuple[float, float, float, float], float]],
+    window: tuple[int, int, int, int],
+    r: float,
+    px: float,
+    py: float,
+) -> list[list[float]]:
+    """Truth boxes (box, visible fraction) that stay at least MIN_VISIBLE visible inside the crop
+    `window`, in letterboxed pixels (scale r, pad px/py)."""
+    x0, y0, x1, y1 = window
+    boxes = []
+    for (bx0, by0, bx1, by1), visible in truth:
+        area = (bx1 - bx0) * (by1 - by0)
+        ix0, iy0, ix1, iy1 = max(bx0, x0), max(by0, y0), min(bx1, x1), min(by1, y1)
+        if ix1 <= ix0 or iy1 <= iy0:
+            continue
+        if (ix1 - ix0) * (iy1 - iy0) / max(area, 1e-6) * visible < MIN_VISIBLE:
+            continue
+        b = [(ix0 - x0) * r + px, (iy0 - y0) * r + py, (ix1 - x0) * r + px, (iy1 - y0) * r + py]
+        if b[2] - b[0] < 3 or b[3] - b[1] < 2:
+            continue
+        boxes.append([round(v, 1) for v in b])
+    return boxes
+
+
+def _sample(args: tuple[int, int, int, str, int, str]) -> list[dict]:
+    clip_idx, per_clip, seed, out, size, target = args
     rng = np.random.default_rng([seed, clip_idx])
     cond = str(rng.choice(["day", "night", "rain"], p=[0.55, 0.25, 0.2]))
     fsize = (1280, 720) if rng.random() < 0.8 else (960, 540)
+    extras: dict[str, object] = {}
+    if target == "vehicle" and rng.random() < 0.35:  # non-vehicle motion and text as negatives
+        extras = {"pedestrians": int(rng.integers(1, 5)), "trees": int(rng.integers(0, 4)), "overlay": True}
     clip = Clip(
         seed=int(seed * 100000 + clip_idx),
         seconds=20,
@@ -58,6 +92,7 @@ def _sample(args: tuple[int, int, int, str, int]) -> list[dict]:
         density=float(rng.uniform(0.4, 0.9)),
         condition=cond,
         speed=float(rng.uniform(0.7, 1.4)),
+        **extras,  # type: ignore[arg-type]
     )
     items = []
     frames = rng.choice(clip.n_frames, size=min(per_clip, clip.n_frames), replace=False)
@@ -65,7 +100,7 @@ def _sample(args: tuple[int, int, int, str, int]) -> list[dict]:
         frame, plates = clip.render(fi)
         fh, fw = frame.shape[:2]
         mode = rng.random()
-        if mode < 0.45 or not plates:
+        if mode < 0.45 or not plates or target == "vehicle":
             x0, y0, x1, y1 = 0, 0, fw, fh
             if rng.random() < 0.3:  # random crop of a large part of the frame
                 cw = int(fw * rng.uniform(0.5, 1.0))
@@ -87,19 +122,11 @@ def _sample(args: tuple[int, int, int, str, int]) -> list[dict]:
                 x0, y0, x1, y1 = 0, 0, fw, fh
         crop = frame[y0:y1, x0:x1]
         img, r, px, py = letterbox(crop, size)
-        boxes = []
-        for p in plates:
-            bx0, by0, bx1, by1 = p.box
-            area = (bx1 - bx0) * (by1 - by0)
-            ix0, iy0, ix1, iy1 = max(bx0, x0), max(by0, y0), min(bx1, x1), min(by1, y1)
-            if ix1 <= ix0 or iy1 <= iy0:
-                continue
-            if (ix1 - ix0) * (iy1 - iy0) / max(area, 1e-6) * p.visible_fraction < MIN_VISIBLE:
-                continue
-            b = [(ix0 - x0) * r + px, (iy0 - y0) * r + py, (ix1 - x0) * r + px, (iy1 - y0) * r + py]
-            if b[2] - b[0] < 3 or b[3] - b[1] < 2:
-                continue
-            boxes.append([round(v, 1) for v in b])
+        if target == "vehicle":
+            truth = [((b[0], b[1], b[2], b[3]), b[4]) for b in clip.vehicle_boxes(fi)]
+        else:
+            truth = [(p.box, p.visible_fraction) for p in plates]
+        boxes = _label_boxes(truth, (x0, y0, x1, y1), r, px, py)
         name = f"images/{clip_idx:05d}_{k:03d}.jpg"
         cv2.imwrite(str(Path(out) / name), img, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(70, 96))])
         items.append({"image": name, "boxes": boxes, "condition": cond})
@@ -115,13 +142,14 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7, help="random seed (fixed for reproducibility)")
     ap.add_argument("--first-clip", type=int, default=0, help="index of the first clip (for a disjoint val set)")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--target", choices=["plate", "vehicle"], default="plate", help="what the boxes mark")
     a = ap.parse_args()
     require_fonts()  # the same seeds render other plates under other fonts
     out = Path(a.out)
     (out / "images").mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     items: list[dict] = []
-    jobs = [(c, a.per_clip, a.seed, str(out), a.size) for c in range(a.first_clip, a.first_clip + a.clips)]
+    jobs = [(c, a.per_clip, a.seed, str(out), a.size, a.target) for c in range(a.first_clip, a.first_clip + a.clips)]
     with Pool(a.workers) as pool:
         for k, it in enumerate(pool.imap(_sample, jobs)):
             items += it

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Train edge-alpr's own small plate detector (torch, from scratch) and export it to ONNX.
+"""Train edge-alpr's own small plate (or vehicle) detector (torch, from scratch), export to ONNX.
 
 Model: a fully-convolutional FCOS/CenterNet-style net (depthwise-separable backbone to stride 16,
 one upsampling merge to stride 8, a 1x1 head giving a plate score and left/top/right/bottom
@@ -10,13 +10,17 @@ Ultralytics raw YOLO single-class contract:
   output `output0` float32 [1, 5, N]: rows (cx, cy, w, h, score) in input pixels, score sigmoid'ed,
          no NMS inside; N = (S / 8) ** 2.  S is stored in the ONNX metadata as "imgsz".
 
-Dataset: scripts/make_detector_dataset.py (train and a disjoint val set).
+Dataset: scripts/make_detector_dataset.py (train and a disjoint val set). The same network learns
+vehicles from a `--target vehicle` dataset; `--class-name vehicle` then names the one class in the
+ONNX metadata (`names`), which is how the product tells a vehicle model from a plate model.
 
 Examples:
     python scripts/train_detector.py --data /work/data-gen/det --val /work/data-gen/det-val \
         --epochs 12 --out /work/data-gen/det-runs --export models/plate-det-v1.onnx
     python scripts/train_detector.py --eval-only --weights /work/data-gen/det-runs/best.pt \
         --val /work/data-gen/det-val --export models/plate-det-v1.onnx
+    python scripts/train_detector.py --class-name vehicle --score-shift 0 --data /work/data-gen/veh \
+        --val /work/data-gen/veh-val --epochs 8 --out /work/data-gen/veh-runs --export models/vehicle-det-v1.onnx
 
 Needs torch (2.13 CPU), numpy, opencv-python-headless, onnx, onnxruntime.
 """
@@ -289,8 +293,9 @@ def evaluate(predict, imgs: np.ndarray, boxes: list[np.ndarray], score_thr: floa
     }
 
 
-def export_onnx(net: PlateNet, size: int, path: Path, score_shift: float = 0.0) -> None:
-    """Export with in-graph decoding. `score_shift` is subtracted from the logits (calibration)."""
+def export_onnx(net: PlateNet, size: int, path: Path, score_shift: float = 0.0, class_name: str = "plate") -> None:
+    """Export with in-graph decoding. `score_shift` is subtracted from the logits (calibration);
+    `class_name` is the one class written to the metadata's `names`."""
     import onnx
 
     net.eval()
@@ -311,10 +316,10 @@ def export_onnx(net: PlateNet, size: int, path: Path, score_shift: float = 0.0) 
     for k, v in {
         "imgsz": str(size),
         "stride": str(STRIDE),
-        "names": "{0: 'plate'}",
+        "names": f"{{0: '{class_name}'}}",
         "task": "detect",
         "score_shift": f"{score_shift:.4f}",
-        "description": "edge-alpr plate-det-v1: synthetic-data plate detector, Ultralytics raw output",
+        "description": f"edge-alpr {path.stem}: synthetic-data {class_name} detector, Ultralytics raw output",
     }.items():
         p = model.metadata_props.add()
         p.key, p.value = k, v
@@ -352,6 +357,7 @@ def main() -> None:
     ap.add_argument("--export", type=Path, default=None, help="write the ONNX model here at the end")
     ap.add_argument("--weights", type=Path, default=None, help="start from / evaluate these weights")
     ap.add_argument("--eval-only", action="store_true", help="skip training: export + evaluate --weights")
+    ap.add_argument("--class-name", default="plate", help="the class the boxes mark (ONNX metadata `names`)")
     ap.add_argument(
         "--score-shift",
         type=float,
@@ -445,7 +451,7 @@ def main() -> None:
         net.load_state_dict(torch.load(a.out / "best.pt", map_location="cpu"))
         print(f"training time {(time.time() - t0) / 60:.1f} min", flush=True)
     if a.export:
-        export_onnx(net, size, a.export, a.score_shift)
+        export_onnx(net, size, a.export, a.score_shift, a.class_name)
         print(f"exported {a.export} ({a.export.stat().st_size} bytes)", flush=True)
         pred = ort_predictor(a.export, threads=1)
         pred(vimgs[0])

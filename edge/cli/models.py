@@ -71,7 +71,7 @@ def list_cmd(manifest_path: Path, folder: Path | None, as_json: bool) -> None:
         click.echo(json.dumps(rows, indent=2))
         return
     for r in rows:
-        click.echo(f"{r['name']:40} {r['kind']:9} {r['source']:9} {r['state']:11} {r['description']}")
+        click.echo(f"{r['name']:40} {r['kind']:16} {r['source']:9} {r['state']:11} {r['description']}")
 
 
 @models_group.command("pull")

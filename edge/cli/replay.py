@@ -146,6 +146,8 @@ def replay(
         "ocr_calls": result.times.ocr_calls,
         "settled": result.times.settled,
         "masked": result.times.masked,
+        "vehicle_calls": result.times.vehicle_calls,
+        "no_vehicle": result.times.no_vehicle,
         "tracks_dropped": dict(result.times.tracks_dropped),
         "alerts": [a.as_dict() for a in alerts],
         "review": [a.as_dict() for a in reviews],
@@ -199,6 +201,12 @@ def _print_summary(
         + (
             f"; {result.times.masked} plate boxes masked (cameras[].masks, learned overlays)"
             if result.times.masked
+            else ""
+        )
+        + (
+            f"; vehicle detector calls {result.times.vehicle_calls}, "
+            f"{result.times.no_vehicle} plate boxes on no detected vehicle dropped"
+            if result.times.vehicle_calls
             else ""
         )
     )

@@ -13,7 +13,15 @@ from edge.config.cameras import CameraConfig
 from edge.config.common import Strict
 from edge.config.health import HealthConfig
 from edge.config.hotlist import HotlistConfig
-from edge.config.pipeline import DetectorConfig, GateConfig, ModelsConfig, OcrConfig, OverlayConfig, TrackingConfig
+from edge.config.pipeline import (
+    DetectorConfig,
+    GateConfig,
+    ModelsConfig,
+    OcrConfig,
+    OverlayConfig,
+    TrackingConfig,
+    VehicleConfig,
+)
 from edge.config.sharing import SharingConfig
 from edge.config.store import RetentionConfig, StoreConfig
 from edge.policy.profiles import check_profile
@@ -32,6 +40,9 @@ class Config(Strict):
     models: ModelsConfig = Field(default_factory=ModelsConfig, description="Which models to load.")
     gate: GateConfig = Field(default_factory=GateConfig, description="Motion gate before the detector.")
     detector: DetectorConfig = Field(default_factory=DetectorConfig, description="Plate detector settings.")
+    vehicles: VehicleConfig = Field(
+        default_factory=VehicleConfig, description="Optional vehicle detector settings (models.vehicle)."
+    )
     overlays: OverlayConfig = Field(
         default_factory=OverlayConfig, description="Burned-in text (date/time overlays) learned per camera and masked."
     )

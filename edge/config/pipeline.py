@@ -21,6 +21,13 @@ class ModelsConfig(Strict):
         description="OCR model: a name in the models folder (NAME.onnx + NAME.yaml), or a path to an .onnx "
         "file with its plate config .yaml beside it.",
     )
+    vehicle: str | None = Field(
+        default=None,
+        description="Optional vehicle detector: a model name in the models folder (e.g. vehicle-det-v1) or a path "
+        "to an .onnx file (COCO-style: Ultralytics raw [1, 4+C, N] with class `names` in its metadata, car, truck, "
+        "bus and motorcycle counted; or a single-class vehicle model). When set, a plate counts only inside a "
+        "detected vehicle (see `vehicles`); null: no vehicle detector.",
+    )
     dir: str | None = Field(
         default=None,
         description="Folder holding named models; default: the models/ folder shipped with edge-alpr "
@@ -151,6 +158,34 @@ class DetectorConfig(OnnxSessionConfig):
         "tracked in the frame before is followed (its track's motion, re-centred on its last crop) and read; a "
         "plate that cannot be followed makes the detector run at once, a new plate is found at the next run. 2 "
         "halves detector calls: for detectors that cost tens of ms (YOLOv8n-class, above all on a Pi).",
+    )
+
+
+class VehicleConfig(OnnxSessionConfig):
+    """The optional vehicle detector (`models.vehicle`): plates count only on a detected vehicle."""
+
+    score_threshold: float = Field(default=0.4, gt=0, lt=1, description="Minimum vehicle detector score.")
+    nms_iou: float = Field(default=0.5, gt=0, lt=1, description="NMS IoU between two vehicle boxes of one frame.")
+    stride: int = Field(
+        default=3,
+        ge=1,
+        le=15,
+        description="Run the vehicle detector on every Nth frame with motion (1: on every one), on the whole "
+        "frame; the frames in between reuse its boxes (grown by `vehicles.margin`). The first frame with motion "
+        "after a still spell always runs it.",
+    )
+    margin: float = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        description="A plate counts when its centre lies inside a vehicle box grown by this fraction of the box "
+        "per side (room for the vehicle's motion between the detector's runs); the others are dropped before OCR "
+        "and counted (replay: no_vehicle).",
+    )
+    regions: bool = Field(
+        default=False,
+        description="Run the plate detector on the vehicles' boxes (their union, grown by `vehicles.margin`) "
+        "instead of the motion gate's regions.",
     )
 
 

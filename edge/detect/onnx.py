@@ -70,8 +70,15 @@ def nms(boxes: FloatArray, scores: FloatArray, iou: float) -> list[int]:
     return keep
 
 
-class OnnxPlateDetector:
-    """Run an ONNX plate detector; the output adapter is chosen from the model's signature."""
+class OnnxBoxDetector:
+    """Run an ONNX object detector; the output adapter is chosen from the model's signature.
+
+    `classes`: the class indices that count (None: every class); a raw model's score is the best of
+    those classes' columns, an end2end model's rows of other classes are dropped. `kind` names what
+    is detected in error messages ("plate detector", "vehicle detector").
+    """
+
+    kind = "detector"
 
     def __init__(
         self,
@@ -84,8 +91,10 @@ class OnnxPlateDetector:
         optimization: Optimization = "all",
         providers: list[str] | None = None,
         imgsz: int | None = None,
+        classes: list[int] | None = None,
     ):
         self.path = Path(path)
+        self.classes = classes
         self.name = self.path.stem
         self.score_threshold = score_threshold
         self.nms_iou = nms_iou
@@ -96,7 +105,7 @@ class OnnxPlateDetector:
                 providers=providers or ["CPUExecutionProvider"],
             )
         except Exception as exc:  # onnxruntime raises several unrelated types for a bad file
-            raise EdgeError(f"{self.path}: cannot load plate detector: {exc}") from exc
+            raise EdgeError(f"{self.path}: cannot load {self.kind}: {exc}") from exc
         inp = self.session.get_inputs()[0]
         self.input_name = inp.name
         self.size = self._input_size(inp.shape, imgsz)
@@ -112,6 +121,10 @@ class OnnxPlateDetector:
                 "[1, 4+classes, N] or end2end [K, 7]"
             )
         log.info("detector %s: format %s, input %s", self.name, self.format, self.size)
+        self._check_classes()
+
+    def _check_classes(self) -> None:
+        """Hook for subclasses: choose or check `classes` once the session is loaded."""
 
     def _input_size(self, shape: list[object], imgsz: int | None) -> tuple[int, int]:
         h, w = shape[2], shape[3]
@@ -121,18 +134,28 @@ class OnnxPlateDetector:
         size = imgsz or int(meta.get("imgsz", "384").strip("[]").split(",")[0])
         return size, size
 
-    def predict(self, image: Image) -> list[PlateBox]:
+    @property
+    def n_classes(self) -> int | None:
+        """Class columns of a raw model's output (None for end2end: its class is a row value)."""
+        shape = self.session.get_outputs()[0].shape
+        return int(shape[1]) - 4 if self.format == "yolo-raw" else None
+
+    def boxes(self, image: Image) -> list[tuple[Box, float]]:
+        """Boxes (in `image`'s pixels) and scores of the counted classes, after NMS, best first."""
         tensor, ratio, (pad_x, pad_y) = letterbox(image, self.size)
         out = self.session.run(None, {self.input_name: tensor})[0]
         if self.format == "end2end":
             rows = np.asarray(out, np.float32).reshape(-1, 7)
+            if self.classes is not None:
+                rows = rows[np.isin(rows[:, 5].astype(np.int64), self.classes)]
             boxes = rows[:, 1:5]
             scores = rows[:, 6]
             keep = np.nonzero(scores >= self.score_threshold)[0]
             boxes, scores = boxes[keep], scores[keep]
         else:
             pred = np.asarray(out, np.float32)[0].T  # (N, 4 + classes)
-            scores = pred[:, 4:].max(axis=1)
+            cols = pred[:, 4:] if self.classes is None else pred[:, [4 + c for c in self.classes]]
+            scores = cols.max(axis=1)
             keep = np.nonzero(scores >= self.score_threshold)[0]
             cxcywh, scores = pred[keep, :4], scores[keep]
             boxes = np.empty_like(cxcywh)
@@ -143,7 +166,7 @@ class OnnxPlateDetector:
             idx = nms(boxes, scores, self.nms_iou)
             boxes, scores = boxes[idx], scores[idx]
         h, w = image.shape[:2]
-        result = []
+        result: list[tuple[Box, float]] = []
         for (x1, y1, x2, y2), score in zip(boxes, scores, strict=True):
             bx = Box(
                 float(np.clip((x1 - pad_x) / ratio, 0, w)),
@@ -152,5 +175,14 @@ class OnnxPlateDetector:
                 float(np.clip((y2 - pad_y) / ratio, 0, h)),
             )
             if bx.width >= 2 and bx.height >= 2:
-                result.append(PlateBox(bx, float(score)))
+                result.append((bx, float(score)))
         return result
+
+
+class OnnxPlateDetector(OnnxBoxDetector):
+    """An ONNX plate detector (every class of the model counts as a plate)."""
+
+    kind = "plate detector"
+
+    def predict(self, image: Image) -> list[PlateBox]:
+        return [PlateBox(box, score) for box, score in self.boxes(image)]

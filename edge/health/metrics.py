@@ -10,6 +10,7 @@ exports each of them and no other):
     camera_up, camera_last_frame_age_seconds, camera_fps, frames_total, frames_dropped_total,
     frames_processed_total, decode_errors_total, recognition_errors_total, camera_reopens_total,
     reads_total, reads_refused_total, stage_seconds_total{stage}, tracks_dropped_total{reason},
+    plate_boxes_dropped_total{reason},
     frame_latency_seconds (histogram)
     (per camera); store_written_total, store_refused_total{reason}, store_queue_depth, store_reads
     (reads held now: falls when retention purges), disk_free_bytes, disk_low, purge_lag_seconds,
@@ -105,6 +106,12 @@ def _camera_metrics(cameras: list[CameraStatus]) -> Iterator[Metric]:
         f"Plate tracks that ended without a read, by reason ({', '.join(DROP_REASONS)}).",
         labels=["camera", "reason"],
     )
+    dropped_boxes = CounterMetricFamily(
+        P + "plate_boxes_dropped",
+        "Plate boxes dropped before OCR, by reason (masked: a configured mask or learned burned-in text; "
+        "no_vehicle: on no vehicle the vehicle detector found, models.vehicle).",
+        labels=["camera", "reason"],
+    )
     latency = HistogramMetricFamily(
         P + "frame_latency_seconds",
         "Seconds from a frame decoded to recognised and its reads handed to the store.",
@@ -124,10 +131,12 @@ def _camera_metrics(cameras: list[CameraStatus]) -> Iterator[Metric]:
             stage.add_metric([c["camera"], st], seconds)
         for reason, n in c["tracks_dropped"].items():
             dropped_tracks.add_metric([c["camera"], reason], n)
+        for reason, n in c["boxes_dropped"].items():
+            dropped_boxes.add_metric([c["camera"], reason], n)
         hist = c["latency_histogram"]
         buckets = [(_le(le), n) for le, n in zip(hist["le"], hist["counts"], strict=True)]
         latency.add_metric(name, [*buckets, ("+Inf", hist["count"])], sum_value=hist["sum_s"])
-    yield from (up, age, fps, *fams.values(), stage, dropped_tracks, latency)
+    yield from (up, age, fps, *fams.values(), stage, dropped_tracks, dropped_boxes, latency)
 
 
 def _store_metrics(doc: HealthStatus) -> Iterator[Metric]:

@@ -296,6 +296,7 @@ class HealthMonitor:
                 "stage_ms": s.stage_ms,
                 "tracks_dropped": s.tracks_dropped,
                 "stage_seconds": dict(w.recognizer.times.seconds, capture=w.capture_seconds),
+                "boxes_dropped": {"masked": w.recognizer.times.masked, "no_vehicle": w.recognizer.times.no_vehicle},
             }
             out.append(live)
         return out

@@ -83,6 +83,7 @@ class CameraLive(TypedDict):
     stage_ms: dict[str, float]
     tracks_dropped: dict[str, int]
     stage_seconds: dict[str, float]
+    boxes_dropped: dict[str, int]  # plate boxes dropped before OCR, by reason (masked, no_vehicle)
 
 
 CameraStatus = CameraIdle | CameraLive

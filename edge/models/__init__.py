@@ -20,8 +20,9 @@ def model_folders(configured: str | None = None) -> list[Path]:
     return folders
 
 
-def resolve_model(ref: str, folders: list[Path], suffix: str = ".onnx") -> Path:
-    """A model name (NAME + suffix in one of `folders`) or a path to a file."""
+def resolve_model(ref: str, folders: list[Path], suffix: str = ".onnx", *, key: str | None = None) -> Path:
+    """A model name (NAME + suffix in one of `folders`) or a path to a file; `key` (the config key
+    that named it) leads the error message when it is not found."""
     if ref.endswith(suffix) or "/" in ref:
         candidates = [Path(ref)]
     else:
@@ -30,7 +31,8 @@ def resolve_model(ref: str, folders: list[Path], suffix: str = ".onnx") -> Path:
         if path.is_file():
             return path
     tried = ", ".join(str(c) for c in candidates)
-    raise EdgeError(f"model {ref!r} not found (looked for {tried}); see `edge-alpr models list`")
+    where = f"{key}: " if key else ""
+    raise EdgeError(f"{where}model {ref!r} not found (looked for {tried}); see `edge-alpr models list`")
 
 
 def resolve_ocr(ref: str, folders: list[Path]) -> tuple[Path, Path]:

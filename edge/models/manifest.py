@@ -29,7 +29,7 @@ class ModelFile(Strict):
 
 class ModelEntry(Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-    kind: Literal["detector", "ocr"]
+    kind: Literal["detector", "vehicle-detector", "ocr"]
     source: Literal["shipped", "upstream"]
     format: str | None = None
     licence: str = ""

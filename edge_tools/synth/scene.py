@@ -622,6 +622,33 @@ class Clip:
             )
         return out
 
+    def vehicle_boxes(self, i: int) -> list[tuple[float, float, float, float, float]]:
+        """Boxes (x1, y1, x2, y2, visible) of the vehicles in frame i, farthest first: each is the
+        axis-aligned box of the vehicle's projected outline (body and wheels), clipped to the
+        frame; `visible` is the part of the box inside the frame and not under a nearer vehicle's
+        box (0-1). For vehicle-detector labels and tests; no pixels."""
+        w, h = self.size
+        cam = self.scene.camera
+        raw = []
+        for k, x, z in self._vehicle_states(i):
+            polys = _body_polys(self.vehicles[k], x, z, cam)
+            pts = np.concatenate([polys[n] for n in ("side", "roof", "face", "wheel_l", "wheel_r")])
+            (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
+            raw.append((float(x0), float(y0), float(x1), float(y1)))
+        out = []
+        for j, (x0, y0, x1, y1) in enumerate(raw):
+            area = max((x1 - x0) * (y1 - y0), 1e-6)
+            cx0, cy0, cx1, cy1 = max(x0, 0.0), max(y0, 0.0), min(x1, float(w)), min(y1, float(h))
+            if cx1 - cx0 < 2 or cy1 - cy0 < 2:
+                continue
+            vis = (cx1 - cx0) * (cy1 - cy0) / area
+            for nx0, ny0, nx1, ny1 in raw[j + 1 :]:  # nearer vehicles hide part of this one
+                ix = max(0.0, min(cx1, nx1) - max(cx0, nx0))
+                iy = max(0.0, min(cy1, ny1) - max(cy0, ny0))
+                vis -= ix * iy / area
+            out.append((cx0, cy0, cx1, cy1, max(vis, 0.0)))
+        return out
+
     @staticmethod
     def _fully_hidden(q: np.ndarray, hulls: list[np.ndarray]) -> bool:
         c = q.mean(axis=0)
