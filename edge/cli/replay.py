@@ -186,7 +186,9 @@ def _print_summary(
         )
         + (f", {result.refused} reads refused by the store" if result.refused else "")
     )
-    stages = ", ".join(f"{k} {v} ms" for k, v in stage_ms.items())
+    # the vehicle stage only where a vehicle detector is configured (models.vehicle)
+    shown = {k: v for k, v in stage_ms.items() if k != "vehicle" or result.times.vehicle_calls}
+    stages = ", ".join(f"{k} {v} ms" for k, v in shown.items())
     followed = result.times.followed_frames
     click.echo(
         f"per frame: {stages}; detector calls {result.times.detector_calls}"
