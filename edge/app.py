@@ -142,7 +142,7 @@ class App:
             with ExitStack() as stack:
                 store = stack.enter_context(Store.from_config(cfg, on_receipt=receipt))
                 ledger.bind_store(store, cfg.store.path)  # the store names its ledger (first use) or is refused
-                share = stack.enter_context(sharing(cfg, store, publish=publish))
+                share = stack.enter_context(sharing(cfg, store, publish=publish, ledger=ledger))
                 expire = store.retention.effective_purge_interval().total_seconds() if background else None
                 write = stack.enter_context(
                     open_read_sink(cfg, store, on_alert=on_alert, on_review=on_review, expire_every=expire)

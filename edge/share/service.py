@@ -13,7 +13,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -238,7 +238,7 @@ def _system_actor(node_id: str) -> Any:
 
 
 @contextmanager
-def sharing(cfg: Config, store: Store, *, publish: bool = True) -> Iterator[ShareService | None]:
+def sharing(cfg: Config, store: Store, *, publish: bool = True, ledger: Any = None) -> Iterator[ShareService | None]:
     """Sharing for a running pipeline, in one line beside the store::
 
         with Store.from_config(cfg) as store, sharing(cfg, store):
@@ -248,6 +248,8 @@ def sharing(cfg: Config, store: Store, *, publish: bool = True) -> Iterator[Shar
     profile refuses one), the outbox hook is attached before the first read, and the publishers (with
     remote search for peers granted it) run until the block ends. With ``publish=False`` reads are
     queued in the outbox as usual but no publisher connects (a throwaway store, as in `eval`).
+    `ledger`: the application's open ledger (edge.app), shared by the publishers and remote search
+    (its methods are serialised); without it each opens the config's ledger when it needs one.
     """
     if not cfg.sharing.peers:
         yield None
@@ -255,11 +257,14 @@ def sharing(cfg: Config, store: Store, *, publish: bool = True) -> Iterator[Shar
     from edge.audit.ledger import open_ledger
     from edge.share.remote import make_search_handler
 
-    def ledger() -> Any:
-        return open_ledger(cfg)
+    shared = ledger
 
-    handler = make_search_handler(cfg, ledger) if any(g.search for g in cfg.sharing.peers) else None
-    service = ShareService(cfg, ledger=ledger, search_handler=handler, db_path=store.path)
+    def opened() -> Any:  # a remote search's ledger: the application's (not closed per request), or its own
+        return nullcontext(shared) if shared is not None else open_ledger(cfg)
+
+    handler = make_search_handler(cfg, opened) if any(g.search for g in cfg.sharing.peers) else None
+    source: Any = shared if shared is not None else (lambda: open_ledger(cfg))
+    service = ShareService(cfg, ledger=source, search_handler=handler, db_path=store.path)
     service.attach(store)
     if publish:
         service.start()

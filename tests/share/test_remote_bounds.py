@@ -263,3 +263,23 @@ def test_sighup_on_edge_alpr_run_reaches_remote_search_over_mqtt(
             proc.kill()
             _out, stderr = proc.communicate()
     assert proc.returncode == 0, stderr[-3000:]
+
+
+def test_remote_searches_use_the_applications_ledger_and_sign_no_head_each(tmp_path, pki, make_read):
+    """Issue 28: each remote search opened and closed a ledger of its own, signing a checkpoint at every
+    close. Under App.open the handler records into the application's one open ledger."""
+    from edge.app import App
+
+    cfg = filled(site(tmp_path, pki), make_read)
+    with App(cfg).open("run", publish=False) as session:
+        assert session.share is not None
+        handler = session.share.search_handler
+        assert handler is not None
+        before = len(session.ledger.checkpoint_notes())
+        for i in range(3):
+            reply = ask(cfg, handler, plate="RMT0001", request_id=f"r{i}")
+            assert reply["status"] == "ok", reply
+        assert len(session.ledger.checkpoint_notes()) == before
+        assert len(list(session.ledger.entries(actions=("search", "search_result")))) == 6
+    _, detail = last_action(cfg)
+    assert detail["auth"]["peer"] == "peer-a"
