@@ -29,34 +29,15 @@ from edge.share.remote import make_search_handler
 from edge.store import Store
 from edge_tools.harness.grants import NODE, grant_yaml
 from edge_tools.harness.mosquitto import Pki, Subscriber
-from tests.support.share import BrokerFactory, MakeRead, default_acl
-
-SEARCH = """
-node_id: {node}
-profile: {profile}
-store:
-  path: {store}
-  min_free_mb: 0
-search:
-  purposes:
-    - code: stolen-vehicle
-      description: Vehicle reported stolen
-      partial: true
-{extra}  agencies:
-    - id: SPRINGFIELD-PD
-      name: Springfield Police Department
-      kind: local
-      state: {state}
-      aliases: [Springfield PD]
-"""
+from tests.support.share import BrokerFactory, MakeRead, default_acl, search_site_yaml
 
 
 def site(
     tmp_path: Path, pki: Pki, *, profile: str = "IL", extra: str = "", broker_url: str = "mqtts://127.0.0.1:1"
 ) -> Path:
-    text = SEARCH.format(
-        node=NODE, profile=profile, store=tmp_path / "store.db", extra=extra, state=profile
-    ) + grant_yaml(broker_url, pki, search=True)
+    text = search_site_yaml(tmp_path / "store.db", profile=profile, partial=True, extra=extra) + grant_yaml(
+        broker_url, pki, search=True
+    )
     if profile == "NH":
         text += "retention:\n  non_hit: 3m\n"
         text = text.replace("share: all", "share: hits").replace("jurisdiction: IL", "jurisdiction: NH")

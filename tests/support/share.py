@@ -104,11 +104,14 @@ def run_service(cfg: Config, ledger: FakeLedger, **options: Any) -> tuple[Store,
     return store, service
 
 
-def search_site_yaml(store: Path) -> str:
-    """An IL site with a store at `store`, one search purpose and the Springfield agency (no sharing)."""
+def search_site_yaml(store: Path, *, profile: str = "IL", partial: bool = False, extra: str = "") -> str:
+    """A site of `profile` (the agency in that state) with a store at `store`, one search purpose
+    (`partial`: pattern searches allowed for it), `extra` lines of the search section, the
+    Springfield agency, and no sharing."""
+    purpose = "      partial: true\n" if partial else ""
     return f"""
 node_id: {NODE}
-profile: IL
+profile: {profile}
 store:
   path: {store}
   min_free_mb: 0
@@ -116,10 +119,10 @@ search:
   purposes:
     - code: stolen-vehicle
       description: Vehicle reported stolen
-  agencies:
+{purpose}{extra}  agencies:
     - id: SPRINGFIELD-PD
       name: Springfield Police Department
       kind: local
-      state: IL
+      state: {profile}
       aliases: [Springfield PD]
 """
