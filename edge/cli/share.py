@@ -51,11 +51,9 @@ def keygen_cmd(name: str, out_dir: Path) -> None:
     Example:
       edge-alpr share keygen --name state-hub --out ./keys
     """
-    from edge.files import private_dir
     from edge.share.seal import generate
 
-    private_dir(out_dir)
-    keys = generate(out_dir, name)
+    keys = generate(out_dir, name)  # each key 0600, its folder made 0700 (edge.files.private_file)
     click.echo(f"seal_key: {keys['seal_key']}")
     click.echo(f"request_key: {keys['request_key']}")
     click.echo(f"private keys (keep them on {name}'s machine): {keys['seal_private']}, {keys['sign_private']}")

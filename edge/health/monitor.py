@@ -48,7 +48,7 @@ from edge.health.status import (
     StoreFiles,
     StoreLive,
 )
-from edge.store.db import connect
+from edge.store.db import connect, has_table
 from edge.store.reads import read_counts
 from edge.store.timefmt import to_ts
 
@@ -65,10 +65,6 @@ FAILURE_WINDOW = 600.0  # seconds a failed ledger write keeps the ledger reporte
 
 def _ro(path: Path, timeout: float = 2.0) -> sqlite3.Connection:
     return connect(path, readonly=True, busy_timeout=timeout)
-
-
-def _table(conn: sqlite3.Connection, name: str) -> bool:
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
 
 
 SHARING_CHANGE_NOTICE = timedelta(days=7)
@@ -329,7 +325,7 @@ class HealthMonitor:
             counts = read_counts(conn, since=to_ts(local_midnight(now)))
             if counts is not None:
                 reads["today"], reads["total"], reads["last"] = counts.in_window, counts.total, counts.last_ts
-                if _table(conn, "purge_log"):
+                if has_table(conn, "purge_log"):
                     st = retention_status(
                         conn, cfg.retention, now, disk_free_mb=free / MiB, min_free_mb=cfg.store.min_free_mb
                     )
@@ -350,8 +346,8 @@ class HealthMonitor:
     def _outbox(self, conn: sqlite3.Connection | None, now: datetime) -> OutboxInfo:
         peers: list[PeerInfo] = []
         depth = 0
-        have = conn is not None and _table(conn, "share_outbox")
-        have_state = conn is not None and _table(conn, "share_peer_state")
+        have = conn is not None and has_table(conn, "share_outbox")
+        have_state = conn is not None and has_table(conn, "share_peer_state")
         for grant in self.cfg.sharing.peers:
             row: PeerInfo = {
                 "peer": grant.name,

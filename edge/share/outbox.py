@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from edge.config.sharing import PeerGrant
-from edge.store.db import connect, transaction
+from edge.store.db import connect, has_table, transaction
 from edge.store.reads import stored_ids
 from edge.store.timefmt import to_ts
 from edge.types import Read
@@ -118,8 +118,7 @@ class Outbox:
         self.conn.close()
 
     def has_schema(self) -> bool:
-        row = self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'share_outbox'").fetchone()
-        return row is not None
+        return has_table(self.conn, "share_outbox")
 
     def pending(self, peer: str, *, after: int = 0, limit: int = 100) -> list[OutboxRow]:
         rows = self.conn.execute(

@@ -36,6 +36,12 @@ def connect(path: Path | str, *, readonly: bool = False, busy_timeout: float = 1
     return conn
 
 
+def has_table(conn: sqlite3.Connection, name: str) -> bool:
+    """Whether the store file behind `conn` has table `name` (an older or never-written store may not)."""
+    sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+    return conn.execute(sql, (name,)).fetchone() is not None
+
+
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """One write transaction on an autocommit connection: committed when the block ends, rolled back

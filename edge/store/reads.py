@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from edge.store.db import connect
+from edge.store.db import connect, has_table
 
 
 class ReadRow(NamedTuple):
@@ -85,20 +85,15 @@ def hit_fields(
     ]
 
 
-def _has(conn: sqlite3.Connection, table: str) -> bool:
-    sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
-    return conn.execute(sql, (table,)).fetchone() is not None
-
-
 def read_counts(conn: sqlite3.Connection, since: str = "0000", until: str = "9999") -> ReadCounts | None:
     """How many reads (and hotlist hits) the store holds, in all and with `since <= ts < until` (store
     time text, `edge.store.timefmt.to_ts`); None when the file has no reads table yet."""
-    if not _has(conn, "reads"):
+    if not has_table(conn, "reads"):
         return None
     total, last = conn.execute("SELECT count(*), max(ts) FROM reads").fetchone()
     (window,) = conn.execute("SELECT count(*) FROM reads WHERE ts >= ? AND ts < ?", (since, until)).fetchone()
     hits = 0
-    if _has(conn, "hits"):
+    if has_table(conn, "hits"):
         (hits,) = conn.execute("SELECT count(*) FROM hits WHERE ts >= ? AND ts < ?", (since, until)).fetchone()
     return ReadCounts(int(total), int(window), last, int(hits))
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from edge.config.store import RetentionConfig
 from edge.errors import InputError
 from edge.files import private_file
-from edge.store.db import connect, transaction
+from edge.store.db import connect, has_table, transaction
 from edge.store.purge import PurgeReceipt, RetentionStatus, retention_status, run_purge
 from edge.store.schema import SCHEMA_VERSION, StoreError, migrate
 from edge.store.timefmt import from_ts, to_ts, utcnow
@@ -657,7 +657,7 @@ def read_ledger_anchor(path: Path | str) -> dict[str, str] | None:
     try:
         conn = sqlite3.connect(f"file:{p.resolve()}?mode=ro", uri=True, timeout=10.0)
         try:
-            if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'ledger_anchor'").fetchone():
+            if not has_table(conn, "ledger_anchor"):
                 return None
             return _anchor_row(conn)
         finally:
