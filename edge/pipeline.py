@@ -18,12 +18,13 @@ from edge.config import Config
 from edge.config.cameras import CameraConfig
 from edge.detect import OnnxPlateDetector, PlateDetector, nms
 from edge.detect.vehicle import OnnxVehicleDetector, VehicleDetector, on_detected_vehicle
+from edge.errors import EdgeError
 from edge.gate import Gate, make_gate
 from edge.gate.overlay import StaticText, in_polygons
 from edge.gate.vehicle import on_vehicle
 from edge.models import model_folders, resolve_model, resolve_ocr
 from edge.models.runtime import providers
-from edge.ocr import FastPlateOcr, PlateOcr, RapidOcr, SecondOpinion
+from edge.ocr import CtcOcr, FastPlateOcr, PlateOcr, RapidOcr, SecondOpinion, is_ctc_config
 from edge.track import PlateTracker
 from edge.track.calibration import Calibration, find_calibration
 from edge.track.follow import follow
@@ -85,15 +86,30 @@ def load_models(cfg: Config) -> Models:
         ocr = RapidOcr(threads=cfg.ocr.threads)
     else:
         ocr_model, ocr_config = resolve_ocr(cfg.models.ocr, folders)
-        ocr = FastPlateOcr(
-            ocr_model,
-            ocr_config,
-            cfg.ocr.threads,
-            spinning=cfg.ocr.spinning,
-            optimization=cfg.ocr.optimization,
-            providers=providers(cfg.ocr.device, "ocr.device"),
-            views=cfg.ocr.views,
-        )
+        if is_ctc_config(ocr_config):
+            if cfg.ocr.views != 1:
+                raise EdgeError(
+                    f"ocr.views: {cfg.ocr.views} reads fast-plate-ocr models twice; {ocr_model.name} is a CTC "
+                    "model (its YAML says recognizer: ctc): use 1"
+                )
+            ocr = CtcOcr(
+                ocr_model,
+                ocr_config,
+                cfg.ocr.threads,
+                spinning=cfg.ocr.spinning,
+                optimization=cfg.ocr.optimization,
+                providers=providers(cfg.ocr.device, "ocr.device"),
+            )
+        else:
+            ocr = FastPlateOcr(
+                ocr_model,
+                ocr_config,
+                cfg.ocr.threads,
+                spinning=cfg.ocr.spinning,
+                optimization=cfg.ocr.optimization,
+                providers=providers(cfg.ocr.device, "ocr.device"),
+                views=cfg.ocr.views,
+            )
     if cfg.ocr.second_opinion == "rapidocr":
         ocr = SecondOpinion(ocr, RapidOcr(threads=cfg.ocr.threads), cfg.ocr.second_weight, cfg.ocr.second_min_width)
     vehicles = None

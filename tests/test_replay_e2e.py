@@ -25,12 +25,15 @@ def test_replay_of_sample_clip_stores_exact_reads(tmp_path: Path) -> None:
     truth = json.loads(TRUTH.read_text())
     assert summary["frames"] == truth["frames"]
     assert summary["eval"]["vehicles"] == len(truth["vehicles"])
-    # The walking-skeleton issue asked for 80 % (8 of 9): plate-ocr-v8 reads 8, and since issue 26 one
-    # of them (raw vote confidence under 0.7, calibrated 0.25 by the map fitted on the cross-renderer's
-    # calibration split) is below store.min_confidence 0.5 and dropped as unsure: a wrong read is worse
-    # than no read (models/README.md, calibration).
-    assert summary["eval"]["read_exact"] >= 7, summary["eval"]
-    assert summary["tracks_dropped"]["low_confidence"] <= 1, summary
+    # The walking-skeleton issue asked for 80 % (8 of 9) of this clip, which our own renderer made.
+    # plate-ocr-v8 (trained on that renderer only) stored 7; the default since 2026-12-04,
+    # plate-ocr-ctc-v1, stores 6, none wrong, and drops 3 tracks as unsure (calibrated confidence
+    # under store.min_confidence 0.5; two of them would have been wrong: V453AI, 6ZY224C). On footage
+    # our renderer never made it reads several times more than plate-ocr-v8 (models/README.md): the
+    # figure that counts. A wrong read is worse than no read.
+    assert summary["eval"]["read_exact"] >= 6, summary["eval"]
+    assert summary["eval"]["wrong_reads"] == 0, summary["eval"]
+    assert summary["tracks_dropped"]["low_confidence"] <= 3, summary
     assert summary["eval"]["duplicate_reads"] == 0, summary["eval"]
     assert summary["eval"]["false_reads"] <= 1, summary["eval"]
     # Tracks that gave no read are counted by reason (here: far-only and one-frame tracks exist).

@@ -17,9 +17,11 @@ class ModelsConfig(Strict):
         description="Plate detector: a model name in the models folder, or a path to an .onnx file.",
     )
     ocr: str = Field(
-        default="plate-ocr-v8",
+        default="plate-ocr-ctc-v1",
         description="OCR model: a name in the models folder (NAME.onnx + NAME.yaml), or a path to an .onnx "
-        "file with its plate config .yaml beside it.",
+        "file with its .yaml beside it. plate-ocr-ctc-v1 (PP-OCR pretrained on real text, fine-tuned on plates) "
+        "reads far more of footage our renderer never made than plate-ocr-v8 (trained on our renders only), at "
+        "about 5x the CPU per plate (models/README.md).",
     )
     vehicle: str | None = Field(
         default=None,
@@ -139,7 +141,14 @@ class OnnxSessionConfig(Strict):
 
 
 class DetectorConfig(OnnxSessionConfig):
-    score_threshold: float = Field(default=0.4, gt=0, lt=1, description="Minimum plate detector score.")
+    score_threshold: float = Field(
+        default=0.25,
+        gt=0,
+        lt=1,
+        description="Minimum plate detector score. 0.25 finds plates the 0.4 of plate-ocr-v8's days missed on "
+        "footage our renderer never made; the OCR, the tracker and the calibrated confidence drop what is not a "
+        "plate (models/README.md).",
+    )
     nms_iou: float = Field(
         default=0.2,
         gt=0,
@@ -192,7 +201,9 @@ class VehicleConfig(OnnxSessionConfig):
 class OcrConfig(OnnxSessionConfig):
     backend: Literal["fast-plate-ocr", "rapidocr"] = Field(
         default="fast-plate-ocr",
-        description="OCR engine: fast-plate-ocr with `models.ocr`, or rapidocr (optional extra, its own models).",
+        description="OCR engine: fast-plate-ocr runs the project's model named by `models.ocr` (a fast-plate-ocr "
+        "model, or a CTC line recogniser when its YAML says `recognizer: ctc`); rapidocr (optional extra) its own "
+        "models.",
     )
     crop_pad: float = Field(
         default=0.10, ge=0, le=0.5, description="Grow the detector box by this fraction per side before OCR."
@@ -258,7 +269,7 @@ class TrackingConfig(Strict):
     )
     min_observations: int = Field(default=2, ge=1, description="Tracks seen fewer times are dropped as noise.")
     min_plate_width: int = Field(
-        default=72,
+        default=64,
         ge=0,
         description="A track whose plate was never this wide (pixels) is dropped and counted (replay's summary, "
         "metric edge_alpr_tracks_dropped{reason=far}): seen only far away, too small for every character to be read "

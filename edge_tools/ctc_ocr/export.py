@@ -1,0 +1,83 @@
+"""Export fine-tuned CTC weights (train.py's last.pt) to the ONNX + YAML pair `edge.ocr.ctc` runs.
+
+The ONNX takes `x` [N, 3, 48, W] (any N, any W a multiple of 8) and gives probabilities
+[N, W/8, 37] (blank, 0-9, A-Z); the export is checked against the torch module on three widths.
+
+Example:
+    python -m edge_tools.ctc_ocr.export /work/data-gen/ppocr/run1/last.pt models/plate-ocr-ctc-v1.onnx
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from edge_tools.ctc_ocr.convert import ALPHABET, to_torch
+
+
+def main(argv: list[str] | None = None) -> int:
+    import onnxruntime as ort
+    import torch
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("weights", type=Path, help="state dict from edge_tools.ctc_ocr.train (last.pt)")
+    ap.add_argument("out", type=Path, help="ONNX file to write; its YAML goes beside it")
+    ap.add_argument(
+        "--two-line-below",
+        type=float,
+        default=2.4,
+        help="crops narrower than this ratio of their height are also read as two stitched lines",
+    )
+    ap.add_argument("--max-width", type=int, default=256, help="widest input the runtime feeds, pixels")
+    a = ap.parse_args(argv)
+    net = to_torch()
+    net.load_state_dict(torch.load(a.weights, map_location="cpu"))
+    net.eval()
+
+    class WithSoftmax(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = net
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.softmax(self.net(x), dim=-1)
+
+    model = WithSoftmax().eval()
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    example = torch.zeros(1, 3, 48, 160)
+    torch.onnx.export(
+        model, (example,), str(a.out), input_names=["x"], output_names=["probs"], opset_version=17,
+        dynamic_axes={"x": {0: "n", 3: "w"}, "probs": {0: "n", 1: "t"}}, dynamo=False,
+    )  # fmt: skip
+    sess = ort.InferenceSession(str(a.out), providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(0)
+    for w in (96, 160, 256):
+        x = rng.uniform(-1, 1, (2, 3, 48, w)).astype(np.float32)
+        with torch.no_grad():
+            want = model(torch.from_numpy(x)).numpy()
+        got = sess.run(None, {"x": x})[0]
+        diff = float(np.abs(want - got).max())
+        print(f"width {w}: output {got.shape}, max difference from torch {diff:.2e}", file=sys.stderr)
+        if got.shape != (2, w // 8, len(ALPHABET) + 1) or diff > 1e-3:
+            raise SystemExit(f"{a.out}: the export does not match the torch module at width {w}")
+    card = {
+        "recognizer": "ctc",
+        "alphabet": ALPHABET,
+        "img_height": 48,
+        "max_width": a.max_width,
+        "two_line_below": a.two_line_below,
+    }
+    a.out.with_suffix(".yaml").write_text(
+        "# CTC line recogniser: PP-OCR (rapidocr 3.10.0, Apache-2.0) fine-tuned on rendered plates\n"
+        "# by edge_tools.ctc_ocr; edge.ocr.ctc reads this file.\n" + yaml.safe_dump(card, sort_keys=False)
+    )
+    print(f"wrote {a.out} and {a.out.with_suffix('.yaml')}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,104 @@
+"""The CTC line recogniser backend (edge.ocr.ctc): decoding, two-line stitching, its YAML, and the
+shipped fine-tuned model on rendered crops (never real plates)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edge.errors import EdgeError
+from edge.ocr import CtcOcr, is_ctc_config
+from edge.ocr.ctc import decode, preprocess, read_ctc_config, stitch_lines
+from edge_tools.synth.scene import render_plate_crop
+
+MODELS = Path(__file__).resolve().parents[2] / "models"
+CTC = "plate-ocr-ctc-v1"
+
+
+def probs_for(path: list[int], classes: int = 4, sure: float = 0.9) -> np.ndarray:
+    """[1, T, classes] probabilities whose most likely class per column follows `path`."""
+    p = np.full((1, len(path), classes), (1 - sure) / (classes - 1), np.float32)
+    for t, k in enumerate(path):
+        p[0, t, k] = sure
+    return p
+
+
+def test_decode_collapses_repeats_and_drops_blanks() -> None:
+    # blank=0, "A"=1, "B"=2, "C"=3: A A _ A B _ _ B C C -> "AABBC" (a blank splits a double letter)
+    ((text, conf),) = decode(probs_for([1, 1, 0, 1, 2, 0, 0, 2, 3, 3]), "ABC")
+    assert text == "AABBC"
+    assert len(conf) == len(text)
+    assert all(abs(c - 0.9) < 1e-6 for c in conf)
+    ((empty, none),) = decode(probs_for([0, 0, 0]), "ABC")
+    assert empty == ""
+    assert none == ()
+
+
+def test_a_characters_confidence_is_its_best_column() -> None:
+    p = probs_for([1, 1, 0])
+    p[0, 0] = [0.1, 0.6, 0.2, 0.1]
+    ((text, conf),) = decode(p, "ABC")
+    assert text == "A"
+    assert conf == pytest.approx((0.9,))
+
+
+def test_stitch_lines_puts_the_bottom_line_right_of_the_top_one() -> None:
+    img = np.zeros((40, 60, 3), np.uint8)
+    img[:20] = 50
+    img[20:] = 200
+    out = stitch_lines(img, overlap=0.0)
+    assert out.shape == (20, 120, 3)
+    assert (out[:, :60] == 50).all()
+    assert (out[:, 60:] == 200).all()
+
+
+def test_preprocess_keeps_the_aspect_ratio_up_to_the_widest_input() -> None:
+    assert preprocess(np.zeros((30, 60, 3), np.uint8)).shape == (3, 48, 96)
+    assert preprocess(np.zeros((10, 500, 3), np.uint8), max_width=256).shape == (3, 48, 256)
+    x = preprocess(np.full((48, 48, 3), 255, np.uint8))
+    assert x.min() == pytest.approx(1.0)
+    assert x.dtype == np.float32
+
+
+def test_bad_yaml_named_with_the_key(tmp_path: Path) -> None:
+    y = tmp_path / "m.yaml"
+    y.write_text("recognizer: ctc\nalphabet: AAB\n")
+    with pytest.raises(EdgeError, match=r"m\.yaml: key 'alphabet' must be a string of distinct characters"):
+        read_ctc_config(y)
+    y.write_text("recognizer: ctc\nalphabet: AB\nimg_height: tall\n")
+    with pytest.raises(EdgeError, match=r"key 'img_height' must be a number from 8 to 256, not 'tall'"):
+        read_ctc_config(y)
+    y.write_text("max_plate_slots: 10\nalphabet: AB\n")  # a fast-plate-ocr plate config
+    assert not is_ctc_config(y)
+    with pytest.raises(EdgeError, match="not a CTC recogniser's YAML"):
+        read_ctc_config(y)
+
+
+def test_a_model_whose_classes_do_not_match_its_alphabet_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "m.onnx").write_bytes((MODELS / f"{CTC}.onnx").read_bytes())
+    (tmp_path / "m.yaml").write_text("recognizer: ctc\nalphabet: ABC\n")
+    with pytest.raises(EdgeError, match=r"m\.onnx: the model has 37 classes, its YAML's alphabet 3 \+ blank"):
+        CtcOcr(tmp_path / "m.onnx", tmp_path / "m.yaml")
+
+
+def test_shipped_ctc_model_reads_rendered_crops() -> None:
+    rng = np.random.default_rng(424242)  # not a training seed
+    crops = [render_plate_crop(rng, min_width=90) for _ in range(40)]
+    ocr = CtcOcr(MODELS / f"{CTC}.onnx", MODELS / f"{CTC}.yaml")
+    assert is_ctc_config(MODELS / f"{CTC}.yaml")
+    preds = ocr.predict([c for c, _ in crops])
+    exact = sum(p.text == t for p, (_, t) in zip(preds, crops, strict=True))
+    assert exact >= 30, [(p.text, t) for p, (_, t) in zip(preds, crops, strict=True)]
+    assert all(len(p.char_conf) == len(p.text) and 0.0 <= p.confidence <= 1.0 for p in preds)
+    assert ocr.predict([]) == []
+
+
+def test_the_config_picks_the_ctc_runtime_from_the_models_yaml() -> None:
+    from edge.config import parse_config
+    from edge.pipeline import load_models
+
+    assert isinstance(load_models(parse_config(f"models:\n  ocr: {CTC}\n")).ocr, CtcOcr)
+    with pytest.raises(EdgeError, match=rf"ocr\.views: 2 reads fast-plate-ocr models twice; {CTC}\.onnx is a CTC"):
+        load_models(parse_config(f"models:\n  ocr: {CTC}\nocr:\n  views: 2\n"))
