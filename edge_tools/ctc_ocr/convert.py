@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import string
 import sys
-import tempfile
+import types
 from pathlib import Path
 from typing import Any
 
@@ -40,15 +40,16 @@ def torchvision_stub() -> None:
         pass
     else:
         return
-    d = Path(tempfile.mkdtemp(prefix="tvstub-")) / "torchvision"
-    (d / "ops").mkdir(parents=True)
-    (d / "__init__.py").write_text("")
-    (d / "ops" / "__init__.py").write_text(
-        "def nms(*a, **k):\n    raise NotImplementedError\nbox_convert = roi_align = nms\n"
-    )
-    for k in [k for k in sys.modules if k.startswith("torchvision")]:
-        del sys.modules[k]
-    sys.path.insert(0, str(d.parent))
+
+    def missing(*_args: Any, **_kwargs: Any) -> Any:
+        raise NotImplementedError("torchvision is stubbed out for onnx2torch (edge_tools.ctc_ocr.convert)")
+
+    package, ops = types.ModuleType("torchvision"), types.ModuleType("torchvision.ops")
+    ops.nms = ops.box_convert = ops.roi_align = missing  # type: ignore[attr-defined]
+    package.ops = ops  # type: ignore[attr-defined]
+    for name in [k for k in sys.modules if k.startswith("torchvision")]:
+        del sys.modules[name]
+    sys.modules["torchvision"], sys.modules["torchvision.ops"] = package, ops
 
 
 def plate_head_onnx(src: Path) -> Any:

@@ -20,9 +20,6 @@ from edge_tools.ctc_ocr.convert import ALPHABET, to_torch
 
 
 def main(argv: list[str] | None = None) -> int:
-    import onnxruntime as ort
-    import torch
-
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("weights", type=Path, help="state dict from edge_tools.ctc_ocr.train (last.pt)")
     ap.add_argument("out", type=Path, help="ONNX file to write; its YAML goes beside it")
@@ -34,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--max-width", type=int, default=256, help="widest input the runtime feeds, pixels")
     a = ap.parse_args(argv)
+    import onnxruntime as ort
+    import torch
+
     net = to_torch()
     net.load_state_dict(torch.load(a.weights, map_location="cpu"))
     net.eval()
