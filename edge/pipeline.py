@@ -86,29 +86,20 @@ def load_models(cfg: Config) -> Models:
         ocr = RapidOcr(threads=cfg.ocr.threads)
     else:
         ocr_model, ocr_config = resolve_ocr(cfg.models.ocr, folders)
-        if is_ctc_config(ocr_config):
-            if cfg.ocr.views != 1:
-                raise EdgeError(
-                    f"ocr.views: {cfg.ocr.views} reads fast-plate-ocr models twice; {ocr_model.name} is a CTC "
-                    "model (its YAML says recognizer: ctc): use 1"
-                )
-            ocr = CtcOcr(
-                ocr_model,
-                ocr_config,
-                cfg.ocr.threads,
-                spinning=cfg.ocr.spinning,
-                optimization=cfg.ocr.optimization,
-                providers=providers(cfg.ocr.device, "ocr.device"),
+        o, device = cfg.ocr, providers(cfg.ocr.device, "ocr.device")
+        if not is_ctc_config(ocr_config):
+            ocr = FastPlateOcr(
+                ocr_model, ocr_config, o.threads, spinning=o.spinning, optimization=o.optimization,
+                providers=device, views=o.views,
+            )  # fmt: skip
+        elif cfg.ocr.views != 1:
+            raise EdgeError(
+                f"ocr.views: {cfg.ocr.views} reads fast-plate-ocr models twice; {ocr_model.name} is a CTC "
+                "model (its YAML says recognizer: ctc): use 1"
             )
         else:
-            ocr = FastPlateOcr(
-                ocr_model,
-                ocr_config,
-                cfg.ocr.threads,
-                spinning=cfg.ocr.spinning,
-                optimization=cfg.ocr.optimization,
-                providers=providers(cfg.ocr.device, "ocr.device"),
-                views=cfg.ocr.views,
+            ocr = CtcOcr(
+                ocr_model, ocr_config, o.threads, spinning=o.spinning, optimization=o.optimization, providers=device
             )
     if cfg.ocr.second_opinion == "rapidocr":
         ocr = SecondOpinion(ocr, RapidOcr(threads=cfg.ocr.threads), cfg.ocr.second_weight, cfg.ocr.second_min_width)

@@ -185,7 +185,7 @@ copy_tree() {
 }
 step copy_tree
 models=0
-for f in "$SRC"/models/*.onnx "$SRC"/models/*.yaml; do
+for f in "$SRC"/models/*.onnx "$SRC"/models/*.yaml "$SRC"/models/*.calibration.json; do  # calibration: what a confidence means
   [ -f "$f" ] || continue
   step install -m 0644 "$f" "$R$APP_DIR/models/"
   models=$((models + 1))

@@ -95,6 +95,9 @@ def test_prefix_install_writes_the_files_with_safe_modes(
     assert cfg.store.path == "/var/lib/edge-alpr/edge-alpr.db"
     assert (root / "opt/edge-alpr/src/edge/cli/status.py").is_file()
     assert (root / "opt/edge-alpr/models/plate-ocr-v8.yaml").is_file()
+    # the default OCR with its calibration map: without it a confidence would be the raw vote's
+    for name in ("plate-ocr-ctc-v1.onnx", "plate-ocr-ctc-v1.yaml", "plate-ocr-ctc-v1.calibration.json"):
+        assert (root / "opt/edge-alpr/models" / name).is_file(), name
     assert os.readlink(root / "usr/local/bin/edge-alpr") == "/opt/edge-alpr/venv/bin/edge-alpr"
     text = unit.read_text()
     body = [line for line in text.splitlines() if not line.startswith("#")]
