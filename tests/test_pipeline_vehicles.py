@@ -23,7 +23,7 @@ BARE: dict[str, Any] = {
     "tracking": {"min_on_vehicle": 0, "min_agreeing": 1},
     "store": {"min_confidence": 0},
 }
-SAMPLE_EXACT = 7  # of its 9 vehicles, as the default config reads it (tests/test_replay_e2e.py)
+SAMPLE_EXACT = 6  # of its 9 vehicles, as the default config reads it (tests/test_replay_e2e.py)
 VEHICLE: dict[str, Any] = {"models": {"vehicle": "vehicle-det-v1"}}
 
 
