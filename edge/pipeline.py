@@ -92,9 +92,9 @@ def load_models(cfg: Config) -> Models:
                 ocr_model, ocr_config, o.threads, spinning=o.spinning, optimization=o.optimization,
                 providers=device, views=o.views,
             )  # fmt: skip
-        elif cfg.ocr.views != 1:
+        elif o.views != 1:
             raise EdgeError(
-                f"ocr.views: {cfg.ocr.views} reads fast-plate-ocr models twice; {ocr_model.name} is a CTC "
+                f"ocr.views: {o.views} reads fast-plate-ocr models twice; {ocr_model.name} is a CTC "
                 "model (its YAML says recognizer: ctc): use 1"
             )
         else:

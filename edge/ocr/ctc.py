@@ -13,13 +13,14 @@ Two-line plates (`two_line_below` in the YAML, a width-to-height ratio): a crop 
 is also read as its top and bottom halves set side by side (one line, top line first), and the
 reading the model is surer of is kept. On the cross renderer's calibration split (68 vehicles, 10 of
 them two-line; PP-OCR before fine-tuning), two-line plates read exactly in at least two frames went
-from 0 to 8 of 10, and vehicles read exactly from 31 to 37. One-line plates are 2:1 (US) to 4.7:1 (EU); a two-line
-square plate is about 1.5:1.
+from 0 to 8 of 10, and vehicles read exactly from 31 to 37. One-line plates are 2:1 (US) to 4.7:1
+(EU); a two-line square plate is about 1.5:1.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +32,21 @@ from edge.errors import EdgeError
 from edge.models.runtime import Optimization, session_options
 from edge.types import Image, PlateText
 
-HEIGHT = 48
+HEIGHT = 48  # input height, pixels (PP-OCR's)
+MAX_WIDTH = 256  # widest input, pixels: a 4.7:1 plate at height 48 with the crop's padding
 
 
-def preprocess(bgr: np.ndarray[Any, Any], height: int = HEIGHT, max_width: int = 256) -> np.ndarray[Any, Any]:
+@dataclass(frozen=True)
+class CtcConfig:
+    """A CTC model's YAML (`read_ctc_config`)."""
+
+    alphabet: str  # class i + 1 of the output; 0 is the blank
+    img_height: int = HEIGHT
+    max_width: int = MAX_WIDTH
+    two_line_below: float = 0.0  # crops narrower than this times their height are also read as two lines
+
+
+def preprocess(bgr: np.ndarray[Any, Any], height: int = HEIGHT, max_width: int = MAX_WIDTH) -> np.ndarray[Any, Any]:
     """BGR crop -> float32 [3, height, w], w from its aspect ratio (at most max_width), in [-1, 1]."""
     h, w = bgr.shape[:2]
     nw = max(8, min(max_width, math.ceil(height * w / max(h, 1))))
@@ -98,12 +110,8 @@ class CtcOcr:
         for p in (self.model_path, self.config_path):
             if not p.is_file():
                 raise EdgeError(f"{p}: OCR model file not found")
-        cfg = read_ctc_config(self.config_path)
+        self.config = read_ctc_config(self.config_path)
         self.name = self.model_path.stem
-        self.alphabet: str = cfg["alphabet"]
-        self.height: int = cfg["img_height"]
-        self.max_width: int = cfg["max_width"]
-        self.two_line_below: float = cfg["two_line_below"]
         try:
             self._session = ort.InferenceSession(
                 str(self.model_path),
@@ -114,22 +122,24 @@ class CtcOcr:
             raise EdgeError(f"{self.model_path}: cannot load OCR model: {exc}") from exc
         self._input = self._session.get_inputs()[0].name
         classes = self._session.get_outputs()[0].shape[-1]
-        if isinstance(classes, int) and classes != len(self.alphabet) + 1:
+        alphabet = self.config.alphabet
+        if isinstance(classes, int) and classes != len(alphabet) + 1:
             raise EdgeError(
-                f"{self.model_path}: the model has {classes} classes, its YAML's alphabet {len(self.alphabet)} + blank"
+                f"{self.model_path}: the model has {classes} classes, its YAML's alphabet {len(alphabet)} + blank"
             )
 
     def read_images(self, images: list[np.ndarray[Any, Any]]) -> list[tuple[str, tuple[float, ...]]]:
         if not images:
             return []
-        probs = self._session.run(None, {self._input: batch(images, self.height, self.max_width)})[0]
-        return decode(probs, self.alphabet)
+        c = self.config
+        probs = self._session.run(None, {self._input: batch(images, c.img_height, c.max_width)})[0]
+        return decode(probs, c.alphabet)
 
     def predict(self, crops: list[Image]) -> list[PlateText]:
         if not crops:
             return []
         reads = self.read_images(list(crops))
-        square = [i for i, c in enumerate(crops) if c.shape[1] < self.two_line_below * c.shape[0]]
+        square = [i for i, c in enumerate(crops) if c.shape[1] < self.config.two_line_below * c.shape[0]]
         if square:
             for i, alt in zip(square, self.read_images([stitch_lines(crops[i]) for i in square]), strict=False):
                 if _sureness(alt[1]) > _sureness(reads[i][1]):
@@ -141,18 +151,23 @@ def _sureness(conf: tuple[float, ...]) -> float:
     return float(np.prod(conf)) if conf else 0.0
 
 
+def _document(path: Path) -> Any:
+    """An OCR model's YAML, parsed. Raises OSError or yaml.YAMLError."""
+    return yaml.safe_load(path.read_text())
+
+
 def is_ctc_config(path: Path) -> bool:
     """Whether an OCR model's YAML describes a CTC line recogniser (else: a fast-plate-ocr plate config)."""
     try:
-        doc = yaml.safe_load(path.read_text())
+        doc = _document(path)
     except (OSError, yaml.YAMLError):
         return False
     return isinstance(doc, dict) and doc.get("recognizer") == "ctc"
 
 
-def read_ctc_config(path: Path) -> dict[str, Any]:
+def read_ctc_config(path: Path) -> CtcConfig:
     try:
-        doc = yaml.safe_load(path.read_text())
+        doc = _document(path)
     except (OSError, yaml.YAMLError) as exc:
         raise EdgeError(f"{path}: cannot read the OCR model's YAML: {exc}") from exc
     if not isinstance(doc, dict) or doc.get("recognizer") != "ctc":
@@ -167,9 +182,9 @@ def read_ctc_config(path: Path) -> dict[str, Any]:
             raise EdgeError(f"{path}: key {key!r} must be a number from {low} to {high}, not {value!r}")
         return float(value)
 
-    return {
-        "alphabet": alphabet,
-        "img_height": int(number("img_height", HEIGHT, 8, 256)),
-        "max_width": int(number("max_width", 256, 8, 2048)),
-        "two_line_below": number("two_line_below", 0.0, 0.0, 10.0),
-    }
+    return CtcConfig(
+        alphabet=alphabet,
+        img_height=int(number("img_height", HEIGHT, 8, 256)),
+        max_width=int(number("max_width", MAX_WIDTH, 8, 2048)),
+        two_line_below=number("two_line_below", 0.0, 0.0, 10.0),
+    )

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from edge.ocr.ctc import HEIGHT, MAX_WIDTH
 from edge_tools.ctc_ocr.convert import ALPHABET, to_torch
 
 
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         default=2.4,
         help="crops narrower than this ratio of their height are also read as two stitched lines",
     )
-    ap.add_argument("--max-width", type=int, default=256, help="widest input the runtime feeds, pixels")
+    ap.add_argument("--max-width", type=int, default=MAX_WIDTH, help="widest input the runtime feeds, pixels")
     a = ap.parse_args(argv)
     import onnxruntime as ort
     import torch
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
     model = WithSoftmax().eval()
     a.out.parent.mkdir(parents=True, exist_ok=True)
-    example = torch.zeros(1, 3, 48, 160)
+    example = torch.zeros(1, 3, HEIGHT, 160)
     torch.onnx.export(
         model, (example,), str(a.out), input_names=["x"], output_names=["probs"], opset_version=17,
         dynamic_axes={"x": {0: "n", 3: "w"}, "probs": {0: "n", 1: "t"}}, dynamo=False,
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     sess = ort.InferenceSession(str(a.out), providers=["CPUExecutionProvider"])
     rng = np.random.default_rng(0)
     for w in (96, 160, 256):
-        x = rng.uniform(-1, 1, (2, 3, 48, w)).astype(np.float32)
+        x = rng.uniform(-1, 1, (2, 3, HEIGHT, w)).astype(np.float32)
         with torch.no_grad():
             want = model(torch.from_numpy(x)).numpy()
         got = sess.run(None, {"x": x})[0]
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     card = {
         "recognizer": "ctc",
         "alphabet": ALPHABET,
-        "img_height": 48,
+        "img_height": HEIGHT,
         "max_width": a.max_width,
         "two_line_below": a.two_line_below,
     }

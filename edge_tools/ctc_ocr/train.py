@@ -26,10 +26,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from edge.ocr.ctc import HEIGHT, batch, decode, stitch_lines
+from edge.ocr.ctc import HEIGHT, MAX_WIDTH, batch, decode, stitch_lines
 from edge_tools.ctc_ocr.convert import ALPHABET, to_torch
-
-MAX_WIDTH = 256
 
 
 def augment(img: np.ndarray[Any, Any], rng: random.Random) -> np.ndarray[Any, Any]:
@@ -120,6 +118,16 @@ def two_line(top: np.ndarray[Any, Any], bottom: np.ndarray[Any, Any]) -> np.ndar
     return stitch_lines(stacked)
 
 
+def training_mode(net: Any) -> None:
+    """Train mode, but the BatchNorm layers keep their pretrained statistics (batches are small)."""
+    import torch
+
+    net.train()
+    for mod in net.modules():
+        if isinstance(mod, torch.nn.modules.batchnorm._BatchNorm):
+            mod.eval()
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True, type=Path, help="folder of <id>_<TEXT>.jpg crops")
@@ -158,10 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     net = to_torch()
     if a.init is not None:
         net.load_state_dict(torch.load(a.init, map_location="cpu"))
-    net.train()
-    for mod in net.modules():  # keep the pretrained BatchNorm statistics (batches are small)
-        if isinstance(mod, torch.nn.modules.batchnorm._BatchNorm):
-            mod.eval()
+    training_mode(net)
     params = list(net.parameters())
     total = sum(p.numel() for p in params)
     seen = 0
@@ -194,10 +199,7 @@ def main(argv: list[str] | None = None) -> int:
                 chunk = holdout[i : i + 64]
                 x, _, _ = batch_of(chunk, rng, aug=False)
                 right += sum(p == t for p, (_, t) in zip(greedy(net(x)), chunk, strict=False))
-        net.train()
-        for mod in net.modules():
-            if isinstance(mod, torch.nn.modules.batchnorm._BatchNorm):
-                mod.eval()
+        training_mode(net)
         return right / len(holdout)
 
     say(f"training {sum(p.numel() for p in trainable)} of {total} parameters")
