@@ -4,6 +4,10 @@ Truth: {"fps": F, "frames": N, "vehicles": [{"plate": "ABC1234", "first_frame": 
 A read belongs to a vehicle when its frame_index falls in [first_frame, last_frame + 2*fps]; a read
 whose text matches no candidate is a wrong read of the candidate whose window fits best (the one that
 contains the frame within its legible span, else the nearest); a read inside no window is a false read.
+
+A truth may also list "unlisted" plates (same fields): plates in the picture that never became legible
+enough to be a vehicle to read (cut off, covered, too far). A read of exactly such a plate while it is
+in view is no misread and no vehicle read: it is counted apart (`unlisted_reads`).
 """
 
 from __future__ import annotations
@@ -28,15 +32,17 @@ class Truth:
     fps: float
     frames: int
     vehicles: tuple[Vehicle, ...]
+    unlisted: tuple[Vehicle, ...] = ()
 
     @classmethod
     def load(cls, path: Path) -> Truth:
         try:
             data = json.loads(path.read_text())
-            vehicles = tuple(
-                Vehicle(str(v["plate"]), int(v["first_frame"]), int(v["last_frame"])) for v in data["vehicles"]
+            vehicles, unlisted = (
+                tuple(Vehicle(str(v["plate"]), int(v["first_frame"]), int(v["last_frame"])) for v in listed)
+                for listed in (data["vehicles"], data.get("unlisted", []))
             )
-            return cls(float(data["fps"]), int(data["frames"]), vehicles)
+            return cls(float(data["fps"]), int(data["frames"]), vehicles, unlisted)
         except FileNotFoundError:
             raise InputError(f"{path}: truth file not found") from None
         except (ValueError, KeyError, TypeError) as exc:
@@ -52,6 +58,7 @@ class EvalResult:
     duplicate_reads: int = 0
     wrong_reads: int = 0
     false_reads: int = 0
+    unlisted_reads: int = 0  # exact reads of plates the truth lists as never legible (module docstring)
     frames: int = 0
     seconds: float = 0.0
     fps: float = 0.0
@@ -61,7 +68,8 @@ class EvalResult:
     confidence_exact: list[tuple[float, bool]] = field(default_factory=list)
 
     def add(self, other: EvalResult) -> None:
-        for name in ("vehicles", "reads", "read_exact", "missed", "duplicate_reads", "wrong_reads", "false_reads"):
+        counts = ("vehicles", "reads", "read_exact", "missed", "duplicate_reads", "wrong_reads", "false_reads")
+        for name in (*counts, "unlisted_reads"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.frames += other.frames
         self.seconds += other.seconds
@@ -95,12 +103,17 @@ def score(reads: list[tuple[str, int | None]], truth: Truth, *, confidences: lis
             i for i, v in enumerate(truth.vehicles) if v.first_frame <= frame <= v.last_frame + slack
         ]  # fmt: skip
         match = [i for i in cands if truth.vehicles[i].plate == plate]
+        unlisted = frame is not None and any(
+            u.plate == plate and u.first_frame <= frame <= u.last_frame + slack for u in truth.unlisted
+        )
         if confidences is not None:
-            result.confidence_exact.append((confidences[k], bool(match)))
+            result.confidence_exact.append((confidences[k], bool(match) or unlisted))
         if frame is None:
             result.false_reads += 1
         elif match:
             exact[match[0]] += 1
+        elif unlisted:
+            result.unlisted_reads += 1
         elif cands:
             result.wrong_reads += 1
         else:

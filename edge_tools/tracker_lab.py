@@ -34,6 +34,7 @@ from edge.config import load_config
 from edge.evaluate import EvalResult, Truth, score
 from edge.pipeline import Recognizer, load_models
 from edge.track import PlateTracker
+from edge.track.calibration import find_calibration
 from edge.types import Observation, Read
 from edge_tools.validate import CLIPS as VALIDATION_CLIPS
 
@@ -109,9 +110,17 @@ def score_cache(path: Path, config: Path | None) -> EvalResult:
         data = pickle.load(f)  # a file this script wrote (see the module docstring)
     cfg = load_config(config).with_db(path.with_suffix(".unused.db"))
     total = EvalResult()
-    print(f"cache: detector {data['detector']}, OCR {data['ocr']}")
+    # As the pipeline does: the OCR model's shipped calibration, reads below store.min_confidence dropped.
+    calibration = find_calibration(ROOT / "models" / f"{data['ocr']}.onnx", data["ocr"])
+    print(f"cache: detector {data['detector']}, OCR {data['ocr']}, calibration {'yes' if calibration else 'none'}")
     for name, frames in data["clips"].items():
-        tracker = PlateTracker(cfg.tracking, detector_model=data["detector"], ocr_model=data["ocr"])
+        tracker = PlateTracker(
+            cfg.tracking,
+            detector_model=data["detector"],
+            ocr_model=data["ocr"],
+            calibration=calibration,
+            min_store_confidence=cfg.store.min_confidence if cfg.store.low_confidence == "drop" else 0.0,
+        )
         where = Path(data.get("dir", VAL))
         truth = Truth.load((SAMPLE if name == "sample" else where / f"{name}.mp4").with_suffix(".json"))
         r = score(replay(frames, tracker), truth)
@@ -120,12 +129,13 @@ def score_cache(path: Path, config: Path | None) -> EvalResult:
             total.add(r)
         print(
             f"{name:7s} exact {r.read_exact:3d}/{r.vehicles:<3d} dup {r.duplicate_reads} wrong {r.wrong_reads:2d} "
-            f"false {r.false_reads} tracks dropped {dropped}"
+            f"false {r.false_reads} unlisted {r.unlisted_reads} tracks dropped {dropped}"
             + (f" missed {' '.join(r.missed_plates)}" if r.missed_plates else "")
         )
     print(
         f"total   exact {total.read_exact}/{total.vehicles} ({total.exact_rate:.1%}) dup {total.duplicate_reads} "
-        f"wrong {total.wrong_reads} false {total.false_reads} (validation clips; the sample is not in the total)"
+        f"wrong {total.wrong_reads} false {total.false_reads} unlisted {total.unlisted_reads} "
+        f"(validation clips; the sample is not in the total)"
     )
     return total
 

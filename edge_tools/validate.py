@@ -240,7 +240,16 @@ def run_cross(where: Path, configs: list[Config], models: list[Models], memory: 
 
 def clip_table(rows: dict[str, EvalResult], fps: float) -> list[str]:
     """Per-clip rows with the `edge-alpr eval` columns, a total row and the empty roads' false-read rate."""
-    cols = ["vehicles", "read_exact", "missed", "duplicate_reads", "wrong_reads", "false_reads", "fps"]
+    cols = [
+        "vehicles",
+        "read_exact",
+        "missed",
+        "duplicate_reads",
+        "wrong_reads",
+        "false_reads",
+        "unlisted_reads",
+        "fps",
+    ]
     total = EvalResult()
     for r in rows.values():
         total.add(r)
@@ -253,6 +262,11 @@ def clip_table(rows: dict[str, EvalResult], fps: float) -> list[str]:
         f"read_exact {total.exact_rate:.1%} of {total.vehicles} vehicles; duplicate reads "
         f"{total.duplicate_reads / max(total.vehicles, 1):.1%} of vehicles; wrong + junk "
         f"{junk_share(total):.1%} of stored reads"
+        + (
+            f" ({total.unlisted_reads} exact reads of plates the truth never lists as legible are neither)"
+            if total.unlisted_reads
+            else ""
+        )
     )
     empty = EvalResult()
     for r in rows.values():

@@ -58,3 +58,30 @@ def test_confidences_are_paired_with_whether_each_read_was_exact() -> None:
     assert score(reads, TRUTH).confidence_exact == []
     with pytest.raises(ValueError, match="3 confidences for 4 reads"):
         score(reads, TRUTH, confidences=[0.1, 0.2, 0.3])
+
+
+def test_exact_reads_of_unlisted_plates_are_counted_apart_and_fragments_of_them_stay_wrong() -> None:
+    truth = Truth(fps=10, frames=300, vehicles=TRUTH.vehicles, unlisted=(Vehicle("UR72304", 100, 140),))
+    reads = [
+        ("UR72304", 150),  # the never-legible plate read exactly while in view (+ slack): neither right nor wrong
+        ("72304", 120),  # a fragment of it, inside BBB222's window: a wrong read
+        ("UR72304", 190),  # out of its window (140 + 20) and of every vehicle's: a false read
+    ]
+    r = score(reads, truth, confidences=[0.9, 0.9, 0.9])
+    assert (r.unlisted_reads, r.wrong_reads, r.false_reads, r.read_exact) == (1, 1, 1, 0)
+    assert r.confidence_exact == [(0.9, True), (0.9, False), (0.9, False)]
+    assert r.as_dict()["unlisted_reads"] == 1
+
+
+def test_truth_files_without_unlisted_plates_still_load(tmp_path: Path) -> None:
+    path = tmp_path / "t.json"
+    path.write_text(
+        json.dumps({"fps": 15, "frames": 10, "vehicles": [{"plate": "A1", "first_frame": 1, "last_frame": 2}]})
+    )
+    assert Truth.load(path).unlisted == ()
+    path.write_text(
+        json.dumps(
+            {"fps": 15, "frames": 10, "vehicles": [], "unlisted": [{"plate": "B2", "first_frame": 3, "last_frame": 4}]}
+        )
+    )
+    assert Truth.load(path).unlisted == (Vehicle("B2", 3, 4),)

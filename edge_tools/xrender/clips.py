@@ -60,6 +60,20 @@ def shortened(spec: ClipSpec, seconds: float) -> ClipSpec:
     return ClipSpec(spec.name, spec.seed, seconds, spec.condition, n, spec.tags)
 
 
+def _add_unlisted(kept: dict[str, Any], spec: ClipSpec, js: Path) -> dict[str, Any]:
+    """An earlier clip's truth with the "unlisted" plates added (computed without pixels), written
+    back; refused when this code's truth of the clip differs from the kept one in anything else."""
+    seconds = kept["frames"] / kept["fps"]
+    if seconds < spec.seconds:  # rendered shortened (render_set's `seconds`)
+        spec = shortened(spec, seconds)
+    fresh = Clip(spec).truth()
+    if fresh["vehicles"] != kept["vehicles"]:
+        raise RuntimeError(f"{js}: rendered by other code than this (its vehicles differ): render it again elsewhere")
+    kept = {**kept, "unlisted": fresh["unlisted"]}
+    js.write_text(json.dumps(kept, indent=1) + "\n")
+    return kept
+
+
 def render_set(
     out: Path,
     only: list[str] | None = None,
@@ -88,6 +102,8 @@ def render_set(
             kept = json.loads(js.read_text())
             if kept.get("seed") != spec.seed:
                 raise RuntimeError(f"{js}: rendered from seed {kept.get('seed')}, not {spec.seed}: give another --out")
+            if "unlisted" not in kept:  # rendered before the truth named the plates never legible
+                kept = _add_unlisted(kept, spec, js)
             truths.append(kept)
             continue
         t0 = time.time()

@@ -320,6 +320,13 @@ class Clip:
         dx, dy, _ = self.shake(i)
         return self.distort(q + np.array([dx, dy]))
 
+    def _in_frame(self, v: Vehicle, i: int) -> bool:
+        """Whether any of the plate's outline is inside frame i (legible or not)."""
+        q = self.seen_quad(v, i)
+        if q is None:
+            return False
+        return bool(((q[:, 0] >= 0) & (q[:, 0] < SIZE[0]) & (q[:, 1] >= 0) & (q[:, 1] < SIZE[1])).any())
+
     def legible(self, v: Vehicle, i: int) -> bool:
         t = i / FPS
         q = self.seen_quad(v, i)
@@ -358,12 +365,20 @@ class Clip:
         """{"fps", "frames", "vehicles": [{"plate", "first_frame", "last_frame", ...}], "conditions", ...}.
 
         Beside what `edge-alpr eval` reads, each vehicle carries its plate's style, layout, font, its
-        legible frame count and its box (x, y, w, h) at its first and last legible frames.
+        legible frame count and its box (x, y, w, h) at its first and last legible frames. "unlisted":
+        the plates of vehicles never legible long enough to be listed, with the frames they are in view.
         """
         vehicles = []
+        unlisted = []
         for v in self.vehicles:
             frames = [i for i in range(self.n_frames) if self.legible(v, i)]
-            if len(frames) >= MIN_LEGIBLE_FRAMES:
+            if len(frames) < MIN_LEGIBLE_FRAMES:
+                # Not a vehicle to read, but its plate is in the picture: a read of exactly its text is
+                # no misread (edge.evaluate counts it apart). The window: every frame the plate is in.
+                seen = [i for i in range(self.n_frames) if self._in_frame(v, i)]
+                if seen:
+                    unlisted.append({"plate": v.spec.text, "first_frame": seen[0], "last_frame": seen[-1]})
+            else:
                 boxes = [cv2.boundingRect(self.seen_quad(v, i).astype(np.float32)) for i in (frames[0], frames[-1])]  # type: ignore[union-attr]
                 vehicles.append(
                     {
@@ -381,11 +396,13 @@ class Clip:
                     }
                 )
         vehicles.sort(key=lambda d: (d["first_frame"], d["plate"]))
+        unlisted.sort(key=lambda d: (d["first_frame"], d["plate"]))
         cam = self.camera
         return {
             "fps": FPS,
             "frames": self.n_frames,
             "vehicles": vehicles,
+            "unlisted": unlisted,
             "renderer": "xrender",
             "condition": self.spec.condition,
             "conditions": [self.spec.condition, *self.spec.tags],

@@ -122,3 +122,24 @@ def test_clips_of_another_seed_are_not_reused(tmp_path: Path) -> None:
     res = xrender("--out", str(tmp_path), "--seed", "7350000", "--only", "day", "--seconds", "3")
     assert res.returncode == 1
     assert "rendered from seed 7250000, not 7350000" in res.stderr
+
+
+def test_a_clip_rendered_before_unlisted_plates_gains_them_and_nothing_else(day_clip: Path) -> None:
+    """Truth JSONs written before "unlisted" existed get it (computed without pixels) on the next run;
+    one whose vehicles this code would not list the same is refused, not patched."""
+    js = day_clip / "day.json"
+    fresh = json.loads(js.read_text())
+    assert "unlisted" in fresh
+    for u in fresh["unlisted"]:
+        assert u["plate"] not in {v["plate"] for v in fresh["vehicles"]}
+        assert 0 <= u["first_frame"] <= u["last_frame"] < fresh["frames"]
+    old = {k: v for k, v in fresh.items() if k != "unlisted"}
+    js.write_text(json.dumps(old))
+    res = xrender("--out", str(day_clip), "--only", "day", "--seconds", "5")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(js.read_text()) == fresh
+    js.write_text(json.dumps({**old, "vehicles": [*old["vehicles"][1:], {"plate": "X"}]}))
+    res = xrender("--out", str(day_clip), "--only", "day", "--seconds", "5")
+    assert res.returncode == 1
+    assert "its vehicles differ" in res.stderr
+    js.write_text(json.dumps(fresh, indent=1) + "\n")
