@@ -169,6 +169,7 @@ class Recognizer:
             keep_crops=True,  # the evidence crop of every alert (the store keeps it only with store.keep_crops)
             calibration=models.calibration,
             min_store_confidence=cfg.store.min_confidence if cfg.store.low_confidence == "drop" else 0.0,
+            masked=self._masked,
         )
         self.times = StageTimes(tracks_dropped=self.tracker.drops)
         self._undetected = 0  # frames with motion since the detector last ran (detector.stride)

@@ -11,6 +11,12 @@ that ticked over) counts as a change. A site sighted `min_sightings` times over 
 `min_seconds`, with at least `min_changes` changes, is learned: from then on every plate box whose
 centre lies in it is dropped before OCR. Sites keep being updated (a learned one stays learned while
 it is sighted) and are forgotten when not sighted for `forget`.
+
+The rest of an overlay does not change: the date beside a ticking clock, the camera's name after
+it or on the line below. A site that has stayed put as long and been sighted as often as a learned
+one needs, and lies in line with a learned site (on its text line, or on the line just above or
+below and overlapping it sideways), is learned too. A parked car's plate is not in line with a
+camera's clock.
 """
 
 from __future__ import annotations
@@ -90,7 +96,24 @@ class StaticText:
                 and site.last - site.first >= self.cfg.min_seconds
             ):
                 site.learned = True
+        self._learn_lines()
         self._forget(ts)
+
+    def _learn_lines(self) -> None:
+        """Learn the still sites in line with a learned one (module docstring), until none is added."""
+        learned = [s for s in self.sites if s.learned]
+        while learned:
+            added = [
+                s
+                for s in self.sites
+                if not s.learned
+                and s.sightings >= self.cfg.min_sightings
+                and s.last - s.first >= self.cfg.min_seconds
+                and any(_in_line(s.box, t.box) for t in learned)
+            ]
+            for s in added:
+                s.learned = True
+            learned = added
 
     def _forget(self, now: datetime) -> None:
         keep = [s for s in self.sites if now - s.last < self.cfg.forget]
@@ -107,6 +130,20 @@ class StaticText:
             if g.x1 <= cx <= g.x2 and g.y1 <= cy <= g.y2:
                 return True
         return False
+
+
+def _in_line(a: Box, b: Box) -> bool:
+    """Whether text box `a` sits in line with text box `b`: on the same line (their heights overlap by
+    half the smaller, the gap between them at most 3 text heights), or on the next line up or down
+    (a gap under one text height, overlapping sideways)."""
+    h = min(a.height, b.height)
+    if h <= 0 or max(a.height, b.height) > 2 * h:
+        return False
+    v_overlap = min(a.y2, b.y2) - max(a.y1, b.y1)
+    h_gap = max(a.x1, b.x1) - min(a.x2, b.x2)  # < 0: they overlap sideways
+    if v_overlap >= 0.5 * h:
+        return h_gap <= 3 * h
+    return -v_overlap <= h and h_gap < 0
 
 
 def in_polygons(box: Box, polygons: list[list[tuple[int, int]]]) -> bool:

@@ -44,6 +44,7 @@ _SETTLED_GROWTH = 1.1
 DROP_REASONS = {
     "short": "seen too few times (tracking.min_observations)",
     "far": "never near enough (tracking.min_plate_width)",
+    "overlay": "in burned-in text or a mask, as known when it ended (overlays, cameras[].masks)",
     "off_vehicle": "not on a moving vehicle (tracking.min_on_vehicle)",
     "disagree": "too few frames agreeing on the text (tracking.min_agreeing)",
     "low_confidence": "too unsure (tracking.min_confidence, store.min_confidence)",
@@ -222,11 +223,16 @@ class PlateTracker:
         keep_crops: bool = False,
         calibration: Callable[[float], float] | None = None,
         min_store_confidence: float = 0.0,
+        masked: Callable[[Box], bool] | None = None,
     ):
         """`calibration` maps the vote's raw confidence to the stored one (`edge.track.calibration`);
         reads whose stored confidence is below `tracking.min_confidence` or `min_store_confidence`
-        (`store.min_confidence` when `store.low_confidence` is drop) are dropped as low_confidence."""
+        (`store.min_confidence` when `store.low_confidence` is drop) are dropped as low_confidence.
+        `masked` says whether a plate box lies in the camera's masks or its burned-in text as learned
+        so far: a track mostly there when it ends is dropped, though its first boxes came before the
+        text was learned (a camera's clock and name, read while the overlay learner still watched)."""
         self.cfg = cfg
+        self.masked = masked
         self.calibration = calibration
         self.min_store_confidence = min_store_confidence
         self.detector_model = detector_model
@@ -466,6 +472,9 @@ class PlateTracker:
             return []
         if max(o.plate.box.width for o in obs) < self.cfg.min_plate_width:
             self.drops["far"] += 1
+            return []
+        if self.masked is not None and 2 * sum(self.masked(o.plate.box) for o in obs) > len(obs):
+            self.drops["overlay"] += 1
             return []
         if self.cfg.min_on_vehicle and sum(o.on_vehicle for o in obs) < self.cfg.min_on_vehicle:
             self.drops["off_vehicle"] += 1

@@ -41,6 +41,24 @@ def test_the_clock_overlay_is_learned_and_still_road_is_not(frames: list[np.ndar
     assert not learner.covers(ROAD)
 
 
+def test_the_date_and_camera_name_beside_the_clock_are_learned_with_it() -> None:
+    """The date never changes within a day and the camera's name never does: over a still background
+    each is learned for lying in line with the ticking clock (the date on its line, the name on the
+    line below); a still box elsewhere (a parked car's plate) is not."""
+    clip = Clip(seed=72, seconds=12, n_vehicles=0, overlay=True)
+    frames = [clip.render(i)[0] for i in range(0, clip.n_frames, clip.fps)]
+    date, name, parked = Box(18, 14, 212, 50), Box(18, 58, 140, 92), Box(900, 400, 1000, 430)
+    learner = StaticText(OverlayConfig())
+    for k, image in enumerate(frames):
+        learner.observe(image, T0 + timedelta(seconds=k), [date, name, parked])
+    assert learner.learned == []  # nothing ticks: nothing is an overlay yet
+    for k, image in enumerate(frames):
+        learner.observe(image, T0 + timedelta(seconds=20 + k), [CLOCK, date, name, parked])
+    assert set(learner.learned) == {CLOCK, date, name}
+    assert next(s for s in learner.sites if s.box == date).changes == 0
+    assert not learner.covers(parked)
+
+
 def test_learning_needs_sightings_changes_and_time(frames: list[np.ndarray]) -> None:
     learner = StaticText(OverlayConfig(min_sightings=6, min_changes=3, min_seconds=timedelta(seconds=3)))
     for k, image in enumerate(frames[:3]):

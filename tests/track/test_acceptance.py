@@ -112,3 +112,26 @@ def test_a_read_fitting_no_configured_format_is_dropped() -> None:
     tr = tracker(masks=["LLLDDDD"], invalid_format="drop")
     assert run(tr, passing("12")) == []
     assert tr.drops["format"] == 1
+
+
+def test_a_track_in_text_learned_as_an_overlay_before_it_ended_is_dropped_as_overlay() -> None:
+    """The camera's clock is read by the detector from the first frame, before the overlay learner
+    knows it: when the track ends, its boxes are checked against what is masked by then."""
+    learned: list[Box] = []
+
+    def masked(box: Box) -> bool:
+        return any(b.x1 <= box.centre[0] <= b.x2 and b.y1 <= box.centre[1] <= b.y2 for b in learned)
+
+    tr = PlateTracker(TrackingConfig(), detector_model="d", ocr_model="o", masked=masked)
+    clock = [[ob(f, "20260314", 900, width=180)] for f in range(40)]  # stays put
+    reads = [r for i, obs in enumerate(clock) for r in tr.update(i, T0 + timedelta(seconds=i / 30), obs)]
+    learned.append(Box(890, 90, 1090, 170))  # the learner knows the clock now
+    reads += tr.flush()
+    assert reads == []
+    assert tr.drops["overlay"] == 1
+    assert "overlays" in DROP_REASONS["overlay"]
+    # A vehicle passing elsewhere is read.
+    tr2 = PlateTracker(TrackingConfig(), detector_model="d", ocr_model="o", masked=masked)
+    (read,) = run(tr2, passing())
+    assert read.plate == "ABC1234"
+    assert tr2.drops["overlay"] == 0
