@@ -17,6 +17,7 @@ Writes OUT/images/NNNNNN.jpg and OUT/labels.json
 Example:
     python scripts/make_detector_dataset.py --out /work/data-gen/det --clips 240 --per-clip 25 --workers 2
     python scripts/make_detector_dataset.py --target vehicle --size 256 --out /work/data-gen/veh --clips 100
+    python scripts/make_detector_dataset.py --out /work/data-gen/det2 --clips 320 --per-clip 25 --hard 0.5 --clutter 0.5
 
 Needs numpy, opencv-python-headless, Pillow and fonts (see edge_tools/synth/__init__.py).
 """
@@ -32,6 +33,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from edge_tools.synth.clutter import paste_clutter
 from edge_tools.synth.plates import require_fonts
 from edge_tools.synth.scene import Clip
 
@@ -77,14 +79,16 @@ def _label_boxes(
     return boxes
 
 
-def _sample(args: tuple[int, int, int, str, int, str]) -> list[dict]:
-    clip_idx, per_clip, seed, out, size, target = args
+def _sample(args: tuple[int, int, int, str, int, str, float, float]) -> list[dict]:
+    clip_idx, per_clip, seed, out, size, target, hard, clutter = args
     rng = np.random.default_rng([seed, clip_idx])
     cond = str(rng.choice(["day", "night", "rain"], p=[0.55, 0.25, 0.2]))
     fsize = (1280, 720) if rng.random() < 0.8 else (960, 540)
     extras: dict[str, object] = {}
     if target == "vehicle" and rng.random() < 0.35:  # non-vehicle motion and text as negatives
         extras = {"pedestrians": int(rng.integers(1, 5)), "trees": int(rng.integers(0, 4)), "overlay": True}
+    if target == "plate" and hard and rng.random() < hard:  # the camera's overlay, walkers, trees: not plates
+        extras = {"pedestrians": int(rng.integers(0, 4)), "trees": int(rng.integers(0, 4)), "overlay": True}
     clip = Clip(
         seed=int(seed * 100000 + clip_idx),
         seconds=20,
@@ -127,6 +131,11 @@ def _sample(args: tuple[int, int, int, str, int, str]) -> list[dict]:
         else:
             truth = [(p.box, p.visible_fraction) for p in plates]
         boxes = _label_boxes(truth, (x0, y0, x1, y1), r, px, py)
+        if clutter and rng.random() < clutter:  # signs, house numbers, other overlays: hard negatives
+            # Avoid every plate in the image, also those too hidden to be labelled.
+            near = _label_boxes([(b, 1.0) for b, _v in truth], (x0, y0, x1, y1), r, px, py)
+            content = (int(px), int(py), int(px + (x1 - x0) * r), int(py + (y1 - y0) * r))
+            paste_clutter(img, [tuple(b) for b in near], rng, int(rng.integers(1, 4)), content)
         name = f"images/{clip_idx:05d}_{k:03d}.jpg"
         cv2.imwrite(str(Path(out) / name), img, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(70, 96))])
         items.append({"image": name, "boxes": boxes, "condition": cond})
@@ -143,13 +152,22 @@ def main() -> None:
     ap.add_argument("--first-clip", type=int, default=0, help="index of the first clip (for a disjoint val set)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--target", choices=["plate", "vehicle"], default="plate", help="what the boxes mark")
+    ap.add_argument(
+        "--hard", type=float, default=0.0, help="plate target: share of clips with the camera overlay, walkers, trees"
+    )
+    ap.add_argument(
+        "--clutter", type=float, default=0.0, help="share of images given signs, house numbers, overlays (negatives)"
+    )
     a = ap.parse_args()
     require_fonts()  # the same seeds render other plates under other fonts
     out = Path(a.out)
     (out / "images").mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     items: list[dict] = []
-    jobs = [(c, a.per_clip, a.seed, str(out), a.size, a.target) for c in range(a.first_clip, a.first_clip + a.clips)]
+    jobs = [
+        (c, a.per_clip, a.seed, str(out), a.size, a.target, a.hard, a.clutter)
+        for c in range(a.first_clip, a.first_clip + a.clips)
+    ]
     with Pool(a.workers) as pool:
         for k, it in enumerate(pool.imap(_sample, jobs)):
             items += it

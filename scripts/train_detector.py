@@ -158,7 +158,67 @@ def make_targets(boxes: list[np.ndarray], size: int) -> tuple[torch.Tensor, torc
     return torch.from_numpy(pos), torch.from_numpy(tb), torch.from_numpy(np.stack([gx, gy], 1).astype(np.float32))
 
 
-def augment(img: np.ndarray, bx: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _motion_kernel(length: int, angle_deg: float) -> np.ndarray:
+    k = np.zeros((length, length), np.float32)
+    c = (length - 1) / 2
+    dx, dy = np.cos(np.radians(angle_deg)), np.sin(np.radians(angle_deg))
+    for t in np.linspace(-c, c, 2 * length):
+        k[round(c + t * dy), round(c + t * dx)] = 1.0
+    return k / k.sum()
+
+
+def degrade(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One or two camera conditions the training renderer does not draw (RGB uint8 in, out):
+    overexposure, motion blur / shake, fog, low light with sensor noise, IR monochrome, glare,
+    heavy JPEG."""
+    f = img.astype(np.float32)
+    for op in rng.choice(
+        ["over", "motion", "fog", "dark", "ir", "glare", "jpeg", "noise"], size=int(rng.integers(1, 3)), replace=False
+    ):
+        if op == "over":  # an exposure set for shade, a bright plate: highlights compress, contrast goes
+            k = rng.uniform(1.5, 3.5)
+            f = 255.0 * (1.0 - np.exp(-k * f / 255.0)) / (1.0 - np.exp(-k)) + rng.uniform(0, 25)
+        elif op == "motion":  # fast vehicle or a shaking pole: a line blur, any direction
+            ln = int(rng.integers(3, 14))
+            ang = rng.uniform(-25, 25) if rng.random() < 0.6 else rng.uniform(0, 180)
+            f = cv2.filter2D(f, -1, _motion_kernel(ln, ang))
+        elif op == "fog":
+            a = rng.uniform(0.3, 0.7)
+            f = cv2.GaussianBlur(f, (0, 0), rng.uniform(0.5, 1.5)) * (1 - a) + a * rng.uniform(150, 220)
+        elif op == "dark":
+            f = f * rng.uniform(0.12, 0.45)
+            f = f + rng.normal(0, rng.uniform(2, 8), f.shape)
+        elif op == "ir":
+            g = f.mean(axis=2, keepdims=True)
+            g = (g - g.mean()) * rng.uniform(1.0, 1.6) + g.mean()
+            f = np.repeat(g, 3, axis=2)
+        elif op == "glare":
+            h, w = f.shape[:2]
+            cx, cy, rad = rng.uniform(0, w), rng.uniform(0, h), rng.uniform(0.1, 0.5) * w
+            yy, xx = np.mgrid[0:h, 0:w]
+            blob = np.exp(-(((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * rad**2)))[..., None]
+            f = f + blob * rng.uniform(80, 220)
+        elif op == "noise":
+            f = f + rng.normal(0, rng.uniform(3, 12), f.shape)
+        else:
+            _ok, enc = cv2.imencode(
+                ".jpg", np.clip(f, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(8, 45))]
+            )
+            f = cv2.imdecode(enc, cv2.IMREAD_UNCHANGED).astype(np.float32)
+    out = np.clip(f, 0, 255).astype(np.uint8)
+    # The letterbox's padding is added after the camera: keep it the flat 114 the pipeline adds.
+    content = (img != 114).any(axis=2)
+    rows, cols = np.flatnonzero(content.any(axis=1)), np.flatnonzero(content.any(axis=0))
+    if len(rows) and len(cols):
+        pad = np.ones(content.shape, bool)
+        pad[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] = False
+        out[pad] = 114
+    return out
+
+
+def augment(
+    img: np.ndarray, bx: np.ndarray, rng: np.random.Generator, hard: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
     img = img.copy()
     bx = bx.copy()
     s = img.shape[1]
@@ -174,6 +234,8 @@ def augment(img: np.ndarray, bx: np.ndarray, rng: np.random.Generator) -> tuple[
         img = cv2.GaussianBlur(img, (3, 3), 0)
     if rng.random() < 0.3:
         img = np.ascontiguousarray(img[:, :, rng.permutation(3)])
+    if hard and rng.random() < hard:
+        img = degrade(img, rng)
     return img, bx
 
 
@@ -327,6 +389,46 @@ def export_onnx(net: PlateNet, size: int, path: Path, score_shift: float = 0.0, 
     onnx.save(model, str(path))
 
 
+def load_fused_onnx(net: PlateNet, path: Path) -> None:
+    """Start from an exported model: its Conv weights have the BatchNorms folded in, so each conv
+    takes the fused weight and its BatchNorm becomes the identity plus the fused bias (to be trained
+    with the BatchNorms frozen, `--freeze-bn`)."""
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(path))
+    init = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    convs = [n for n in model.graph.node if n.op_type == "Conv"]
+    pairs = []  # (conv, bn) in the order forward() runs them, which is the graph's order
+    for mod in (net.stem, net.c3, net.c4, net.c5, net.lat4, net.lat5, net.lat3, net.neck):
+        seq = [m for m in mod.modules() if isinstance(m, (nn.Conv2d, nn.BatchNorm2d))]
+        pairs += [(seq[i], seq[i + 1]) for i in range(0, len(seq), 2)]
+    heads = [net.head_cls, net.head_box]
+    if len(convs) != len(pairs) + len(heads):
+        raise SystemExit(f"{path}: {len(convs)} Conv nodes, this PlateNet has {len(pairs) + len(heads)}")
+    with torch.no_grad():
+        for node, (conv, bn) in zip(convs, pairs, strict=False):
+            w, b = init[node.input[1]], init[node.input[2]]
+            if tuple(w.shape) != tuple(conv.weight.shape):
+                raise SystemExit(f"{path}: {node.name} weight {w.shape} does not fit {tuple(conv.weight.shape)}")
+            conv.weight.copy_(torch.from_numpy(w))
+            bn.weight.fill_(1.0)
+            bn.bias.copy_(torch.from_numpy(b))
+            bn.running_mean.zero_()
+            bn.running_var.fill_(1.0 - bn.eps)
+        for node, head in zip(convs[len(pairs) :], heads, strict=True):
+            head.weight.copy_(torch.from_numpy(init[node.input[1]]))
+            head.bias.copy_(torch.from_numpy(init[node.input[2]]))
+
+
+def train_mode(net: PlateNet, freeze_bn: bool) -> None:
+    net.train()
+    if freeze_bn:
+        for m in net.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.eval()
+
+
 def ort_predictor(path: Path, threads: int = 1):
     import onnxruntime as ort
 
@@ -365,6 +467,14 @@ def main() -> None:
         help="logit shift baked into the exported score (0.811 maps a raw 0.6 to 0.4, so the pipeline's "
         "default threshold 0.4 gets the precision of raw 0.6)",
     )
+    ap.add_argument("--init-onnx", type=Path, default=None, help="start from an exported model's weights")
+    ap.add_argument("--freeze-bn", action="store_true", help="keep BatchNorm statistics fixed (with --init-onnx)")
+    ap.add_argument(
+        "--hard-aug",
+        type=float,
+        default=0.0,
+        help="share of training images degraded (overexposure, motion blur, fog, low light, IR, glare, JPEG)",
+    )
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -373,6 +483,8 @@ def main() -> None:
     net = PlateNet()
     if a.weights:
         net.load_state_dict(torch.load(a.weights, map_location="cpu"))
+    if a.init_onnx:
+        load_fused_onnx(net, a.init_onnx)
     print(f"parameters: {sum(p.numel() for p in net.parameters())}", flush=True)
     vimgs, vboxes, size = load_set(a.val)
     a.out.mkdir(parents=True, exist_ok=True)
@@ -392,7 +504,7 @@ def main() -> None:
         step = 0
         stop = False
         for ep in range(a.epochs):
-            net.train()
+            train_mode(net, a.freeze_bn)
             perm = rng.permutation(len(imgs))
             te = time.time()
             run = [0.0, 0.0]
@@ -400,7 +512,7 @@ def main() -> None:
                 idx = perm[bi * a.batch : (bi + 1) * a.batch]
                 batch, bxs = [], []
                 for i in idx:
-                    im, bx = augment(imgs[i], boxes[i], rng)
+                    im, bx = augment(imgs[i], boxes[i], rng, a.hard_aug)
                     batch.append(im)
                     bxs.append(bx)
                 x = torch.from_numpy(np.stack(batch)).permute(0, 3, 1, 2).float() / 255.0
@@ -441,6 +553,7 @@ def main() -> None:
                 flush=True,
             )
             torch.save(net.state_dict(), a.out / "last.pt")
+            torch.save(net.state_dict(), a.out / f"epoch{ep + 1}.pt")  # to choose on other data than val
             if f1 > best:
                 best = f1
                 torch.save(net.state_dict(), a.out / "best.pt")
