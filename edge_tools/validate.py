@@ -49,7 +49,8 @@ from edge_tools.real_plates import RealResult, fetch, score
 from edge_tools.real_plates import table as real_table
 from edge_tools.synth.plates import PLATE_FONTS, available_fonts, require_fonts
 from edge_tools.synth.scene import render_clip
-from edge_tools.xrender import CROSS_SET, render_set
+from edge_tools.xrender import CALIB_SEED, CROSS_SET, render_set
+from edge_tools.xrender.clips import SEED
 from edge_tools.xrender.plates import FONTS as XFONTS
 from edge_tools.xrender.plates import font_paths_missing
 
@@ -225,10 +226,11 @@ def run_own(where: Path, configs: list[Config], models: list[Models], memory: di
 
 
 def run_cross(where: Path, configs: list[Config], models: list[Models], memory: dict[tuple[str, bytes], Any],
-              only: list[str] | None) -> list[dict[str, EvalResult]]:  # fmt: skip
-    """Each cross-renderer clip's figures under each config, rendering the missing clips first."""
+              only: list[str] | None, seed: int = SEED) -> list[dict[str, EvalResult]]:  # fmt: skip
+    """Each cross-renderer clip's figures under each config, rendering the missing clips first
+    (`seed`: the set's base seed, CALIB_SEED for the calibration split)."""
     names = [c.name for c in CROSS_SET if not only or c.name in only]
-    render_set(where, names)
+    render_set(where, names, seed=seed)
     rows: list[dict[str, EvalResult]] = [{} for _ in configs]
     for name in names:
         print(f"evaluating cross/{name} ...", file=sys.stderr, flush=True)
@@ -417,6 +419,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dir", type=Path, default=ROOT / "data" / "val", help="where the own clips are rendered")
     ap.add_argument("--cross-dir", type=Path, default=ROOT / "data" / "cross", help="where the cross clips are")
+    ap.add_argument(
+        "--calibration-split",
+        action="store_true",
+        help=f"--cross-dir holds the calibration split (seed {CALIB_SEED}: settings are chosen there)",
+    )
     ap.add_argument("--real-dir", type=Path, default=ROOT / "data" / "real", help="where the real photos are kept")
     ap.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS), help="which sets to score (default all)")
     ap.add_argument("--config", type=Path, nargs="+", default=None,
@@ -455,7 +462,7 @@ def main() -> None:
             check_seed_offset(a.dir, a.seed_offset)
             own = run_own(a.dir, configs, models, memory, a.only, a.seed_offset)
         if "cross" in a.sets:
-            cross = run_cross(a.cross_dir, configs, models, memory, a.only)
+            cross = run_cross(a.cross_dir, configs, models, memory, a.only, CALIB_SEED if a.calibration_split else SEED)
         if "real" in a.sets:
             fetch(a.real_dir)
             real = [score(a.real_dir, c) for c in configs]

@@ -8,6 +8,7 @@ already reading the folder.
 Example:
     EDGE_SYNTH_FONT_DIR=/work/data-gen/ppocr/fonts \\
       python -m edge_tools.ctc_ocr.gen --out /work/data-gen/ppocr/crops --count 40000 --seed 1
+    python -m edge_tools.ctc_ocr.gen --out /work/data-gen/ppocr/crops-s --count 12000 --seed 3 --stacked 0.35
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--count", type=int, default=40000, help="stop when this many crops were written")
     ap.add_argument("--seed", type=int, default=1, help="random seed; use another per parallel worker")
     ap.add_argument("--max-width", type=float, default=260, help="widest plate in pixels")
+    ap.add_argument(
+        "--stacked", type=float, default=0.0, help="share of plates whose first two characters are small and stacked"
+    )
     a = ap.parse_args(argv)
     require_fonts()
     out = Path(a.out)
@@ -37,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     rng = np.random.default_rng([a.seed, 2026_12_04])
     t0 = time.time()
     for i in range(a.count):
-        crop, text = render_plate_crop(rng, max_width=a.max_width)
+        crop, text = render_plate_crop(rng, max_width=a.max_width, stacked=a.stacked)
         tmp = out / f".{a.seed}_{i:07d}.jpg"
         cv2.imwrite(str(tmp), crop, [cv2.IMWRITE_JPEG_QUALITY, 97])
         tmp.rename(out / f"{a.seed}_{i:07d}_{text}.jpg")  # readers never see half a file

@@ -75,6 +75,8 @@ def augment(img: np.ndarray[Any, Any], rng: random.Random) -> np.ndarray[Any, An
 def scan(data: Path) -> list[tuple[Path, str]]:
     out = []
     for p in data.glob("*.jpg"):
+        if p.name.startswith("."):  # a crop gen.py is still writing (its name carries no text)
+            continue
         text = p.stem.rsplit("_", 1)[-1]
         if text and all(c in ALPHABET for c in text):
             out.append((p, text))

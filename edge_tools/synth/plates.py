@@ -269,12 +269,14 @@ def _small_text(rng: np.random.Generator, n: int) -> str:
     return "".join(LETTERS[int(rng.integers(26))] for _ in range(n))
 
 
-def render_plate(text: str, rng: np.random.Generator, style: str | None = None) -> np.ndarray:
+def render_plate(text: str, rng: np.random.Generator, style: str | None = None, *, stacked: bool = False) -> np.ndarray:
     """Render a front-on plate showing `text` as a BGR uint8 image.
 
     `style` is one of `STYLES` (random when None). Height is 96-160 px; width follows the
     style's aspect ratio. Separators (space/dash) and small decorative text may be drawn but are
-    not part of `text`, as on real plates.
+    not part of `text`, as on real plates. With `stacked` (texts of 5+ characters), the first two
+    characters are drawn small, one above the other, left of the rest: part of the registration
+    (read top, then bottom, then the line), unlike the decorative text.
     """
     if not text or any(c not in ALPHABET for c in text):
         raise ValueError("plate text must be non-empty uppercase A-Z/0-9")
@@ -370,25 +372,36 @@ def render_plate(text: str, rng: np.random.Generator, style: str | None = None) 
     else:
         text_y0, text_y1 = int(0.18 * h), int(0.82 * h)
 
+    small, line = (text[:2], text[2:]) if stacked and len(text) >= 5 else ("", text)
     # Separators between character groups.
-    fmt = _format_of(text)
-    groups = [text]
+    fmt = _format_of(line)
+    groups = [line]
     sep = ""
     if fmt in _GAPS and rng.random() < 0.7:
         cuts = _GAPS[fmt]
-        bounds = [0, *cuts, len(text)]
-        groups = [text[a:b] for a, b in itertools.pairwise(bounds)]
+        bounds = [0, *cuts, len(line)]
+        groups = [line[a:b] for a, b in itertools.pairwise(bounds)]
         sep = " " if rng.random() < 0.6 else "-"
 
     fonts = available_fonts()
+    font = fonts[int(rng.integers(len(fonts)))] if fonts else None
     box = (text_x0, text_y0, text_x1, text_y1)
     # Thinner text boxes for short texts, so characters keep a plausible shape.
-    max_w = int((text_y1 - text_y0) * 0.75 * (len(text) + len(groups) - 1))
+    max_w = int((text_y1 - text_y0) * 0.75 * (len(line) + len(groups) - 1 + (0.8 if small else 0)))
     if text_x1 - text_x0 > max_w:
         extra = (text_x1 - text_x0 - max_w) // 2
         box = (text_x0 + extra, text_y0, text_x1 - extra, text_y1)
-    if fonts:
-        font = fonts[int(rng.integers(len(fonts)))]
+    if small:  # two small characters stacked at the left, the line after them
+        x0, y0, x1, y1 = box
+        th = y1 - y0
+        sw, gap, mid = max(4, int(th * rng.uniform(0.32, 0.45))), max(2, int(th * 0.08)), y0 + th // 2
+        for ch, (cy0, cy1) in zip(small, ((y0, mid - 1), (mid + 1, y1)), strict=True):
+            if font:
+                _draw_text_pil(img, [ch], (x0, cy0, x0 + sw, cy1), fg, font, rng, "")
+            else:
+                _draw_text_hershey(img, [ch], (x0, cy0, x0 + sw, cy1), fg, rng, "")
+        box = (x0 + sw + gap, y0, x1, y1)
+    if font:
         _draw_text_pil(img, groups, box, fg, font, rng, sep)
     else:
         _draw_text_hershey(img, groups, box, fg, rng, sep)

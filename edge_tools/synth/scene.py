@@ -894,6 +894,11 @@ def write_clip(
 _CROP_SCENES: dict[tuple[str, int], Scene] = {}
 
 
+# Plates narrower than this (pixels) get no small stacked characters: at about a third of the line's
+# height they would be a few pixels tall, legible to no one, and a label naming them teaches guessing.
+_STACKED_MIN_W = 120
+
+
 def render_plate_crop(
     rng: np.random.Generator,
     text: str | None = None,
@@ -903,6 +908,7 @@ def render_plate_crop(
     pad: float = 0.10,
     min_width: float = 60,
     max_width: float = 260,
+    stacked: float = 0.0,
 ) -> tuple[np.ndarray, str]:
     """A plate crop as the pipeline's detector stage would produce it, and its text.
 
@@ -910,7 +916,8 @@ def render_plate_crop(
     noise, and motion blur up to a little more than the legibility limit); the crop is the plate's
     box with each edge moved by up to `jitter` of the box size (detector error), then grown by `pad`
     of the box size on every side (the pipeline's crop padding), then JPEG-compressed at a random
-    quality. Returns (BGR crop, text).
+    quality. A share `stacked` of the plates at least _STACKED_MIN_W wide have their first two
+    characters small and stacked (`render_plate`). Returns (BGR crop, text).
     """
     if text is None:
         text = random_plate_text(rng)
@@ -930,6 +937,8 @@ def render_plate_crop(
     v.plate_yaw = float(rng.uniform(-0.35, 0.35))
     v.plate_roll = float(rng.uniform(-0.08, 0.08))
     target_w = float(np.exp(rng.uniform(np.log(min_width), np.log(max_width))))
+    if stacked and target_w >= _STACKED_MIN_W and rng.random() < stacked:  # only where a person reads them
+        v.plate_img = render_plate(text, rng, style, stacked=True)
     # Place the vehicle so its plate has about target_w pixels and lies inside the frame.
     x = float(rng.uniform(-1.5, 1.5))
     z = cam.focal * v.plate_w_m / target_w

@@ -115,3 +115,29 @@ def test_one_copy_of_each_font() -> None:
     names = [Path(f).name for f in available_fonts()]
     assert len(names) == len(set(names))
     assert set(names) <= set(PLATE_FONTS)
+
+
+def test_stacked_characters_are_drawn_small_on_the_left_and_leave_other_plates_as_they_were() -> None:
+    """`stacked` draws the first two characters small, one above the other, left of the line: ink
+    in the left part of the text area sits in two separate rows. Without it, the same seed draws the
+    same plate as before the option existed (the validation clips stay what they were)."""
+    plain = render_plate("PA32130", np.random.default_rng(5), "eu_white")
+    again = render_plate("PA32130", np.random.default_rng(5), "eu_white", stacked=False)
+    stacked = render_plate("PA32130", np.random.default_rng(5), "eu_white", stacked=True)
+    assert np.array_equal(plain, again)
+    assert not np.array_equal(plain, stacked)
+
+    def left_rows(img: np.ndarray) -> np.ndarray:
+        h, w = img.shape[:2]
+        grey = img.mean(axis=2)
+        ink = grey < 120  # dark characters on the white plate
+        col = ink[int(0.2 * h) : int(0.85 * h), int(0.12 * w) : int(0.3 * w)]  # past the blue band
+        return col.any(axis=1)
+
+    def edges(img: np.ndarray) -> int:
+        return len(np.flatnonzero(np.diff(left_rows(img).astype(int)) != 0))
+
+    # Two characters stacked: an inked run, a gap, another inked run; a full-height character: one run.
+    assert edges(stacked) >= 3
+    assert edges(plain) < 3
+    assert render_plate("AB12", np.random.default_rng(1), "eu_white", stacked=True).shape[0] > 0  # too short: plain
