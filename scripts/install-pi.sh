@@ -190,7 +190,7 @@ for f in "$SRC"/models/*.onnx "$SRC"/models/*.yaml "$SRC"/models/*.calibration.j
   step install -m 0644 "$f" "$R$APP_DIR/models/"
   models=$((models + 1))
 done
-[ -f "$SRC/models/plate-det-v1.onnx" ] || say "warning: models/plate-det-v1.onnx is missing: the service cannot start until it is in $APP_DIR/models"
+[ -f "$SRC/models/plate-det-v2.onnx" ] || say "warning: models/plate-det-v2.onnx is missing: the service cannot start until it is in $APP_DIR/models"
 say "$models model file(s) for $APP_DIR/models"
 
 # -- 5. venv -----------------------------------------------------------------------------------------
