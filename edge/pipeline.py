@@ -168,7 +168,7 @@ class Recognizer:
             ocr_model=models.ocr.name,
             keep_crops=True,  # the evidence crop of every alert (the store keeps it only with store.keep_crops)
             calibration=models.calibration,
-            min_store_confidence=cfg.store.min_confidence if cfg.store.low_confidence == "drop" else 0.0,
+            min_store_confidence=cfg.store.drop_below,
             masked=self._masked,
         )
         self.times = StageTimes(tracks_dropped=self.tracker.drops)

@@ -119,7 +119,7 @@ def score_cache(path: Path, config: Path | None) -> EvalResult:
             detector_model=data["detector"],
             ocr_model=data["ocr"],
             calibration=calibration,
-            min_store_confidence=cfg.store.min_confidence if cfg.store.low_confidence == "drop" else 0.0,
+            min_store_confidence=cfg.store.drop_below,
         )
         where = Path(data.get("dir", VAL))
         truth = Truth.load((SAMPLE if name == "sample" else where / f"{name}.mp4").with_suffix(".json"))

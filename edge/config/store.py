@@ -50,6 +50,12 @@ class StoreConfig(Strict):
         "writing resumes by itself once space is back.",
     )
 
+    @property
+    def drop_below(self) -> float:
+        """The confidence under which reads are not stored at all: min_confidence when low_confidence is
+        drop, else 0 (they are kept, flagged)."""
+        return self.min_confidence if self.low_confidence == "drop" else 0.0
+
     def is_low(self, confidence: float) -> bool:
         """Whether a read of this confidence is flagged low_confidence (searches, shared reads)."""
         return confidence < self.min_confidence
