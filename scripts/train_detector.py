@@ -22,7 +22,8 @@ Examples:
     python scripts/train_detector.py --class-name vehicle --score-shift 0 --data /work/data-gen/veh \
         --val /work/data-gen/veh-val --epochs 8 --out /work/data-gen/veh-runs --export models/vehicle-det-v1.onnx
 
-Needs torch (2.13 CPU), numpy, opencv-python-headless, onnx, onnxruntime.
+Needs torch (2.13 CPU), numpy, opencv-python-headless, onnx, onnxruntime, and this project installed
+(`pip install -e .`: edge_tools.frozen_bn).
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F  # noqa: N812
+
+from edge_tools.frozen_bn import training_mode
 
 STRIDE = 8
 
@@ -421,14 +424,6 @@ def load_fused_onnx(net: PlateNet, path: Path) -> None:
             head.bias.copy_(torch.from_numpy(init[node.input[2]]))
 
 
-def train_mode(net: PlateNet, freeze_bn: bool) -> None:
-    net.train()
-    if freeze_bn:
-        for m in net.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.eval()
-
-
 def ort_predictor(path: Path, threads: int = 1):
     import onnxruntime as ort
 
@@ -504,7 +499,10 @@ def main() -> None:
         step = 0
         stop = False
         for ep in range(a.epochs):
-            train_mode(net, a.freeze_bn)
+            if a.freeze_bn:
+                training_mode(net)
+            else:
+                net.train()
             perm = rng.permutation(len(imgs))
             te = time.time()
             run = [0.0, 0.0]

@@ -28,6 +28,7 @@ import numpy as np
 
 from edge.ocr.ctc import HEIGHT, MAX_WIDTH, batch, decode, stitch_lines
 from edge_tools.ctc_ocr.convert import ALPHABET, to_torch
+from edge_tools.frozen_bn import training_mode
 
 
 def augment(img: np.ndarray[Any, Any], rng: random.Random) -> np.ndarray[Any, Any]:
@@ -118,16 +119,6 @@ def two_line(top: np.ndarray[Any, Any], bottom: np.ndarray[Any, Any]) -> np.ndar
     w = top.shape[1]
     stacked = np.concatenate([cv2.resize(top, (w, h)), cv2.resize(bottom, (w, h))], axis=0)
     return stitch_lines(stacked)
-
-
-def training_mode(net: Any) -> None:
-    """Train mode, but the BatchNorm layers keep their pretrained statistics (batches are small)."""
-    import torch
-
-    net.train()
-    for mod in net.modules():
-        if isinstance(mod, torch.nn.modules.batchnorm._BatchNorm):
-            mod.eval()
 
 
 def main(argv: list[str] | None = None) -> int:
