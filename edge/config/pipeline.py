@@ -319,6 +319,14 @@ class TrackingConfig(Strict):
         description="A track whose plate never moved (a parked car) is read at most once in this window at its "
         "place on a camera; a repeat is dropped and counted (reason static). 0: no check.",
     )
+    still_min_observations: int = Field(
+        default=6,
+        ge=0,
+        description="A track whose plate never moved (a parked car; or text that is not on a vehicle: a camera's "
+        "name, a sign) needs at least this many observations: a parked car is seen on the detector's every run "
+        "near it, text the detector boxed once or twice in passing is no plate. Fewer are dropped and counted "
+        "(reason still). 0: no check.",
+    )
     max_age: Duration = Field(
         default=timedelta(seconds=30), description="A track still open after this long is read anyway (parked car)."
     )

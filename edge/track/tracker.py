@@ -49,6 +49,7 @@ DROP_REASONS = {
     "disagree": "too few frames agreeing on the text (tracking.min_agreeing)",
     "low_confidence": "too unsure (tracking.min_confidence, store.min_confidence)",
     "format": "fit no plate format (tracking.formats, invalid_format: drop)",
+    "still": "never moved and seen too few times for a parked vehicle (tracking.still_min_observations)",
     "static": "a plate that never moved, read at its place already (tracking.parked_window)",
     "repeat": "repeated a plate just read (tracking.dedupe_window)",
 }
@@ -469,6 +470,9 @@ class PlateTracker:
         """The read of one vehicle's observations (a track, or one plate's part of it), or none."""
         if len(obs) < self.cfg.min_observations:
             self.drops["short"] += 1
+            return []
+        if len(obs) < self.cfg.still_min_observations and stationary(obs):
+            self.drops["still"] += 1
             return []
         if max(o.plate.box.width for o in obs) < self.cfg.min_plate_width:
             self.drops["far"] += 1

@@ -45,7 +45,7 @@ def passing(text: str = "ABC1234", n: int = 10, **kw: object) -> list[list[Obser
 
 
 def test_every_reason_is_documented_with_its_key() -> None:
-    for reason in ("off_vehicle", "disagree", "static", "low_confidence", "format", "far", "short", "repeat"):
+    for reason in ("off_vehicle", "disagree", "still", "static", "low_confidence", "format", "far", "short", "repeat"):
         assert reason in DROP_REASONS
         assert "tracking." in DROP_REASONS[reason] or "store." in DROP_REASONS[reason]
 
@@ -96,6 +96,23 @@ def test_a_parked_plate_is_read_once_per_window() -> None:
     assert tr.drops["static"] == 1
     later = [[ob(f, "PARK123", 302)] for f in range(30000, 30010)]  # past the window: read again
     assert len(run(tr, later)) == 1
+
+
+def test_still_text_seen_only_a_few_times_is_no_plate() -> None:
+    """A camera's name boxed twice by the detector while a car passed under it read agreeing, surely and
+    on a moving blob (the bench's busy clip stored CAM01 so): a plate that never moved needs as many
+    observations as a parked car gives (tracking.still_min_observations)."""
+    name = [[ob(f, "CAM01", 20)] for f in (40, 48)]
+    assert stationary([o for f in name for o in f])
+    tr = tracker()
+    assert run(tr, name) == []
+    assert tr.drops["still"] == 1
+    assert len(run(tracker(still_min_observations=0), name)) == 1  # 0: no check
+    # a plate that moved is read from two observations; a parked one from the default six
+    moved = [[ob(0, "ABC1234", 100)], [ob(4, "ABC1234", 180, width=130)]]
+    assert not stationary([o for f in moved for o in f])
+    assert len(run(tracker(), moved)) == 1
+    assert len(run(tracker(), [[ob(f, "PARK123", 300)] for f in range(6)])) == 1
 
 
 def test_calibrated_confidence_is_stored_and_thresholded() -> None:

@@ -24,6 +24,10 @@ def ob(frame: int, text: str, x: float, conf: float = 0.9, camera: str = "c") ->
 
 
 def tracker(**kw: object) -> PlateTracker:
+    """Most tracks here are a few frames of a plate creeping a pixel a frame, which the still rule
+    (tracking.still_min_observations, tested in test_acceptance.py) would take for text that never
+    moved; it is off unless a test sets it."""
+    kw.setdefault("still_min_observations", 0)
     return PlateTracker(TrackingConfig(**kw), detector_model="d", ocr_model="o")  # type: ignore[arg-type]
 
 
