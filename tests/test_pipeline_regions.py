@@ -127,9 +127,7 @@ def test_a_box_on_a_walking_person_does_not_keep_the_detector_running() -> None:
 
     def calls(min_on_vehicle: int) -> int:
         cfg = Config()
-        cfg = cfg.model_copy(
-            update={"tracking": cfg.tracking.model_copy(update={"min_on_vehicle": min_on_vehicle})}
-        )
+        cfg = cfg.model_copy(update={"tracking": cfg.tracking.model_copy(update={"min_on_vehicle": min_on_vehicle})})
         models = load_models(cfg)
         detector = BoxOnTheWalker()
         rec = Recognizer(cfg, Models(detector, models.ocr, models.calibration), gate=Walker())
