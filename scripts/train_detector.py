@@ -93,11 +93,10 @@ class PlateNet(nn.Module):
 class Exported(nn.Module):
     """Wraps PlateNet with in-graph decoding to the [1, 5, N] (cx, cy, w, h, score) contract."""
 
-    def __init__(self, net: PlateNet, size: int, score_shift: float = 0.0, dynamic: bool = False) -> None:
+    def __init__(self, net: PlateNet, size: int, score_shift: float = 0.0) -> None:
         super().__init__()
         self.net = net
         self.score_shift = score_shift
-        self.dynamic = dynamic  # the cell grid follows the input's size (any multiple of 32), not `size`
         g = size // STRIDE
         ys, xs = torch.meshgrid(torch.arange(g), torch.arange(g), indexing="ij")
         self.register_buffer("gx", ((xs.reshape(1, -1) + 0.5) * STRIDE).float())
@@ -106,17 +105,12 @@ class Exported(nn.Module):
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         cls, box = self.net(images)
         b = cls.shape[0]
-        gx, gy = self.gx, self.gy
-        if self.dynamic:
-            ys, xs = torch.meshgrid(torch.arange(cls.shape[2]), torch.arange(cls.shape[3]), indexing="ij")
-            gx = ((xs.reshape(1, -1) + 0.5) * STRIDE).float()
-            gy = ((ys.reshape(1, -1) + 0.5) * STRIDE).float()
         score = torch.sigmoid(cls.reshape(b, -1) - self.score_shift)
         ltrb = decode_ltrb(box.reshape(b, 4, -1))
-        x1 = gx - ltrb[:, 0]
-        y1 = gy - ltrb[:, 1]
-        x2 = gx + ltrb[:, 2]
-        y2 = gy + ltrb[:, 3]
+        x1 = self.gx - ltrb[:, 0]
+        y1 = self.gy - ltrb[:, 1]
+        x2 = self.gx + ltrb[:, 2]
+        y2 = self.gy + ltrb[:, 3]
         return torch.stack([(x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1, score], dim=1)
 
 
@@ -364,17 +358,13 @@ def evaluate(predict, imgs: np.ndarray, boxes: list[np.ndarray], score_thr: floa
     }
 
 
-def export_onnx(
-    net: PlateNet, size: int, path: Path, score_shift: float = 0.0, class_name: str = "plate", dynamic: bool = False
-) -> None:
+def export_onnx(net: PlateNet, size: int, path: Path, score_shift: float = 0.0, class_name: str = "plate") -> None:
     """Export with in-graph decoding. `score_shift` is subtracted from the logits (calibration);
-    `class_name` is the one class written to the metadata's `names`. `dynamic`: the input's height and
-    width are free (multiples of 32; `size` stays the longest side it is meant for, metadata imgsz), so
-    a gate region is letterboxed to its own shape instead of a square of grey padding."""
+    `class_name` is the one class written to the metadata's `names`."""
     import onnx
 
     net.eval()
-    m = Exported(net, size, score_shift, dynamic).eval()
+    m = Exported(net, size, score_shift).eval()
     x = torch.zeros(1, 3, size, size)
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.onnx.export(
@@ -386,7 +376,6 @@ def export_onnx(
         opset_version=17,
         dynamo=False,
         do_constant_folding=True,
-        dynamic_axes={"images": {2: "height", 3: "width"}, "output0": {2: "cells"}} if dynamic else None,
     )
     model = onnx.load(str(path))
     for k, v in {
@@ -475,12 +464,6 @@ def main() -> None:
     )
     ap.add_argument("--init-onnx", type=Path, default=None, help="start from an exported model's weights")
     ap.add_argument("--freeze-bn", action="store_true", help="keep BatchNorm statistics fixed (with --init-onnx)")
-    ap.add_argument(
-        "--dynamic",
-        action="store_true",
-        help="export with a free input height and width (multiples of 32); with --eval-only --init-onnx M it "
-        "re-exports M's weights unchanged (pass M's --score-shift)",
-    )
     ap.add_argument(
         "--hard-aug",
         type=float,
@@ -579,7 +562,7 @@ def main() -> None:
         net.load_state_dict(torch.load(a.out / "best.pt", map_location="cpu"))
         print(f"training time {(time.time() - t0) / 60:.1f} min", flush=True)
     if a.export:
-        export_onnx(net, size, a.export, a.score_shift, a.class_name, a.dynamic)
+        export_onnx(net, size, a.export, a.score_shift, a.class_name)
         print(f"exported {a.export} ({a.export.stat().st_size} bytes)", flush=True)
         pred = ort_predictor(a.export, threads=1)
         pred(vimgs[0])

@@ -13,7 +13,7 @@
 #   train  from plate-det-v1's weights (BatchNorms frozen), 12 epochs, AdamW one-cycle lr 1.5e-3,
 #          batch 32, half the images degraded (overexposure, motion blur, fog, low light, IR, glare,
 #          heavy JPEG); about 50 min on one core. Every epoch's weights are kept.
-#   export EPOCH's weights to ONNX with the score shift 0.811 (as v1), input height and width free (--dynamic)
+#   export EPOCH's weights to ONNX with the score shift 0.811 (as v1)
 # The epoch was chosen on the cross renderer's calibration split (seed 7350000), never the cross set.
 # Needs: pip install torch==2.13.0 onnx onnxruntime opencv-python-headless Pillow numpy; CPU only.
 set -euo pipefail
@@ -28,4 +28,4 @@ python scripts/make_detector_dataset.py --out "$ROOT/det2" --clips 320 --per-cli
 python scripts/train_detector.py --data "$ROOT/det2" --val "$ROOT/det2-val" --out "$ROOT/det2-runs" --epochs 12 \
     --lr 1.5e-3 --batch 32 --init-onnx models/plate-det-v1.onnx --freeze-bn --hard-aug 0.5 --threads 1 --max-minutes 80
 python scripts/train_detector.py --eval-only --weights "$ROOT/det2-runs/epoch$EPOCH.pt" --val "$ROOT/det2-val" \
-    --out "$ROOT/det2-runs" --export models/plate-det-v2.onnx --dynamic
+    --out "$ROOT/det2-runs" --export models/plate-det-v2.onnx

@@ -24,7 +24,6 @@ from edge.types import Box, Image, PlateBox
 log = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float32]
-_FIT = 32  # a free-size input is letterboxed to a multiple of this (the backbone's largest stride)
 
 
 class PlateDetector(Protocol):
@@ -35,21 +34,12 @@ class PlateDetector(Protocol):
         ...
 
 
-def letterbox(image: Image, size: tuple[int, int], fit: int = 0) -> tuple[FloatArray, float, tuple[float, float]]:
-    """Resize keeping aspect into (height, width), pad with 114, -> NCHW RGB float32 in [0, 1].
-
-    `fit` > 0 (a model whose input size is free): the canvas shrinks to the resized image rounded up
-    to a multiple of `fit`, at the same scale: a tall, narrow gate region costs the model a fraction
-    of the square, and a 16:9 frame about 0.6 of it. The model sees the same pixels at the same
-    scale; only the grey border around them is gone."""
+def letterbox(image: Image, size: tuple[int, int]) -> tuple[FloatArray, float, tuple[float, float]]:
+    """Resize keeping aspect into (height, width), pad with 114, -> NCHW RGB float32 in [0, 1]."""
     h, w = image.shape[:2]
     th, tw = size
     r = min(th / h, tw / w)
     nw, nh = round(w * r), round(h * r)
-    if fit > 0:
-        # At least half a `fit` of grey on each side that is not filled: the model learned plates
-        # next to the grey of a letterbox, not next to its convolutions' zero padding.
-        th, tw = min(th, -(-(nh + fit) // fit) * fit), min(tw, -(-(nw + fit) // fit) * fit)
     resized = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_LINEAR) if (nw, nh) != (w, h) else image
     dw, dh = (tw - nw) / 2, (th - nh) / 2
     top, left = round(dh - 0.1), round(dw - 0.1)
@@ -119,9 +109,6 @@ class OnnxBoxDetector:
         inp = self.session.get_inputs()[0]
         self.input_name = inp.name
         self.size = self._input_size(inp.shape, imgsz)
-        # A model with a free input height and width takes each image letterboxed to its own shape
-        # (multiples of 32, the stride of YOLO-style backbones) instead of the full square.
-        self.fit = 0 if all(isinstance(d, int) for d in inp.shape[2:4]) else _FIT
         outputs = self.session.get_outputs()
         shape = outputs[0].shape
         if len(outputs) == 1 and len(shape) == 2 and shape[-1] == 7:
@@ -155,7 +142,7 @@ class OnnxBoxDetector:
 
     def boxes(self, image: Image) -> list[tuple[Box, float]]:
         """Boxes (in `image`'s pixels) and scores of the counted classes, after NMS, best first."""
-        tensor, ratio, (pad_x, pad_y) = letterbox(image, self.size, self.fit)
+        tensor, ratio, (pad_x, pad_y) = letterbox(image, self.size)
         out = self.session.run(None, {self.input_name: tensor})[0]
         if self.format == "end2end":
             rows = np.asarray(out, np.float32).reshape(-1, 7)

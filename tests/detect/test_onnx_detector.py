@@ -15,7 +15,6 @@ from edge_tools.synth.scene import iter_frames
 MODELS = Path(__file__).resolve().parents[2] / "models"
 RAW = MODELS / "plate-det-v1.onnx"
 E2E = MODELS / "plate-det-v1-e2e.onnx"
-V2 = MODELS / "plate-det-v2.onnx"  # exported with a free input height and width
 
 
 Frames = list[tuple[np.ndarray, list[Box], list[Box]]]
@@ -81,42 +80,6 @@ def test_letterbox_maps_back() -> None:
     assert r == pytest.approx(0.3)
     assert (px, py) == (0.0, 84.0)
     assert tensor[0, :, 0, 0] == pytest.approx([114 / 255] * 3)
-
-
-def test_letterbox_to_fit_trims_the_grey_border_at_the_same_scale() -> None:
-    region = np.zeros((230, 70, 3), np.uint8)  # a walking person's blob
-    tensor, r, (px, py) = letterbox(region, (384, 384), fit=32)
-    assert r == pytest.approx(384 / 230)
-    # 117 px wide, 16 px of grey each side at least, rounded up to 32: under half the square
-    assert tensor.shape == (1, 3, 384, 160)
-    assert (px, py) == (21.0, 0.0)
-    assert tensor[0, :, 0, 0] == pytest.approx([114 / 255] * 3)
-    frame = np.zeros((720, 1280, 3), np.uint8)
-    assert letterbox(frame, (384, 384), fit=32)[0].shape == (1, 3, 256, 384)
-    assert letterbox(frame, (384, 384))[0].shape == (1, 3, 384, 384)  # a fixed-size model: the square
-
-
-def test_a_free_size_model_reads_fitted_regions_as_it_reads_the_square(frames: Frames) -> None:
-    """plate-det-v2 takes any height and width: a frame or a region is letterboxed to its own shape
-    (detector.fit), not a grey square. Same plates found, at nearly the same score."""
-    fitted = OnnxPlateDetector(V2, score_threshold=0.15)
-    square = OnnxPlateDetector(V2, score_threshold=0.15)
-    assert fitted.fit == 32
-    assert OnnxPlateDetector(RAW).fit == 0  # a fixed 384 x 384 input: the square, as before
-    square.fit = 0
-    assert recall(fitted, frames)[0] >= 0.85
-    for frame, legible, _ in frames:
-        for t in legible:
-            # the region a motion gate would give around this vehicle: a few plate widths
-            x1, y1 = max(0, int(t.x1 - 1.5 * t.width)), max(0, int(t.y1 - 2 * t.width))
-            x2, y2 = int(t.x2 + 1.5 * t.width), int(t.y2 + t.width)
-            crop = frame[y1:y2, x1:x2]
-            local = Box(t.x1 - x1, t.y1 - y1, t.x2 - x1, t.y2 - y1)
-            a = [p for p in fitted.predict(crop) if p.box.iou(local) >= 0.5]
-            b = [p for p in square.predict(crop) if p.box.iou(local) >= 0.5]
-            assert a, t
-            assert b, t
-            assert abs(a[0].score - b[0].score) < 0.15
 
 
 def test_nms_keeps_best_of_overlaps() -> None:
