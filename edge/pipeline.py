@@ -285,23 +285,14 @@ class Recognizer:
 
     def _remember_quiet(self, regions: list[Region], plates: list[PlateBox], index: int) -> None:
         """After a detector run: each moving blob holding no moving plate (a plate is one left after
-        masks and detector.min_width; it moved when no plate of the run before lies where it lies).
-        While the tracker drops plates never seen on a vehicle (tracking.min_on_vehicle), a box off
-        every vehicle-shaped blob (the detector's false box on a walking pedestrian) moves no plate."""
+        masks and detector.min_width; it moved when no plate of the run before lies where it lies)."""
         g = self.cfg.gate
         if g.recheck_frames <= 1:
             return
-        parts = [p for r in regions for p in r.parts]
-        need_vehicle = self.cfg.tracking.min_on_vehicle > 0
-        moving = [
-            q.box
-            for q in plates
-            if not any(q.box.iou(o) >= _STILL_IOU for o in self._last_plates)
-            and (not need_vehicle or self._on_vehicle(q.box, parts))
-        ]
+        moving = [q.box for q in plates if not any(q.box.iou(o) >= _STILL_IOU for o in self._last_plates)]
         self._last_plates = [q.box for q in plates]
         self._plates_moving = bool(moving)
-        for part in parts:
+        for part in (p for r in regions for p in r.parts):
             self._quiet = [(b, i) for b, i in self._quiet if part.iou(b) < g.quiet_iou]
             if not any(part.x1 <= q.centre[0] <= part.x2 and part.y1 <= q.centre[1] <= part.y2 for q in moving):
                 self._quiet.append((part, index))

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from edge.config import Config
-from edge.pipeline import Models, Recognizer, load_models, one_box_per_plate
+from edge.pipeline import Recognizer, load_models, one_box_per_plate
 from edge.types import Box, Frame, PlateBox, Region
 from edge_tools.synth.scene import Clip
 
@@ -95,50 +95,3 @@ def test_motion_without_a_plate_is_looked_at_again_only_every_few_frames() -> No
     assert rec_quiet.times.detector_calls < 0.8 * rec_every.times.detector_calls
     assert set(every) == want
     assert quiet == every
-
-
-class Walker:
-    """A gate reporting one moving blob shaped like a person (tall, narrow: no vehicle), in place."""
-
-    def predict(self, frame: Frame) -> list[Region]:
-        blob = Box(300, 200, 345, 380)
-        return [Region(blob, parts=(blob,))]
-
-
-class BoxOnTheWalker:
-    """A plate detector that boxes something plate-sized on the person's coat, a little elsewhere at
-    each call: the kind of false box a detector at a low threshold gives."""
-
-    name = "box-on-the-walker"
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def predict(self, image: np.ndarray) -> list[PlateBox]:
-        self.calls += 1
-        x = 20 * (self.calls % 2)
-        return [PlateBox(Box(x, 60, x + 50, 75), 0.2)]
-
-
-def test_a_box_on_a_walking_person_does_not_keep_the_detector_running() -> None:
-    """The quiet rule looks again at motion without a moving plate only every gate.recheck_frames
-    frames. A box on a blob no vehicle could be (tracking.min_on_vehicle drops its track) is no moving
-    plate: without this, every false box on a pedestrian ran the detector on each following frame."""
-
-    def calls(min_on_vehicle: int) -> int:
-        cfg = Config()
-        cfg = cfg.model_copy(update={"tracking": cfg.tracking.model_copy(update={"min_on_vehicle": min_on_vehicle})})
-        models = load_models(cfg)
-        detector = BoxOnTheWalker()
-        rec = Recognizer(cfg, Models(detector, models.ocr, models.calibration), gate=Walker())
-        t0 = datetime(2026, 1, 1, tzinfo=UTC)
-        image = np.full((720, 1280, 3), 90, np.uint8)
-        reads = []
-        for i in range(60):
-            reads += rec.process(Frame("c", i, t0 + timedelta(seconds=i / 30), image))
-        reads += rec.finish()
-        assert reads == []  # either way no read: the track is never on a vehicle
-        return detector.calls
-
-    assert calls(0) == 60  # the box counts as a moving plate: the detector runs on every frame
-    assert calls(1) <= 60 // 8 + 1  # the default: the person is looked at again every 8th frame

@@ -256,17 +256,9 @@ class PlateTracker:
 
     @property
     def moving_tracks(self) -> int:
-        """Open tracks that may become reads, whose plate moved (not `stationary`) or was seen once (not
-        known yet): a plate that never moves (a camera's name, a parked car) is not counted, nor one
-        never seen on a moving vehicle while the tracker drops such tracks (tracking.min_on_vehicle:
-        a box on a walking pedestrian)."""
-        need_vehicle = self.cfg.min_on_vehicle > 0
-        return sum(
-            1
-            for t in self._tracks
-            if (len(t.observations) < 2 or not stationary(t.observations))
-            and (not need_vehicle or any(o.on_vehicle for o in t.observations))
-        )
+        """Open tracks whose plate moved (not `stationary`) or was seen once (not known yet): a plate
+        that never moves (a camera's name, a parked car) is not counted."""
+        return sum(1 for t in self._tracks if len(t.observations) < 2 or not stationary(t.observations))
 
     def update(self, frame_index: int, ts: datetime, observations: list[Observation]) -> list[Read]:
         """Add one frame's observations; return reads of tracks that ended."""
