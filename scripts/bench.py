@@ -20,7 +20,8 @@ Clips are rendered once by edge_tools.synth.scene (deterministic seeds) into --c
   street  an empty road with the same distractors and no vehicle: what the gate must learn to ignore
 at 1280x720 and 1920x1080, 30 fps, MPEG-4 Part 2 (the wheels' OpenCV has no H.264 encoder).
 Each repeat runs every mode once before the next repeat (interleaved: a change in the machine's
-load hits all modes alike); the median run by CPU ms/frame is reported.
+load hits all modes alike); the median run by CPU ms/frame is reported, and each ratio is the median
+of the repeats' side-by-side ratios (a mode against decode or the baseline of the same repeat).
 
 Usage:
   python scripts/bench.py                                   # all clips, all modes; table on stdout
@@ -397,8 +398,42 @@ def _stages(r: dict[str, Any]) -> str:
     return " / ".join(f"{k} {st[k]:.2f}" for k in keys) or "-"
 
 
+def paired_ratios(done: list[dict[str, Any]], runs: dict[str, list[dict[str, Any]]]) -> dict[str, list[float]]:
+    """Each repeat's ratio against the decode and baseline runs of the same repeat (run just before or
+    after it): the machine's load drifts between repeats (decode alone has moved 475-790 fps here), and a
+    ratio of two runs side by side is steadier than one of two medians picked apart."""
+    out: dict[str, list[float]] = {}
+    for ref, key, what in (("decode", "fps", "fps_per_decode"), ("baseline", "fps", "fps_per_baseline")):
+        other = runs.get(ref)
+        if other and other is not done:
+            out[what] = [round(a[key] / b[key], 3) for a, b in zip(done, other, strict=True) if b[key] > 0]
+    base = runs.get("baseline")
+    if base and base is not done:
+        out["cpu_per_baseline"] = [
+            round(a["cpu_ms_per_frame"] / b["cpu_ms_per_frame"], 3)
+            for a, b in zip(done, base, strict=True)
+            if b["cpu_ms_per_frame"] > 0
+        ]
+    return out
+
+
+def _median(values: list[float]) -> float:
+    data = sorted(values)
+    mid = len(data) // 2
+    return data[mid] if len(data) % 2 else (data[mid - 1] + data[mid]) / 2
+
+
+def _ratio(r: dict[str, Any], key: str, fallback: float | None) -> str:
+    """The median of the paired ratios `key` when there are any, else `fallback` (one run's ratio)."""
+    pairs = (r.get("paired") or {}).get(key)
+    if pairs:
+        return f"{_median(pairs):.2f}×"
+    return "" if fallback is None else f"{fallback:.2f}×"
+
+
 def table(results: list[dict[str, Any]]) -> str:
-    """One row per (clip, mode): the median run; ratios against the baseline and decode of that clip."""
+    """One row per (clip, mode): the median run by CPU; ratios against the baseline and decode of that
+    clip as the median of each repeat's side-by-side ratio (`paired_ratios`)."""
     head = (
         "| clip | mode | fps | CPU ms/frame | CPU ÷ baseline | fps ÷ baseline | fps ÷ decode | "
         "detector calls/frame | OCR calls/frame | stage ms/frame | p95 frame→store ms | dropped | "
@@ -417,9 +452,15 @@ def table(results: list[dict[str, Any]]) -> str:
                 continue
             name = mode if mode != "baseline" else f"baseline ({r.get('impl')})"
             paced = mode == "paced"  # its fps is the clip's frame rate: no ratio means anything
-            cpu_b = f"{r['cpu_ms_per_frame'] / base['cpu_ms_per_frame']:.2f}×" if base and mode != "baseline" else ""
-            fps_b = f"{r['fps'] / base['fps']:.2f}×" if base and base["fps"] > 0 and not paced else ""
-            fps_d = f"{r['fps'] / dec['fps']:.2f}×" if dec and dec["fps"] > 0 and not paced else ""
+            cpu_b = (
+                _ratio(r, "cpu_per_baseline", r["cpu_ms_per_frame"] / base["cpu_ms_per_frame"])
+                if base and mode != "baseline"
+                else ""
+            )
+            fps_b = (
+                _ratio(r, "fps_per_baseline", r["fps"] / base["fps"]) if base and base["fps"] > 0 and not paced else ""
+            )
+            fps_d = _ratio(r, "fps_per_decode", r["fps"] / dec["fps"]) if dec and dec["fps"] > 0 and not paced else ""
             det = f"{r['detector_calls_per_frame']:.2f}" if "detector_calls_per_frame" in r else "-"
             ocr = f"{r['ocr_calls_per_frame']:.2f}" if "ocr_calls_per_frame" in r else "-"
             lat = f"{r['lat_p95_ms']:.0f}" if "lat_p95_ms" in r else "-"
@@ -515,6 +556,7 @@ def main(argv: list[str] | None = None) -> int:
                 r = sorted(done, key=lambda x: x["cpu_ms_per_frame"])[len(done) // 2]  # the median run
                 r["fps_runs"] = [round(x["fps"], 1) for x in done]
                 r["cpu_runs"] = [round(x["cpu_ms_per_frame"], 2) for x in done]
+                r["paired"] = paired_ratios(done, runs)
                 r.update(clip=f"{scene} {size}p", mode=mode)
                 results.append(r)
     meta = {
