@@ -38,6 +38,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -403,32 +404,21 @@ def paired_ratios(done: list[dict[str, Any]], runs: dict[str, list[dict[str, Any
     after it): the machine's load drifts between repeats (decode alone has moved 475-790 fps here), and a
     ratio of two runs side by side is steadier than one of two medians picked apart."""
     out: dict[str, list[float]] = {}
-    for ref, key, what in (("decode", "fps", "fps_per_decode"), ("baseline", "fps", "fps_per_baseline")):
+    for ref, key, name in (
+        ("decode", "fps", "fps_per_decode"),
+        ("baseline", "fps", "fps_per_baseline"),
+        ("baseline", "cpu_ms_per_frame", "cpu_per_baseline"),
+    ):
         other = runs.get(ref)
         if other and other is not done:
-            out[what] = [round(a[key] / b[key], 3) for a, b in zip(done, other, strict=True) if b[key] > 0]
-    base = runs.get("baseline")
-    if base and base is not done:
-        out["cpu_per_baseline"] = [
-            round(a["cpu_ms_per_frame"] / b["cpu_ms_per_frame"], 3)
-            for a, b in zip(done, base, strict=True)
-            if b["cpu_ms_per_frame"] > 0
-        ]
+            out[name] = [round(a[key] / b[key], 3) for a, b in zip(done, other, strict=True) if b[key] > 0]
     return out
 
 
-def _median(values: list[float]) -> float:
-    data = sorted(values)
-    mid = len(data) // 2
-    return data[mid] if len(data) % 2 else (data[mid - 1] + data[mid]) / 2
-
-
-def _ratio(r: dict[str, Any], key: str, fallback: float | None) -> str:
+def _ratio(r: dict[str, Any], key: str, fallback: float) -> str:
     """The median of the paired ratios `key` when there are any, else `fallback` (one run's ratio)."""
     pairs = (r.get("paired") or {}).get(key)
-    if pairs:
-        return f"{_median(pairs):.2f}×"
-    return "" if fallback is None else f"{fallback:.2f}×"
+    return f"{statistics.median(pairs) if pairs else fallback:.2f}×"
 
 
 def table(results: list[dict[str, Any]]) -> str:
