@@ -72,8 +72,15 @@ class GateConfig(Strict):
         le=60,
         description="Motion the detector looked at and found no plate in (a pedestrian, a tree in the wind, a "
         "flag) is not looked at again for this many frames while it stays where it was (gate.quiet_iou) and no "
-        "plate is tracked; new motion elsewhere, or motion that moved on, is looked at at once. 1: the detector "
-        "runs on every frame with motion.",
+        "plate is tracked; new motion elsewhere, or motion wider than gate.small_blob_plates that moved on, is "
+        "looked at at once. 1: the detector runs on every frame with motion.",
+    )
+    small_blob_plates: float = Field(
+        default=2.5,
+        ge=0,
+        description="A moving blob narrower than this many detector.min_width (100 px at the defaults: a walking "
+        "person, a far vehicle) that the detector found no plate in stays quiet (gate.recheck_frames) while it "
+        "moves on and stays that narrow; a wider one only while it stays in place. 0: only blobs in place.",
     )
     quiet_iou: float = Field(
         default=0.5,

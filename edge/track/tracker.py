@@ -256,9 +256,14 @@ class PlateTracker:
 
     @property
     def moving_tracks(self) -> int:
-        """Open tracks whose plate moved (not `stationary`) or was seen once (not known yet): a plate
-        that never moves (a camera's name, a parked car) is not counted."""
-        return sum(1 for t in self._tracks if len(t.observations) < 2 or not stationary(t.observations))
+        """Open tracks whose plate moved (not `stationary`), or was seen once, in the last frame (not
+        known yet): a plate that never moves (a camera's name, a parked car) is not counted, nor one seen
+        once and not found again in the frame after (a box on a walking person, a flicker)."""
+        return sum(
+            1
+            for t in self._tracks
+            if (t.last.frame_index == self._last_frame if len(t.observations) < 2 else not stationary(t.observations))
+        )
 
     def update(self, frame_index: int, ts: datetime, observations: list[Observation]) -> list[Read]:
         """Add one frame's observations; return reads of tracks that ended."""

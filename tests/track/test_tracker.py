@@ -73,6 +73,23 @@ def test_single_glimpse_is_dropped_as_noise() -> None:
     assert tr.drops["short"] == 1
 
 
+def test_moving_tracks_counts_a_glimpse_only_in_the_frame_after_it() -> None:
+    """The detector keeps running while a moving plate is tracked (Recognizer's quiet rule); a box seen
+    once (a walking person, a flicker) keeps it running for the frame after, not for the track's life."""
+    tr = tracker(max_gap_frames=10)
+    tr.update(0, T0, [ob(0, "NOISE1", 10)])
+    assert tr.moving_tracks == 1  # not known yet: look again
+    tr.update(1, T0, [])
+    assert tr.open_tracks == 1
+    assert tr.moving_tracks == 0  # not found again: no reason to keep looking
+    for f in range(2, 6):
+        tr.update(f, T0, [ob(f, "AAA111", 300 + 20 * f)])
+    assert tr.moving_tracks == 1  # a plate that moves, however long since it was last seen
+    for f in range(6, 9):
+        tr.update(f, T0, [])
+    assert tr.moving_tracks == 1
+
+
 def test_invalid_format_kept_flagged_or_dropped() -> None:
     for mode, expect in (("keep", 1), ("drop", 0)):
         tr = tracker(formats=[r"^[A-Z]{3}[0-9]{4}$"], invalid_format=mode)
