@@ -81,7 +81,12 @@ class App:
         from edge.pipeline import Recognizer
 
         cam = next((c for c in self.cfg.cameras if c.name == camera), None) if camera is not None else None
-        return Recognizer(self.cfg, self.models, gate=make_gate(self.cfg.gate, cam.roi if cam else None), camera=cam)
+        return Recognizer(
+            self.cfg,
+            self.models,
+            gate=make_gate(self.cfg.gate, cam.roi if cam else None, min_plate_width=self.cfg.detector.min_width),
+            camera=cam,
+        )
 
     def runner(self, **options: Any) -> Runner:
         """Every camera of the config on its own threads, writing into the open session (`write`).

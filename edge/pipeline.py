@@ -166,7 +166,7 @@ class Recognizer:
     def __init__(self, cfg: Config, models: Models, gate: Gate | None = None, camera: CameraConfig | None = None):
         self.cfg = cfg
         self.models = models
-        self.gate = gate or make_gate(cfg.gate)
+        self.gate = gate or make_gate(cfg.gate, min_plate_width=cfg.detector.min_width)
         self.masks = list(camera.masks) if camera is not None else []  # cameras[].masks
         self.overlay = StaticText(cfg.overlays)
         self.tracker = PlateTracker(

@@ -480,7 +480,9 @@ class Runner:
             source = opened[cam.name]
             live = isinstance(source, LiveSource)
             pace = pace_files and not live
-            recognizer = Recognizer(cfg, self.models, gate=make_gate(cfg.gate, cam.roi), camera=cam)
+            recognizer = Recognizer(
+                cfg, self.models, gate=make_gate(cfg.gate, cam.roi, min_plate_width=cfg.detector.min_width), camera=cam
+            )
             self.workers.append(
                 CameraWorker(
                     cam.name,

@@ -315,7 +315,7 @@ def unit_costs(clip: Path, config: str | None, n: int = 150) -> dict[str, float]
     c0 = time.process_time()
     frames = [f for _, f in zip(range(n), src.frames(), strict=False)]
     decode = (time.process_time() - c0) / len(frames)
-    gate = make_gate(cfg.gate)
+    gate = make_gate(cfg.gate, min_plate_width=cfg.detector.min_width)
     c0 = time.process_time()
     regions = [gate.predict(f) for f in frames]
     gate_s = (time.process_time() - c0) / len(frames)

@@ -83,14 +83,25 @@ def test_the_camera_name_boxed_while_a_car_passes_under_it_is_no_read(tmp_path: 
     """The bench's busy clip (seed 29): plate-det-v2 boxes the burned-in camera name CAM01 twice while a
     car passes under it, the OCR reads it surely both times and the blob under it is a vehicle's. It
     never moved and was seen twice: tracking.still_min_observations (a parked car is seen far more
-    often) keeps it out, counted as `still`; with the rule off it is stored."""
+    often) keeps it out, counted as `still`; with the rule off it is stored. The default config stores
+    no CAM01 either (checked first)."""
     clip = Clip(seed=29, density=0.5, pedestrians=4, trees=3, flicker=0.25, overlay=True, seconds=20)
     path = tmp_path / "busy.mp4"
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), clip.fps, clip.size)
     for i in range(130):  # the first 4.3 s: the camera name is boxed in frames 110 and 116
         writer.write(clip.render(i)[0])
     writer.release()
-    res = cli("replay", str(path), "--db", str(tmp_path / "d.db"), "--json", "--quiet")
+    res = cli("replay", str(path), "--db", str(tmp_path / "default.db"), "--json", "--quiet")
+    assert res.returncode == 0, res.stderr
+    default = {r[0] for r in sqlite3.connect(tmp_path / "default.db").execute("SELECT plate FROM reads")}
+    assert default
+    assert "CAM01" not in default
+    # With the gate resting while only walkers move (gate.rest_fps), the name is boxed once in these
+    # frames, and the rule has nothing to do; the gate looks at every frame here, as when it was found.
+    every = "gate:\n  rest_fps: 0\n"
+    on = tmp_path / "on.yaml"
+    on.write_text(every)
+    res = cli("replay", str(path), "--config", str(on), "--db", str(tmp_path / "d.db"), "--json", "--quiet")
     assert res.returncode == 0, res.stderr
     summary = json.loads(res.stdout)
     assert summary["tracks_dropped"]["still"] >= 1, summary
@@ -98,7 +109,7 @@ def test_the_camera_name_boxed_while_a_car_passes_under_it_is_no_read(tmp_path: 
     assert plates  # the vehicles are read
     assert "CAM01" not in plates
     off = tmp_path / "off.yaml"
-    off.write_text("tracking:\n  still_min_observations: 0\n")
+    off.write_text(every + "tracking:\n  still_min_observations: 0\n")
     res = cli("replay", str(path), "--config", str(off), "--db", str(tmp_path / "o.db"), "--json", "--quiet")
     assert res.returncode == 0, res.stderr
     plates_off = {r[0] for r in sqlite3.connect(tmp_path / "o.db").execute("SELECT plate FROM reads")}

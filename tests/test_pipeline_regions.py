@@ -70,6 +70,7 @@ def test_a_plate_inside_two_gate_regions_is_one_observation() -> None:
 
 
 def _recognise(frames: list[np.ndarray], recheck: int, **gate: float) -> tuple[list[str], Recognizer]:
+    """Reads of `frames` (30 fps) with gate.recheck_frames `recheck` and the other `gate` settings."""
     cfg = Config()
     cfg = cfg.model_copy(update={"gate": cfg.gate.model_copy(update={"recheck_frames": recheck, **gate})})
     rec = Recognizer(cfg, load_models(cfg))
@@ -110,7 +111,8 @@ def test_a_walking_person_stays_quiet_while_it_moves_on() -> None:
     clip = Clip(seed=7, seconds=5, n_vehicles=1, condition="day", speed=1.0, pedestrians=4, trees=0)
     frames = [clip.render(i)[0] for i in range(clip.n_frames)]
     want = {v["plate"] for v in clip.truth()["vehicles"]}
-    in_place, _ = _recognise(frames, 8, small_blob_plates=0)
-    moving, _ = _recognise(frames, 8)
+    in_place, _ = _recognise(frames, 8, small_blob_plates=0, rest_fps=0)
+    moving, rec = _recognise(frames, 8)
     assert set(in_place) == want
     assert moving == in_place
+    assert rec.gate.rested > 0  # type: ignore[attr-defined]  # the gate rested while only walkers moved

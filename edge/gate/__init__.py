@@ -9,8 +9,11 @@ from edge.gate.prescaled import PrescaledGate
 __all__ = ["FullFrameGate", "Gate", "MotionGate", "PrescaledGate", "make_gate"]
 
 
-def make_gate(cfg: GateConfig, roi: list[tuple[int, int]] | None = None) -> Gate:
-    """The gate of a config: motion on a prescaled frame (regions merged into one), or the whole frame."""
+def make_gate(cfg: GateConfig, roi: list[tuple[int, int]] | None = None, *, min_plate_width: int | None = None) -> Gate:
+    """The gate of a config: motion on a prescaled frame (regions merged into one), or the whole frame.
+    `min_plate_width`: detector.min_width (what gate.small_blob_plates counts in); its default if None."""
     if cfg.kind == "none":
         return FullFrameGate()
-    return PrescaledGate(cfg, roi)
+    if min_plate_width is None:
+        return PrescaledGate(cfg, roi)
+    return PrescaledGate(cfg, roi, min_plate_width=min_plate_width)

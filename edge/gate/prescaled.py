@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import cast
 
 import cv2
 
-from edge.config.pipeline import GateConfig
+from edge.config.pipeline import DetectorConfig, GateConfig
 from edge.gate.motion import MotionGate
 from edge.types import Box, Frame, Image, Region
 
@@ -25,25 +26,54 @@ class PrescaledGate:
     While nothing moves, only every `cfg.idle_stride`-th frame is looked at; the others get no
     regions without any work. Motion switches it back to every frame at once. On an empty road
     that halves the gate's cost (the most common state of a roadside camera).
+
+    While every moving blob is narrower than `cfg.small_blob_plates` plates of `min_plate_width` (a
+    walking person, a far vehicle: nothing that carries a plate the OCR would read), it looks at most
+    `cfg.rest_fps` times a second, by the frames' timestamps: a frame in between gets the last look's
+    regions (the detector still runs there when a plate is tracked). A wider blob ends the rest at the
+    next look. Frames whose timestamps do not advance (no rate known) are all looked at.
     """
 
-    def __init__(self, cfg: GateConfig, roi: list[tuple[int, int]] | None = None, *, merge: bool = True) -> None:
+    def __init__(
+        self,
+        cfg: GateConfig,
+        roi: list[tuple[int, int]] | None = None,
+        *,
+        merge: bool = True,
+        min_plate_width: int = DetectorConfig().min_width,
+    ) -> None:
         self.cfg = cfg
         self.roi = roi
         self.merge = merge
         self._inner: MotionGate | None = None
         self._factor = 1.0
         self._idle = 0  # frames since the last look that found nothing moving; 0 when moving
-        self.skipped = 0
+        self._narrow = cfg.small_blob_plates * min_plate_width  # blobs narrower carry no readable plate
+        self._rest: tuple[datetime, list[Region]] | None = None  # a look that saw only narrow blobs
+        self.skipped = 0  # frames not looked at: nothing moved (idle_stride)
+        self.rested = 0  # frames given the last look's regions: only narrow blobs moved (rest_fps)
 
     def predict(self, frame: Frame) -> list[Region]:
         if self._idle and self._idle < self.cfg.idle_stride:
             self._idle += 1
             self.skipped += 1
             return []
+        if self._rest is not None:
+            since = (frame.ts - self._rest[0]).total_seconds()
+            # 0.9: a live camera's timestamps jitter; a 15 fps stream (67 ms apart) is looked at every frame.
+            if 0 < since < 0.9 / self.cfg.rest_fps:
+                self.rested += 1
+                return self._rest[1]
+            self._rest = None
         regions = self._look(frame)
         self._idle = 0 if regions else 1
+        if self.cfg.rest_fps > 0 and self._only_narrow(regions):
+            self._rest = (frame.ts, regions)
         return regions
+
+    def _only_narrow(self, regions: list[Region]) -> bool:
+        parts = [p for r in regions for p in r.parts]
+        return bool(parts) and len(parts) >= len(regions) and all(p.width < self._narrow for p in parts)
 
     def _look(self, frame: Frame) -> list[Region]:
         h, w = frame.image.shape[:2]

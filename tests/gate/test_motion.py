@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import itertools
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
 from edge.config.pipeline import GateConfig
 from edge.gate import FullFrameGate, MotionGate, PrescaledGate
 from edge.gate.motion import merge_boxes
-from edge.types import Box, Frame
+from edge.types import Box, Frame, Region
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def scene(i: int, x: int | None) -> Frame:
+def scene(i: int, x: int | None, width: int = 120, fps: float = 0, *, textured: bool = False) -> Frame:
+    """Frame `i` of a noisy road with a dark block `width` wide at `x` (None: nothing), plain or
+    `textured`; stamped `fps` frames a second, or all alike (0)."""
     rng = np.random.default_rng(i)
     img = np.full((360, 640, 3), 90, np.uint8)
     img += rng.integers(0, 4, img.shape, dtype=np.uint8)
     if x is not None:
-        img[150:250, x : x + 120] = (20, 30, 40)  # darker than the road in grey too
-    return Frame("c", i, T0, img)
+        img[150:250, x : x + width] = (20, 30, 40)  # darker than the road in grey too
+        if textured:  # windows, lights, a plate: MOG2 sees all of it move, not only its two ends
+            img[150:250, x : x + width] = np.random.default_rng(0).integers(0, 255, (100, width, 3), dtype=np.uint8)
+    return Frame("c", i, T0 + timedelta(seconds=i / fps) if fps else T0, img)
 
 
 def test_static_scene_gives_no_regions_after_warmup() -> None:
@@ -103,3 +108,34 @@ def test_a_change_of_light_is_not_motion() -> None:
     img = np.clip(moving.image.astype(int) * 1.6, 0, 255).astype(np.uint8)
     regions = gate.predict(Frame("c", 60, T0, img))
     assert any(r.box.x1 <= 260 <= r.box.x2 for r in regions)
+
+
+def _walk(gate: PrescaledGate, width: int, fps: float) -> list[list[Region]]:
+    """30 still frames, then a textured block `width` wide moving 4 px a frame for 30; their regions."""
+    for i in range(30):
+        gate.predict(scene(i, None, fps=fps))
+    return [gate.predict(scene(i, 50 + 4 * (i - 30), width, fps, textured=True)) for i in range(30, 60)]
+
+
+def test_the_gate_rests_on_every_second_frame_of_a_30_fps_camera_while_only_narrow_blobs_move() -> None:
+    gate = PrescaledGate(GateConfig(rest_fps=15), min_plate_width=40)  # narrow: under 2.5 x 40 = 100 px
+    regions = _walk(gate, 30, fps=30)
+    assert 13 <= gate.rested <= 15  # every second frame
+    assert all(regions[2:])  # the walker never loses its region
+    same = sum(1 for a, b in itertools.pairwise(regions) if a and a == b)
+    assert same >= 13  # a rested frame has exactly the last look's regions
+
+
+def test_the_gate_does_not_rest_on_a_wide_blob_a_15_fps_camera_or_frames_without_a_rate() -> None:
+    """Rested frames reuse a look; only a fast camera with nothing but narrow blobs in view gets them
+    (a rendered vehicle among walkers: tests/test_pipeline_regions.py)."""
+    # MOG2 sees a moving block's leading edge, 36-52 px wide here: wide when 2.5 plates are 25 px
+    assert _rested(PrescaledGate(GateConfig(rest_fps=15), min_plate_width=10), 120, 30) == 0
+    assert _rested(PrescaledGate(GateConfig(rest_fps=15), min_plate_width=40), 30, 15) == 0
+    assert _rested(PrescaledGate(GateConfig(rest_fps=15), min_plate_width=40), 30, 0) == 0
+    assert _rested(PrescaledGate(GateConfig(rest_fps=0), min_plate_width=40), 30, 30) == 0
+
+
+def _rested(gate: PrescaledGate, width: int, fps: float) -> int:
+    assert all(_walk(gate, width, fps)[3:])
+    return gate.rested
