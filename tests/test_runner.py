@@ -407,9 +407,11 @@ def test_runner_reads_plates_from_a_clip_into_the_store(tmp_path: Path) -> None:
     clip, truth = render_clip(tmp_path)
     db = tmp_path / "r.db"
     cfg = parse_config(config_text(f"  - name: lane-1\n    source: {clip}\n  - name: lane-2\n    source: {clip}", db))
+    cv2.setNumThreads(2)
     with Store.from_config(cfg) as store:
         runner = Runner(cfg, store.write, pace_files=False)
         report = runner.run()
+    assert cv2.getNumThreads() == 1  # the runner's threads are the parallelism, not OpenCV's pool
     assert not report.stopped_by_signal
     assert [c.camera for c in report.cameras] == ["lane-1", "lane-2"]
     for c in report.cameras:
