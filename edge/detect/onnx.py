@@ -43,12 +43,16 @@ def letterbox(image: Image, size: tuple[int, int]) -> tuple[FloatArray, float, t
     resized = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_LINEAR) if (nw, nh) != (w, h) else image
     dw, dh = (tw - nw) / 2, (th - nh) / 2
     top, left = round(dh - 0.1), round(dw - 0.1)
-    canvas = np.full((th, tw, 3), 114, np.uint8)
-    canvas[top : top + nh, left : left + nw] = resized
-    # BGR HWC uint8 -> RGB NCHW float32 / 255 in one pass in C (numpy's transpose, astype and divide
-    # took 4 % of replay's samples in the py-spy profile, docs/perf/flame.svg).
-    tensor = cv2.dnn.blobFromImage(canvas, scalefactor=1.0 / 255.0, swapRB=True)
-    return np.asarray(tensor, np.float32), r, (float(left), float(top))
+    # The grey canvas is made in float32 at once and only the resized image converted into it: a gate
+    # region is often a strip, and converting the whole uint8 canvas (cv2.dnn.blobFromImage, as
+    # before) cost twice as much (0.43 against 0.20 ms for a 1100 x 250 region). Each value is
+    # float32(pixel) x float32(1/255), bit for bit what blobFromImage gives.
+    scale = np.float32(1.0 / 255.0)
+    tensor = np.full((1, 3, th, tw), np.float32(114) * scale, np.float32)
+    rgb = cv2.cvtColor(resized, cv2.COLOR_BGR2RGB).astype(np.float32)
+    rgb *= scale
+    tensor[0, :, top : top + nh, left : left + nw] = rgb.transpose(2, 0, 1)
+    return tensor, r, (float(left), float(top))
 
 
 def nms(boxes: FloatArray, scores: FloatArray, iou: float) -> list[int]:

@@ -82,6 +82,23 @@ def test_letterbox_maps_back() -> None:
     assert tensor[0, :, 0, 0] == pytest.approx([114 / 255] * 3)
 
 
+@pytest.mark.parametrize("shape", [(250, 1100), (720, 1280), (384, 384), (37, 411), (500, 120)])
+def test_letterbox_is_bit_for_bit_the_grey_canvas_through_blob_from_image(shape: tuple[int, int]) -> None:
+    """The tensor is built in float32 (only the picture converted); the models were trained and
+    measured on OpenCV's blobFromImage of the whole uint8 canvas, and get exactly that."""
+    import cv2
+
+    img = np.random.default_rng(shape[0]).integers(0, 256, (*shape, 3), np.uint8)
+    tensor, r, (px, py) = letterbox(img, (384, 384))
+    nh, nw = round(shape[0] * r), round(shape[1] * r)
+    canvas = np.full((384, 384, 3), 114, np.uint8)
+    resized = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_LINEAR) if (nw, nh) != shape[::-1] else img
+    canvas[int(py) : int(py) + nh, int(px) : int(px) + nw] = resized
+    want = cv2.dnn.blobFromImage(canvas, scalefactor=1.0 / 255.0, swapRB=True)
+    assert tensor.dtype == np.float32
+    assert np.array_equal(tensor, want)
+
+
 def test_nms_keeps_best_of_overlaps() -> None:
     boxes = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [50, 50, 60, 60]], np.float32)
     scores = np.array([0.6, 0.9, 0.5], np.float32)
