@@ -19,7 +19,7 @@ from edge.config.cameras import CameraConfig
 from edge.detect import OnnxPlateDetector, PlateDetector, nms
 from edge.detect.vehicle import OnnxVehicleDetector, VehicleDetector, on_detected_vehicle
 from edge.errors import EdgeError
-from edge.gate import Gate, make_gate
+from edge.gate import Gate, blobs, make_gate
 from edge.gate.overlay import StaticText, in_polygons
 from edge.gate.vehicle import on_vehicle
 from edge.models import model_folders, resolve_model, resolve_ocr
@@ -289,8 +289,8 @@ class Recognizer:
         if g.recheck_frames <= 1 or self._plates_moving or self.tracker.moving_tracks:
             return False
         self._quiet = [(b, i) for b, i in self._quiet if index - i < g.recheck_frames]
-        parts = [p for r in regions for p in r.parts]
-        if not parts or len(parts) < len(regions):
+        parts = blobs(regions)
+        if parts is None:
             return False  # a region without blobs (no motion gate, warm-up): nothing to compare
         small = g.small_blob_plates * self.cfg.detector.min_width
         return all(

@@ -97,6 +97,13 @@ class MotionGate:
         return [Region(b, parts=(b,)) for b in merged]
 
 
+def blobs(regions: list[Region]) -> list[Box] | None:
+    """The moving blobs of `regions` (`Region.parts`), or None when a region came without them (no
+    motion gate, MOG2's warm-up: the whole frame) and nothing is known of what moves there."""
+    parts = [p for r in regions for p in r.parts]
+    return parts if parts and len(parts) >= len(regions) else None
+
+
 def merge_boxes(boxes: list[Box]) -> list[Box]:
     """Union overlapping boxes until none overlap."""
     out = list(boxes)

@@ -8,7 +8,7 @@ from typing import cast
 import cv2
 
 from edge.config.pipeline import DetectorConfig, GateConfig
-from edge.gate.motion import MotionGate
+from edge.gate.motion import MotionGate, blobs
 from edge.types import Box, Frame, Image, Region
 
 
@@ -72,8 +72,8 @@ class PrescaledGate:
         return regions
 
     def _only_narrow(self, regions: list[Region]) -> bool:
-        parts = [p for r in regions for p in r.parts]
-        return bool(parts) and len(parts) >= len(regions) and all(p.width < self._narrow for p in parts)
+        parts = blobs(regions)
+        return parts is not None and all(p.width < self._narrow for p in parts)
 
     def _look(self, frame: Frame) -> list[Region]:
         h, w = frame.image.shape[:2]
