@@ -18,7 +18,11 @@ Clips are rendered once by edge_tools.synth.scene (deterministic seeds) into --c
   busy    traffic with distractors: a vehicle every ~2 s, 4 pedestrians, 3 trees in wind, a lighting
           flicker (clouds, a lamp's beat, headlights sweeping) and a burned-in date/time overlay
   street  an empty road with the same distractors and no vehicle: what the gate must learn to ignore
-at 1280x720 and 1920x1080, 30 fps, MPEG-4 Part 2 (the wheels' OpenCV has no H.264 encoder).
+at 1280x720 and 1920x1080, 30 fps, MPEG-4 Part 2 (the wheels' OpenCV has no H.264 encoder), and
+  xstreet the second renderer's empty road (edge_tools.xrender: its own pedestrians, trees in wind,
+          camera, JPEG and date/time overlay; a seed of neither the cross set nor its calibration
+          split) at its 1280x720 and 15 fps, with the same lighting flicker laid over each frame:
+          the kind of clip issue 29 was measured on (720p only)
 Each repeat runs every mode once before the next repeat (interleaved: a change in the machine's
 load hits all modes alike); the median run by CPU ms/frame is reported, and each ratio is the median
 of the repeats' side-by-side ratios (a mode against decode or the baseline of the same repeat).
@@ -27,6 +31,8 @@ Usage:
   python scripts/bench.py                                   # all clips, all modes; table on stdout
   python scripts/bench.py --sizes 720 --json docs/bench-720.json
   python scripts/bench.py costs                             # CPU ms per operation; Pi 4 / Pi 5 estimate
+  python scripts/bench.py --clip data/cross/empty-day.mp4 --loop-frames 1860 --modes decode pipeline
+                                                            # a clip of your own (here looped as issue 29 did)
   PYTHONPATH=data/bench-deps python scripts/bench.py        # with fast-alpr for the baseline:
       pip install --target data/bench-deps --no-deps fast-alpr==0.4.0 open-image-models==0.6.0
 """
@@ -52,13 +58,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 SIZES = {"720": (1280, 720), "1080": (1920, 1080)}
 MODES = ("decode", "pipeline", "paced", "baseline")
-SCENES = ("empty", "one", "sparse", "busy", "street")
+SCENES = ("empty", "one", "sparse", "busy", "street", "xstreet")
 # Street furniture and light on top of traffic (busy) or on an empty road (street); fixed seeds.
 _DISTRACTORS: dict[str, Any] = {"pedestrians": 4, "trees": 3, "flicker": 0.25, "overlay": True}
 DISTRACTED: dict[str, dict[str, Any]] = {
     "busy": {"seed": 29, "density": 0.5, **_DISTRACTORS},
     "street": {"seed": 31, "n_vehicles": 0, **_DISTRACTORS},
 }
+# xstreet: the cross set's empty road plan ("empty-day": day, wind) from a seed of its own (the cross
+# set's clip seeds are 7_250_000.., the calibration split's 7_350_000..).
+_XSTREET_SEED = 7_450_012
 
 
 # -- clips -----------------------------------------------------------------------------------------
@@ -94,9 +103,64 @@ def ensure_clip(folder: Path, scene: str, size_key: str, seconds: float) -> Path
         render_clip(path, truth, seed=21, seconds=seconds, size=size, n_vehicles=2)
     elif scene in DISTRACTED:
         render_clip(path, truth, **DISTRACTED[scene], seconds=seconds, size=size)
+    elif scene == "xstreet":
+        render_xstreet(path, truth, seconds)
     else:
         raise SystemExit(f"unknown scene {scene}")
     return path
+
+
+def render_xstreet(path: Path, truth: Path, seconds: float) -> None:
+    """The second renderer's empty road (pedestrians, trees in wind, overlay) with `street`'s flicker."""
+    import cv2
+
+    from edge_tools.synth.scene import flicker_gain
+    from edge_tools.xrender.scene import FPS, SIZE, Clip, ClipSpec
+
+    clip = Clip(ClipSpec("empty-day", _XSTREET_SEED, seconds, "day", 0, ("empty", "wind")))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), FPS, SIZE)
+    if not writer.isOpened():
+        raise SystemExit(f"{path}: cannot open a video writer")
+    try:
+        for i in range(clip.n_frames):
+            gain = flicker_gain(i / FPS, _DISTRACTORS["flicker"])
+            writer.write(cv2.convertScaleAbs(clip.frame(i), alpha=gain))
+    finally:
+        writer.release()
+    truth.write_text(json.dumps(clip.truth(), indent=1) + "\n")
+
+
+def looped(clip: Path, frames: int, folder: Path) -> Path:
+    """`clip` played over and over to `frames` frames, written once into `folder` (MPEG-4 Part 2, its
+    frame rate and size): how issue 29 measured its empty road. No truth goes with it."""
+    import cv2
+
+    out = folder / f"{clip.stem}-loop{frames}.mp4"
+    if out.exists():
+        return out
+    cap = cv2.VideoCapture(str(clip))
+    fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
+    size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+    folder.mkdir(parents=True, exist_ok=True)
+    writer = cv2.VideoWriter(str(out), cv2.VideoWriter.fourcc(*"mp4v"), fps, size)
+    written = this_pass = 0
+    try:
+        while written < frames:  # decoded again on each pass: the bench's own RSS stays that of one frame
+            ok, image = cap.read()
+            if not ok:
+                if this_pass == 0:
+                    raise SystemExit(f"{clip}: no frame could be decoded")
+                cap.release()
+                cap = cv2.VideoCapture(str(clip))
+                this_pass = 0
+                continue
+            writer.write(image)
+            written += 1
+            this_pass += 1
+    finally:
+        cap.release()
+        writer.release()
+    return out
 
 
 # -- workers (one per subprocess) --------------------------------------------------------------------
@@ -119,6 +183,9 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def _truth_hits(clip: Path, plates: set[str]) -> tuple[int, int]:
+    """Vehicles of the clip's truth JSON read exactly, and how many it lists (0, 0 without one)."""
+    if not clip.with_suffix(".json").exists():
+        return 0, 0
     truth = json.loads(clip.with_suffix(".json").read_text())
     want = {v["plate"] for v in truth["vehicles"]}
     return len(want & plates), len(want)
@@ -515,6 +582,20 @@ def main(argv: list[str] | None = None) -> int:
         help="runs per (clip, mode), interleaved; the median by CPU ms/frame is reported",
     )
     ap.add_argument("--seconds", type=float, default=20.0, help="clip length")
+    ap.add_argument(
+        "--clip",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="measure these video files instead of the rendered scenes (your camera's own recording; a truth "
+        "JSON beside one, as `edge-alpr replay --truth` takes, adds its exact vehicles)",
+    )
+    ap.add_argument(
+        "--loop-frames",
+        type=int,
+        default=0,
+        help="with --clip: play each clip over and over to this many frames first (written into --clips-dir)",
+    )
     ap.add_argument("--clips-dir", type=Path, default=ROOT / "data" / "bench")
     ap.add_argument("--baseline", choices=("fast-alpr", "loop"), default="fast-alpr")
     ap.add_argument(
@@ -530,27 +611,39 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "costs":
         return costs_main(args)
 
+    jobs: list[tuple[str, Path]] = []
+    if args.clip:
+        for path in args.clip:
+            if not path.is_file():
+                raise SystemExit(f"{path}: no such video file")
+            clip = looped(path, args.loop_frames, args.clips_dir) if args.loop_frames > 0 else path
+            jobs.append((clip.name, clip))
+    else:
+        for size in args.sizes:
+            for scene in args.scenes:
+                if scene == "xstreet" and size != "720":
+                    print(f"xstreet: rendered at 720p only; not run at {size}p", file=sys.stderr)
+                    continue
+                jobs.append((f"{scene} {size}p", ensure_clip(args.clips_dir, scene, size, args.seconds)))
     results: list[dict[str, Any]] = []
-    for size in args.sizes:
-        for scene in args.scenes:
-            clip = ensure_clip(args.clips_dir, scene, size, args.seconds)
-            runs: dict[str, list[dict[str, Any]]] = {m: [] for m in args.modes}
-            for rep in range(args.repeat):  # interleaved: every mode once per repeat
-                for mode in args.modes:
-                    r = run_worker(mode, clip, args.baseline, args.config)
-                    runs[mode].append(r)
-                    print(
-                        f"{clip.name} {mode} #{rep + 1}: {r['fps']:.1f} fps, {r['cpu_ms_per_frame']:.2f} CPU ms/frame",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-            for mode, done in runs.items():
-                r = sorted(done, key=lambda x: x["cpu_ms_per_frame"])[len(done) // 2]  # the median run
-                r["fps_runs"] = [round(x["fps"], 1) for x in done]
-                r["cpu_runs"] = [round(x["cpu_ms_per_frame"], 2) for x in done]
-                r["paired"] = paired_ratios(done, runs)
-                r.update(clip=f"{scene} {size}p", mode=mode)
-                results.append(r)
+    for label, clip in jobs:
+        runs: dict[str, list[dict[str, Any]]] = {m: [] for m in args.modes}
+        for rep in range(args.repeat):  # interleaved: every mode once per repeat
+            for mode in args.modes:
+                r = run_worker(mode, clip, args.baseline, args.config)
+                runs[mode].append(r)
+                print(
+                    f"{clip.name} {mode} #{rep + 1}: {r['fps']:.1f} fps, {r['cpu_ms_per_frame']:.2f} CPU ms/frame",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        for mode, done in runs.items():
+            r = sorted(done, key=lambda x: x["cpu_ms_per_frame"])[len(done) // 2]  # the median run
+            r["fps_runs"] = [round(x["fps"], 1) for x in done]
+            r["cpu_runs"] = [round(x["cpu_ms_per_frame"], 2) for x in done]
+            r["paired"] = paired_ratios(done, runs)
+            r.update(clip=label, mode=mode)
+            results.append(r)
     meta = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{platform.machine()} {os.cpu_count()} cores, {platform.python_version()}",

@@ -44,3 +44,55 @@ def test_ratios_are_medians_of_side_by_side_pairs_not_of_medians_picked_apart() 
     line = next(x for x in bench.table(rows).splitlines() if "| pipeline |" in x)
     # the median runs (150 fps in the slow repeat, 590 fps decode) would say 0.25x
     assert "| 0.50× |" in line
+
+
+def test_a_clip_looped_to_n_frames_plays_its_frames_over_again(tmp_path: Path) -> None:
+    import cv2
+    import numpy as np
+
+    bench = _bench()
+    clip = tmp_path / "short.mp4"
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter.fourcc(*"mp4v"), 15.0, (160, 120))
+    for i in range(5):
+        writer.write(np.full((120, 160, 3), 40 * i, np.uint8))
+    writer.release()
+    out = bench.looped(clip, 12, tmp_path / "bench")
+    cap = cv2.VideoCapture(str(out))
+    levels = []
+    while True:
+        ok, image = cap.read()
+        if not ok:
+            break
+        levels.append(round(float(image.mean()) / 40))
+    assert levels == [0, 1, 2, 3, 4] * 2 + [0, 1]
+    assert cap.get(cv2.CAP_PROP_FPS) == 15.0
+    assert bench._truth_hits(out, {"AB123"}) == (0, 0)  # no truth goes with a loop
+
+
+def test_xstreet_is_the_second_renderers_empty_road_with_street_flicker(tmp_path: Path) -> None:
+    import json
+
+    import cv2
+
+    from edge_tools.synth.scene import flicker_gain
+    from edge_tools.xrender.scene import FPS, Clip, ClipSpec
+
+    bench = _bench()
+    clip = bench.ensure_clip(tmp_path, "xstreet", "720", 1.0)
+    truth = json.loads(clip.with_suffix(".json").read_text())
+    assert truth["vehicles"] == [] and truth["fps"] == FPS and truth["frames"] == FPS
+    assert bench._XSTREET_SEED not in range(7_250_000, 7_250_100)  # not a cross-set clip
+    cap = cv2.VideoCapture(str(clip))
+    means = []
+    while True:
+        ok, image = cap.read()
+        if not ok:
+            break
+        means.append(float(image.mean()))
+    assert len(means) == FPS
+    plain = Clip(ClipSpec("empty-day", bench._XSTREET_SEED, 1.0, "day", 0, ("empty", "wind")))
+    # the flicker's gain moves the picture's brightness by the gain (MPEG-4 keeps the mean within ~1 level)
+    for i in (0, 5, 10):
+        base = float(plain.frame(i).mean())
+        assert abs(means[i] - base * flicker_gain(i / FPS, 0.25)) < 2.0 + 0.01 * base
+    assert max(means) - min(means) > 5  # the flicker shows

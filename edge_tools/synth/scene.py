@@ -487,6 +487,18 @@ def _make_vehicle(rng: np.random.Generator, t_start: float, speed_scale: float, 
     )
 
 
+def flicker_gain(t: float, flicker: float) -> float:
+    """The global lighting gain at `t` seconds (1.0 without `flicker`): a cloud's slow drift, a lamp's
+    4 Hz beat with the shutter, and a step up and down as headlights sweep the scene every few
+    seconds; `flicker` is the largest share by which the brightness moves."""
+    if not flicker:
+        return 1.0
+    cloud = np.sin(2 * np.pi * 0.15 * t)
+    beat = np.sin(2 * np.pi * 4.0 * t + 1.0)
+    sweep = 1.0 if (t % 5.0) < 0.6 else 0.0
+    return float(1.0 + flicker * (0.5 * cloud + 0.25 * beat + 0.5 * sweep - 0.25))
+
+
 class Clip:
     """A synthetic clip: `render(i)` gives frame i and its plates; `truth()` the ground truth."""
 
@@ -695,16 +707,8 @@ class Clip:
         return frame, self.plates(i)
 
     def gain(self, i: int) -> float:
-        """The global lighting gain of frame i (1.0 without `flicker`): a cloud's slow drift, a
-        lamp's 4 Hz beat with the shutter, and a step up and down as headlights sweep the scene
-        every few seconds; `flicker` is the largest share by which the brightness moves."""
-        if not self.flicker:
-            return 1.0
-        t = i / self.fps
-        cloud = np.sin(2 * np.pi * 0.15 * t)
-        beat = np.sin(2 * np.pi * 4.0 * t + 1.0)
-        sweep = 1.0 if (t % 5.0) < 0.6 else 0.0
-        return float(1.0 + self.flicker * (0.5 * cloud + 0.25 * beat + 0.5 * sweep - 0.25))
+        """The global lighting gain of frame i (`flicker_gain`)."""
+        return flicker_gain(i / self.fps, self.flicker)
 
     def frames(self) -> Iterator[tuple[np.ndarray, list[PlateObs]]]:
         for i in range(self.n_frames):
