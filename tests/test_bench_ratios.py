@@ -46,6 +46,18 @@ def test_ratios_are_medians_of_side_by_side_pairs_not_of_medians_picked_apart() 
     assert "| 0.50× |" in line
 
 
+def _frame_means(clip: Path) -> list[float]:
+    import cv2
+
+    cap = cv2.VideoCapture(str(clip))
+    means = []
+    while True:
+        ok, image = cap.read()
+        if not ok:
+            return means
+        means.append(float(image.mean()))
+
+
 def test_a_clip_looped_to_n_frames_plays_its_frames_over_again(tmp_path: Path) -> None:
     import cv2
     import numpy as np
@@ -57,38 +69,26 @@ def test_a_clip_looped_to_n_frames_plays_its_frames_over_again(tmp_path: Path) -
         writer.write(np.full((120, 160, 3), 40 * i, np.uint8))
     writer.release()
     out = bench.looped(clip, 12, tmp_path / "bench")
-    cap = cv2.VideoCapture(str(out))
-    levels = []
-    while True:
-        ok, image = cap.read()
-        if not ok:
-            break
-        levels.append(round(float(image.mean()) / 40))
-    assert levels == [0, 1, 2, 3, 4] * 2 + [0, 1]
-    assert cap.get(cv2.CAP_PROP_FPS) == 15.0
+    assert [round(m / 40) for m in _frame_means(out)] == [0, 1, 2, 3, 4] * 2 + [0, 1]
+    assert cv2.VideoCapture(str(out)).get(cv2.CAP_PROP_FPS) == 15.0
     assert bench._truth_hits(out, {"AB123"}) == (0, 0)  # no truth goes with a loop
 
 
 def test_xstreet_is_the_second_renderers_empty_road_with_street_flicker(tmp_path: Path) -> None:
     import json
 
-    import cv2
-
     from edge_tools.synth.scene import flicker_gain
+    from edge_tools.xrender.clips import CALIB_SEED, CROSS_SET, SEED
     from edge_tools.xrender.scene import FPS, Clip, ClipSpec
 
     bench = _bench()
     clip = bench.ensure_clip(tmp_path, "xstreet", "720", 1.0)
     truth = json.loads(clip.with_suffix(".json").read_text())
-    assert truth["vehicles"] == [] and truth["fps"] == FPS and truth["frames"] == FPS
-    assert bench._XSTREET_SEED not in range(7_250_000, 7_250_100)  # not a cross-set clip
-    cap = cv2.VideoCapture(str(clip))
-    means = []
-    while True:
-        ok, image = cap.read()
-        if not ok:
-            break
-        means.append(float(image.mean()))
+    assert truth["vehicles"] == []
+    assert (truth["fps"], truth["frames"]) == (FPS, FPS)
+    for base in (SEED, CALIB_SEED):  # neither a cross-set clip nor one of its calibration split
+        assert bench._XSTREET_SEED not in range(base, base + len(CROSS_SET))
+    means = _frame_means(clip)
     assert len(means) == FPS
     plain = Clip(ClipSpec("empty-day", bench._XSTREET_SEED, 1.0, "day", 0, ("empty", "wind")))
     # the flicker's gain moves the picture's brightness by the gain (MPEG-4 keeps the mean within ~1 level)
