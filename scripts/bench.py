@@ -301,18 +301,24 @@ def worker_baseline(clip: Path, impl: str, config: str | None) -> dict[str, Any]
                     ]
 
             ocr_model, ocr_config = resolve_ocr(cfg.models.ocr, model_folders(cfg.models.dir))
-            alpr = ALPR(
-                detector=OurDetector(),
-                ocr_model_path=ocr_model,
-                ocr_config_path=ocr_config,
-                ocr_device="cpu",
-                ocr_sess_options=session_options(
-                    cfg.ocr.threads, spinning=cfg.ocr.spinning, optimization=cfg.ocr.optimization
-                ),
-            )
+            try:
+                alpr = ALPR(
+                    detector=OurDetector(),
+                    ocr_model_path=ocr_model,
+                    ocr_config_path=ocr_config,
+                    ocr_device="cpu",
+                    ocr_sess_options=session_options(
+                        cfg.ocr.threads, spinning=cfg.ocr.spinning, optimization=cfg.ocr.optimization
+                    ),
+                )
+            except (TypeError, ValueError, KeyError) as exc:
+                # fast-plate-ocr reads only its own models (the CTC OCR's config is not one): the loop
+                print(f"baseline: fast-alpr cannot load OCR {cfg.models.ocr!r} ({exc}); the loop", file=sys.stderr)
+                used = "loop"
+            else:
 
-            def predict(image: Any) -> list[str]:
-                return [r.ocr.text for r in alpr.predict(image) if r.ocr is not None]
+                def predict(image: Any) -> list[str]:
+                    return [r.ocr.text for r in alpr.predict(image) if r.ocr is not None]
 
     if used == "loop":
         ocr = models.ocr
