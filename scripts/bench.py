@@ -133,16 +133,21 @@ def render_xstreet(path: Path, truth: Path, seconds: float) -> None:
 def looped(clip: Path, frames: int, folder: Path) -> Path:
     """`clip` played over and over to `frames` frames, written once into `folder` (MPEG-4 Part 2, its
     frame rate and size): how issue 29 measured its empty road. No truth goes with it."""
+    import hashlib
+
     import cv2
 
-    out = folder / f"{clip.stem}-loop{frames}.mp4"
+    st = clip.stat()  # which file, as it is now: two clips of one name, or a clip re-recorded, get their own loop
+    key = hashlib.sha256(f"{clip.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:8]
+    out = folder / f"{clip.stem}-{key}-loop{frames}.mp4"
     if out.exists():
         return out
     cap = cv2.VideoCapture(str(clip))
     fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
     size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
     folder.mkdir(parents=True, exist_ok=True)
-    writer = cv2.VideoWriter(str(out), cv2.VideoWriter.fourcc(*"mp4v"), fps, size)
+    part = out.with_name(out.stem + ".part.mp4")  # renamed when whole: an interrupted loop is not reused
+    writer = cv2.VideoWriter(str(part), cv2.VideoWriter.fourcc(*"mp4v"), fps, size)
     written = this_pass = 0
     try:
         while written < frames:  # decoded again on each pass: the bench's own RSS stays that of one frame
@@ -160,6 +165,7 @@ def looped(clip: Path, frames: int, folder: Path) -> Path:
     finally:
         cap.release()
         writer.release()
+    part.replace(out)
     return out
 
 

@@ -72,6 +72,14 @@ def test_a_clip_looped_to_n_frames_plays_its_frames_over_again(tmp_path: Path) -
     assert [round(m / 40) for m in _frame_means(out)] == [0, 1, 2, 3, 4] * 2 + [0, 1]
     assert cv2.VideoCapture(str(out)).get(cv2.CAP_PROP_FPS) == 15.0
     assert bench._truth_hits(out, {"AB123"}) == (0, 0)  # no truth goes with a loop
+    other = tmp_path / "elsewhere" / "short.mp4"  # another clip of the same name gets its own loop
+    other.parent.mkdir()
+    writer = cv2.VideoWriter(str(other), cv2.VideoWriter.fourcc(*"mp4v"), 15.0, (160, 120))
+    for _ in range(3):
+        writer.write(np.full((120, 160, 3), 200, np.uint8))
+    writer.release()
+    assert [round(m / 40) for m in _frame_means(bench.looped(other, 4, tmp_path / "bench"))] == [5] * 4
+    assert bench.looped(clip, 12, tmp_path / "bench") == out  # made once
 
 
 def test_xstreet_is_the_second_renderers_empty_road_with_street_flicker(tmp_path: Path) -> None:
