@@ -23,6 +23,8 @@ at 1280x720 and 1920x1080, 30 fps, MPEG-4 Part 2 (the wheels' OpenCV has no H.26
           camera, JPEG and date/time overlay; a seed of neither the cross set nor its calibration
           split) at its 1280x720 and 15 fps, with the same lighting flicker laid over each frame:
           the kind of clip issue 29 was measured on (720p only)
+  xbusy   the second renderer's busy road the same way (its `busy` plan: ~1 vehicle a second and 9-12
+          pedestrians), with the flicker
 Each repeat runs every mode once before the next repeat (interleaved: a change in the machine's
 load hits all modes alike); the median run by CPU ms/frame is reported, and each ratio is the median
 of the repeats' side-by-side ratios (a mode against decode or the baseline of the same repeat).
@@ -58,16 +60,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 SIZES = {"720": (1280, 720), "1080": (1920, 1080)}
 MODES = ("decode", "pipeline", "paced", "baseline")
-SCENES = ("empty", "one", "sparse", "busy", "street", "xstreet")
+SCENES = ("empty", "one", "sparse", "busy", "street", "xstreet", "xbusy")
 # Street furniture and light on top of traffic (busy) or on an empty road (street); fixed seeds.
 _DISTRACTORS: dict[str, Any] = {"pedestrians": 4, "trees": 3, "flicker": 0.25, "overlay": True}
 DISTRACTED: dict[str, dict[str, Any]] = {
     "busy": {"seed": 29, "density": 0.5, **_DISTRACTORS},
     "street": {"seed": 31, "n_vehicles": 0, **_DISTRACTORS},
 }
-# xstreet: the cross set's empty road plan ("empty-day": day, wind) from a seed of its own (the cross
-# set's clip seeds are 7_250_000.., the calibration split's 7_350_000..).
-_XSTREET_SEED = 7_450_012
+# The second renderer's scenes: a plan of the cross set (edge_tools.xrender.clips) drawn from a base seed
+# of their own (the cross set's clip seeds are 7_250_000.., the calibration split's 7_350_000..).
+_X_SEED = 7_450_000
+X_SCENES = {"xstreet": "empty-day", "xbusy": "busy"}
 
 
 # -- clips -----------------------------------------------------------------------------------------
@@ -103,21 +106,29 @@ def ensure_clip(folder: Path, scene: str, size_key: str, seconds: float) -> Path
         render_clip(path, truth, seed=21, seconds=seconds, size=size, n_vehicles=2)
     elif scene in DISTRACTED:
         render_clip(path, truth, **DISTRACTED[scene], seconds=seconds, size=size)
-    elif scene == "xstreet":
-        render_xstreet(path, truth, seconds)
+    elif scene in X_SCENES:
+        render_x(path, truth, X_SCENES[scene], seconds)
     else:
         raise SystemExit(f"unknown scene {scene}")
     return path
 
 
-def render_xstreet(path: Path, truth: Path, seconds: float) -> None:
-    """The second renderer's empty road (pedestrians, trees in wind, overlay) with `street`'s flicker."""
+def x_spec(plan: str, seconds: float) -> Any:
+    """The second renderer's `plan` clip (a cross set plan name) from the bench's base seed, cut to `seconds`."""
+    from edge_tools.xrender.clips import clip_set, shortened
+
+    spec = next(c for c in clip_set(_X_SEED) if c.name == plan)
+    return shortened(spec, seconds)
+
+
+def render_x(path: Path, truth: Path, plan: str, seconds: float) -> None:
+    """The second renderer's `plan` clip with `street`'s lighting flicker laid over each frame."""
     import cv2
 
     from edge_tools.synth.scene import flicker_gain
-    from edge_tools.xrender.scene import FPS, SIZE, Clip, ClipSpec
+    from edge_tools.xrender.scene import FPS, SIZE, Clip
 
-    clip = Clip(ClipSpec("empty-day", _XSTREET_SEED, seconds, "day", 0, ("empty", "wind")))
+    clip = Clip(x_spec(plan, seconds))
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), FPS, SIZE)
     if not writer.isOpened():
         raise SystemExit(f"{path}: cannot open a video writer")
@@ -633,8 +644,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for size in args.sizes:
             for scene in args.scenes:
-                if scene == "xstreet" and size != "720":
-                    print(f"xstreet: rendered at 720p only; not run at {size}p", file=sys.stderr)
+                if scene in X_SCENES and size != "720":
+                    print(f"{scene}: rendered at 720p only; not run at {size}p", file=sys.stderr)
                     continue
                 jobs.append((f"{scene} {size}p", ensure_clip(args.clips_dir, scene, size, args.seconds)))
     results: list[dict[str, Any]] = []

@@ -82,23 +82,28 @@ def test_a_clip_looped_to_n_frames_plays_its_frames_over_again(tmp_path: Path) -
     assert bench.looped(clip, 12, tmp_path / "bench") == out  # made once
 
 
-def test_xstreet_is_the_second_renderers_empty_road_with_street_flicker(tmp_path: Path) -> None:
+def test_xstreet_and_xbusy_are_the_second_renderers_plans_with_street_flicker(tmp_path: Path) -> None:
     import json
 
     from edge_tools.synth.scene import flicker_gain
     from edge_tools.xrender.clips import CALIB_SEED, CROSS_SET, SEED
-    from edge_tools.xrender.scene import FPS, Clip, ClipSpec
+    from edge_tools.xrender.scene import FPS, Clip
 
     bench = _bench()
+    for base in (SEED, CALIB_SEED):  # neither a cross-set clip nor one of its calibration split
+        assert abs(bench._X_SEED - base) >= len(CROSS_SET)
+    street = bench.x_spec("empty-day", 1.0)
+    assert (street.condition, street.vehicles, street.seed) == ("day", 0, bench._X_SEED + 12)
+    busy = bench.x_spec("busy", 12.0)
+    assert (busy.condition, busy.vehicles) == ("busy", 11)  # the plan's 22 in 24 s, cut to 12 s
+
     clip = bench.ensure_clip(tmp_path, "xstreet", "720", 1.0)
     truth = json.loads(clip.with_suffix(".json").read_text())
     assert truth["vehicles"] == []
     assert (truth["fps"], truth["frames"]) == (FPS, FPS)
-    for base in (SEED, CALIB_SEED):  # neither a cross-set clip nor one of its calibration split
-        assert bench._XSTREET_SEED not in range(base, base + len(CROSS_SET))
     means = _frame_means(clip)
     assert len(means) == FPS
-    plain = Clip(ClipSpec("empty-day", bench._XSTREET_SEED, 1.0, "day", 0, ("empty", "wind")))
+    plain = Clip(street)
     # the flicker's gain moves the picture's brightness by the gain (MPEG-4 keeps the mean within ~1 level)
     for i in (0, 5, 10):
         base = float(plain.frame(i).mean())
