@@ -507,7 +507,7 @@ class Runner:
         # OpenCV's pool on top of them spins idle workers after every resize and MOG2 call. Bench
         # street clip, four interleaved pairs of runs: 5.18-5.86 CPU ms a frame with one thread against
         # 5.27-6.63 with OpenCV's default, replay/decode 0.54-0.66 against 0.45-0.66 (docs/PERFORMANCE.md).
-        # The results do not change: MOG2, resize and blobFromImage compute each pixel the same either way.
+        # The results do not change: MOG2, resize and colour conversion compute each pixel the same either way.
         cv2.setNumThreads(1)
         self._started = time.perf_counter()
         for w in self.workers:
