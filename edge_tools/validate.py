@@ -36,6 +36,7 @@ import hashlib
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -163,7 +164,8 @@ def shared_models(cfg: Config, memory: dict[tuple[str, bytes], Any]) -> Models:
         ocr.second = Remembered(ocr.second, "rapidocr", memory)
     else:
         ocr = Remembered(ocr, "rapidocr" if cfg.ocr.backend == "rapidocr" else plate_id, memory)
-    return Models(detector=Remembered(models.detector, det_id, memory), ocr=ocr, calibration=models.calibration)
+    # replace, not a new Models: the optional vehicle detector (models.vehicle) stays as configured
+    return replace(models, detector=Remembered(models.detector, det_id, memory), ocr=ocr)
 
 
 def load_all(configs: list[Config], memory: dict[tuple[str, bytes], Any]) -> list[Models]:

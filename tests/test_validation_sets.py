@@ -124,3 +124,18 @@ def test_configs_sharing_a_stage_compute_each_input_once() -> None:
     assert det.predict(image) == det.predict(image.copy()) == [192]
     assert det.inner.seen == 1
     assert det.predict(image[:4]) == [96]  # other bytes or shape: computed
+
+
+def test_shared_models_keep_the_configured_vehicle_detector() -> None:
+    """validate.py scores each config with its own stages: a config naming models.vehicle is scored
+    with the vehicle detector (until 2026-12-05 shared_models dropped it, so config/vehicle-detector.yaml
+    scored exactly as the default)."""
+    from edge.config import parse_config
+    from edge_tools.validate import shared_models
+
+    plain = shared_models(parse_config(""), {})
+    with_vehicles = shared_models(parse_config("models:\n  vehicle: vehicle-det-v1\n"), {})
+    assert plain.vehicles is None
+    assert with_vehicles.vehicles is not None
+    assert with_vehicles.calibration == plain.calibration
+    assert isinstance(with_vehicles.detector, Remembered)
