@@ -564,7 +564,7 @@ def costs_main(args: argparse.Namespace) -> int:
         r = run_worker("pipeline", clip, "loop", Path(args.config) if args.config else None)
         frames = max(r["frames"], 1)
         per_frame = {
-            # an upper bound: the gate rests on some frames (idle_stride when nothing moves, rest_fps while
+            # an upper bound: the gate rests on some frames (idle_stride when nothing moves, rest_stride while
             # only narrow blobs do); on the busy clip it looks at about 0.8 of them
             "gate": 1.0,
             "detector": r["detector_calls"] / frames,

@@ -69,15 +69,15 @@ def test_a_plate_inside_two_gate_regions_is_one_observation() -> None:
     assert last.plate.box.iou(plate) > 0.6
 
 
-def _recognise(frames: list[np.ndarray], recheck: int, **gate: float) -> tuple[list[str], Recognizer]:
-    """Reads of `frames` (30 fps) with gate.recheck_frames `recheck` and the other `gate` settings."""
+def _recognise(frames: list[np.ndarray], recheck: int, *, fps: int = 30, **gate: float) -> tuple[list[str], Recognizer]:
+    """Reads of `frames` (at `fps`) with gate.recheck_frames `recheck` and the other `gate` settings."""
     cfg = Config()
     cfg = cfg.model_copy(update={"gate": cfg.gate.model_copy(update={"recheck_frames": recheck, **gate})})
     rec = Recognizer(cfg, load_models(cfg))
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
     reads = []
     for i, image in enumerate(frames):
-        reads += rec.process(Frame("c", i, t0 + timedelta(seconds=i / 30), image))
+        reads += rec.process(Frame("c", i, t0 + timedelta(seconds=i / fps), image))
     reads += rec.finish()
     return [r.plate for r in reads], rec
 
@@ -111,8 +111,21 @@ def test_a_walking_person_stays_quiet_while_it_moves_on() -> None:
     clip = Clip(seed=7, seconds=5, n_vehicles=1, condition="day", speed=1.0, pedestrians=4, trees=0)
     frames = [clip.render(i)[0] for i in range(clip.n_frames)]
     want = {v["plate"] for v in clip.truth()["vehicles"]}
-    in_place, _ = _recognise(frames, 8, small_blob_plates=0, rest_fps=0)
+    in_place, _ = _recognise(frames, 8, small_blob_plates=0, rest_stride=1)
     moving, rec = _recognise(frames, 8)
     assert set(in_place) == want
     assert moving == in_place
     assert rec.gate.rested > 0  # type: ignore[attr-defined]  # the gate rested while only walkers moved
+
+
+def test_a_15_fps_camera_rests_too_and_reads_the_same() -> None:
+    """gate.rest_stride counts frames: a 15 fps camera (the second renderer's, many IP cameras') rests
+    on every second frame while only walkers move, and the vehicle among them is read all the same."""
+    clip = Clip(seed=7, seconds=5, n_vehicles=1, condition="day", speed=1.0, pedestrians=4, trees=0, fps=15)
+    frames = [clip.render(i)[0] for i in range(clip.n_frames)]
+    want = {v["plate"] for v in clip.truth()["vehicles"]}
+    every, _ = _recognise(frames, 8, fps=15, rest_stride=1)
+    resting, rec = _recognise(frames, 8, fps=15)
+    assert set(every) == want
+    assert resting == every
+    assert rec.gate.rested > 0  # type: ignore[attr-defined]

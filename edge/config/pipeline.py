@@ -104,13 +104,14 @@ class GateConfig(Strict):
         description="While nothing moves, look for motion on every Nth frame only (1: every frame). A vehicle "
         "entering is noticed at most N-1 frames late, while its plate is still far and small.",
     )
-    rest_fps: float = Field(
-        default=15.0,
-        ge=0,
+    rest_stride: int = Field(
+        default=2,
+        ge=1,
+        le=10,
         description="While every moving blob is narrower than gate.small_blob_plates (walking people, far "
-        "vehicles), look for motion at most this many times a second (by the frames' timestamps); a frame in "
-        "between gets the last look's regions. Halves the gate's cost on a 30 fps camera while only people move; "
-        "15 fps and slower are looked at every frame. 0: every frame.",
+        "vehicles), look for motion on every Nth frame only (1: every frame); a frame in between gets the last "
+        "look's regions, and a wider blob ends the rest at the next look. Frames whose timestamps do not advance "
+        "(an image folder) are all looked at. 2 halves the gate's cost while only people move.",
     )
 
 

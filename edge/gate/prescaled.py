@@ -28,10 +28,10 @@ class PrescaledGate:
     that halves the gate's cost (the most common state of a roadside camera).
 
     While every moving blob is narrower than `cfg.small_blob_plates` plates of `min_plate_width` (a
-    walking person, a far vehicle: nothing that carries a plate the OCR would read), it looks at most
-    `cfg.rest_fps` times a second, by the frames' timestamps: a frame in between gets the last look's
-    regions (the detector still runs there when a plate is tracked). A wider blob ends the rest at the
-    next look. Frames whose timestamps do not advance (no rate known) are all looked at.
+    walking person, a far vehicle: nothing that carries a plate the OCR would read), it looks at every
+    `cfg.rest_stride`-th frame only: a frame in between gets the last look's regions (the detector
+    still runs there when a plate is tracked). A wider blob ends the rest at the next look. Frames
+    whose timestamps do not advance (an image folder: no sequence) are all looked at.
     """
 
     def __init__(
@@ -49,9 +49,9 @@ class PrescaledGate:
         self._factor = 1.0
         self._idle = 0  # frames since the last look that found nothing moving; 0 when moving
         self._narrow = cfg.small_blob_plates * min_plate_width  # blobs narrower carry no readable plate
-        self._rest: tuple[datetime, list[Region]] | None = None  # a look that saw only narrow blobs
+        self._rest: tuple[int, datetime, list[Region]] | None = None  # a look that saw only narrow blobs
         self.skipped = 0  # frames not looked at: nothing moved (idle_stride)
-        self.rested = 0  # frames given the last look's regions: only narrow blobs moved (rest_fps)
+        self.rested = 0  # frames given the last look's regions: only narrow blobs moved (rest_stride)
 
     def predict(self, frame: Frame) -> list[Region]:
         if self._idle and self._idle < self.cfg.idle_stride:
@@ -59,16 +59,15 @@ class PrescaledGate:
             self.skipped += 1
             return []
         if self._rest is not None:
-            since = (frame.ts - self._rest[0]).total_seconds()
-            # 0.9: a live camera's timestamps jitter; a 15 fps stream (67 ms apart) is looked at every frame.
-            if 0 < since < 0.9 / self.cfg.rest_fps:
+            index, ts, rest = self._rest
+            if frame.ts > ts and 0 < frame.index - index < self.cfg.rest_stride:
                 self.rested += 1
-                return self._rest[1]
+                return rest
             self._rest = None
         regions = self._look(frame)
         self._idle = 0 if regions else 1
-        if self.cfg.rest_fps > 0 and self._only_narrow(regions):
-            self._rest = (frame.ts, regions)
+        if self.cfg.rest_stride > 1 and self._only_narrow(regions):
+            self._rest = (frame.index, frame.ts, regions)
         return regions
 
     def _only_narrow(self, regions: list[Region]) -> bool:

@@ -117,23 +117,29 @@ def _walk(gate: PrescaledGate, width: int, fps: float) -> list[list[Region]]:
     return [gate.predict(scene(i, 50 + 4 * (i - 30), width, fps, textured=True)) for i in range(30, 60)]
 
 
-def test_the_gate_rests_on_every_second_frame_of_a_30_fps_camera_while_only_narrow_blobs_move() -> None:
-    gate = PrescaledGate(GateConfig(rest_fps=15), min_plate_width=40)  # narrow: under 2.5 x 40 = 100 px
-    regions = _walk(gate, 30, fps=30)
-    assert 13 <= gate.rested <= 15  # every second frame
-    assert all(regions[2:])  # the walker never loses its region
-    same = sum(1 for a, b in itertools.pairwise(regions) if a and a == b)
-    assert same >= 13  # a rested frame has exactly the last look's regions
+def test_the_gate_rests_on_every_second_frame_while_only_narrow_blobs_move() -> None:
+    for fps in (30, 15):  # by frames, not time: a 15 fps camera rests as a 30 fps one does
+        gate = PrescaledGate(GateConfig(rest_stride=2), min_plate_width=40)  # narrow: under 2.5 x 40 = 100 px
+        regions = _walk(gate, 30, fps=fps)
+        assert 13 <= gate.rested <= 15, fps  # every second frame
+        assert all(regions[2:])  # the walker never loses its region
+        same = sum(1 for a, b in itertools.pairwise(regions) if a and a == b)
+        assert same >= 13  # a rested frame has exactly the last look's regions
 
 
-def test_the_gate_does_not_rest_on_a_wide_blob_a_15_fps_camera_or_frames_without_a_rate() -> None:
-    """Rested frames reuse a look; only a fast camera with nothing but narrow blobs in view gets them
+def test_rest_stride_3_looks_at_every_third_frame() -> None:
+    gate = PrescaledGate(GateConfig(rest_stride=3), min_plate_width=40)
+    assert all(_walk(gate, 30, fps=15)[3:])
+    assert 18 <= gate.rested <= 20  # two of every three frames
+
+
+def test_the_gate_does_not_rest_on_a_wide_blob_frames_without_a_rate_or_with_stride_1() -> None:
+    """Rested frames reuse a look; only a camera with nothing but narrow blobs in view gets them
     (a rendered vehicle among walkers: tests/test_pipeline_regions.py)."""
     # MOG2 sees a moving block's leading edge, 36-52 px wide here: wide when 2.5 plates are 25 px
-    assert _rested(PrescaledGate(GateConfig(rest_fps=15), min_plate_width=10), 120, 30) == 0
-    assert _rested(PrescaledGate(GateConfig(rest_fps=15), min_plate_width=40), 30, 15) == 0
-    assert _rested(PrescaledGate(GateConfig(rest_fps=15), min_plate_width=40), 30, 0) == 0
-    assert _rested(PrescaledGate(GateConfig(rest_fps=0), min_plate_width=40), 30, 30) == 0
+    assert _rested(PrescaledGate(GateConfig(rest_stride=2), min_plate_width=10), 120, 30) == 0
+    assert _rested(PrescaledGate(GateConfig(rest_stride=2), min_plate_width=40), 30, 0) == 0  # image folder
+    assert _rested(PrescaledGate(GateConfig(rest_stride=1), min_plate_width=40), 30, 30) == 0
 
 
 def _rested(gate: PrescaledGate, width: int, fps: float) -> int:
