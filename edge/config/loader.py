@@ -152,6 +152,13 @@ def line_for(loc: Loc, lines: dict[Loc, int]) -> int | None:
     return None
 
 
+# Keys an earlier version took, with what replaced them: named in the error instead of "check spelling".
+RENAMED = {
+    "gate.rest_fps": "replaced by gate.rest_stride (look at every Nth frame while only narrow blobs move; "
+    "2 is what rest_fps 15 did on a 30 fps camera, and it now rests 15 fps cameras too)",
+}
+
+
 def format_validation_error(exc: ValidationError, lines: dict[Loc, int], source: str) -> list[str]:
     messages = []
     for err in exc.errors():
@@ -162,6 +169,8 @@ def format_validation_error(exc: ValidationError, lines: dict[Loc, int], source:
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown key (not part of the configuration schema; check spelling)"
+            if dotted in RENAMED:
+                msg = f"no longer a key: {RENAMED[dotted]}"
         elif err["type"] == "missing":
             msg = "required key is missing"
         messages.append(f"{where}: {dotted}: {msg}")

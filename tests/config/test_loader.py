@@ -67,6 +67,7 @@ BAD = [
         ":1: ocr: ocr.second_opinion 'rapidocr' is ocr.backend already",
     ),
     ("unknown second opinion", "ocr:\n  second_opinion: tesseract\n", ":2: ocr.second_opinion: Input should be"),
+    ("renamed key", "gate:\n  rest_fps: 15\n", ":2: gate.rest_fps: no longer a key: replaced by gate.rest_stride"),
     (
         "camera mask of two points",
         "cameras:\n  - name: a\n    source: '0'\n    masks:\n      - [[0, 0], [10, 0]]\n",
