@@ -111,7 +111,7 @@ class GateConfig(Strict):
         description="While every moving blob is narrower than gate.small_blob_plates (walking people, far "
         "vehicles), look for motion on every Nth frame only (1: every frame); a frame in between gets the last "
         "look's regions, and a wider blob ends the rest at the next look. Frames whose timestamps do not advance "
-        "(an image folder) are all looked at. 2 halves the gate's cost while only people move.",
+        "(no frame rate known) are all looked at. 2 halves the gate's cost while only people move.",
     )
 
 

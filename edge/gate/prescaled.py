@@ -31,7 +31,7 @@ class PrescaledGate:
     walking person, a far vehicle: nothing that carries a plate the OCR would read), it looks at every
     `cfg.rest_stride`-th frame only: a frame in between gets the last look's regions (the detector
     still runs there when a plate is tracked). A wider blob ends the rest at the next look. Frames
-    whose timestamps do not advance (an image folder: no sequence) are all looked at.
+    whose timestamps do not advance (no frame rate known) are all looked at.
     """
 
     def __init__(

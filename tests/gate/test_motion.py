@@ -138,7 +138,7 @@ def test_the_gate_does_not_rest_on_a_wide_blob_frames_without_a_rate_or_with_str
     (a rendered vehicle among walkers: tests/test_pipeline_regions.py)."""
     # MOG2 sees a moving block's leading edge, 36-52 px wide here: wide when 2.5 plates are 25 px
     assert _rested(PrescaledGate(GateConfig(rest_stride=2), min_plate_width=10), 120, 30) == 0
-    assert _rested(PrescaledGate(GateConfig(rest_stride=2), min_plate_width=40), 30, 0) == 0  # image folder
+    assert _rested(PrescaledGate(GateConfig(rest_stride=2), min_plate_width=40), 30, 0) == 0  # no rate known
     assert _rested(PrescaledGate(GateConfig(rest_stride=1), min_plate_width=40), 30, 30) == 0
 
 
