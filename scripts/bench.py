@@ -126,19 +126,15 @@ def render_x(path: Path, truth: Path, plan: str, seconds: float) -> None:
     import cv2
 
     from edge_tools.synth.scene import flicker_gain
-    from edge_tools.xrender.scene import FPS, SIZE, Clip
+    from edge_tools.xrender.scene import FPS, Clip, write_clip
 
-    clip = Clip(x_spec(plan, seconds))
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), FPS, SIZE)
-    if not writer.isOpened():
-        raise SystemExit(f"{path}: cannot open a video writer")
+    def flicker(i: int, frame: Any) -> Any:
+        return cv2.convertScaleAbs(frame, alpha=flicker_gain(i / FPS, _DISTRACTORS["flicker"]))
+
     try:
-        for i in range(clip.n_frames):
-            gain = flicker_gain(i / FPS, _DISTRACTORS["flicker"])
-            writer.write(cv2.convertScaleAbs(clip.frame(i), alpha=gain))
-    finally:
-        writer.release()
-    truth.write_text(json.dumps(clip.truth(), indent=1) + "\n")
+        write_clip(Clip(x_spec(plan, seconds)), path, truth, post=flicker)
+    except RuntimeError as exc:  # no video writer
+        raise SystemExit(str(exc)) from None
 
 
 def looped(clip: Path, frames: int, folder: Path) -> Path:

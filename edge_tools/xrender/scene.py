@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -784,15 +785,19 @@ def _line_kernel(dx: float, dy: float) -> np.ndarray:
     return k / k.sum()
 
 
-def write_clip(clip: Clip, mp4: Path, truth_json: Path) -> dict[str, Any]:
-    """Render every frame of `clip` to `mp4` (mp4v, 15 fps, 1280x720) and its truth to `truth_json`."""
+def write_clip(
+    clip: Clip, mp4: Path, truth_json: Path, post: Callable[[int, np.ndarray], np.ndarray] | None = None
+) -> dict[str, Any]:
+    """Render every frame of `clip` to `mp4` (mp4v, 15 fps, 1280x720) and its truth to `truth_json`;
+    `post(i, frame)`, when given, changes frame i before it is written (the bench's lighting flicker)."""
     mp4.parent.mkdir(parents=True, exist_ok=True)
     writer = cv2.VideoWriter(str(mp4), cv2.VideoWriter.fourcc(*"mp4v"), FPS, SIZE)
     if not writer.isOpened():
         raise RuntimeError(f"{mp4}: cannot open a video writer")
     try:
         for i in range(clip.n_frames):
-            writer.write(clip.frame(i))
+            frame = clip.frame(i)
+            writer.write(post(i, frame) if post is not None else frame)
     finally:
         writer.release()
     truth = clip.truth()
