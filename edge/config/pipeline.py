@@ -340,8 +340,10 @@ class TrackingConfig(Strict):
         ge=0,
         description="A track whose plate never moved (a parked car; or text that is not on a vehicle: a camera's "
         "name, a sign) needs at least this many observations: a parked car is seen on the detector's every run "
-        "near it, text the detector boxed once or twice in passing is no plate. Fewer are dropped and counted "
-        "(reason still). 0: no check.",
+        "near it, text the detector boxed once or twice in passing is no plate. So does a read whose frames "
+        "agreeing with its text never moved while another box of its track moved on (a car passing under a "
+        "camera's name joins its own boxes to the name's track). Fewer are dropped and counted (reason still). "
+        "0: no check.",
     )
     max_age: Duration = Field(
         default=timedelta(seconds=30), description="A track still open after this long is read anyway (parked car)."

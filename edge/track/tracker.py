@@ -49,7 +49,10 @@ DROP_REASONS = {
     "disagree": "too few frames agreeing on the text (tracking.min_agreeing)",
     "low_confidence": "too unsure (tracking.min_confidence, store.min_confidence)",
     "format": "fit no plate format (tracking.formats, invalid_format: drop)",
-    "still": "never moved and seen too few times for a parked vehicle (tracking.still_min_observations)",
+    "still": (
+        "never moved (or its text never did) and seen too few times for a parked vehicle "
+        "(tracking.still_min_observations)"
+    ),
     "static": "a plate that never moved, read at its place already (tracking.parked_window)",
     "repeat": "repeated a plate just read (tracking.dedupe_window)",
 }
@@ -57,6 +60,9 @@ DROP_REASONS = {
 # by less than _STILL_GROWTH, never moved: a parked car, or text that is not on a vehicle.
 _STILL = 0.5
 _STILL_GROWTH = 1.25
+# Text read in place while another box of its track lay this many plate widths away was left
+# behind by what moved (`left_behind`).
+_LEFT_BEHIND = 2.0
 
 
 @dataclass
@@ -153,9 +159,14 @@ def _near(a: str, b: str) -> bool:
     return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) <= 1
 
 
-def agreement(obs: list[Observation], text: str) -> int:
+def supporting(obs: list[Observation], text: str) -> list[Observation]:
     """Observations one of whose readings is `text` or one character from it."""
-    return sum(1 for o in obs if any(_near(t.text, text) for t in o.text.readings))
+    return [o for o in obs if any(_near(t.text, text) for t in o.text.readings)]
+
+
+def agreement(obs: list[Observation], text: str) -> int:
+    """How many observations agree with `text` (`supporting`)."""
+    return len(supporting(obs, text))
 
 
 def stationary(obs: list[Observation]) -> bool:
@@ -167,6 +178,22 @@ def stationary(obs: list[Observation]) -> bool:
     x0, y0 = obs[0].plate.box.centre
     reach = _STILL * sorted(widths)[len(widths) // 2]
     return all(((o.plate.box.centre[0] - x0) ** 2 + (o.plate.box.centre[1] - y0) ** 2) ** 0.5 < reach for o in obs)
+
+
+def left_behind(support: list[Observation], obs: list[Observation]) -> bool:
+    """Whether the observations reading a text (`support`) never moved while another observation of
+    the same track lay at least _LEFT_BEHIND plate widths from them: the text stayed put and something
+    else moved on. A slow or queued vehicle's boxes stay together, read or not."""
+    if not stationary(support):
+        return False
+    x0, y0 = support[0].plate.box.centre
+    reach = _LEFT_BEHIND * sorted(o.plate.box.width for o in support)[len(support) // 2]
+    mine = {id(o) for o in support}
+    return any(
+        ((o.plate.box.centre[0] - x0) ** 2 + (o.plate.box.centre[1] - y0) ** 2) ** 0.5 >= reach
+        for o in obs
+        if id(o) not in mine
+    )
 
 
 def vote(observations: list[Observation]) -> tuple[str, float]:
@@ -492,8 +519,16 @@ class PlateTracker:
         if not text:
             self.drops["short"] += 1
             return []
-        if agreement(obs, text) < self.cfg.min_agreeing:
+        support = supporting(obs, text)
+        if len(support) < self.cfg.min_agreeing:
             self.drops["disagree"] += 1
+            return []
+        # The text read never moved where it was read, while the track went elsewhere: a camera's
+        # name or a sign, and a vehicle passing near it whose boxes (reading nothing, or something
+        # else) joined its track. The cross renderer's calibration split stored a camera's name
+        # (CAM7) so. Such text needs as many agreeing frames as a parked car (the rule above).
+        if len(support) < self.cfg.still_min_observations and left_behind(support, obs):
+            self.drops["still"] += 1
             return []
         if self.calibration is not None:
             confidence = self.calibration(confidence)

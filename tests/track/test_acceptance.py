@@ -115,6 +115,31 @@ def test_still_text_seen_only_a_few_times_is_no_plate() -> None:
     assert len(run(tracker(), [[ob(f, "PARK123", 300)] for f in range(6)])) == 1
 
 
+def test_still_text_on_a_track_that_moved_is_no_plate() -> None:
+    """A camera's name read surely four times at one place, and a passing car's unreadable boxes
+    joined to the same track further on (as the cross renderer's calibration split stored CAM7): the
+    track moved, the text never did, and four agreeing frames are too few for a parked car."""
+    name = [[ob(f, "CAM7", 300)] for f in (32, 33, 35, 36)]
+    # boxes reading nothing that continue the track (by its motion) away from the name
+    passers = [[ob(40, "", 450, conf=0.0)], [ob(43, "", 570, conf=0.0)]]
+    frames = name + passers
+    assert not stationary([o for f in frames for o in f])
+    assert stationary([o for f in name for o in f])
+    tr = tracker()
+    assert run(tr, frames) == []
+    assert tr.drops["still"] == 1
+    assert sum(tr.drops.values()) == 1  # one track, the passers in it
+    assert len(run(tracker(still_min_observations=4), frames)) == 1  # four agreeing frames are enough there
+    assert len(run(tracker(still_min_observations=0), frames)) == 1  # 0: no check
+    # a plate read while it moved is read, whatever else joined its track
+    moving = [[ob(f, "CAM7", 300 + 20 * (f - 32), width=120 + 4 * (f - 32))] for f in (32, 33, 35, 36)]
+    assert len(run(tracker(), moving + passers)) == 1
+    # a queued car read in place, its other boxes beside it (not left behind), is read
+    queued = [*name, [ob(40, "", 380, conf=0.0)], [ob(43, "", 440, conf=0.0)]]
+    assert not stationary([o for f in queued for o in f])
+    assert len(run(tracker(), queued)) == 1
+
+
 def test_calibrated_confidence_is_stored_and_thresholded() -> None:
     cal = Calibration("o", (0.0, 0.5, 1.0), (0.0, 0.2, 1.0))
     tr = PlateTracker(TrackingConfig(), detector_model="d", ocr_model="o", calibration=cal, min_store_confidence=0.5)
