@@ -42,6 +42,7 @@ from torch import nn
 from torch.nn import functional as F  # noqa: N812
 
 from edge_tools.frozen_bn import training_mode
+from edge_tools.synth.clutter import paste_grilles
 
 STRIDE = 8
 
@@ -220,11 +221,13 @@ def degrade(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def augment(
-    img: np.ndarray, bx: np.ndarray, rng: np.random.Generator, hard: float = 0.0
+    img: np.ndarray, bx: np.ndarray, rng: np.random.Generator, hard: float = 0.0, grilles: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray]:
     img = img.copy()
     bx = bx.copy()
     s = img.shape[1]
+    if grilles and rng.random() < grilles:  # slatted panels, louvres, mesh: negatives (clutter.paste_grilles)
+        paste_grilles(img, [tuple(b) for b in bx], rng, int(rng.integers(1, 4)))
     if rng.random() < 0.5:
         img = img[:, ::-1].copy()
         if len(bx):
@@ -470,6 +473,12 @@ def main() -> None:
         default=0.0,
         help="share of training images degraded (overexposure, motion blur, fog, low light, IR, glare, JPEG)",
     )
+    ap.add_argument(
+        "--grilles",
+        type=float,
+        default=0.0,
+        help="share of training images given grille-like negatives (slats, louvres, mesh; no characters)",
+    )
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -510,7 +519,7 @@ def main() -> None:
                 idx = perm[bi * a.batch : (bi + 1) * a.batch]
                 batch, bxs = [], []
                 for i in idx:
-                    im, bx = augment(imgs[i], boxes[i], rng, a.hard_aug)
+                    im, bx = augment(imgs[i], boxes[i], rng, a.hard_aug, a.grilles)
                     batch.append(im)
                     bxs.append(bx)
                 x = torch.from_numpy(np.stack(batch)).permute(0, 3, 1, 2).float() / 255.0
