@@ -184,7 +184,7 @@ def left_behind(support: list[Observation], obs: list[Observation]) -> bool:
     """Whether the observations reading a text (`support`) never moved while another observation of
     the same track lay at least _LEFT_BEHIND plate widths from them: the text stayed put and something
     else moved on. A slow or queued vehicle's boxes stay together, read or not."""
-    if not stationary(support):
+    if not support or not stationary(support):
         return False
     x0, y0 = support[0].plate.box.centre
     reach = _LEFT_BEHIND * sorted(o.plate.box.width for o in support)[len(support) // 2]

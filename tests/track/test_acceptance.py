@@ -134,6 +134,10 @@ def test_still_text_on_a_track_that_moved_is_no_plate() -> None:
     # a plate read while it moved is read, whatever else joined its track
     moving = [[ob(f, "CAM7", 300 + 20 * (f - 32), width=120 + 4 * (f - 32))] for f in (32, 33, 35, 36)]
     assert len(run(tracker(), moving + passers)) == 1
+    # with no agreement asked (min_agreeing 0), a voted text that no frame supports (ABC1234 from
+    # ABC1299, XYZ1234 and QRS1234) is no error
+    mixed = [[ob(1, "ABC1299", 300, conf=0.5)], [ob(2, "XYZ1234", 340, conf=0.3)], [ob(3, "QRS1234", 380, conf=0.3)]]
+    assert [r.plate for r in run(tracker(min_agreeing=0), mixed)] == ["ABC1234"]
     # a queued car read in place, its other boxes beside it (not left behind), is read
     queued = [*name, [ob(40, "", 380, conf=0.0)], [ob(43, "", 440, conf=0.0)]]
     assert not stationary([o for f in queued for o in f])
