@@ -10,6 +10,7 @@ traffic). A track still open after `max_age`
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -164,20 +165,24 @@ def supporting(obs: list[Observation], text: str) -> list[Observation]:
     return [o for o in obs if any(_near(t.text, text) for t in o.text.readings)]
 
 
-def agreement(obs: list[Observation], text: str) -> int:
-    """How many observations agree with `text` (`supporting`)."""
-    return len(supporting(obs, text))
-
-
 def stationary(obs: list[Observation]) -> bool:
     """Whether the plate never moved over `obs`: its centre stayed within half its width of where it
     was first seen and its size changed little (a vehicle passing grows, shrinks or crosses)."""
     widths = [o.plate.box.width for o in obs]
     if min(widths) <= 0 or max(widths) / min(widths) >= _STILL_GROWTH:
         return False
-    x0, y0 = obs[0].plate.box.centre
-    reach = _STILL * sorted(widths)[len(widths) // 2]
-    return all(((o.plate.box.centre[0] - x0) ** 2 + (o.plate.box.centre[1] - y0) ** 2) ** 0.5 < reach for o in obs)
+    reach = _STILL * _median_width(obs)
+    return all(_from_first(obs, o) < reach for o in obs)
+
+
+def _median_width(obs: list[Observation]) -> float:
+    widths = sorted(o.plate.box.width for o in obs)
+    return widths[len(widths) // 2]
+
+
+def _from_first(obs: list[Observation], o: Observation) -> float:
+    """How far `o`'s plate centre lies from where `obs` first saw the plate (pixels)."""
+    return math.dist(o.plate.box.centre, obs[0].plate.box.centre)
 
 
 def left_behind(support: list[Observation], obs: list[Observation]) -> bool:
@@ -186,14 +191,9 @@ def left_behind(support: list[Observation], obs: list[Observation]) -> bool:
     else moved on. A slow or queued vehicle's boxes stay together, read or not."""
     if not support or not stationary(support):
         return False
-    x0, y0 = support[0].plate.box.centre
-    reach = _LEFT_BEHIND * sorted(o.plate.box.width for o in support)[len(support) // 2]
+    reach = _LEFT_BEHIND * _median_width(support)
     mine = {id(o) for o in support}
-    return any(
-        ((o.plate.box.centre[0] - x0) ** 2 + (o.plate.box.centre[1] - y0) ** 2) ** 0.5 >= reach
-        for o in obs
-        if id(o) not in mine
-    )
+    return any(_from_first(support, o) >= reach for o in obs if id(o) not in mine)
 
 
 def vote(observations: list[Observation]) -> tuple[str, float]:
@@ -352,7 +352,7 @@ class PlateTracker:
         the plate is not wider than at its widest reading (x _SETTLED_GROWTH).
 
         An unread observation (empty text) counts for the track's length and plate size but not in
-        the vote or agreement (`vote` and `agreement` skip empty readings).
+        the vote or agreement (`vote` and `supporting` skip empty readings).
         """
         n = self.cfg.settled_readings
         if n <= 0:

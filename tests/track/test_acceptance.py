@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from edge.config.pipeline import TrackingConfig
 from edge.track import PlateTracker
 from edge.track.calibration import Calibration
-from edge.track.tracker import DROP_REASONS, agreement, stationary
+from edge.track.tracker import DROP_REASONS, stationary, supporting
 from edge.types import Box, Observation, PlateBox, PlateText, Read
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -78,7 +78,7 @@ def test_frames_that_disagree_on_every_character_give_no_read() -> None:
     tr = tracker()
     assert run(tr, frames) == []
     assert tr.drops["disagree"] == 1
-    assert agreement([o for f in frames for o in f], "ABC1234") == 1
+    assert len(supporting([o for f in frames for o in f], "ABC1234")) == 1
     # a minority misread (one character) still agrees
     mixed = passing()
     mixed[2] = [replace(mixed[2][0], text=PlateText("A8C1234", 0.6, (0.6,) * 7))]
