@@ -292,7 +292,7 @@ class Recognizer:
         parts = blobs(regions)
         if parts is None:
             return False  # a region without blobs (no motion gate, warm-up): nothing to compare
-        small = g.small_blob_plates * self.cfg.detector.min_width
+        small = g.narrow_width(self.cfg.detector.min_width)
         return all(
             any(
                 (p.iou(b) >= g.quiet_iou and p.area <= _QUIET_GROWTH * b.area)

@@ -114,6 +114,11 @@ class GateConfig(Strict):
         "(no frame rate known) are all looked at. 2 halves the gate's cost while only people move.",
     )
 
+    def narrow_width(self, min_plate_width: float) -> float:
+        """Moving blobs narrower than this (pixels) carry no plate the OCR would read: a walking person,
+        a far vehicle (`small_blob_plates` plates of `min_plate_width`, the detector's min_width)."""
+        return self.small_blob_plates * min_plate_width
+
 
 class OverlayConfig(Strict):
     """Burned-in text (date/time overlays, camera names, signs) learned per camera and masked."""

@@ -48,7 +48,7 @@ class PrescaledGate:
         self._inner: MotionGate | None = None
         self._factor = 1.0
         self._idle = 0  # frames since the last look that found nothing moving; 0 when moving
-        self._narrow = cfg.small_blob_plates * min_plate_width  # blobs narrower carry no readable plate
+        self._narrow = cfg.narrow_width(min_plate_width)  # blobs narrower carry no readable plate
         self._rest: tuple[int, datetime, list[Region]] | None = None  # a look that saw only narrow blobs
         self.skipped = 0  # frames not looked at: nothing moved (idle_stride)
         self.rested = 0  # frames given the last look's regions: only narrow blobs moved (rest_stride)
