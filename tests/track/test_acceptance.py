@@ -100,9 +100,10 @@ def test_a_parked_plate_is_read_once_per_window() -> None:
 
 def test_still_text_seen_only_a_few_times_is_no_plate() -> None:
     """A camera's name boxed twice by the detector while a car passed under it read agreeing, surely and
-    on a moving blob (the bench's busy clip stored CAM01 so): a plate that never moved needs as many
-    observations as a parked car gives (tracking.still_min_observations)."""
-    name = [[ob(f, "CAM01", 20)] for f in (40, 48)]
+    on a moving blob (the bench's busy clip stored CAM01 so; a longer name here, since 4-5 characters
+    fit no default format): a plate that never moved needs as many observations as a parked car gives
+    (tracking.still_min_observations)."""
+    name = [[ob(f, "CAMERA01", 20)] for f in (40, 48)]
     assert stationary([o for f in name for o in f])
     tr = tracker()
     assert run(tr, name) == []
@@ -119,7 +120,7 @@ def test_still_text_on_a_track_that_moved_is_no_plate() -> None:
     """A camera's name read surely four times at one place, and a passing car's unreadable boxes
     joined to the same track further on (as the cross renderer's calibration split stored CAM7): the
     track moved, the text never did, and four agreeing frames are too few for a parked car."""
-    name = [[ob(f, "CAM7", 300)] for f in (32, 33, 35, 36)]
+    name = [[ob(f, "CAMERA7", 300)] for f in (32, 33, 35, 36)]
     # boxes reading nothing that continue the track (by its motion) away from the name
     passers = [[ob(40, "", 450, conf=0.0)], [ob(43, "", 570, conf=0.0)]]
     frames = name + passers
@@ -132,7 +133,7 @@ def test_still_text_on_a_track_that_moved_is_no_plate() -> None:
     assert len(run(tracker(still_min_observations=4), frames)) == 1  # four agreeing frames are enough there
     assert len(run(tracker(still_min_observations=0), frames)) == 1  # 0: no check
     # a plate read while it moved is read, whatever else joined its track
-    moving = [[ob(f, "CAM7", 300 + 20 * (f - 32), width=120 + 4 * (f - 32))] for f in (32, 33, 35, 36)]
+    moving = [[ob(f, "CAMERA7", 300 + 20 * (f - 32), width=120 + 4 * (f - 32))] for f in (32, 33, 35, 36)]
     assert len(run(tracker(), moving + passers)) == 1
     # with no agreement asked (min_agreeing 0), a voted text that no frame supports (ABC1234 from
     # ABC1299, XYZ1234 and QRS1234) is no error
@@ -158,6 +159,22 @@ def test_a_read_fitting_no_configured_format_is_dropped() -> None:
     tr = tracker(masks=["LLLDDDD"], invalid_format="drop")
     assert run(tr, passing("12")) == []
     assert tr.drops["format"] == 1
+
+
+def test_a_fragment_of_a_longer_plate_fits_no_default_format() -> None:
+    """By default a plate has 6-8 characters (or India's 8-11): a read of 4-5, such as the digits of a
+    plate whose two small stacked letters the OCR left unread (PA 32130 read 32130, surely, in every
+    frame: the cross renderer's calibration split stored 14 such reads), is dropped as `format`. A site
+    whose plates run shorter lists them, and reads them."""
+    for fragment in ("32130", "7888", "82UC"):
+        tr = tracker()
+        assert run(tr, passing(fragment, conf=0.97)) == []
+        assert tr.drops["format"] == 1, fragment
+    for plate in ("PA32130", "AB1234", "MH12AB1234", "12345678"):
+        assert [r.plate for r in run(tracker(), passing(plate))] == [plate]
+    short = tracker(formats=[r"^(?=[A-Z0-9]*[0-9])[A-Z0-9]{4,8}$"])
+    assert [r.plate for r in run(short, passing("32130"))] == ["32130"]
+    assert run(tracker(), passing("ABCDEFG")) == []  # all letters: no plate by default
 
 
 def test_a_track_in_text_learned_as_an_overlay_before_it_ended_is_dropped_as_overlay() -> None:
