@@ -1,9 +1,12 @@
 """Score stored reads against a clip's ground truth (the `eval` command and the validation script).
 
 Truth: {"fps": F, "frames": N, "vehicles": [{"plate": "ABC1234", "first_frame": i, "last_frame": j}]}.
-A read belongs to a vehicle when its frame_index falls in [first_frame, last_frame + 2*fps]; a read
-whose text matches no candidate is a wrong read of the candidate whose window fits best (the one that
-contains the frame within its legible span, else the nearest); a read inside no window is a false read.
+A read belongs to a vehicle when its frame_index falls in [first_frame - fps, last_frame + 2*fps]
+(`Truth.window`): a track is read when it ends, up to 2 s after the plate was last legible, and the
+evidence frame it names may come before the first frame the renderer deems legible (until
+2026-12-05 the window opened at first_frame, and reads of the right plate 1-3 frames early were
+scored wrong). A read whose text matches no candidate is a wrong read; a read inside no window is a
+false read.
 
 A truth may also list "unlisted" plates (same fields): plates in the picture that never became legible
 enough to be a vehicle to read (cut off, covered, too far). A read of exactly such a plate while it is
@@ -47,6 +50,22 @@ class Truth:
             raise InputError(f"{path}: truth file not found") from None
         except (ValueError, KeyError, TypeError) as exc:
             raise InputError(f"{path}: not a truth JSON ({exc!r}); expected fps, frames, vehicles[]") from None
+
+    def window(self, v: Vehicle) -> tuple[int, int]:
+        """The frames a read of `v` may carry: from 1 s before its first legible frame to 2 s after its last."""
+        return v.first_frame - round(self.fps), v.last_frame + round(2 * self.fps)
+
+    def candidates(self, frame: int | None) -> list[int]:
+        """The vehicles (indices) a read at `frame` may be of; none for a read with no frame."""
+        if frame is None:
+            return []
+        return [i for i, v in enumerate(self.vehicles) if self.window(v)[0] <= frame <= self.window(v)[1]]
+
+    def unlisted_at(self, plate: str, frame: int | None) -> bool:
+        """Whether `plate` is an unlisted plate in view at `frame` (the same window as a vehicle's)."""
+        return frame is not None and any(
+            u.plate == plate and self.window(u)[0] <= frame <= self.window(u)[1] for u in self.unlisted
+        )
 
 
 @dataclass
@@ -95,17 +114,12 @@ def score(reads: list[tuple[str, int | None]], truth: Truth, *, confidences: lis
     also record each read's confidence beside whether it was exact (`EvalResult.confidence_exact`)."""
     if confidences is not None and len(confidences) != len(reads):
         raise ValueError(f"score: {len(confidences)} confidences for {len(reads)} reads")
-    slack = round(2 * truth.fps)
     exact = [0] * len(truth.vehicles)
     result = EvalResult(vehicles=len(truth.vehicles), reads=len(reads), frames=truth.frames)
     for k, (plate, frame) in enumerate(reads):
-        cands = [] if frame is None else [
-            i for i, v in enumerate(truth.vehicles) if v.first_frame <= frame <= v.last_frame + slack
-        ]  # fmt: skip
+        cands = truth.candidates(frame)
         match = [i for i in cands if truth.vehicles[i].plate == plate]
-        unlisted = frame is not None and any(
-            u.plate == plate and u.first_frame <= frame <= u.last_frame + slack for u in truth.unlisted
-        )
+        unlisted = truth.unlisted_at(plate, frame)
         if confidences is not None:
             result.confidence_exact.append((confidences[k], bool(match) or unlisted))
         if frame is None:

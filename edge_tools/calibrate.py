@@ -47,17 +47,10 @@ THRESHOLDS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 
 def exact_flags(reads: list[Read], truth: Truth) -> tuple[list[bool], set[int]]:
     """Per read: exact or not (as edge.evaluate.score judges them), and the vehicles read exactly."""
-    slack = round(2 * truth.fps)
     flags = []
     vehicles: set[int] = set()
     for r in reads:
-        frame = r.frame_index
-        cands = (
-            []
-            if frame is None
-            else [i for i, v in enumerate(truth.vehicles) if v.first_frame <= frame <= v.last_frame + slack]
-        )
-        match = [i for i in cands if truth.vehicles[i].plate == r.plate]
+        match = [i for i in truth.candidates(r.frame_index) if truth.vehicles[i].plate == r.plate]
         flags.append(bool(match))
         if match:
             vehicles.add(match[0])
