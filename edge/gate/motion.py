@@ -63,9 +63,8 @@ class MotionGate:
         h, w = frame.image.shape[:2]
         scale = min(1.0, self.cfg.scale_width / w)
         small = cv2.resize(frame.image, (max(1, int(w * scale)), max(1, int(h * scale))), interpolation=cv2.INTER_AREA)
-        gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
-        gray = cv2.GaussianBlur(gray, (5, 5), 0)
-        fg = self._mog.apply(gray)
+        plane = small if self.cfg.color else cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+        fg = self._mog.apply(cv2.GaussianBlur(plane, (5, 5), 0))
         self._seen += 1
         if self._seen <= self.cfg.warmup_frames:
             return [Region(Box(0, 0, w, h))]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
+import cv2
 import numpy as np
 
 from edge.config.pipeline import GateConfig
@@ -44,6 +45,34 @@ def test_moving_object_gives_region_around_it() -> None:
         regions = gate.predict(scene(i, x))
         hits.append(any(r.box.x1 <= x + 60 <= r.box.x2 and r.box.y1 <= 200 <= r.box.y2 for r in regions))
     assert sum(hits) >= 15
+
+
+def test_a_car_as_bright_as_the_road_moves_unseen_in_grey_and_is_seen_in_colour() -> None:
+    """The cross renderer's calibration split: a red car on grey asphalt at night in rain, as bright as
+    the road, drove through the frame with no motion region (its plate unread). gate.color models the
+    background in the three channels."""
+    red = (60, 50, 190)  # BGR: grey level 93, the road's 90-93
+    grey = cv2.cvtColor(np.uint8([[red]]), cv2.COLOR_BGR2GRAY)[0, 0]
+    assert abs(int(grey) - 92) <= 2
+
+    def frame(i: int, x: int | None) -> Frame:
+        f = scene(i, None)
+        if x is not None:
+            f.image[150:250, x : x + 120] = red
+        return f
+
+    seen = {}
+    for color in (False, True):
+        gate = MotionGate(GateConfig(color=color, var_threshold=80 if color else 25))
+        for i in range(30):
+            gate.predict(frame(i, None))
+        hits = 0
+        for i in range(30, 50):
+            x = 50 + 10 * (i - 30)
+            hits += any(r.box.x1 <= x + 60 <= r.box.x2 for r in gate.predict(frame(i, x)))
+        seen[color] = hits
+    assert seen[False] <= 2
+    assert seen[True] >= 15
 
 
 def test_idle_stride_looks_at_every_nth_frame_until_something_moves() -> None:
