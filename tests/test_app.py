@@ -95,7 +95,7 @@ def test_run_replay_and_eval_write_the_same_tables_outbox_rows_and_ledger_entrie
     result = evaluate_clip(SAMPLE, TRUTH, load_config(site_config(folder)))
     assert result.reads == run["reads"]  # what run and replay stored
     assert result.read_exact >= 6
-    assert result.wrong_reads + result.false_reads <= 2  # tests/test_replay_e2e.py says which
+    assert result.wrong_reads + result.false_reads <= 3  # tests/test_replay_e2e.py says which
     assert not (folder / "edge.db").exists()  # eval never touches the configured store
 
 

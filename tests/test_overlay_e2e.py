@@ -96,9 +96,10 @@ def test_the_camera_name_boxed_while_a_car_passes_under_it_is_no_read(tmp_path: 
     default = {r[0] for r in sqlite3.connect(tmp_path / "default.db").execute("SELECT plate FROM reads")}
     assert default
     assert "CAM01" not in default
-    # With the gate resting while only walkers move (gate.rest_stride), the name is boxed once in these
-    # frames, and the rule has nothing to do; the gate looks at every frame here, as when it was found.
-    every = "gate:\n  rest_stride: 1\n"
+    # With the gate resting while only walkers move (gate.rest_stride), or working in colour (gate.color),
+    # the name is boxed once or not at all in these frames, and the rule has nothing to do; the gate looks
+    # at every frame in grey here, as when it was found.
+    every = "gate:\n  rest_stride: 1\n  color: false\n  var_threshold: 25\n"
     on = tmp_path / "on.yaml"
     on.write_text(every)
     res = cli("replay", str(path), "--config", str(on), "--db", str(tmp_path / "d.db"), "--json", "--quiet")
