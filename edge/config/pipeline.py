@@ -290,7 +290,7 @@ class OcrConfig(OnnxSessionConfig):
 
 # The default plate shapes: what the world's common plates look like once spaces and dashes are
 # dropped. Nearly every national format for cars mixes letters and digits in 6-8 characters (US and
-# Canadian standard issues, the EU's, UK, Russia, Brazil, Australia, ...); India's run to 9-11
+# Canadian standard issues, the EU's, UK, Russia, Brazil, Australia, ...); India's run to 11
 # (MH12AB1234). Shorter plates exist (parts of Germany, Austria and Switzerland, Hong Kong,
 # low-number and vanity series, motorcycles), and so do fragments of longer ones: small stacked
 # letters left unread (PA 32130 read as 32130), a plate cut by its box, a covered half. On the cross
@@ -379,8 +379,8 @@ class TrackingConfig(Strict):
     formats: list[str] = Field(
         default_factory=lambda: list(WORLD_FORMATS),
         description="Regular expressions a valid plate matches (uppercase A-Z, 0-9). Default: the shapes of the "
-        "world's common plates (6-8 letters and digits with at least one digit, and the Indian 8-11 character "
-        "format). A read of 4-5 characters is far more often a fragment of a longer plate (small stacked letters "
+        "world's common plates (6-8 letters and digits with at least one digit, and India's format of up to 11 "
+        "characters). A read of 4-5 characters is far more often a fragment of a longer plate (small stacked letters "
         "unread, a plate cut by its box) than a plate; where plates run that short (parts of Germany, Austria, "
         "Switzerland, Hong Kong, motorcycles), list them, e.g. '^(?=[A-Z0-9]*[0-9])[A-Z0-9]{4,8}$'. An "
         "all-letter vanity plate needs a format of its own. Left unset with masks given, it is empty: the masks "
