@@ -55,17 +55,17 @@ class Truth:
         """The frames a read of `v` may carry: from 1 s before its first legible frame to 2 s after its last."""
         return v.first_frame - round(self.fps), v.last_frame + round(2 * self.fps)
 
+    def _in_window(self, v: Vehicle, frame: int | None) -> bool:
+        lo, hi = self.window(v)
+        return frame is not None and lo <= frame <= hi
+
     def candidates(self, frame: int | None) -> list[int]:
         """The vehicles (indices) a read at `frame` may be of; none for a read with no frame."""
-        if frame is None:
-            return []
-        return [i for i, v in enumerate(self.vehicles) if self.window(v)[0] <= frame <= self.window(v)[1]]
+        return [i for i, v in enumerate(self.vehicles) if self._in_window(v, frame)]
 
     def unlisted_at(self, plate: str, frame: int | None) -> bool:
         """Whether `plate` is an unlisted plate in view at `frame` (the same window as a vehicle's)."""
-        return frame is not None and any(
-            u.plate == plate and self.window(u)[0] <= frame <= self.window(u)[1] for u in self.unlisted
-        )
+        return any(u.plate == plate and self._in_window(u, frame) for u in self.unlisted)
 
 
 @dataclass
