@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pytest
 
+from edge import pipeline
 from edge.config import Config
 from edge.pipeline import Recognizer, load_models, one_box_per_plate
 from edge.types import Box, Frame, PlateBox, Region
@@ -98,16 +100,20 @@ def test_motion_without_a_plate_is_looked_at_again_only_every_few_frames() -> No
     assert quiet == every
 
 
-def test_a_walking_person_stays_quiet_while_it_moves_on() -> None:
+def test_a_walking_person_stays_quiet_while_it_moves_on(monkeypatch: pytest.MonkeyPatch) -> None:
     """A walking person's blob shifts and changes shape from frame to frame, so "still in place" alone
     made the detector look at it again most frames. A blob narrower than gate.small_blob_plates plates
     of detector.min_width stays quiet while it moves on; the vehicle is read all the same."""
     street = Clip(seed=31, seconds=8, n_vehicles=0, pedestrians=4, trees=0)  # the bench's street, no trees
     frames = [street.render(i)[0] for i in range(street.n_frames)]
-    _, rec_in_place = _recognise(frames, 8, small_blob_plates=0)
+    with monkeypatch.context() as m:  # "in place" alone: not this rule, a blob inside a quiet one, a rest on one
+        m.setattr(pipeline, "_inside", lambda a, b: False)
+        _, rec_in_place = _recognise(frames, 8, small_blob_plates=0, rest_in_place=False)
+    _, rec_inside = _recognise(frames, 8, small_blob_plates=0)
     _, rec_moving = _recognise(frames, 8)
     assert rec_moving.cfg.gate.small_blob_plates > 0  # the default
-    assert rec_moving.times.detector_calls < 0.85 * rec_in_place.times.detector_calls  # 47 against 60
+    assert rec_moving.times.detector_calls < 0.85 * rec_in_place.times.detector_calls  # 41 against 57
+    assert rec_moving.times.detector_calls < rec_inside.times.detector_calls  # this rule adds to `_inside` (45)
     clip = Clip(seed=7, seconds=5, n_vehicles=1, condition="day", speed=1.0, pedestrians=4, trees=0)
     frames = [clip.render(i)[0] for i in range(clip.n_frames)]
     want = {v["plate"] for v in clip.truth()["vehicles"]}
@@ -132,3 +138,42 @@ def test_a_15_fps_camera_rests_too_and_reads_the_same() -> None:
     assert set(every) == want
     assert resting == every
     assert rec.gate.rested > 0  # type: ignore[attr-defined]
+
+
+def test_trees_in_the_wind_of_the_second_renderer_cost_fewer_looks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second renderer's trees make blobs that change shape inside the crown from frame to frame
+    (overlap under gate.quiet_iou with the blob looked at): one mostly inside a quiet blob and no
+    larger is quiet too (`_inside`), and while no plate moves the gate rests on blobs in place
+    (gate.rest_in_place). Its day road with three cars is read the same either way."""
+    from edge_tools.xrender.clips import CALIB_SEED, CROSS_SET, SEED, clip_set
+    from edge_tools.xrender.scene import FPS, Clip, ClipSpec
+
+    # Neither the cross set nor its calibration split; a seed whose empty road has trees swaying near the
+    # camera (on others the effect is smaller: 8 s of four other seeds' empty-day took 51/12/6/26 detector
+    # calls before and 50/12/3/24 after; the bench's 1,860-frame loop 344 -> 272)
+    seed = 7_350_500
+    assert min(abs(seed - SEED), abs(seed - CALIB_SEED)) >= len(CROSS_SET)
+    specs = {s.name: s for s in clip_set(seed)}
+
+    def frames(name: str, vehicles: int) -> list[np.ndarray]:
+        s = specs[name]
+        clip = Clip(ClipSpec(s.name, s.seed, 8, s.condition, vehicles, s.tags))
+        return [clip.frame(i) for i in range(8 * FPS)]
+
+    def run(images: list[np.ndarray], inside: bool, rest_in_place: bool) -> tuple[list[str], Recognizer]:
+        with monkeypatch.context() as m:
+            if not inside:
+                m.setattr(pipeline, "_inside", lambda a, b: False)
+            return _recognise(images, 8, fps=FPS, rest_in_place=rest_in_place)
+
+    empty = frames("empty-day", 0)
+    _, before = run(empty, False, False)
+    _, quiet = run(empty, True, False)
+    _, both = run(empty, True, True)
+    assert quiet.times.detector_calls < 0.85 * before.times.detector_calls  # 23 against 31
+    assert both.gate.rested > 2 * quiet.gate.rested  # type: ignore[attr-defined]  # 42 against 11
+
+    road = frames("day", 3)
+    reads, _ = run(road, False, False)
+    assert len(reads) >= 2
+    assert run(road, True, True)[0] == reads

@@ -126,6 +126,13 @@ class GateConfig(Strict):
         "look's regions, and a wider blob ends the rest at the next look. Frames whose timestamps do not advance "
         "(no frame rate known) are all looked at. 2 halves the gate's cost while only people move.",
     )
+    rest_in_place: bool = Field(
+        default=True,
+        description="While no moving plate is tracked, rest (gate.rest_stride) also while every wider blob is "
+        "one of the last look's still in place (overlap gate.quiet_iou, no larger): trees and flags in the wind. "
+        "A blob that moves on by a third of its width or grows ends the rest at the next look; a vehicle that "
+        "enters on a rested frame is seen one frame later.",
+    )
 
     def narrow_width(self, min_plate_width: float) -> float:
         """Moving blobs narrower than this (pixels) carry no plate the OCR would read: a walking person,

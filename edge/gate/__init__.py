@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from edge.config.pipeline import DetectorConfig, GateConfig
-from edge.gate.motion import FullFrameGate, Gate, MotionGate, blobs
+from edge.gate.motion import FullFrameGate, Gate, MotionGate, blobs, in_place
 from edge.gate.prescaled import PrescaledGate
 
-__all__ = ["FullFrameGate", "Gate", "MotionGate", "PrescaledGate", "blobs", "make_gate"]
+__all__ = ["FullFrameGate", "Gate", "MotionGate", "PrescaledGate", "blobs", "in_place", "make_gate"]
 
 
 def make_gate(

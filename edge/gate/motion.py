@@ -96,6 +96,16 @@ class MotionGate:
         return [Region(b, parts=(b,)) for b in merged]
 
 
+# A blob larger than this times one it overlaps has grown: a vehicle approaching.
+GROWN = 1.2
+
+
+def in_place(blob: Box, before: Box, iou: float, grown: float = GROWN) -> bool:
+    """Whether moving `blob` is `before` still where it was: overlapping it by at least `iou` and not
+    grown past `grown` times its area (a tree in the wind; not an approaching vehicle)."""
+    return blob.iou(before) >= iou and blob.area <= grown * before.area
+
+
 def blobs(regions: list[Region]) -> list[Box] | None:
     """The moving blobs of `regions` (`Region.parts`), or None when a region came without them (no
     motion gate, MOG2's warm-up: the whole frame) and nothing is known of what moves there."""

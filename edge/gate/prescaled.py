@@ -8,7 +8,7 @@ from typing import cast
 import cv2
 
 from edge.config.pipeline import DetectorConfig, GateConfig
-from edge.gate.motion import MotionGate, blobs
+from edge.gate.motion import MotionGate, blobs, in_place
 from edge.types import Box, Frame, Image, Region
 
 
@@ -30,8 +30,12 @@ class PrescaledGate:
     While every moving blob is narrower than `cfg.small_blob_plates` plates of `min_plate_width` (a
     walking person, a far vehicle: nothing that carries a plate the OCR would read), it looks at every
     `cfg.rest_stride`-th frame only: a frame in between gets the last look's regions (the detector
-    still runs there when a plate is tracked). A wider blob ends the rest at the next look. Frames
-    whose timestamps do not advance (no frame rate known) are all looked at.
+    still runs there when a plate is tracked). A wider blob ends the rest at the next look. With
+    `cfg.rest_in_place`, and while the recognizer tracks no moving plate (`plates_moving`, which it
+    sets after each frame), it also rests while every wider blob is one of the last look's still in
+    place (`in_place` at `cfg.quiet_iou` and no larger: a tree or a flag in the wind; a blob that moves
+    a third of its width or grows ends the rest). Frames whose timestamps do not advance (no frame rate known)
+    are all looked at.
     """
 
     def __init__(
@@ -50,8 +54,12 @@ class PrescaledGate:
         self._idle = 0  # frames since the last look that found nothing moving; 0 when moving
         self._narrow = cfg.narrow_width(min_plate_width)  # blobs narrower carry no readable plate
         self._rest: tuple[int, datetime, list[Region]] | None = None  # a look that saw only narrow blobs
+        self._last: list[Box] = []  # the moving blobs of the last look
+        # Set by the recognizer after each frame: a moving plate is tracked, and wide blobs (its vehicle)
+        # are looked at on every frame. The gate may run a frame or two ahead of it (edge/runner.py).
+        self.plates_moving = False
         self.skipped = 0  # frames not looked at: nothing moved (idle_stride)
-        self.rested = 0  # frames given the last look's regions: only narrow blobs moved (rest_stride)
+        self.rested = 0  # frames given the last look's regions: only narrow or in-place blobs moved (rest_stride)
 
     def predict(self, frame: Frame) -> list[Region]:
         if self._idle and self._idle < self.cfg.idle_stride:
@@ -66,13 +74,23 @@ class PrescaledGate:
             self._rest = None
         regions = self._look(frame)
         self._idle = 0 if regions else 1
-        if self.cfg.rest_stride > 1 and self._only_narrow(regions):
+        if self.cfg.rest_stride > 1 and self._restful(regions):
             self._rest = (frame.index, frame.ts, regions)
         return regions
 
-    def _only_narrow(self, regions: list[Region]) -> bool:
+    def _restful(self, regions: list[Region]) -> bool:
+        """Whether every moving blob is narrow, or (`rest_in_place`, no plate moving) narrow or still
+        where it was at the last look."""
         parts = blobs(regions)
-        return parts is not None and all(p.width < self._narrow for p in parts)
+        last, self._last = self._last, parts or []
+        if parts is None:
+            return False
+        if self.cfg.rest_in_place and not self.plates_moving:
+            iou = self.cfg.quiet_iou
+            # No larger at all: a vehicle nearing from afar grows a little from look to look (resting
+            # on it, before its plate is found, changed which frames MOG2 learned from and the reads after)
+            return all(p.width < self._narrow or any(in_place(p, b, iou, grown=1.0) for b in last) for p in parts)
+        return all(p.width < self._narrow for p in parts)
 
     def _look(self, frame: Frame) -> list[Region]:
         h, w = frame.image.shape[:2]

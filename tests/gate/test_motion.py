@@ -163,12 +163,52 @@ def test_rest_stride_3_looks_at_every_third_frame() -> None:
 
 
 def test_the_gate_does_not_rest_on_a_wide_blob_frames_without_a_rate_or_with_stride_1() -> None:
-    """Rested frames reuse a look; only a camera with nothing but narrow blobs in view gets them
-    (a rendered vehicle among walkers: tests/test_pipeline_regions.py)."""
+    """Rested frames reuse a look; without gate.rest_in_place only a camera with nothing but narrow
+    blobs in view gets them (a rendered vehicle among walkers: tests/test_pipeline_regions.py)."""
     # MOG2 sees a moving block's leading edge, 36-52 px wide here: wide when 2.5 plates are 25 px
-    assert _rested(PrescaledGate(GateConfig(rest_stride=2), min_plate_width=10), 120, 30) == 0
+    assert _rested(PrescaledGate(GateConfig(rest_stride=2, rest_in_place=False), min_plate_width=10), 120, 30) == 0
     assert _rested(PrescaledGate(GateConfig(rest_stride=2), min_plate_width=40), 30, 0) == 0  # no rate known
     assert _rested(PrescaledGate(GateConfig(rest_stride=1), min_plate_width=40), 30, 30) == 0
+
+
+def test_the_gate_rests_while_wide_blobs_stay_in_place_and_a_new_one_ends_the_rest() -> None:
+    """gate.rest_in_place: a wide blob that moved less than a third of its width since the last look
+    and is no larger (a tree or a flag in the wind, a queued or slow car) rests the gate as narrow ones do, without
+    losing its region; a vehicle entering elsewhere is seen at most one frame late, and the look that
+    sees it is no rest."""
+    gate = PrescaledGate(GateConfig(rest_stride=2), min_plate_width=10)  # 120 px: wide (2.5 x 10)
+    regions = _walk(gate, 120, fps=15)
+    assert 8 <= gate.rested <= 15  # up to every second frame (a look whose blob came out larger: none)
+    assert all(regions[1:])
+
+    def two(i: int) -> Frame:  # the slow block goes on; from frame 61 a second one enters far right
+        f = scene(i, 50 + 4 * (i - 30), 120, 15, textured=True)
+        if i >= 61:
+            x = 500 - 12 * (i - 61)
+            f.image[40:120, x : x + 120] = np.random.default_rng(1).integers(0, 255, (80, 120, 3), dtype=np.uint8)
+        return f
+
+    gate = PrescaledGate(GateConfig(rest_stride=2), min_plate_width=10)
+    for i in range(30):
+        gate.predict(scene(i, None, fps=15))
+    seen: list[tuple[int, bool]] = []  # frames whose regions hold the new block, and whether looked at
+    for i in range(30, 70):  # (from frame 72 on the two blocks' blobs merge into one)
+        before = gate.rested
+        regions = gate.predict(two(i))
+        if i >= 61 and any(p.y2 < 150 and p.x2 > 500 - 12 * (i - 61) for r in regions for p in r.parts):
+            seen.append((i, gate.rested == before))
+    assert seen
+    first, looked = seen[0]
+    assert looked  # a look, not a rested frame
+    assert first <= 62  # at most one frame late
+    assert [i for i, _ in seen] == list(range(first, 70))  # and never lost after
+    assert gate.rested >= 10  # the gate rested while only the slow block moved
+
+    # While the recognizer tracks a moving plate (it sets plates_moving), blobs in place get no rest.
+    gate = PrescaledGate(GateConfig(rest_stride=2), min_plate_width=10)
+    gate.plates_moving = True
+    assert all(_walk(gate, 120, fps=15)[1:])
+    assert gate.rested == 0
 
 
 def _rested(gate: PrescaledGate, width: int, fps: float) -> int:
