@@ -33,9 +33,9 @@ class PrescaledGate:
     still runs there when a plate is tracked). A wider blob ends the rest at the next look. With
     `cfg.rest_in_place`, and while the recognizer tracks no moving plate (`plates_moving`, which it
     sets after each frame), it also rests while every wider blob is one of the last look's still in
-    place (`in_place` at `cfg.quiet_iou` and no larger: a tree or a flag in the wind; a blob that moves
-    a third of its width or grows ends the rest). Frames whose timestamps do not advance (no frame rate known)
-    are all looked at.
+    place (`in_place` at `cfg.quiet_iou` and no larger: a tree or a flag in the wind; a blob that
+    moves a third of its width or grows ends the rest). Frames whose timestamps do not advance (no
+    frame rate known) are all looked at.
     """
 
     def __init__(
@@ -53,7 +53,7 @@ class PrescaledGate:
         self._factor = 1.0
         self._idle = 0  # frames since the last look that found nothing moving; 0 when moving
         self._narrow = cfg.narrow_width(min_plate_width)  # blobs narrower carry no readable plate
-        self._rest: tuple[int, datetime, list[Region]] | None = None  # a look that saw only narrow blobs
+        self._rest: tuple[int, datetime, list[Region]] | None = None  # a look to rest on (narrow or in-place blobs)
         self._last: list[Box] = []  # the moving blobs of the last look
         # Set by the recognizer after each frame: a moving plate is tracked, and wide blobs (its vehicle)
         # are looked at on every frame. The gate may run a frame or two ahead of it (edge/runner.py).
