@@ -28,8 +28,8 @@ from edge.types import Box, Observation, PlateBox, PlateText, Read
 # two different plates.
 _SURE = 0.75
 _SAME_PLATE = 0.4
-# A track is split in two (`_split`) when both parts' votes are at least this sure, have at least
-# _MIN_SEGMENT observations and read different plates (_SAME_PLATE).
+# A track is split in two (`_split`) when one part's vote is at least this sure, both have at least
+# _MIN_SEGMENT observations and they read different plates (_SAME_PLATE).
 _SPLIT_SURE = 0.6
 _MIN_SEGMENT = 5
 
@@ -114,13 +114,18 @@ class _Track:
 
 
 def _split(obs: list[Observation], least: int) -> list[list[Observation]]:
-    """A track's observations as one part per plate: split once where the part before and the part
-    after each read surely as a different plate.
+    """A track's observations as one part per plate: split once where one part reads surely as a
+    plate and the other reads differently (another plate, or junk); each part is then read, or
+    dropped, by the rules as a track of its own.
 
     In dense traffic a plate that leaves (a receding car, shrinking) and one that appears at the
     same spot a frame or two later (an approaching car, still far and misread, so no sure read
-    contradicts the track yet) are joined by position. Both vehicles would get one mixed read. Each
-    part needs `least` observations; the split point is searched on at most ~40 candidates.
+    contradicts the track yet) are joined by position. Both vehicles would get one mixed read. And a
+    plate can join a track of junk boxes (a car's grille or panel boxed large and read unsurely as
+    'A', '1', ''): the vote weighs each reading by its box's size, so the junk outvoted 17 sure
+    readings of the plate (the calibration split's HUC01G). Requiring both parts to be sure left
+    such tracks whole. Each part needs `least` observations; the split point is searched on at
+    most ~40 candidates.
     """
     n = len(obs)
     if n < 2 * least:
@@ -128,7 +133,7 @@ def _split(obs: list[Observation], least: int) -> list[list[Observation]]:
     best: tuple[float, int, str, str] | None = None
     for k in range(least, n - least + 1, max(1, (n - 2 * least) // 40 + 1)):
         (a, ca), (b, cb) = vote(obs[:k]), vote(obs[k:])
-        sure, different = min(ca, cb) >= _SPLIT_SURE, SequenceMatcher(None, a, b).ratio() < _SAME_PLATE
+        sure, different = max(ca, cb) >= _SPLIT_SURE, SequenceMatcher(None, a, b).ratio() < _SAME_PLATE
         if sure and different and (best is None or ca + cb > best[0]):
             best = (ca + cb, k, a, b)
     if best is None:
