@@ -142,9 +142,7 @@ _INSIDE = 0.8
 def _inside(a: Box, b: Box) -> bool:
     """Whether `a` lies mostly (_INSIDE of its area) within `b` and is no larger than it: a tree's blob
     that shrank or changed its shape within the tree's crown."""
-    ix = max(0.0, min(a.x2, b.x2) - max(a.x1, b.x1))
-    iy = max(0.0, min(a.y2, b.y2) - max(a.y1, b.y1))
-    return ix * iy >= _INSIDE * a.area and a.area <= b.area
+    return a.intersection(b) >= _INSIDE * a.area and a.area <= b.area
 
 
 def may_be_cut(box: Box, width: int, height: int) -> bool:
