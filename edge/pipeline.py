@@ -64,7 +64,7 @@ class StageTimes:
 class Models:
     detector: PlateDetector
     ocr: PlateOcr
-    calibration: Calibration | None = None  # raw vote confidence -> share of reads exact
+    calibration: Calibration | None = None  # raw read confidence -> share of reads exact
     vehicles: VehicleDetector | None = None  # optional: plates count only on a detected vehicle
 
 

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Calibrate read confidence: fit P(read exact | raw vote confidence) on clips the models never saw.
+"""Calibrate read confidence: fit P(read exact | raw confidence) on clips the models never saw.
 
 Reads come from edge_tools/tracker_lab.py caches (detector and OCR run once per clip set): each cache is
 replayed through the tracker of --config with no confidence threshold and no calibration, and every
 read is marked exact (its text is the plate of a vehicle in view then, as `edge-alpr eval` scores)
 or not (a wrong plate, a fragment, junk). An isotonic (monotone) fit of exact on raw confidence is
 written beside the OCR model as NAME.calibration.json; the tracker then stores the mapped value.
+`--score` picks the raw confidence (`edge.track.tracker.read_confidence`): the least sure
+character's (default since 2026-12-05; `cv` compares it with the vote's mean) or the vote's mean;
+the file records it and the tracker computes the same one.
 
 `table` prints the reliability table of a calibration on a set (predicted vs observed share of exact
 reads per bin), and for candidate thresholds the share of stored reads that are exact and the
@@ -18,6 +21,7 @@ Example:
   python -m edge_tools.calibrate fit data/obs-calib.pkl data/obs-dev1.pkl --out x.json   # caches pooled
   python -m edge_tools.calibrate table data/obs-val.pkl --calibration models/plate-ocr-v8.calibration.json
   python -m edge_tools.calibrate cv data/obs-calib.pkl --with data/obs-ownval.pkl   # which fit, chosen on the split
+  python -m edge_tools.calibrate cv data/obs-calib.pkl --score mean                  # the other raw score
 
 The caches are pickles of this repository's own dataclasses: load only files you made.
 """
@@ -36,12 +40,16 @@ from pathlib import Path
 from edge.cli.common import resolve_config
 from edge.evaluate import Truth
 from edge.track import PlateTracker
-from edge.track.calibration import Calibration, fit_isotonic
+from edge.track.calibration import RAW_SCORES, Calibration, fit_isotonic
 from edge.types import Read
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "sample.json"
 BINS = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 1.0001)
+SCORE_HELP = (
+    "the raw confidence to fit on (edge.track.tracker.read_confidence): weakest, the least sure character's "
+    "confidence (default), or mean, the vote's mean over positions"
+)
 THRESHOLDS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 
 
@@ -57,8 +65,9 @@ def exact_flags(reads: list[Read], truth: Truth) -> tuple[list[bool], set[int]]:
     return flags, vehicles
 
 
-def collect(cache: Path, config: Path | None) -> list[tuple[str, Truth, list[Read]]]:
-    """Every clip of a cache replayed through the config's tracker without confidence threshold or calibration."""
+def collect(cache: Path, config: Path | None, score: str) -> list[tuple[str, Truth, list[Read]]]:
+    """Every clip of a cache replayed through the config's tracker without confidence threshold or
+    calibration, each read carrying the raw confidence `score` (`edge.track.calibration.RAW_SCORES`)."""
     with cache.open("rb") as f:
         data = pickle.load(f)  # a file tracker_lab.py wrote (see the module docstring)
     cfg = resolve_config(config, cache.with_suffix(".unused.db"))
@@ -68,7 +77,7 @@ def collect(cache: Path, config: Path | None) -> list[tuple[str, Truth, list[Rea
         if name == "sample":
             continue  # not in the validation totals (tracker_lab.py)
         truth = Truth.load(Path(data["dir"]) / f"{name}.json")
-        tracker = PlateTracker(tracking, detector_model=data["detector"], ocr_model=data["ocr"])
+        tracker = PlateTracker(tracking, detector_model=data["detector"], ocr_model=data["ocr"], score=score)
         reads: list[Read] = []
         for fi, ts, obs in frames:
             reads += tracker.update(fi, ts, obs)
@@ -90,7 +99,7 @@ def fit(a: argparse.Namespace) -> None:
     parts = []
     for cache, meta in zip(a.cache, metas, strict=True):
         n0, e0 = len(raws), sum(exact)
-        for _name, truth, reads in collect(cache, a.config):
+        for _name, truth, reads in collect(cache, a.config, a.score):
             flags, _ = exact_flags(reads, truth)
             raws += [r.confidence for r in reads]
             exact += flags
@@ -98,7 +107,7 @@ def fit(a: argparse.Namespace) -> None:
         shown = where.relative_to(ROOT) if where.is_relative_to(ROOT) else where
         parts.append(f"{len(raws) - n0} reads ({sum(exact) - e0} exact) of the clips in {shown}")
     xs, ys = fit_isotonic(raws, exact)
-    cal = Calibration(metas[0]["ocr"], tuple(xs), tuple(ys))
+    cal = Calibration(metas[0]["ocr"], tuple(xs), tuple(ys), a.score)
     doc = {
         **cal.to_dict(),
         "fitted_on": "; ".join(parts) + (f" ({a.note})" if a.note else ""),
@@ -114,10 +123,10 @@ def brier(rows: list[tuple[float, bool]]) -> float:
     return sum((p - e) ** 2 for p, e in rows) / max(len(rows), 1)
 
 
-def labelled(cache: Path, config: Path | None) -> dict[str, list[tuple[float, bool]]]:
+def labelled(cache: Path, config: Path | None, score: str) -> dict[str, list[tuple[float, bool]]]:
     """Per clip of a cache: each read's raw confidence and whether it was exact."""
     out = {}
-    for name, truth, reads in collect(cache, config):
+    for name, truth, reads in collect(cache, config, score):
         flags, _ = exact_flags(reads, truth)
         out[name] = [(r.confidence, f) for r, f in zip(reads, flags, strict=True)]
     return out
@@ -125,8 +134,8 @@ def labelled(cache: Path, config: Path | None) -> dict[str, list[tuple[float, bo
 
 def cv(a: argparse.Namespace) -> None:
     """Leave-one-clip-out on the fitting split: which fit to ship, decided without the set that scores it."""
-    split = labelled(a.cache, a.config)
-    extra = [x for c in a.with_ for v in labelled(c, a.config).values() for x in v]
+    split = labelled(a.cache, a.config, a.score)
+    extra = [x for c in a.with_ for v in labelled(c, a.config, a.score).values() for x in v]
     fits: dict[str, list[tuple[float, bool]]] = {"split alone": [], "split + --with pooled": [], "--with alone": []}
     for held, test in split.items():
         rest = [x for name, v in split.items() if name != held for x in v]
@@ -134,7 +143,7 @@ def cv(a: argparse.Namespace) -> None:
             if not train or not test:
                 continue
             xs, ys = fit_isotonic([c for c, _ in train], [e for _, e in train])
-            cal = Calibration("cv", tuple(xs), tuple(ys))
+            cal = Calibration("cv", tuple(xs), tuple(ys), a.score)
             fits[label] += [(cal(c), e) for c, e in test]
     print(f"leave-one-clip-out on {a.cache} ({sum(map(len, split.values()))} reads in {len(split)} clips)")
     for label, rows in fits.items():
@@ -149,7 +158,7 @@ def table(a: argparse.Namespace) -> None:
     rows: list[tuple[float, bool]] = []
     vehicles_total = 0
     exact_by_threshold = dict.fromkeys(THRESHOLDS, 0)
-    for _name, truth, reads in collect(a.cache, a.config):
+    for _name, truth, reads in collect(a.cache, a.config, cal.score):
         flags, _ = exact_flags(reads, truth)
         vehicles_total += len(truth.vehicles)
         mapped = [cal(r.confidence) for r in reads]
@@ -188,6 +197,7 @@ def main() -> None:
     f.add_argument("--out", type=Path, required=True, help="calibration JSON (models/NAME.calibration.json)")
     f.add_argument("--note", default="", help="what the caches are (split, seed, vehicles), kept in fitted_on")
     f.add_argument("--config", type=Path, default=None, help="edge-alpr config (its tracking keys)")
+    f.add_argument("--score", choices=RAW_SCORES, default="weakest", help=SCORE_HELP)
     t = sub.add_parser("table", help="reliability table and thresholds of a calibration on a cache")
     t.add_argument("cache", type=Path)
     t.add_argument("--calibration", type=Path, required=True)
@@ -196,6 +206,7 @@ def main() -> None:
     v.add_argument("cache", type=Path)
     v.add_argument("--with", dest="with_", type=Path, nargs="*", default=[], help="caches to pool with the split")
     v.add_argument("--config", type=Path, default=None, help="edge-alpr config (its tracking keys)")
+    v.add_argument("--score", choices=RAW_SCORES, default="weakest", help=SCORE_HELP)
     a = ap.parse_args()
     for p in a.cache if a.cmd == "fit" else [a.cache, *getattr(a, "with_", [])]:
         if not p.is_file():

@@ -1,14 +1,17 @@
-"""Calibrated read confidence: the tracker's raw vote confidence mapped to the chance a read is exact.
+"""Calibrated read confidence: a read's raw confidence mapped to the chance the read is exact.
 
-The vote's confidence (`edge.track.tracker.vote`) orders reads well but its value means nothing by
-itself: a read at 0.6 may be exact nine times in ten. `edge_tools/calibrate.py` fits a monotone
+A read's raw confidence (`edge.track.tracker.read_confidence`: the vote's mean over positions, or
+the least sure character's confidence) orders reads but its value means nothing by itself: a read
+at 0.6 may be exact nine times in ten. `edge_tools/calibrate.py` fits a monotone
 (isotonic) map from it to the share of reads that were exact, on clips the models never trained on,
 and writes it beside the OCR model as NAME.calibration.json. The tracker stores the mapped value, so
 `store.min_confidence` and `hotlists.min_confidence` are precisions one can reason about.
 
-File: {"ocr_model": "plate-ocr-v8", "method": "isotonic", "raw": [...], "exact": [...], ...}; `raw`
-ascending, `exact` non-decreasing in [0, 1]; the map interpolates linearly between the points and is
-flat beyond them.
+File: {"ocr_model": "plate-ocr-v8", "method": "isotonic", "score": "weakest", "raw": [...],
+"exact": [...], ...}; `raw` ascending, `exact` non-decreasing in [0, 1]; the map interpolates
+linearly between the points and is flat beyond them. `score` names the raw confidence the map was
+fitted on (`RAW_SCORES`, computed by `edge.track.tracker.read_confidence`); files without it were
+fitted on "mean", the vote's figure, and the tracker computes that one for them.
 """
 
 from __future__ import annotations
@@ -25,18 +28,29 @@ from edge.errors import InputError
 
 log = logging.getLogger(__name__)
 
+# The raw confidences a map can be fitted on: "mean", the vote's mean over positions (files before
+# 2026-12-05 name none and mean this); "weakest", the least sure character's confidence.
+RAW_SCORES = ("mean", "weakest")
+
 
 @dataclass(frozen=True)
 class Calibration:
     ocr_model: str
     raw: tuple[float, ...]
     exact: tuple[float, ...]
+    score: str = "mean"
 
     def __call__(self, confidence: float) -> float:
         return float(np.interp(confidence, self.raw, self.exact))
 
     def to_dict(self) -> dict[str, object]:
-        return {"ocr_model": self.ocr_model, "method": "isotonic", "raw": list(self.raw), "exact": list(self.exact)}
+        return {
+            "ocr_model": self.ocr_model,
+            "method": "isotonic",
+            "score": self.score,
+            "raw": list(self.raw),
+            "exact": list(self.exact),
+        }
 
     @classmethod
     def load(cls, path: Path) -> Calibration:
@@ -45,15 +59,18 @@ class Calibration:
             raw = tuple(float(v) for v in data["raw"])
             exact = tuple(float(v) for v in data["exact"])
             name = str(data["ocr_model"])
+            score = str(data.get("score", "mean"))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise InputError(f"{path}: not a calibration file ({exc!r}); expected ocr_model, raw[], exact[]") from None
+        if score not in RAW_SCORES:
+            raise InputError(f"{path}: score {score!r} is none of {', '.join(RAW_SCORES)}")
         if not raw or len(raw) != len(exact):
             raise InputError(f"{path}: raw and exact must be non-empty lists of the same length")
         if any(b < a for a, b in pairwise(raw)):
             raise InputError(f"{path}: raw must be ascending")
         if any(b < a for a, b in pairwise(exact)) or not all(0 <= v <= 1 for v in exact):
             raise InputError(f"{path}: exact must be non-decreasing values in [0, 1]")
-        return cls(name, raw, exact)
+        return cls(name, raw, exact, score)
 
 
 def calibration_path(ocr_model_path: Path) -> Path:
@@ -68,11 +85,11 @@ def find_calibration(ocr_model_path: Path | None, ocr_name: str) -> Calibration 
         return None
     path = calibration_path(ocr_model_path)
     if not path.is_file():
-        log.info("no confidence calibration at %s: reads keep the raw vote confidence", path)
+        log.info("no confidence calibration at %s: reads keep the raw confidence", path)
         return None
     cal = Calibration.load(path)
     if cal.ocr_model != ocr_name:
-        log.warning("%s was fitted for %s, not %s: reads keep the raw vote confidence", path, cal.ocr_model, ocr_name)
+        log.warning("%s was fitted for %s, not %s: reads keep the raw confidence", path, cal.ocr_model, ocr_name)
         return None
     return cal
 

@@ -21,6 +21,7 @@ from difflib import SequenceMatcher
 import cv2
 
 from edge.config.pipeline import TrackingConfig
+from edge.track.calibration import RAW_SCORES, Calibration
 from edge.track.formats import PlateFormats
 from edge.types import Box, Observation, PlateBox, PlateText, Read
 
@@ -201,22 +202,20 @@ def left_behind(support: list[Observation], obs: list[Observation]) -> bool:
     return any(_from_first(support, o) >= reach for o in obs if id(o) not in mine)
 
 
-def vote(observations: list[Observation]) -> tuple[str, float]:
+def _tally(observations: list[Observation]) -> tuple[str, list[tuple[float, float]]]:
     """Character-wise vote weighted by OCR confidence and plate size, among the most supported
-    text length.
+    text length: the voted text and, per position, the winning character's share of the weight and
+    its mean confidence (`vote` and `read_confidence` say what they make of them).
 
     An observation's weight is its confidence times (its plate width / the track's widest plate)
     squared: a plate read at half the size has a quarter of the pixels, and the far frames of a
     receding car (many, small, often misread) must not outvote the few near ones. A second
     backend's reading of the same crop (`PlateText.others`) votes beside it, its weight scaled by
     its own `weight`.
-
-    Returns the text and a confidence in [0, 1]: the mean over positions of the winning character's
-    share of the weight times its mean confidence.
     """
     seen = [ob for ob in observations if any(t.text for t in ob.text.readings)]
     if not seen:
-        return "", 0.0
+        return "", []
     widest = max(ob.plate.box.width for ob in seen) or 1.0
     readings: list[tuple[PlateText, float]] = []  # (reading, its size weight times backend weight)
     for ob in seen:
@@ -228,7 +227,7 @@ def vote(observations: list[Observation]) -> tuple[str, float]:
     length = max(by_len, key=lambda n: (sum(t.confidence * w for t, w in by_len[n]), n))
     group = by_len[length]
     chars: list[str] = []
-    score = 0.0
+    per: list[tuple[float, float]] = []
     for pos in range(length):
         weights: dict[str, float] = defaultdict(float)
         confs: dict[str, float] = defaultdict(float)
@@ -240,10 +239,35 @@ def vote(observations: list[Observation]) -> tuple[str, float]:
             confs[c] += conf * w
             sizes[c] += w
         best = max(weights, key=lambda c: weights[c])
-        total = sum(weights.values())
         chars.append(best)
-        score += (weights[best] / total) * (confs[best] / sizes[best])
-    return "".join(chars), score / length
+        per.append((weights[best] / sum(weights.values()), confs[best] / sizes[best]))
+    return "".join(chars), per
+
+
+def vote(observations: list[Observation]) -> tuple[str, float]:
+    """The voted text (`_tally`) and a confidence in [0, 1]: the mean over positions of the winning
+    character's share of the weight times its mean confidence. The tracker's own decisions (is a
+    track sure enough to split, to contradict a box, settled) use this figure."""
+    text, per = _tally(observations)
+    if not text:
+        return "", 0.0
+    return text, sum(share * conf for share, conf in per) / len(per)
+
+
+def read_confidence(observations: list[Observation], score: str) -> tuple[str, float]:
+    """The voted text and the raw confidence of the read made from it, as `score` (`RAW_SCORES`) says.
+
+    "mean" is `vote`'s figure. "weakest" is the mean OCR confidence of the voted text's least sure
+    character: a single-character confusion (5/6, S/8, 0/O, a dropped character) is one unsure
+    position among sure ones, which a mean over seven positions hides (six at 0.99 and one at 0.5
+    average 0.93). The calibration file names the score it was fitted on (`Calibration.score`).
+    """
+    if score == "mean":
+        return vote(observations)
+    text, per = _tally(observations)
+    if not text:
+        return "", 0.0
+    return text, min(conf for _, conf in per)
 
 
 class PlateTracker:
@@ -254,11 +278,14 @@ class PlateTracker:
         detector_model: str,
         ocr_model: str,
         keep_crops: bool = False,
-        calibration: Callable[[float], float] | None = None,
+        calibration: Calibration | None = None,
         min_store_confidence: float = 0.0,
         masked: Callable[[Box], bool] | None = None,
+        score: str | None = None,
     ):
-        """`calibration` maps the vote's raw confidence to the stored one (`edge.track.calibration`);
+        """`calibration` maps a read's raw confidence to the stored one (`edge.track.calibration`);
+        the raw confidence is the `score` it was fitted on (`read_confidence`), or `score` when given
+        (uncalibrated replays that fit one), "mean" without either;
         reads whose stored confidence is below `tracking.min_confidence` or `min_store_confidence`
         (`store.min_confidence` when `store.low_confidence` is drop) are dropped as low_confidence.
         `masked` says whether a plate box lies in the camera's masks or its burned-in text as learned
@@ -267,6 +294,9 @@ class PlateTracker:
         self.cfg = cfg
         self.masked = masked
         self.calibration = calibration
+        self.score = score or (calibration.score if calibration is not None else "mean")
+        if self.score not in RAW_SCORES:
+            raise ValueError(f"score {self.score!r}: one of {RAW_SCORES}")
         self.min_store_confidence = min_store_confidence
         self.detector_model = detector_model
         self.ocr_model = ocr_model
@@ -520,7 +550,7 @@ class PlateTracker:
         if self.cfg.min_on_vehicle and sum(o.on_vehicle for o in obs) < self.cfg.min_on_vehicle:
             self.drops["off_vehicle"] += 1
             return []
-        text, confidence = vote(obs)
+        text, confidence = read_confidence(obs, self.score)
         if not text:
             self.drops["short"] += 1
             return []
