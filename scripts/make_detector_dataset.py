@@ -79,8 +79,8 @@ def _label_boxes(
     return boxes
 
 
-def _sample(args: tuple[int, int, int, str, int, str, float, float]) -> list[dict]:
-    clip_idx, per_clip, seed, out, size, target, hard, clutter = args
+def _sample(args: tuple[int, int, int, str, int, str, float, float, float]) -> list[dict]:
+    clip_idx, per_clip, seed, out, size, target, hard, clutter, lamps = args
     rng = np.random.default_rng([seed, clip_idx])
     cond = str(rng.choice(["day", "night", "rain"], p=[0.55, 0.25, 0.2]))
     fsize = (1280, 720) if rng.random() < 0.8 else (960, 540)
@@ -89,6 +89,8 @@ def _sample(args: tuple[int, int, int, str, int, str, float, float]) -> list[dic
         extras = {"pedestrians": int(rng.integers(1, 5)), "trees": int(rng.integers(0, 4)), "overlay": True}
     if target == "plate" and hard and rng.random() < hard:  # the camera's overlay, walkers, trees: not plates
         extras = {"pedestrians": int(rng.integers(0, 4)), "trees": int(rng.integers(0, 4)), "overlay": True}
+    if lamps and rng.random() < lamps:  # tail lights of every shape and size: not plates
+        extras["lamps"] = True
     clip = Clip(
         seed=int(seed * 100000 + clip_idx),
         seconds=20,
@@ -158,6 +160,12 @@ def main() -> None:
     ap.add_argument(
         "--clutter", type=float, default=0.0, help="share of images given signs, house numbers, overlays (negatives)"
     )
+    ap.add_argument(
+        "--lamps",
+        type=float,
+        default=0.0,
+        help="share of clips whose vehicles' lamps vary in shape and size (tail lights as negatives)",
+    )
     a = ap.parse_args()
     require_fonts()  # the same seeds render other plates under other fonts
     out = Path(a.out)
@@ -165,7 +173,7 @@ def main() -> None:
     t0 = time.time()
     items: list[dict] = []
     jobs = [
-        (c, a.per_clip, a.seed, str(out), a.size, a.target, a.hard, a.clutter)
+        (c, a.per_clip, a.seed, str(out), a.size, a.target, a.hard, a.clutter, a.lamps)
         for c in range(a.first_clip, a.first_clip + a.clips)
     ]
     with Pool(a.workers) as pool:

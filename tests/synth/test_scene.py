@@ -225,3 +225,31 @@ def test_flicker_moves_the_whole_frame_brightness_only() -> None:
     assert bright.mean() > plain.mean() * 1.1
     with pytest.raises(ValueError, match="flicker"):
         Clip(seed=5, seconds=1, flicker=1.5)
+
+
+def test_varied_lamps_change_only_the_lamps_not_the_plates_or_the_truth() -> None:
+    """`Clip(lamps=True)` (detector negatives: tail lights of every shape) draws other lamps and
+    nothing else: the same vehicles, plates and boxes, the plate pixels as they were; a receding car
+    at night gets saturated red lamps larger than the plain ellipses."""
+    kw = {"seed": 4242, "seconds": 4, "fps": 10, "size": (960, 540), "condition": "night", "density": 0.9}
+    plain, lit = Clip(**kw), Clip(**kw, lamps=True)  # type: ignore[arg-type]
+    assert plain.truth() == lit.truth()
+    changed = 0
+    red_plain = red_lit = 0
+    for i in range(0, plain.n_frames, 5):
+        a, pa = plain.render(i)
+        b, pb = lit.render(i)
+        assert [p.box for p in pa] == [p.box for p in pb]
+        outside = np.ones(a.shape[:2], bool)
+        for p in pa:
+            x0, y0, x1, y1 = (round(v) for v in p.box)
+            inside = (slice(y0 + 1, y1 - 1), slice(x0 + 1, x1 - 1))
+            # the far tail of a lamp's glow may round a plate pixel by one level, no more
+            assert np.abs(a[inside].astype(int) - b[inside].astype(int)).max() <= 1
+            outside[max(y0, 0) : y1, max(x0, 0) : x1] = False
+        changed += int((a != b).any(axis=2)[outside].sum())
+        # saturated red: R high, G and B low
+        red_plain += int(((a[..., 2] > 200) & (a[..., 1] < 90) & (a[..., 0] < 90)).sum())
+        red_lit += int(((b[..., 2] > 200) & (b[..., 1] < 90) & (b[..., 0] < 90)).sum())
+    assert changed > 0
+    assert red_lit > 2 * red_plain
