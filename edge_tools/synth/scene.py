@@ -382,12 +382,12 @@ def _draw_vehicle(
     bump_y = int(face[2][1] - 0.08 * (face[2][1] - face[1][1]) * 1.5)
     cv2.line(layer, (int(face[3][0]), bump_y), (int(face[2][0]), bump_y), _shade(col, 0.5 * lit), max(1, int(fw / 60)))
     lr = max(2, int(fw / 16))
-    light_col = (230, 240, 250) if v.approaching else (40, 40, 210)
-    if night:
-        light_col = (255, 255, 255) if v.approaching else (60, 60, 255)
     if scene.lamps:
         _draw_lamps(layer, [polys[k][0] - off for k in ("light_l", "light_r")], lr, v, night)
     else:
+        light_col = (230, 240, 250) if v.approaching else (40, 40, 210)
+        if night:
+            light_col = (255, 255, 255) if v.approaching else (60, 60, 255)
         for k in ("light_l", "light_r"):
             c = tuple(int(t) for t in (polys[k][0] - off))
             cv2.ellipse(layer, c, (lr, max(1, lr // 2)), 0, 0, 360, light_col, -1, cv2.LINE_AA)
