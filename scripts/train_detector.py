@@ -29,6 +29,7 @@ Needs torch (2.13 CPU), numpy, opencv-python-headless, onnx, onnxruntime, and th
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import sys
@@ -63,20 +64,28 @@ def dws(ci: int, co: int, s: int = 1) -> nn.Sequential:
 
 
 class PlateNet(nn.Module):
-    """~0.2 M parameter plate detector; forward returns raw maps (score logits, ltrb)."""
+    """~0.1 M parameter plate detector (at width 1); forward returns raw maps (score logits, ltrb).
 
-    def __init__(self) -> None:
+    `width` scales every layer's channels (rounded to multiples of 8): width 1 is plate-det-v1/v2's
+    network, width 2 has four times its multiply-adds."""
+
+    def __init__(self, width: float = 1.0) -> None:
         super().__init__()
-        self.stem = nn.Sequential(cbr(3, 16, 2), dws(16, 24, 2), dws(24, 24))  # /4
-        self.c3 = nn.Sequential(dws(24, 48, 2), dws(48, 48), dws(48, 48))  # /8
-        self.c4 = nn.Sequential(dws(48, 96, 2), dws(96, 96), dws(96, 96), dws(96, 96))  # /16
-        self.c5 = nn.Sequential(dws(96, 128, 2), dws(128, 128))  # /32 (context)
-        self.lat5 = cbr(128, 64, k=1)
-        self.lat4 = cbr(96, 64, k=1)
-        self.lat3 = cbr(48, 64, k=1)
-        self.neck = nn.Sequential(dws(64, 64), dws(64, 64))
-        self.head_cls = nn.Conv2d(64, 1, 1)
-        self.head_box = nn.Conv2d(64, 4, 1)
+
+        def c(n: int) -> int:
+            return max(8, round(n * width / 8) * 8)
+
+        self.width = width
+        self.stem = nn.Sequential(cbr(3, c(16), 2), dws(c(16), c(24), 2), dws(c(24), c(24)))  # /4
+        self.c3 = nn.Sequential(dws(c(24), c(48), 2), dws(c(48), c(48)), dws(c(48), c(48)))  # /8
+        self.c4 = nn.Sequential(dws(c(48), c(96), 2), dws(c(96), c(96)), dws(c(96), c(96)), dws(c(96), c(96)))  # /16
+        self.c5 = nn.Sequential(dws(c(96), c(128), 2), dws(c(128), c(128)))  # /32 (context)
+        self.lat5 = cbr(c(128), c(64), k=1)
+        self.lat4 = cbr(c(96), c(64), k=1)
+        self.lat3 = cbr(c(48), c(64), k=1)
+        self.neck = nn.Sequential(dws(c(64), c(64)), dws(c(64), c(64)))
+        self.head_cls = nn.Conv2d(c(64), 1, 1)
+        self.head_box = nn.Conv2d(c(64), 4, 1)
         nn.init.constant_(self.head_cls.bias, -4.6)
         nn.init.constant_(self.head_box.bias, 0.5)
 
@@ -160,6 +169,47 @@ def make_targets(boxes: list[np.ndarray], size: int) -> tuple[torch.Tensor, torc
             pos[bi, m] = 1
             tb[bi, m] = (x1, y1, x2, y2)
     return torch.from_numpy(pos), torch.from_numpy(tb), torch.from_numpy(np.stack([gx, gy], 1).astype(np.float32))
+
+
+def load_labels(root: Path) -> tuple[list[tuple[Path, np.ndarray]], int]:
+    """A set's image paths and boxes, without reading the images (for --workers)."""
+    meta = json.loads((root / "labels.json").read_text())
+    items = [(root / it["image"], np.array(it["boxes"], np.float32).reshape(-1, 4)) for it in meta["items"]]
+    return items, int(meta["imgsz"])
+
+
+class Stream(torch.utils.data.Dataset):
+    """Training images read from disk and augmented in DataLoader workers. Sample i of epoch e is
+    augmented with its own generator seeded (seed, e, i), so a run does not depend on the number of
+    workers."""
+
+    def __init__(
+        self, items: list[tuple[Path, np.ndarray]], seed: int, epoch: int, hard: float, grilles: float
+    ) -> None:
+        self.items, self.seed, self.epoch, self.hard, self.grilles = items, seed, epoch, hard, grilles
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        path, bx = self.items[i]
+        img = cv2.imread(str(path))
+        if img is None:
+            raise FileNotFoundError(f"{path}: not an image")
+        rng = np.random.default_rng([self.seed, self.epoch, i])
+        return augment(img[:, :, ::-1], bx, rng, self.hard, self.grilles)
+
+
+def collate(size: int, samples: list[tuple[np.ndarray, np.ndarray]]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    pos, tb, _grid = make_targets([b for _, b in samples], size)
+    return torch.from_numpy(np.stack([im for im, _ in samples])), pos, tb
+
+
+def lr_at(progress: float, peak: float, warm: float = 0.08) -> float:
+    """One cycle by progress (0-1): linear warm-up from peak/25, then cosine down to about 0."""
+    if progress < warm:
+        return peak * (0.04 + 0.96 * progress / warm)
+    return peak * (1e-4 + (1 - 1e-4) * 0.5 * (1 + math.cos(math.pi * min(1.0, (progress - warm) / (1 - warm)))))
 
 
 def _motion_kernel(length: int, angle_deg: float) -> np.ndarray:
@@ -452,6 +502,20 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--threads", type=int, default=1, help="torch threads")
+    ap.add_argument("--device", default="cpu", help="torch device: cpu, or cuda where a GPU is")
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="DataLoader processes reading and augmenting images from disk (0: all images in memory, one "
+        "generator for the run, as plate-det-v1 and v2 were trained)",
+    )
+    ap.add_argument("--width", type=float, default=1.0, help="channel multiplier of a new network (1: v1/v2's)")
+    ap.add_argument(
+        "--anneal-by-time",
+        action="store_true",
+        help="one-cycle learning rate over --epochs or --max-minutes, whichever ends first (else by --epochs)",
+    )
     ap.add_argument("--seed", type=int, default=1127)
     ap.add_argument("--max-minutes", type=float, default=0, help="stop after this many minutes (0: no limit)")
     ap.add_argument("--export", type=Path, default=None, help="write the ONNX model here at the end")
@@ -484,26 +548,66 @@ def main() -> None:
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
-    net = PlateNet()
+    dev = torch.device(a.device)
+    width = a.width
+    state = None
     if a.weights:
-        net.load_state_dict(torch.load(a.weights, map_location="cpu"))
+        state = torch.load(a.weights, map_location="cpu")
+        width = state["stem.0.0.weight"].shape[0] / 16  # the checkpoint's own width
+    net = PlateNet(width)
+    if state is not None:
+        net.load_state_dict(state)
     if a.init_onnx:
         load_fused_onnx(net, a.init_onnx)
-    print(f"parameters: {sum(p.numel() for p in net.parameters())}", flush=True)
+    print(f"parameters: {sum(p.numel() for p in net.parameters())} (width {width:g})", flush=True)
     vimgs, vboxes, size = load_set(a.val)
     a.out.mkdir(parents=True, exist_ok=True)
     if not a.eval_only:
         t0 = time.time()
-        imgs, boxes, size = load_set(a.data)
+        net.to(dev)
+        if a.workers:  # read and augment in worker processes, one generator per sample
+            items, size = load_labels(a.data)
+            n_images, n_boxes = len(items), sum(len(b) for _, b in items)
+        else:  # in memory, one generator for the run (how plate-det-v1 and v2 were trained)
+            imgs, boxes, size = load_set(a.data)
+            n_images, n_boxes = len(imgs), sum(len(b) for b in boxes)
         print(
-            f"train images {len(imgs)}, boxes {sum(len(b) for b in boxes)}; val images {len(vimgs)}; "
-            f"load {time.time() - t0:.0f} s",
+            f"train images {n_images}, boxes {n_boxes}; val images {len(vimgs)}; load {time.time() - t0:.0f} s",
             flush=True,
         )
+
+        def batches(ep: int):
+            if a.workers:
+                yield from torch.utils.data.DataLoader(
+                    Stream(items, a.seed, ep, a.hard_aug, a.grilles),
+                    batch_size=a.batch,
+                    shuffle=True,
+                    generator=torch.Generator().manual_seed(a.seed * 1000 + ep),
+                    num_workers=a.workers,
+                    collate_fn=functools.partial(collate, size),
+                    pin_memory=dev.type == "cuda",
+                    prefetch_factor=2,
+                )
+                return
+            perm = rng.permutation(len(imgs))
+            for bi in range(math.ceil(len(imgs) / a.batch)):
+                batch, bxs = [], []
+                for i in perm[bi * a.batch : (bi + 1) * a.batch]:
+                    im, bx = augment(imgs[i], boxes[i], rng, a.hard_aug, a.grilles)
+                    batch.append(im)
+                    bxs.append(bx)
+                pos, tb, _grid = make_targets(bxs, size)
+                yield torch.from_numpy(np.stack(batch)), pos, tb
+
+        _pos, _tb, grid = make_targets([], size)
+        grid = grid.to(dev)
         opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
-        steps_per_epoch = math.ceil(len(imgs) / a.batch)
+        steps_per_epoch = math.ceil(n_images / a.batch)
         total = a.epochs * steps_per_epoch
-        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=total, pct_start=0.08)
+        limit = a.max_minutes * 60
+        sched = None
+        if not a.anneal_by_time:
+            sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=total, pct_start=0.08)
         best = -1.0
         step = 0
         stop = False
@@ -512,25 +616,21 @@ def main() -> None:
                 training_mode(net)
             else:
                 net.train()
-            perm = rng.permutation(len(imgs))
             te = time.time()
             run = [0.0, 0.0]
-            for bi in range(steps_per_epoch):
-                idx = perm[bi * a.batch : (bi + 1) * a.batch]
-                batch, bxs = [], []
-                for i in idx:
-                    im, bx = augment(imgs[i], boxes[i], rng, a.hard_aug, a.grilles)
-                    batch.append(im)
-                    bxs.append(bx)
-                x = torch.from_numpy(np.stack(batch)).permute(0, 3, 1, 2).float() / 255.0
-                pos, tb, grid = make_targets(bxs, size)
+            for bi, (xb, pos, tb) in enumerate(batches(ep)):
+                if sched is None:  # the schedule ends at --epochs or at --max-minutes, whichever is first
+                    progress = max(step / total, (time.time() - t0) / limit if limit else 0.0)
+                    for g in opt.param_groups:
+                        g["lr"] = lr_at(progress, a.lr)
+                x = xb.to(dev, non_blocking=True).permute(0, 3, 1, 2).float() / 255.0
                 cls, box = net(x)
-                loss, lc, lb = loss_fn(cls, box, pos, tb, grid)
+                loss, lc, lb = loss_fn(cls, box, pos.to(dev), tb.to(dev), grid)
                 opt.zero_grad()
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
                 opt.step()
-                if step < total - 1:
+                if sched is not None and step < total - 1:
                     sched.step()
                 step += 1
                 run[0] += lc
@@ -538,18 +638,23 @@ def main() -> None:
                 if bi % 20 == 0:
                     print(
                         f"epoch {ep + 1}/{a.epochs} step {bi}/{steps_per_epoch} cls {run[0] / (bi + 1):.4f} "
-                        f"box {run[1] / (bi + 1):.4f} ({time.time() - te:.0f} s)",
+                        f"box {run[1] / (bi + 1):.4f} lr {opt.param_groups[0]['lr']:.2e} ({time.time() - te:.0f} s)",
                         flush=True,
                     )
-                if a.max_minutes and time.time() - t0 > a.max_minutes * 60:
+                if limit and time.time() - t0 > limit:
                     stop = True
                     break
             net.eval()
             with torch.no_grad():
+                exp = Exported(net, size).to(dev).eval()
                 ev = evaluate(
-                    lambda im: Exported(net, size)(
-                        torch.from_numpy(im.copy()).permute(2, 0, 1)[None].float() / 255.0
-                    ).numpy(),
+                    lambda im: (
+                        exp(  # noqa: B023
+                            torch.from_numpy(im.copy()).to(dev).permute(2, 0, 1)[None].float() / 255.0
+                        )
+                        .cpu()
+                        .numpy()
+                    ),
                     vimgs[:400],
                     vboxes[:400],
                 )
@@ -559,15 +664,17 @@ def main() -> None:
                 f"precision {ev['precision']:.3f} f1 {f1:.3f}",
                 flush=True,
             )
-            torch.save(net.state_dict(), a.out / "last.pt")
-            torch.save(net.state_dict(), a.out / f"epoch{ep + 1}.pt")  # to choose on other data than val
+            cpu_state = {k: v.detach().cpu() for k, v in net.state_dict().items()}
+            torch.save(cpu_state, a.out / "last.pt")
+            torch.save(cpu_state, a.out / f"epoch{ep + 1}.pt")  # to choose on other data than val
             if f1 > best:
                 best = f1
-                torch.save(net.state_dict(), a.out / "best.pt")
+                torch.save(cpu_state, a.out / "best.pt")
                 print(f"  saved best.pt (f1 {f1:.3f})", flush=True)
             if stop:
                 print("time limit reached", flush=True)
                 break
+        net.to("cpu")
         net.load_state_dict(torch.load(a.out / "best.pt", map_location="cpu"))
         print(f"training time {(time.time() - t0) / 60:.1f} min", flush=True)
     if a.export:
