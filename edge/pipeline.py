@@ -21,7 +21,7 @@ from edge.detect.vehicle import OnnxVehicleDetector, VehicleDetector, on_detecte
 from edge.errors import EdgeError
 from edge.gate import Gate, PrescaledGate, blobs, in_place, make_gate
 from edge.gate.overlay import StaticText, in_polygons
-from edge.gate.vehicle import on_vehicle
+from edge.gate.vehicle import held, on_vehicle
 from edge.models import model_folders, resolve_model, resolve_ocr
 from edge.models.runtime import providers
 from edge.ocr import CtcOcr, FastPlateOcr, PlateOcr, RapidOcr, SecondOpinion, is_ctc_config
@@ -248,6 +248,7 @@ class Recognizer:
         crops = []
         at_edge = []
         vehicle = []
+        unheld = []  # on no moving blob at all (not a walker's: the gate missed what carries it)
         unread = []  # plates whose track's reading has settled (tracking.settled_readings): no OCR
         for p in plates:
             e = self._crop_box(p.box, w, h)
@@ -257,6 +258,7 @@ class Recognizer:
             crops.append(frame.image[int(e.y1) : int(e.y2), int(e.x1) : int(e.x2)].copy())
             at_edge.append(may_be_cut(p.box, w, h))
             vehicle.append(self._on_vehicle(p.box, moving))
+            unheld.append(not vehicle[-1] and not held(p.box, moving))
             unread.append(self.tracker.settled(frame.index, p.box))
         to_read = [c for c, u in zip(crops, unread, strict=True) if not u]
         read = iter(self.models.ocr.predict(to_read) if to_read else [])  # one batch: one OCR call per frame
@@ -265,8 +267,8 @@ class Recognizer:
         self.times.settled += len(crops) - len(to_read)
         t = self.times.add("ocr", t)
         observations = [
-            Observation(frame.camera, frame.index, frame.ts, frame.live, p, txt, crop, edge, veh)
-            for p, txt, crop, edge, veh in zip(plates, texts, crops, at_edge, vehicle, strict=True)
+            Observation(frame.camera, frame.index, frame.ts, frame.live, p, txt, crop, edge, veh, off)
+            for p, txt, crop, edge, veh, off in zip(plates, texts, crops, at_edge, vehicle, unheld, strict=True)
         ]
         reads = self.tracker.update(frame.index, frame.ts, observations)
         if isinstance(self.gate, PrescaledGate):  # it rests on blobs in place only while no plate moves

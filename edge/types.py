@@ -152,6 +152,11 @@ class Observation:
 
     `on_vehicle`: the plate lay on a moving region shaped and sized like a vehicle (True when the
     gate reports no moving regions to check against, e.g. `gate.kind: none`).
+
+    `unheld`: the gate reported moving regions, but none held the plate's centre: the motion gate
+    missed what carries it (a dark car at night moves little against a dark road). Unlike a plate on
+    a walker's region, such a plate is no evidence against a vehicle: a track of them that travels
+    counts as on one (`tracking.unheld_travel`).
     """
 
     camera: str
@@ -163,6 +168,7 @@ class Observation:
     crop: Image | None = None
     at_edge: bool = False
     on_vehicle: bool = True
+    unheld: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -345,6 +345,14 @@ class TrackingConfig(Strict):
         "vehicle (gate.vehicle_plate_widths); fewer are dropped and counted (reason off_vehicle): text on a sign, a "
         "wall or a camera overlay. 0: no check.",
     )
+    unheld_travel: float = Field(
+        default=2.0,
+        ge=0,
+        description="Observations on no moving blob at all (the motion gate missed what carries the plate, e.g. a "
+        "dark car at night; a plate on a walker's blob is not one) count towards tracking.min_on_vehicle when the "
+        "track is not still and their plate travelled at least this many of its widths: text on a sign or a "
+        "camera overlay does not travel. 0: they never count.",
+    )
     settled_readings: int = Field(
         default=3,
         ge=0,

@@ -22,6 +22,12 @@ VEHICLE_PLATE_WIDTHS = 1.0
 VEHICLE_MIN_ASPECT = 0.3
 
 
+def held(plate: Box, parts: Iterable[Box]) -> bool:
+    """Whether any moving blob in `parts` holds the plate's centre, whatever its shape."""
+    cx, cy = plate.centre
+    return any(p.x1 <= cx <= p.x2 and p.y1 <= cy <= p.y2 for p in parts)
+
+
 def on_vehicle(
     plate: Box,
     parts: Iterable[Box],

@@ -181,6 +181,21 @@ def stationary(obs: list[Observation]) -> bool:
     return all(_from_first(obs, o) < reach for o in obs)
 
 
+def on_vehicle_count(obs: list[Observation], travel: float) -> int:
+    """How many of `obs` count as on a vehicle: those on a vehicle-shaped moving blob, and those on no
+    moving blob at all (`Observation.unheld`) when the track is not still and their plate travelled at
+    least `travel` of its widths (0: never). The gate misses a dark car on a dark road; it does not
+    miss a sign's or an overlay's stillness."""
+    on = sum(o.on_vehicle for o in obs)
+    loose = [o for o in obs if o.unheld]
+    if travel <= 0 or len(loose) < 2 or stationary(obs):
+        return on
+    xs = [o.plate.box.centre[0] for o in loose]
+    ys = [o.plate.box.centre[1] for o in loose]
+    span = math.hypot(max(xs) - min(xs), max(ys) - min(ys))
+    return on + len(loose) if span >= travel * _median_width(loose) else on
+
+
 def _median_width(obs: list[Observation]) -> float:
     widths = sorted(o.plate.box.width for o in obs)
     return widths[len(widths) // 2]
@@ -547,7 +562,7 @@ class PlateTracker:
         if self.masked is not None and 2 * sum(self.masked(o.plate.box) for o in obs) > len(obs):
             self.drops["overlay"] += 1
             return []
-        if self.cfg.min_on_vehicle and sum(o.on_vehicle for o in obs) < self.cfg.min_on_vehicle:
+        if self.cfg.min_on_vehicle and on_vehicle_count(obs, self.cfg.unheld_travel) < self.cfg.min_on_vehicle:
             self.drops["off_vehicle"] += 1
             return []
         text, confidence = read_confidence(obs, self.score)

@@ -9,7 +9,7 @@ import pytest
 
 from edge.config.pipeline import OverlayConfig
 from edge.gate.overlay import StaticText, draw_masks, in_polygons
-from edge.gate.vehicle import on_vehicle
+from edge.gate.vehicle import held, on_vehicle
 from edge.types import Box
 from edge_tools.synth.scene import Clip
 
@@ -103,3 +103,6 @@ def test_a_plate_lies_on_a_vehicle_shaped_blob() -> None:
     assert not on_vehicle(plate, [])
     assert not on_vehicle(plate, [Box(610, 480, 690, 560)])  # narrower than the plate: not its vehicle
     assert not on_vehicle(plate, [car], plate_widths=5.0)  # stricter settings
+    # held: any blob holding the centre, a walker's too (a plate on no blob at all is the gate's miss)
+    assert held(plate, [car]) and held(plate, [walker])
+    assert not held(plate, [Box(0, 0, 300, 200)]) and not held(plate, [])

@@ -15,7 +15,14 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def ob(
-    frame: int, text: str, x: float, *, conf: float = 0.9, width: float = 120, on_vehicle: bool = True
+    frame: int,
+    text: str,
+    x: float,
+    *,
+    conf: float = 0.9,
+    width: float = 120,
+    on_vehicle: bool = True,
+    unheld: bool = False,
 ) -> Observation:
     return Observation(
         camera="c",
@@ -25,6 +32,7 @@ def ob(
         plate=PlateBox(Box(x, 100, x + width, 100 + width / 3), 0.9),
         text=PlateText(text, conf, tuple([conf] * len(text))),
         on_vehicle=on_vehicle,
+        unheld=unheld,
     )
 
 
@@ -69,6 +77,32 @@ def test_text_never_on_a_moving_vehicle_is_dropped_as_off_vehicle() -> None:
     assert run(tr, frames) == []
     assert tr.drops["off_vehicle"] == 1
     assert len(run(tracker(min_on_vehicle=0), passing(on_vehicle=False))) == 1
+
+
+def test_a_travelling_plate_on_no_moving_blob_counts_as_on_a_vehicle() -> None:
+    """A dark car the motion gate missed: no blob holds its plate, which crosses the frame (10 frames,
+    12 px each, 100-136 px wide: about 1 width). Text on a walker's blob is still off a vehicle."""
+    far = [[ob(f, "ABC1234", 100 + 40 * f, width=100 + 4 * f, on_vehicle=False, unheld=True)] for f in range(10)]
+    (read,) = run(tracker(), far)  # 360 px for a plate about 118 px wide: > 2 widths
+    assert read.plate == "ABC1234"
+    tr = tracker(unheld_travel=0)  # the rule off
+    assert run(tr, far) == []
+    assert tr.drops["off_vehicle"] == 1
+    tr = tracker(unheld_travel=4)  # not far enough for 4 widths
+    assert run(tr, far) == []
+    assert tr.drops["off_vehicle"] == 1
+    walker = [[replace(o, unheld=False) for o in frame] for frame in far]  # on a blob, not vehicle-shaped
+    tr = tracker()
+    assert run(tr, walker) == []
+    assert tr.drops["off_vehicle"] == 1
+
+
+def test_text_on_no_moving_blob_that_stays_put_is_off_a_vehicle() -> None:
+    """A sign or an overlay: held by no blob, and it does not travel (however long it is seen)."""
+    sign = [[ob(f, "ABC1234", 400 + (f % 2), on_vehicle=False, unheld=True)] for f in range(40)]
+    tr = tracker()
+    assert run(tr, sign) == []
+    assert tr.drops["off_vehicle"] == 1
 
 
 def test_frames_that_disagree_on_every_character_give_no_read() -> None:
