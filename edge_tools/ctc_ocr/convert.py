@@ -115,3 +115,21 @@ def to_torch(src: Path | None = None) -> Any:
     from onnx2torch import convert
 
     return convert(plate_head_onnx(src or rapidocr_rec_model()))
+
+
+def from_export(path: Path) -> Any:
+    """A plate model this package exported (export.py) as a trainable torch module again: its final
+    Softmax removed, so it gives logits as to_torch's does. The export folded the BatchNorms into
+    the convolutions, so the module has none: fine-tuning it keeps their statistics by construction."""
+    import onnx
+
+    torchvision_stub()
+    from onnx2torch import convert
+
+    m = onnx.load(str(path))
+    softmax = m.graph.node[-1]
+    if softmax.op_type != "Softmax" or softmax.output[0] != m.graph.output[0].name:
+        raise SystemExit(f"{path}: not a plate model export.py wrote (its last node is {softmax.op_type})")
+    m.graph.node.remove(softmax)
+    m.graph.output[0].name = softmax.input[0]
+    return convert(m)

@@ -11,6 +11,8 @@ chosen on any validation set (the cross-renderer set judges the result afterward
 Example (CPU: 1-2 s per step of 32 on 2 idle cores; the shipped run did 1,573 steps in 48 min):
     python -m edge_tools.ctc_ocr.train --data /work/data-gen/ppocr/crops --out /work/data-gen/ppocr/run1 \\
         --minutes 60 --batch 32
+    python -m edge_tools.ctc_ocr.train --data /work/data-gen/ppocr2/crops --out /work/data-gen/ppocr2/runD \\
+        --init-onnx models/plate-ocr-ctc-v1.onnx --dark 0.3 --lr 5e-5 --minutes 55   # tried: not kept
 """
 
 from __future__ import annotations
@@ -27,11 +29,11 @@ import cv2
 import numpy as np
 
 from edge.ocr.ctc import HEIGHT, MAX_WIDTH, batch, decode, stitch_lines
-from edge_tools.ctc_ocr.convert import ALPHABET, to_torch
+from edge_tools.ctc_ocr.convert import ALPHABET, from_export, to_torch
 from edge_tools.frozen_bn import training_mode
 
 
-def augment(img: np.ndarray[Any, Any], rng: random.Random) -> np.ndarray[Any, Any]:
+def augment(img: np.ndarray[Any, Any], rng: random.Random, dark: float = 0.0) -> np.ndarray[Any, Any]:
     h, w = img.shape[:2]
     if rng.random() < 0.5:  # framing jitter, as another detector box would cut it
         dx, dy = int(w * 0.06), int(h * 0.08)
@@ -44,6 +46,10 @@ def augment(img: np.ndarray[Any, Any], rng: random.Random) -> np.ndarray[Any, An
         hh, ww = img.shape[:2]
         m = cv2.getRotationMatrix2D((ww / 2, hh / 2), a, 1.0)
         img = cv2.warpAffine(img, m, (ww, hh), borderMode=cv2.BORDER_REPLICATE)
+    if dark and rng.random() < dark:  # low light: a dim plate, then the camera's gain lifts it with its noise
+        f = img.astype(np.float32) * rng.uniform(0.15, 0.5)
+        f = f + np.random.default_rng(rng.getrandbits(32)).normal(0, rng.uniform(2, 6), f.shape)
+        img = np.clip(f * rng.uniform(1.0, 2.5), 0, 255).astype(np.uint8)
     if rng.random() < 0.25:  # IR / monochrome camera
         g = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
         img = cv2.cvtColor(g, cv2.COLOR_GRAY2BGR)
@@ -85,7 +91,7 @@ def scan(data: Path) -> list[tuple[Path, str]]:
 
 
 def batch_of(
-    items: list[tuple[Path, str]], rng: random.Random, aug: bool, two_lines: float = 0.0
+    items: list[tuple[Path, str]], rng: random.Random, aug: bool, two_lines: float = 0.0, dark: float = 0.0
 ) -> tuple[Any, Any, Any]:
     import torch
 
@@ -100,7 +106,7 @@ def batch_of(
             second = cv2.imread(str(q), cv2.IMREAD_COLOR)
             if second is not None and len(plate) + len(other) <= 12:
                 img, text = two_line(img, second), plate + other
-        images.append(augment(img, rng) if aug else img)
+        images.append(augment(img, rng, dark) if aug else img)
         labels.append([ALPHABET.index(c) + 1 for c in text])
     x = batch(images, HEIGHT, MAX_WIDTH)
     targets = torch.tensor([c for lab in labels for c in lab], dtype=torch.long)
@@ -137,6 +143,16 @@ def main(argv: list[str] | None = None) -> int:
         "--init", type=Path, default=None, help="start from these weights (an earlier run's last.pt), not PP-OCR's"
     )
     ap.add_argument(
+        "--init-onnx",
+        type=Path,
+        default=None,
+        help="start from a plate model export.py wrote (e.g. models/plate-ocr-ctc-v1.onnx; BatchNorms folded); "
+        "export the result with the same --init-onnx",
+    )
+    ap.add_argument(
+        "--dark", type=float, default=0.0, help="share of training crops made dim and noisy (low light, camera gain)"
+    )
+    ap.add_argument(
         "--two-lines",
         type=float,
         default=0.0,
@@ -156,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(a.seed)
     rng = random.Random(a.seed)
     a.out.mkdir(parents=True, exist_ok=True)
-    net = to_torch()
+    net = from_export(a.init_onnx) if a.init_onnx is not None else to_torch()
     if a.init is not None:
         net.load_state_dict(torch.load(a.init, map_location="cpu"))
     training_mode(net)
@@ -206,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
             g["lr"] = a.lr * (
                 min(1.0, frac / 0.03) if frac < 0.03 else 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac))
             )
-        x, targets, lengths = batch_of(rng.sample(pool, a.batch), rng, aug=True, two_lines=a.two_lines)
+        x, targets, lengths = batch_of(rng.sample(pool, a.batch), rng, aug=True, two_lines=a.two_lines, dark=a.dark)
         logp = net(x).log_softmax(-1).permute(1, 0, 2)  # T, N, C
         inp_len = torch.full((x.shape[0],), logp.shape[0], dtype=torch.long)
         loss = ctc(logp, targets, inp_len, lengths)
