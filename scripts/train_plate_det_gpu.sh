@@ -24,9 +24,15 @@
 # Export here afterwards (CPU is enough):
 #   python scripts/train_detector.py --eval-only --weights RUN/last.pt --val VAL --out RUN --export models/NAME.onnx
 # Needs: torch, numpy, opencv-python-headless, Pillow, the plate fonts (edge_tools/synth/plates.py).
+# On a machine without the plate fonts' Debian packages (a lent GPU machine): copy them here into a folder
+# git ignores that travels with the tree, and there into place; DataLoader workers need a /dev/shm of
+# a few GB (as root: mount -o remount,size=32G /dev/shm):
+#   python -c "from edge_tools.synth.plates import available_fonts as a; print(*a(), sep='\n')" |
+#     while read -r f; do mkdir -p ".devfonts$(dirname "$f")"; cp "$f" ".devfonts$f"; done
+#   (there) cp -r .devfonts/usr / && DEADLINE_S=500 OUT=$OUT bash scripts/train_plate_det_gpu.sh
 # Example (the device machine): OUT=$OUT bash scripts/train_plate_det_gpu.sh
 set -euo pipefail
-if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
+if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
 cd "$(dirname "$0")/.."
 export PYTHONPATH=$PWD PYTHONUNBUFFERED=1
 ROOT=${ROOT:-/tmp/det4}
