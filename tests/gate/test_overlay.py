@@ -104,5 +104,7 @@ def test_a_plate_lies_on_a_vehicle_shaped_blob() -> None:
     assert not on_vehicle(plate, [Box(610, 480, 690, 560)])  # narrower than the plate: not its vehicle
     assert not on_vehicle(plate, [car], plate_widths=5.0)  # stricter settings
     # held: any blob holding the centre, a walker's too (a plate on no blob at all is the gate's miss)
-    assert held(plate, [car]) and held(plate, [walker])
-    assert not held(plate, [Box(0, 0, 300, 200)]) and not held(plate, [])
+    assert held(plate, [car])
+    assert held(plate, [walker])
+    assert not held(plate, [Box(0, 0, 300, 200)])
+    assert not held(plate, [])
