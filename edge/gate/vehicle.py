@@ -24,8 +24,12 @@ VEHICLE_MIN_ASPECT = 0.3
 
 def held(plate: Box, parts: Iterable[Box]) -> bool:
     """Whether any moving blob in `parts` holds the plate's centre, whatever its shape."""
+    return any(_holds(p, plate) for p in parts)
+
+
+def _holds(part: Box, plate: Box) -> bool:
     cx, cy = plate.centre
-    return any(p.x1 <= cx <= p.x2 and p.y1 <= cy <= p.y2 for p in parts)
+    return part.x1 <= cx <= part.x2 and part.y1 <= cy <= part.y2
 
 
 def on_vehicle(
@@ -40,10 +44,6 @@ def on_vehicle(
     The plate's centre must be inside the blob; the blob at least `plate_widths` plate widths wide
     and at least `min_aspect` times as wide as it is tall.
     """
-    cx, cy = plate.centre
-    for p in parts:
-        if not (p.x1 <= cx <= p.x2 and p.y1 <= cy <= p.y2):
-            continue
-        if p.width >= plate_widths * plate.width and p.width >= min_aspect * p.height:
-            return True
-    return False
+    return any(
+        _holds(p, plate) and p.width >= plate_widths * plate.width and p.width >= min_aspect * p.height for p in parts
+    )
