@@ -75,7 +75,6 @@ class PlateNet(nn.Module):
         def c(n: int) -> int:
             return max(8, round(n * width / 8) * 8)
 
-        self.width = width
         self.stem = nn.Sequential(cbr(3, c(16), 2), dws(c(16), c(24), 2), dws(c(24), c(24)))  # /4
         self.c3 = nn.Sequential(dws(c(24), c(48), 2), dws(c(48), c(48)), dws(c(48), c(48)))  # /8
         self.c4 = nn.Sequential(dws(c(48), c(96), 2), dws(c(96), c(96)), dws(c(96), c(96)), dws(c(96), c(96)))  # /16
@@ -591,13 +590,8 @@ def main() -> None:
                 return
             perm = rng.permutation(len(imgs))
             for bi in range(math.ceil(len(imgs) / a.batch)):
-                batch, bxs = [], []
-                for i in perm[bi * a.batch : (bi + 1) * a.batch]:
-                    im, bx = augment(imgs[i], boxes[i], rng, a.hard_aug, a.grilles)
-                    batch.append(im)
-                    bxs.append(bx)
-                pos, tb, _grid = make_targets(bxs, size)
-                yield torch.from_numpy(np.stack(batch)), pos, tb
+                idx = perm[bi * a.batch : (bi + 1) * a.batch]
+                yield collate(size, [augment(imgs[i], boxes[i], rng, a.hard_aug, a.grilles) for i in idx])
 
         _pos, _tb, grid = make_targets([], size)
         grid = grid.to(dev)

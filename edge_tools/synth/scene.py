@@ -255,7 +255,7 @@ def _motion_kernel(dx: float, dy: float) -> np.ndarray | None:
 class Scene:
     """Static parts of a clip: camera, background, lighting condition."""
 
-    def __init__(self, size: tuple[int, int], condition: str, rng: np.random.Generator) -> None:
+    def __init__(self, size: tuple[int, int], condition: str, rng: np.random.Generator, *, lamps: bool = False) -> None:
         if condition not in CONDITIONS:
             raise ValueError(f"condition must be one of {CONDITIONS}, got {condition!r}")
         w, h = size
@@ -263,7 +263,7 @@ class Scene:
         self.condition = condition
         self.camera = Camera(w, h, focal=2000.0 * w / 1280, tilt_deg=float(rng.uniform(12.5, 14.5)))
         self.background = self._background(rng)
-        self.lamps = False  # varied lamp shapes (`Clip(lamps=True)`, `_draw_lamps`)
+        self.lamps = lamps  # varied lamp shapes (`Clip(lamps=True)`, `_draw_lamps`)
         # Exposure as a fraction of the frame interval (motion blur = pixel motion x exposure).
         self.noise_sigma = {"day": 1.5, "night": 6.0, "rain": 3.5}[condition]
         self.exposure = {"day": 0.2, "night": 0.15, "rain": 0.15}[condition]
@@ -564,8 +564,7 @@ class Clip:
         self.n_frames = max(1, round(seconds * fps))
         self.duration = self.n_frames / fps
         rng = np.random.default_rng(seed)
-        self.scene = Scene(size, condition, rng)
-        self.scene.lamps = lamps
+        self.scene = Scene(size, condition, rng, lamps=lamps)
         if n_vehicles is None:
             n_vehicles = max(1, int(rng.poisson(density * seconds)))
         # Spread entries over the clip so every vehicle gets a legible pass; alternate lanes, and
