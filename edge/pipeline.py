@@ -261,7 +261,8 @@ class Recognizer:
             unheld.append(not vehicle[-1] and not held(p.box, moving))
             unread.append(self.tracker.settled(frame.index, p.box))
         to_read = [c for c, u in zip(crops, unread, strict=True) if not u]
-        read = iter(self.models.ocr.predict(to_read) if to_read else [])  # one batch: one OCR call per frame
+        lines = [self.tracker.layout(frame.index, p.box) for p, u in zip(plates, unread, strict=True) if not u]
+        read = iter(self.models.ocr.predict(to_read, lines) if to_read else [])  # one batch: one OCR call per frame
         texts = [_UNREAD if u else next(read) for u in unread]
         self.times.ocr_calls += len(to_read)
         self.times.settled += len(crops) - len(to_read)

@@ -128,6 +128,7 @@ class PlateText:
 
     `others`: the same crop read by a second OCR backend (`ocr.second_opinion`); the tracker votes
     on them beside this reading, each counting `weight` of a first reading (`ocr.second_weight`).
+    `lines`: 2 when the crop was read as a two-line plate (its halves side by side), else 1.
     """
 
     text: str
@@ -135,6 +136,7 @@ class PlateText:
     char_conf: tuple[float, ...] = ()
     others: tuple[PlateText, ...] = ()
     weight: float = 1.0
+    lines: int = 1
 
     @property
     def readings(self) -> tuple[PlateText, ...]:

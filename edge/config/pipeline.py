@@ -368,6 +368,15 @@ class TrackingConfig(Strict):
         le=1,
         description="The least OCR confidence of each reading that settles a track (tracking.settled_readings).",
     )
+    layout_readings: int = Field(
+        default=1,
+        ge=0,
+        description="A square plate crop is read both as one line and as two lines side by side, and the surer "
+        "reading kept, which costs about three times one reading. A track whose last this many OCR readings all took "
+        "one layout is read in that layout only, but for every 5th frame (both again). 0: every square crop is read "
+        "both ways. 1 (default) read 15 % fewer OCR pixels on the cross renderer's calibration split with the same "
+        "reads there and on the own validation set (docs/PERFORMANCE.md).",
+    )
     parked_window: Duration = Field(
         default=timedelta(minutes=10),
         description="A track whose plate never moved (a parked car) is read at most once in this window at its "

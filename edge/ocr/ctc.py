@@ -30,6 +30,7 @@ import yaml
 
 from edge.errors import EdgeError
 from edge.models.runtime import Optimization, session_options
+from edge.ocr.fast_plate import Layouts
 from edge.types import Image, PlateText
 
 HEIGHT = 48  # input height, pixels (PP-OCR's)
@@ -135,16 +136,28 @@ class CtcOcr:
         probs = self._session.run(None, {self._input: batch(images, c.img_height, c.max_width)})[0]
         return decode(probs, c.alphabet)
 
-    def predict(self, crops: list[Image]) -> list[PlateText]:
+    def predict(self, crops: list[Image], lines: Layouts | None = None) -> list[PlateText]:
+        """Each crop read as one line; a crop narrower than `two_line_below` also as two lines, the
+        surer reading kept. `lines[i]` 1 or 2 reads such a crop in that layout only (its track has
+        settled on it: `PlateTracker.layout`); a wider crop is one line whatever `lines` says."""
         if not crops:
             return []
-        reads = self.read_images(list(crops))
-        square = [i for i, c in enumerate(crops) if c.shape[1] < self.config.two_line_below * c.shape[0]]
-        if square:
-            for i, alt in zip(square, self.read_images([stitch_lines(crops[i]) for i in square]), strict=False):
-                if _sureness(alt[1]) > _sureness(reads[i][1]):
-                    reads[i] = alt
-        return [PlateText(text=t, confidence=_sureness(c), char_conf=c) for t, c in reads]
+        layout = list(lines) if lines is not None else [None] * len(crops)
+        if len(layout) != len(crops):
+            raise ValueError(f"{len(layout)} layouts for {len(crops)} crops")
+        square = {i for i, c in enumerate(crops) if c.shape[1] < self.config.two_line_below * c.shape[0]}
+        one = [i for i in range(len(crops)) if i not in square or layout[i] != 2]
+        two = [i for i in sorted(square) if layout[i] != 1]
+        reads: dict[int, tuple[str, tuple[float, ...], int]] = {}
+        for i, (t, c) in zip(one, self.read_images([crops[i] for i in one]) if one else [], strict=True):
+            reads[i] = (t, c, 1)
+        for i, (t, c) in zip(two, self.read_images([stitch_lines(crops[i]) for i in two]) if two else [], strict=True):
+            if i not in reads or _sureness(c) > _sureness(reads[i][1]):
+                reads[i] = (t, c, 2)
+        return [
+            PlateText(text=t, confidence=_sureness(c), char_conf=c, lines=n)
+            for t, c, n in (reads[i] for i in range(len(crops)))
+        ]
 
 
 def _sureness(conf: tuple[float, ...]) -> float:

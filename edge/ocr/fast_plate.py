@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -12,12 +13,17 @@ from edge.errors import EdgeError
 from edge.models.runtime import Optimization, session_options
 from edge.types import Image, PlateText
 
+# Per crop, the layout to read it as: 1 (one line), 2 (two lines) or None (the model decides; a
+# recogniser with no two-line reading reads one line whatever it is asked).
+Layouts = Sequence[int | None]
+
 
 class PlateOcr(Protocol):
     name: str
 
-    def predict(self, crops: list[Image]) -> list[PlateText]:
-        """Text of each BGR plate crop, in order."""
+    def predict(self, crops: list[Image], lines: Layouts | None = None) -> list[PlateText]:
+        """Text of each BGR plate crop, in order. `lines`: the layout of each crop where it is known
+        (`PlateTracker.layout`: the plate's track has settled on one)."""
         ...
 
 
@@ -77,7 +83,7 @@ class FastPlateOcr:
         self._rgb = self._rec.config.image_color_mode == "rgb"
         self._pad = self._rec.config.pad_char
 
-    def predict(self, crops: list[Image]) -> list[PlateText]:
+    def predict(self, crops: list[Image], lines: Layouts | None = None) -> list[PlateText]:
         if not crops:
             return []
         code = cv2.COLOR_BGR2RGB if self._rgb else cv2.COLOR_BGR2GRAY

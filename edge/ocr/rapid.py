@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from edge.errors import EdgeError
+from edge.ocr.fast_plate import Layouts
 from edge.types import Image, PlateText
 
 _NOT_PLATE = re.compile(r"[^A-Z0-9]")
@@ -39,7 +40,7 @@ class RapidOcr:
             }
         )
 
-    def predict(self, crops: list[Image]) -> list[PlateText]:
+    def predict(self, crops: list[Image], lines: Layouts | None = None) -> list[PlateText]:
         out = []
         for crop in crops:
             result = self._engine(crop)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from edge.ocr.fast_plate import PlateOcr
+from edge.ocr.fast_plate import Layouts, PlateOcr
 from edge.types import Image, PlateText
 
 
@@ -27,8 +27,8 @@ class SecondOpinion:
         # Reads record the model name: both, so a read voted by two backends is told from one that was not.
         self.name = f"{first.name}+{second.name}"
 
-    def predict(self, crops: list[Image]) -> list[PlateText]:
-        out = self.first.predict(crops)
+    def predict(self, crops: list[Image], lines: Layouts | None = None) -> list[PlateText]:
+        out = self.first.predict(crops, lines)
         wide = [i for i, c in enumerate(crops) if c.shape[1] >= self.min_width]
         for i, b in zip(wide, self.second.predict([crops[i] for i in wide]), strict=True):
             if b.text:

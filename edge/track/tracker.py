@@ -407,6 +407,40 @@ class PlateTracker:
         n = self.cfg.settled_readings
         if n <= 0:
             return False
+        track = self._continued(frame_index, box)
+        if track is None:
+            return False
+        obs = track.observations
+        read = [i for i, o in enumerate(obs) if o.text.text]
+        if len(read) < n or len(obs) - 1 - read[-1] >= _RESETTLE - 1:
+            return False
+        if box.width > _SETTLED_GROWTH * max(obs[i].plate.box.width for i in read):
+            return False  # nearer than at any reading: this frame may read better (an approaching plate)
+        text, sure = track.voted[0], self.cfg.settled_confidence
+        return all(obs[i].text.text == text and obs[i].text.confidence >= sure for i in read[-n:])
+
+    def layout(self, frame_index: int, box: Box) -> int | None:
+        """The layout (1: one line, 2: two lines) to read the plate in `box` (of frame `frame_index`,
+        not yet given to `update`) in, when it continues a track whose last `layout_readings` readings
+        all took that layout (`PlateText.lines`); None (the OCR reads both where the crop is square
+        enough and keeps the surer) otherwise, and for every _RESETTLE-th observation of the track, so
+        a layout taken wrongly from a far, unsure plate is looked at again as the plate nears.
+
+        A square crop read both ways costs about three times one reading (the two-line reading is its
+        halves side by side: twice the width); a track's plate does not change its layout.
+        """
+        n = self.cfg.layout_readings
+        if n <= 0:
+            return None
+        track = self._continued(frame_index, box)
+        if track is None or (len(track.observations) + 1) % _RESETTLE == 0:
+            return None
+        layouts = [o.text.lines for o in track.observations if o.text.text][-n:]
+        return layouts[0] if len(layouts) == n and len(set(layouts)) == 1 else None
+
+    def _continued(self, frame_index: int, box: Box) -> _Track | None:
+        """The track seen in the last frame whose predicted box overlaps `box` most, by at least
+        _SETTLED_IOU (the plate in `box` continues it), if any."""
         best: tuple[float, _Track] | None = None
         for track in self._tracks:
             if track.last.frame_index != self._last_frame or frame_index <= track.last.frame_index:
@@ -414,16 +448,7 @@ class PlateTracker:
             iou = track.extrapolated(frame_index).iou(box)
             if iou >= _SETTLED_IOU and (best is None or iou > best[0]):
                 best = (iou, track)
-        if best is None:
-            return False
-        obs = best[1].observations
-        read = [i for i, o in enumerate(obs) if o.text.text]
-        if len(read) < n or len(obs) - 1 - read[-1] >= _RESETTLE - 1:
-            return False
-        if box.width > _SETTLED_GROWTH * max(obs[i].plate.box.width for i in read):
-            return False  # nearer than at any reading: this frame may read better (an approaching plate)
-        text, sure = best[1].voted[0], self.cfg.settled_confidence
-        return all(obs[i].text.text == text and obs[i].text.confidence >= sure for i in read[-n:])
+        return best[1] if best else None
 
     def flush(self) -> list[Read]:
         """End every open track (end of clip, shutdown)."""

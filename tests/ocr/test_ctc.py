@@ -102,3 +102,58 @@ def test_the_config_picks_the_ctc_runtime_from_the_models_yaml() -> None:
     assert isinstance(load_models(parse_config(f"models:\n  ocr: {CTC}\n")).ocr, CtcOcr)
     with pytest.raises(EdgeError, match=rf"ocr\.views: 2 reads fast-plate-ocr models twice; {CTC}\.onnx is a CTC"):
         load_models(parse_config(f"models:\n  ocr: {CTC}\nocr:\n  views: 2\n"))
+
+
+def test_a_layout_hint_reads_a_square_crop_in_that_layout_only() -> None:
+    ocr = CtcOcr(MODELS / f"{CTC}.onnx", MODELS / f"{CTC}.yaml")
+    widths: list[list[int]] = []  # the input width of each image of each OCR call
+    read_images = ocr.read_images
+
+    def counted(images: list[np.ndarray]) -> list[tuple[str, tuple[float, ...]]]:
+        widths.append([preprocess(i).shape[2] for i in images])
+        return read_images(images)
+
+    ocr.read_images = counted  # type: ignore[method-assign]  # the real model, its calls counted
+    rng = np.random.default_rng(515151)
+    square = wide = None
+    while square is None or wide is None:  # a US 2:1 crop and an EU 4.7:1 one
+        crop, _ = render_plate_crop(rng, min_width=100)
+        aspect = crop.shape[1] / crop.shape[0]
+        square = crop if aspect < ocr.config.two_line_below and square is None else square
+        wide = crop if aspect > 3.5 and wide is None else wide
+    both = ocr.predict([square])[0]
+    assert [len(w) for w in widths] == [1, 1]  # one line, then the halves side by side (twice as wide)
+    assert widths[1][0] > 1.5 * widths[0][0]
+    widths.clear()
+    (one,) = ocr.predict([square], [1])
+    assert widths == [[preprocess(square).shape[2]]]
+    assert one.lines == 1
+    widths.clear()
+    (two,) = ocr.predict([square], [2])
+    assert widths == [[preprocess(stitch_lines(square)).shape[2]]]
+    assert two.lines == 2
+    assert both in (one, two)
+    assert both.confidence == max(one.confidence, two.confidence)
+    widths.clear()
+    (w,) = ocr.predict([wide], [2])  # a wide crop is one line whatever the hint says
+    assert widths == [[preprocess(wide).shape[2]]]
+    assert w.lines == 1
+    with pytest.raises(ValueError, match="1 layouts for 2 crops"):
+        ocr.predict([square, wide], [1])
+
+
+def test_a_two_line_plate_is_read_as_two_lines() -> None:
+    # A one-line plate cut in two and its halves stacked is a two-line plate whose reading, top line
+    # first, is the one-line plate's text.
+    rng = np.random.default_rng(626262)
+    ocr = CtcOcr(MODELS / f"{CTC}.onnx", MODELS / f"{CTC}.yaml")
+    crops = []
+    while len(crops) < 12:
+        crop, text = render_plate_crop(rng, min_width=180)
+        if crop.shape[1] / crop.shape[0] > 3.5 and ocr.predict([crop])[0].text == text:
+            w = crop.shape[1] // 2
+            crops.append((np.vstack([crop[:, :w], crop[:, w : 2 * w]]), text))
+    preds = ocr.predict([c for c, _ in crops])
+    assert sum(p.text == t and p.lines == 2 for p, (_, t) in zip(preds, crops, strict=True)) >= 6, [
+        (p.text, p.lines, t) for p, (_, t) in zip(preds, crops, strict=True)
+    ]

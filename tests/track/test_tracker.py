@@ -445,3 +445,34 @@ def test_an_approaching_plate_is_read_while_it_grows() -> None:
         tr.update(f, T0, [replace(o, text=PlateText("", 0.0)) if settled else o])
     assert all(read[:8])
     assert not all(read[8:])
+
+
+def _layouts(tr: PlateTracker, lines: list[int], texts: list[str] | None = None) -> list[int | None]:
+    """Feed one plate moving right whose frame f the OCR read as texts[f] (XYZ789 by default) in
+    layout lines[f] (1 or 2); returns the layout the tracker asked for before each frame (None: both)."""
+    asked = []
+    for f, n in enumerate(lines):
+        o = ob(f, texts[f] if texts else "XYZ789", 10 + 20 * f, 0.7)
+        asked.append(tr.layout(f, o.plate.box))
+        tr.update(f, T0, [replace(o, text=replace(o.text, lines=n))])
+    return asked
+
+
+def test_a_track_that_settled_on_a_layout_is_read_in_it_but_every_fifth_frame() -> None:
+    asked = _layouts(tracker(max_gap_frames=5, layout_readings=3), [2] * 12)
+    assert asked[:3] == [None, None, None]  # a new track: both layouts, the surer kept
+    assert asked[3] == 2  # three readings as two lines: read as two lines only
+    assert [i for i, a in enumerate(asked) if a is None] == [0, 1, 2, 4, 9]  # the 5th, 10th ... both again
+    assert set(asked[5:9]) == {2}
+    assert _layouts(tracker(layout_readings=3), [1] * 6)[3] == 1
+
+
+def test_a_track_whose_layouts_differ_or_with_the_rule_off_is_read_both_ways() -> None:
+    assert set(_layouts(tracker(layout_readings=3), [1, 2] * 5)) == {None}
+    assert set(_layouts(tracker(layout_readings=0), [1] * 10)) == {None}
+    # A far, unsure plate read as two lines twice, then as one line as it nears: the hint follows.
+    asked = _layouts(tracker(max_gap_frames=5, layout_readings=2), [2, 2, 1, 1, 1, 1])
+    assert asked[2] == 2
+    assert asked[3] is None
+    assert asked[5] == 1
+
