@@ -475,4 +475,3 @@ def test_a_track_whose_layouts_differ_or_with_the_rule_off_is_read_both_ways() -
     assert asked[2] == 2
     assert asked[3] is None
     assert asked[5] == 1
-
