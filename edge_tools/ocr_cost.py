@@ -41,9 +41,9 @@ class Timed:
         self.inner, self.name = inner, inner.name
         self.cpu, self.calls, self.items = 0.0, 0, 0
 
-    def predict(self, x: Any) -> Any:
+    def predict(self, x: Any, *rest: Any) -> Any:
         t = time.thread_time()
-        out = self.inner.predict(x)
+        out = self.inner.predict(x, *rest)
         self.cpu += time.thread_time() - t
         self.calls += 1
         self.items += len(x) if isinstance(x, list) else 1

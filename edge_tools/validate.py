@@ -134,21 +134,26 @@ class Remembered:
         self.inner, self.identity, self.memory = inner, identity, memory
         self.name = inner.name
 
-    def _key(self, image: Any) -> tuple[str, bytes]:
+    def _key(self, image: Any, lines: int | None = None) -> tuple[str, bytes]:
         digest = hashlib.blake2b(image.tobytes(), digest_size=16)
         digest.update(repr(image.shape).encode())
+        if lines is not None:  # an OCR asked to read the crop in one layout only reads it otherwise
+            digest.update(f"lines={lines}".encode())
         return (self.identity, digest.digest())
 
-    def predict(self, x: Any) -> Any:
+    def predict(self, x: Any, lines: Any = None) -> Any:
         if not isinstance(x, list):  # a detector: one image in, its boxes out
             key = self._key(x)
             if key not in self.memory:
                 self.memory[key] = self.inner.predict(x)
             return self.memory[key]
-        keys = [self._key(c) for c in x]  # an OCR: crops in, one text each out
+        hints = list(lines) if lines is not None else [None] * len(x)
+        keys = [self._key(c, h) for c, h in zip(x, hints, strict=True)]  # an OCR: crops in, one text each out
         todo = [i for i, k in enumerate(keys) if k not in self.memory]
         if todo:
-            for i, text in zip(todo, self.inner.predict([x[i] for i in todo]), strict=True):
+            crops = [x[i] for i in todo]
+            texts = self.inner.predict(crops) if lines is None else self.inner.predict(crops, [hints[i] for i in todo])
+            for i, text in zip(todo, texts, strict=True):
                 self.memory[keys[i]] = text
         return [self.memory[k] for k in keys]
 

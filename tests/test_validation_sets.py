@@ -99,10 +99,10 @@ class _Counting:
     def __init__(self) -> None:
         self.seen = 0
 
-    def predict(self, x: object) -> object:
+    def predict(self, x: object, lines: list[int | None] | None = None) -> object:
         if isinstance(x, list):
             self.seen += len(x)
-            return [f"text{int(c.sum())}" for c in x]
+            return [f"text{int(c.sum())}{'' if lines is None else lines[i]}" for i, c in enumerate(x)]
         self.seen += 1
         return [int(x.sum())]  # type: ignore[attr-defined]
 
@@ -119,6 +119,10 @@ def test_configs_sharing_a_stage_compute_each_input_once() -> None:
     assert (a.seen, b.seen) == (2, 1)  # the shared crop was read once
     assert Remembered(other, "ocr:y", memory).predict(crops[:1]) == ["text96"]
     assert other.seen == 1  # another identity (other settings) computes its own
+    assert first.predict(crops, [1, None]) == ["text961", "text192"]  # read in one layout: read again
+    assert a.seen == 3
+    assert second.predict(crops[:1], [1]) == ["text961"]
+    assert b.seen == 1
     image = np.ones((8, 8, 3), np.uint8)
     det = Remembered(_Counting(), "det:x", memory)
     assert det.predict(image) == det.predict(image.copy()) == [192]
