@@ -15,6 +15,8 @@ SEED = 7_250_000  # the set's base seed; a clip's seed is SEED + its index (neve
 # The calibration split's base seed (`--seed`): the same plan drawn from other seeds, so none of its
 # plates, scenes or timings is the cross set's. Read confidence is fitted on it; the cross set scores.
 CALIB_SEED = 7_350_000
+# A second development split (tenth session): choices are checked on it before the cross set scores.
+DEV2_SEED = 7_450_000
 
 # (name, condition, vehicles that pass, seconds, further conditions shown). Empty roads have
 # pedestrians, trees in wind and the camera's date/time overlay, and no vehicle: every read there
