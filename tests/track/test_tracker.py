@@ -447,12 +447,12 @@ def test_an_approaching_plate_is_read_while_it_grows() -> None:
     assert not all(read[8:])
 
 
-def _layouts(tr: PlateTracker, lines: list[int], texts: list[str] | None = None) -> list[int | None]:
-    """Feed one plate moving right whose frame f the OCR read as texts[f] (XYZ789 by default) in
-    layout lines[f] (1 or 2); returns the layout the tracker asked for before each frame (None: both)."""
+def _layouts(tr: PlateTracker, lines: list[int]) -> list[int | None]:
+    """Feed one plate moving right whose frame f the OCR read as XYZ789 in layout lines[f] (1 or 2);
+    returns the layout the tracker asked for before each frame (None: both)."""
     asked = []
     for f, n in enumerate(lines):
-        o = ob(f, texts[f] if texts else "XYZ789", 10 + 20 * f, 0.7)
+        o = ob(f, "XYZ789", 10 + 20 * f, 0.7)
         asked.append(tr.layout(f, o.plate.box))
         tr.update(f, T0, [replace(o, text=replace(o.text, lines=n))])
     return asked
