@@ -79,6 +79,8 @@ def load_models(cfg: Config) -> Models:
         spinning=cfg.detector.spinning,
         optimization=cfg.detector.optimization,
         providers=providers(cfg.detector.device, "detector.device"),
+        large_above=cfg.detector.large_region,
+        large_size=cfg.detector.large_size,
     )
     ocr: PlateOcr
     ocr_model = None

@@ -102,24 +102,25 @@ class PlateNet(nn.Module):
 class Exported(nn.Module):
     """Wraps PlateNet with in-graph decoding to the [1, 5, N] (cx, cy, w, h, score) contract."""
 
-    def __init__(self, net: PlateNet, size: int, score_shift: float = 0.0) -> None:
+    def __init__(self, net: PlateNet, score_shift: float = 0.0) -> None:
         super().__init__()
         self.net = net
         self.score_shift = score_shift
-        g = size // STRIDE
-        ys, xs = torch.meshgrid(torch.arange(g), torch.arange(g), indexing="ij")
-        self.register_buffer("gx", ((xs.reshape(1, -1) + 0.5) * STRIDE).float())
-        self.register_buffer("gy", ((ys.reshape(1, -1) + 0.5) * STRIDE).float())
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         cls, box = self.net(images)
         b = cls.shape[0]
+        # The cell grid follows the input (any square or not, a multiple of 32): the exported model
+        # takes the square it was trained at or a larger one (`detector.large_size`).
+        ys, xs = torch.meshgrid(torch.arange(cls.shape[2]), torch.arange(cls.shape[3]), indexing="ij")
+        gx = ((xs.reshape(1, -1) + 0.5) * STRIDE).float()
+        gy = ((ys.reshape(1, -1) + 0.5) * STRIDE).float()
         score = torch.sigmoid(cls.reshape(b, -1) - self.score_shift)
         ltrb = decode_ltrb(box.reshape(b, 4, -1))
-        x1 = self.gx - ltrb[:, 0]
-        y1 = self.gy - ltrb[:, 1]
-        x2 = self.gx + ltrb[:, 2]
-        y2 = self.gy + ltrb[:, 3]
+        x1 = gx - ltrb[:, 0]
+        y1 = gy - ltrb[:, 1]
+        x2 = gx + ltrb[:, 2]
+        y2 = gy + ltrb[:, 3]
         return torch.stack([(x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1, score], dim=1)
 
 
@@ -412,11 +413,13 @@ def evaluate(predict, imgs: np.ndarray, boxes: list[np.ndarray], score_thr: floa
 
 def export_onnx(net: PlateNet, size: int, path: Path, score_shift: float = 0.0, class_name: str = "plate") -> None:
     """Export with in-graph decoding. `score_shift` is subtracted from the logits (calibration);
-    `class_name` is the one class written to the metadata's `names`."""
+    `class_name` is the one class written to the metadata's `names`. The input's height and width are
+    free (multiples of 32); `size`, the square trained at, is the metadata's `imgsz`, which the
+    pipeline letterboxes to unless a region is large (`detector.large_size`)."""
     import onnx
 
     net.eval()
-    m = Exported(net, size, score_shift).eval()
+    m = Exported(net, score_shift).eval()
     x = torch.zeros(1, 3, size, size)
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.onnx.export(
@@ -428,6 +431,7 @@ def export_onnx(net: PlateNet, size: int, path: Path, score_shift: float = 0.0, 
         opset_version=17,
         dynamo=False,
         do_constant_folding=True,
+        dynamic_axes={"images": {2: "height", 3: "width"}, "output0": {2: "cells"}},
     )
     model = onnx.load(str(path))
     for k, v in {
@@ -640,7 +644,7 @@ def main() -> None:
                     break
             net.eval()
             with torch.no_grad():
-                exp = Exported(net, size).to(dev).eval()
+                exp = Exported(net).to(dev).eval()
                 ev = evaluate(
                     lambda im: (
                         exp(  # noqa: B023

@@ -137,3 +137,54 @@ def test_a_gpu_device_this_onnxruntime_lacks_is_refused_naming_the_key() -> None
         load_models(parse_config("detector:\n  device: cuda\n"))
     with pytest.raises(EdgeError, match=r"ocr\.device: cuda needs .*set ocr\.device: cpu"):
         load_models(parse_config("ocr:\n  device: cuda\n"))
+
+
+V2 = MODELS / "plate-det-v2.onnx"
+
+
+def test_a_large_image_is_letterboxed_to_the_large_square_and_its_boxes_map_back(frames: Frames) -> None:
+    """detector.large_region / large_size: a 1280-px frame (a busy road's gate region is nearly one)
+    reaches plate-det-v2, whose input size is free, as a 512 square instead of 384; its boxes come back
+    in the frame's pixels, on the same plates the 384 run finds."""
+    small = OnnxPlateDetector(V2, score_threshold=0.15)
+    large = OnnxPlateDetector(V2, score_threshold=0.15, large_above=1000, large_size=512)
+    frame = frames[0][0]
+    assert frame.shape[:2] == (720, 1280)
+    assert small.canvas(frame) == (384, 384)
+    assert large.canvas(frame) == (512, 512)
+    assert large.canvas(frame[:, :1000]) == (384, 384)  # not larger than large_region: the model's size
+    found_small = found_large = 0
+    for image, legible, _ in frames:
+        a, b = small.predict(image), large.predict(image)
+        for t in legible:
+            in_a = [p for p in a if p.box.iou(t) >= 0.5]
+            in_b = [p for p in b if p.box.iou(t) >= 0.5]
+            found_small += bool(in_a)
+            found_large += bool(in_b)
+            if in_a:  # every plate the 384 run boxes, the 512 run boxes at the same place
+                assert in_b, (t, [p.box for p in b])
+    assert found_large >= found_small > 0
+
+
+def test_a_fixed_size_model_keeps_its_size_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
+    """plate-det-v1's input is fixed at 384 x 384: large_size cannot apply, and the log says why."""
+    with caplog.at_level("WARNING", logger="edge.detect.onnx"):
+        det = OnnxPlateDetector(RAW, large_above=1000, large_size=512)
+    assert det.canvas(np.zeros((720, 1280, 3), np.uint8)) == (384, 384)
+    assert "input size fixed" in caplog.text
+    assert "detector.large_size" in caplog.text
+
+
+def test_large_region_settings_reach_the_detector() -> None:
+    from edge.config import ConfigError, parse_config
+    from edge.pipeline import load_models
+
+    det = load_models(parse_config("detector:\n  large_region: 800\n  large_size: 448\n")).detector
+    assert isinstance(det, OnnxPlateDetector)
+    assert det.canvas(np.zeros((720, 900, 3), np.uint8)) == (448, 448)
+    assert det.canvas(np.zeros((720, 800, 3), np.uint8)) == (384, 384)
+    off = load_models(parse_config("detector:\n  large_region: 0\n")).detector
+    assert isinstance(off, OnnxPlateDetector)
+    assert off.canvas(np.zeros((720, 1280, 3), np.uint8)) == (384, 384)
+    with pytest.raises(ConfigError, match=r"detector\.large_size"):
+        parse_config("detector:\n  large_size: 500\n")  # not a multiple of 32
