@@ -112,7 +112,8 @@ class Exported(nn.Module):
         b = cls.shape[0]
         # The cell grid follows the input (any square or not, a multiple of 32): the exported model
         # takes the square it was trained at or a larger one (`detector.large_size`).
-        ys, xs = torch.meshgrid(torch.arange(cls.shape[2]), torch.arange(cls.shape[3]), indexing="ij")
+        rows, cols = torch.arange(cls.shape[2], device=cls.device), torch.arange(cls.shape[3], device=cls.device)
+        ys, xs = torch.meshgrid(rows, cols, indexing="ij")
         gx = ((xs.reshape(1, -1) + 0.5) * STRIDE).float()
         gy = ((ys.reshape(1, -1) + 0.5) * STRIDE).float()
         score = torch.sigmoid(cls.reshape(b, -1) - self.score_shift)

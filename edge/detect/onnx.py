@@ -128,7 +128,7 @@ class OnnxBoxDetector:
                 self.large = (large_above, (large_size, large_size))
             else:
                 log.warning(
-                    "%s: input size fixed at %s; images wider than %d px are not letterboxed to %d "
+                    "%s: input size fixed at %s; images larger than %d px are not letterboxed to %d "
                     "(detector.large_size needs a model with a free input size)",
                     self.path,
                     self.size,
