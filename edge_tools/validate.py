@@ -329,6 +329,20 @@ def junk_share(r: EvalResult) -> float:
     return (r.wrong_reads + r.false_reads) / r.reads if r.reads else 0.0
 
 
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of a proportion k/n (95 % at z 1.96); (0, 1) when n is 0.
+
+    A set of 176 vehicles cannot tell 82 % from 86 %, nor 2 % wrong from 4 %: the interval says how far
+    a figure could move on another draw of the same renderer (its vehicles taken as independent, which
+    those of one clip are not quite, so the true spread is somewhat wider)."""
+    if n == 0:
+        return 0.0, 1.0
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
 def by_condition(rows: dict[str, EvalResult], conditions: dict[str, str]) -> dict[str, EvalResult]:
     out: dict[str, EvalResult] = {}
     for name, r in rows.items():
@@ -395,6 +409,11 @@ def side_by_side(own: dict[str, EvalResult] | None, cross: dict[str, EvalResult]
     if "own" in totals and "cross" in totals:
         gap = (totals["own"].exact_rate - totals["cross"].exact_rate) * 100
         lines.append(f"own - cross: {gap:+.1f} points of vehicles read exactly (the overfitting to our own renderer)")
+    for k in ran:
+        t = totals[k]
+        (elo, ehi), (jlo, jhi) = wilson(t.read_exact, t.vehicles), wilson(t.wrong_reads + t.false_reads, t.reads)
+        lines.append(f"{k}: 95 % interval (Wilson) of read exactly {elo:.1%}-{ehi:.1%}, "
+                     f"of wrong + junk {jlo:.1%}-{jhi:.1%}")  # fmt: skip
     kind = "calibrated" if calibrated else "raw vote (no calibration fitted for this OCR setup)"
     for k in ran:
         if totals[k].reads:

@@ -82,6 +82,9 @@ def test_the_sets_are_shown_side_by_side_with_the_gap() -> None:
     assert "| day | 9/10 (90%) | 1/10 (10%) | 5/10 (50%) | 6/12 (50%) |" in text
     assert "false reads on empty roads: own 2 in 120 s (10.0 per 10 min)" in text
     assert "own - cross: +40.0 points" in text
+    # 9/10 is 59.6-98.2 % (Wilson, 95 %), 6/12 25.4-74.6 %: ten vehicles say little.
+    assert "own: 95 % interval (Wilson) of read exactly 59.6%-98.2%, of wrong + junk 8.9%-53.2%" in text
+    assert "cross: 95 % interval (Wilson) of read exactly 23.7%-76.3%, of wrong + junk 25.4%-74.6%" in text
     cross["day"].confidence_exact = [(0.95, True), (0.92, False), (0.6, True), (0.55, False), (0.5, False)]
     text = "\n".join(side_by_side(None, cross, 30.0, None))
     assert "cross: stored reads exact by calibrated confidence: >= 0.5: 2/5 exact (40%); " in text
