@@ -14,6 +14,11 @@ Example:
   python -m edge_tools.tracker_lab cache data/obs-dev1.pkl --dir data/dev1   # a set of validate.py --seed-offset
   python -m edge_tools.tracker_lab cache data/obs-calib.pkl --dir data/cross-calib   # xrender clips (all of them)
   python -m edge_tools.tracker_lab score data/obs-v4.pkl --config tracker-variant.yaml
+  python -m edge_tools.tracker_lab compare data/obs-calib.pkl data/obs-calib-cand.pkl   # vehicle by vehicle
+
+A difference of two or three vehicles in a few hundred is usually the tracker's chaos (one box more
+or less changes which readings a track gets), not a better model: `compare` lists the vehicles each
+side reads that the other misses and gives the sign test of that split.
 
 The cache is a pickle of this repository's own dataclasses: load only files you made.
 """
@@ -23,9 +28,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import pickle
 import sys
 import time
+from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -105,11 +113,19 @@ def replay(frames: Frames, tracker: PlateTracker) -> list[tuple[str, int | None]
     return [(r.plate, r.frame_index) for r in reads]
 
 
-def score_cache(path: Path, config: Path | None) -> EvalResult:
+def _load(path: Path) -> dict:
+    if not path.is_file():
+        raise SystemExit(f"{path}: no such cache (make one with: tracker_lab.py cache {path})")
     with path.open("rb") as f:
-        data = pickle.load(f)  # a file this script wrote (see the module docstring)
+        data: dict = pickle.load(f)  # a file this script wrote (see the module docstring)
+    return data
+
+
+def scored(path: Path, config: Path | None) -> Iterator[tuple[str, EvalResult, list[str], PlateTracker]]:
+    """Each clip of a cache replayed through a fresh tracker of `config` and scored: (clip, result,
+    the texts of its wrong reads, the tracker, for its drop counts)."""
+    data = _load(path)
     cfg = load_config(config).with_db(path.with_suffix(".unused.db"))
-    total = EvalResult()
     # As the pipeline does: the OCR model's shipped calibration, reads below store.min_confidence dropped.
     calibration = find_calibration(ROOT / "models" / f"{data['ocr']}.onnx", data["ocr"])
     print(f"cache: detector {data['detector']}, OCR {data['ocr']}, calibration {'yes' if calibration else 'none'}")
@@ -123,7 +139,25 @@ def score_cache(path: Path, config: Path | None) -> EvalResult:
         )
         where = Path(data.get("dir", VAL))
         truth = Truth.load((SAMPLE if name == "sample" else where / f"{name}.mp4").with_suffix(".json"))
-        r = score(replay(frames, tracker), truth)
+        reads = replay(frames, tracker)
+        yield name, score(reads, truth), wrong_texts(reads, truth), tracker
+
+
+def wrong_texts(reads: list[tuple[str, int | None]], truth: Truth) -> list[str]:
+    """The texts of the reads `score` counts as wrong (a vehicle in view, none of them this plate)."""
+    return [
+        plate
+        for plate, frame in reads
+        if frame is not None
+        and (cands := truth.candidates(frame))
+        and not any(truth.vehicles[i].plate == plate for i in cands)
+        and not truth.unlisted_at(plate, frame)
+    ]
+
+
+def score_cache(path: Path, config: Path | None) -> EvalResult:
+    total = EvalResult()
+    for name, r, _, tracker in scored(path, config):
         dropped = {k: n for k, n in tracker.drops.items() if n}
         if name != "sample":
             total.add(r)
@@ -140,6 +174,47 @@ def score_cache(path: Path, config: Path | None) -> EvalResult:
     return total
 
 
+def sign_test(gained: int, lost: int) -> float:
+    """Two-sided exact sign test on the discordant vehicles: the chance of a split at least this
+    uneven if each were equally likely to fall either way (1.0 when none differ)."""
+    n = gained + lost
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, k) for k in range(min(gained, lost) + 1)) / 2**n
+    return float(min(1.0, 2 * tail))
+
+
+def compare(a: Path, b: Path, config: Path | None, config_b: Path | None = None) -> tuple[int, int, float]:
+    """Two caches of the same clips (or one cache under two configs), vehicle by vehicle: which vehicles
+    only B reads exactly (gained), which only A reads (lost), the sign test of that split, and the wrong
+    reads only one of them makes. Returns (gained, lost, p)."""
+    got_a = {name: (r, wrong) for name, r, wrong, _ in scored(a, config) if name != "sample"}
+    got_b = {name: (r, wrong) for name, r, wrong, _ in scored(b, config_b or config) if name != "sample"}
+    if set(got_a) != set(got_b):
+        raise SystemExit(f"{a} and {b} hold different clips: {sorted(set(got_a) ^ set(got_b))}")
+    gained = lost = 0
+    wrong_a = wrong_b = 0
+    print(f"{'clip':12s} {'A exact':>8s} {'B exact':>8s}  vehicles B gains (+) and loses (-)  wrong reads A -> B")
+    for name, (ra, wa) in got_a.items():
+        rb, wb = got_b[name]
+        miss_a, miss_b = Counter(ra.missed_plates), Counter(rb.missed_plates)
+        g, lo = sorted((miss_a - miss_b).elements()), sorted((miss_b - miss_a).elements())
+        gained, lost, wrong_a, wrong_b = gained + len(g), lost + len(lo), wrong_a + len(wa), wrong_b + len(wb)
+        only_a, only_b = sorted((Counter(wa) - Counter(wb)).elements()), sorted((Counter(wb) - Counter(wa)).elements())
+        print(
+            f"{name:12s} {ra.read_exact:>4d}/{ra.vehicles:<3d} {rb.read_exact:>4d}/{rb.vehicles:<3d}  "
+            f"{' '.join(['+' + x for x in g] + ['-' + x for x in lo]) or '='}  {len(wa)} -> {len(wb)}"
+            + (f" (gone {' '.join(only_a)})" if only_a else "")
+            + (f" (new {' '.join(only_b)})" if only_b else "")
+        )
+    p = sign_test(gained, lost)
+    print(
+        f"total: B reads {gained} vehicles A missed and misses {lost} A read (net {gained - lost:+d}); "
+        f"sign test p = {p:.2f} over {gained + lost} discordant vehicles; wrong reads A {wrong_a}, B {wrong_b}"
+    )
+    return gained, lost, p
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -152,13 +227,20 @@ def main() -> None:
     s = sub.add_parser("score", help="replay a cache through the tracker of a config; score each clip")
     s.add_argument("cache", type=Path)
     s.add_argument("--config", type=Path, default=None, help="edge-alpr config (its tracking keys)")
+    m = sub.add_parser(
+        "compare", help="two caches (or one under two configs), vehicle by vehicle, with a sign test of the difference"
+    )
+    m.add_argument("a", type=Path, help="the cache of the current choice")
+    m.add_argument("b", type=Path, help="the cache of the candidate (the same one for two configs)")
+    m.add_argument("--config", type=Path, default=None, help="edge-alpr config of A (and of B without --config-b)")
+    m.add_argument("--config-b", type=Path, default=None, help="edge-alpr config of B (its tracking keys)")
     a = ap.parse_args()
     if a.cmd == "cache":
         cache(a.out, a.config, a.dir)
-    else:
-        if not a.cache.is_file():
-            raise SystemExit(f"{a.cache}: no such cache (make one with: tracker_lab.py cache {a.cache})")
+    elif a.cmd == "score":
         score_cache(a.cache, a.config)
+    else:
+        compare(a.a, a.b, a.config, a.config_b)
 
 
 if __name__ == "__main__":
