@@ -101,8 +101,9 @@ def load_models(cfg: Config) -> Models:
             )
         else:
             ocr = CtcOcr(
-                ocr_model, ocr_config, o.threads, spinning=o.spinning, optimization=o.optimization, providers=device
-            )
+                ocr_model, ocr_config, o.threads, spinning=o.spinning, optimization=o.optimization, providers=device,
+                text_band=o.text_band,
+            )  # fmt: skip
     if cfg.ocr.second_opinion == "rapidocr":
         ocr = SecondOpinion(ocr, RapidOcr(threads=cfg.ocr.threads), cfg.ocr.second_weight, cfg.ocr.second_min_width)
     vehicles = None

@@ -271,6 +271,15 @@ class OcrConfig(OnnxSessionConfig):
     crop_pad: float = Field(
         default=0.10, ge=0, le=0.5, description="Grow the detector box by this fraction per side before OCR."
     )
+    text_band: float = Field(
+        default=0.35,
+        ge=0,
+        lt=1,
+        description="CTC models: read a crop cut to the rows of its characters (rows whose horizontal-gradient "
+        "energy is at least this fraction of the strongest row's, plus 30 % of the band each side), so a loose "
+        "detector box does not shrink them in the OCR's 48-px input; 0 reads the whole crop. Chosen on the cross "
+        "renderer's development splits (models/README.md, twelfth session).",
+    )
     views: int = Field(
         default=1,
         ge=1,

@@ -55,6 +55,54 @@ def preprocess(bgr: np.ndarray[Any, Any], height: int = HEIGHT, max_width: int =
     return ((r / 255.0 - 0.5) / 0.5).transpose(2, 0, 1)
 
 
+# text_band: the band's rows grow by this fraction of its height on each side (the characters' tops and
+# bottoms are weaker in horizontal gradient than their middles); a second line joins across a gap
+# under BAND_GAP of the first's height; a band this close to the crop's height, or fewer rows than
+# this, leaves the crop as it is.
+BAND_PAD = 0.3
+BAND_GAP = 1.0
+BAND_MAX = 0.75
+BAND_MIN_ROWS = 8
+
+
+def text_band(bgr: np.ndarray[Any, Any], threshold: float) -> np.ndarray[Any, Any]:
+    """The rows of a plate crop that hold its characters, when the detector's box left much else
+    above or below them (the plate's frame and dealer text, the bumper, a dark car body).
+
+    The OCR scales a crop to 48 px high: in a box twice as tall as the characters they reach it at
+    half the height they could. Rows are scored by their mean absolute horizontal gradient (the
+    characters' vertical strokes; a bumper's or frame's edges are mostly horizontal), smoothed over
+    a twelfth of the crop; the band is the run of rows around the strongest one scoring at least
+    `threshold` of it, joined with a neighbouring run at least half as tall across a gap under
+    BAND_GAP of its height (a two-line plate's other line: the band of such a plate stays square
+    and is read both ways), then grown by BAND_PAD of its height each side. The crop is returned
+    whole when the band is most of it (BAND_MAX) or too thin to be characters (BAND_MIN_ROWS)."""
+    if threshold <= 0 or bgr.shape[0] < BAND_MIN_ROWS:
+        return bgr
+    grey = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    energy = np.abs(cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)).mean(axis=1)
+    k = max(3, bgr.shape[0] // 12) | 1
+    energy = np.convolve(energy, np.ones(k, np.float32) / k, mode="same")
+    strong = energy >= threshold * energy.max()
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], strong.astype(np.int8), [0]])))
+    runs = [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]  # [start, end)
+    core = next(i for i, (a, b) in enumerate(runs) if a <= int(np.argmax(energy)) < b)
+    top, bottom = runs[core]
+    line = bottom - top
+    for i in (core - 1, core + 1):  # the other line of a two-line plate, above or below
+        if 0 <= i < len(runs):
+            a, b = runs[i]
+            gap = a - bottom if i > core else top - b
+            if b - a >= 0.5 * line and gap < BAND_GAP * line:
+                top, bottom = min(top, a), max(bottom, b)
+                break
+    rows = bottom - top
+    if rows >= BAND_MAX * bgr.shape[0] or rows < BAND_MIN_ROWS:
+        return bgr
+    pad = round(BAND_PAD * rows)
+    return bgr[max(0, top - pad) : bottom + pad]
+
+
 def stitch_lines(bgr: np.ndarray[Any, Any], overlap: float = 0.06) -> np.ndarray[Any, Any]:
     """A two-line plate as one line: its top half, then its bottom half, side by side."""
     h = bgr.shape[0]
@@ -104,8 +152,13 @@ class CtcOcr:
         spinning: bool = False,
         optimization: Optimization = "all",
         providers: list[str] | None = None,
+        text_band: float = 0.0,
     ):
+        """`text_band` > 0 cuts each crop to the rows of its characters before it is read
+        (`text_band`, the module function, at that threshold)."""
         import onnxruntime as ort
+
+        self.text_band = text_band
 
         self.model_path, self.config_path = Path(model), Path(config)
         for p in (self.model_path, self.config_path):
@@ -137,11 +190,14 @@ class CtcOcr:
         return decode(probs, c.alphabet)
 
     def predict(self, crops: list[Image], lines: Layouts | None = None) -> list[PlateText]:
-        """Each crop read as one line; a crop narrower than `two_line_below` also as two lines, the
-        surer reading kept. `lines[i]` 1 or 2 reads such a crop in that layout only (its track has
-        settled on it: `PlateTracker.layout`); a wider crop is one line whatever `lines` says."""
+        """Each crop, cut to its text band when `text_band` is set, read as one line; one narrower than
+        `two_line_below` also as two lines, the surer reading kept (a two-line plate's band holds both
+        lines; a band of one line is no longer square, and is read as one line only).
+        `lines[i]` 1 or 2 reads such a crop in that layout only (its track has settled on it:
+        `PlateTracker.layout`); a wider crop is one line whatever `lines` says."""
         if not crops:
             return []
+        crops = [text_band(c, self.text_band) for c in crops]
         layout = list(lines) if lines is not None else [None] * len(crops)
         if len(layout) != len(crops):
             raise ValueError(f"{len(layout)} layouts for {len(crops)} crops")

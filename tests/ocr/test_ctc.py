@@ -10,7 +10,7 @@ import pytest
 
 from edge.errors import EdgeError
 from edge.ocr import CtcOcr, is_ctc_config
-from edge.ocr.ctc import decode, preprocess, read_ctc_config, stitch_lines
+from edge.ocr.ctc import decode, preprocess, read_ctc_config, stitch_lines, text_band
 from edge_tools.synth.scene import render_plate_crop
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
@@ -157,3 +157,81 @@ def test_a_two_line_plate_is_read_as_two_lines() -> None:
     assert sum(p.text == t and p.lines == 2 for p, (_, t) in zip(preds, crops, strict=True)) >= 6, [
         (p.text, p.lines, t) for p, (_, t) in zip(preds, crops, strict=True)
     ]
+
+
+def test_text_band_keeps_the_rows_of_the_characters() -> None:
+    # A plate's line of dark characters on a light plate, inside a box three times as tall whose
+    # other rows are a car body's flat colour and a bumper's horizontal edge.
+    crop = np.full((90, 200, 3), 60, np.uint8)
+    crop[30:60, 10:190] = 220  # the plate
+    for x in range(20, 180, 20):
+        crop[35:55, x : x + 8] = 20  # characters' vertical strokes
+    crop[75:78] = 250  # a bumper's edge: horizontal, no horizontal gradient along the rows
+    band = text_band(crop, 0.35)
+    assert band.shape[1] == 200  # columns untouched
+    rows = band.shape[0]
+    assert 20 <= rows < 0.75 * 90
+    top = next(y for y in range(90) if np.array_equal(crop[y : y + rows], band))
+    assert top <= 35
+    assert top + rows >= 55  # every character row kept
+    assert top + rows <= 75  # the bumper's edge left out
+
+
+def test_text_band_leaves_tight_flat_and_tiny_crops_whole() -> None:
+    tight = np.full((30, 200, 3), 220, np.uint8)
+    for x in range(10, 190, 20):
+        tight[3:27, x : x + 8] = 20
+    assert text_band(tight, 0.35) is tight  # the characters fill it
+    flat = np.full((60, 200, 3), 128, np.uint8)
+    assert text_band(flat, 0.35) is flat
+    assert text_band(tight[:6], 0.35).shape[0] == 6
+    loose = np.vstack([np.full((40, 200, 3), 60, np.uint8), tight, np.full((40, 200, 3), 60, np.uint8)])
+    assert text_band(loose, 0.0) is loose  # 0: off
+    assert text_band(loose, 0.35).shape[0] < loose.shape[0]
+
+
+def test_loose_crops_read_better_cut_to_their_text_band() -> None:
+    # Rendered crops grown by 80 % of the plate box each side (a detector box far too large): the OCR
+    # scales the whole crop to 48 px, so the characters shrink; cut to their band they do not.
+    plain = CtcOcr(MODELS / f"{CTC}.onnx", MODELS / f"{CTC}.yaml")
+    banded = CtcOcr(MODELS / f"{CTC}.onnx", MODELS / f"{CTC}.yaml", text_band=0.35)
+    rng = np.random.default_rng(4242)
+    crops = [render_plate_crop(rng, pad=0.8, min_width=80) for _ in range(60)]
+    before = sum(p.text == t for p, (_, t) in zip(plain.predict([c for c, _ in crops]), crops, strict=True))
+    after = sum(p.text == t for p, (_, t) in zip(banded.predict([c for c, _ in crops]), crops, strict=True))
+    assert after >= before + 15, (before, after)  # 12 -> 39 of 60 when written
+    rng = np.random.default_rng(4243)
+    usual = [render_plate_crop(rng, min_width=80) for _ in range(60)]  # the pipeline's own padding
+    before = sum(p.text == t for p, (_, t) in zip(plain.predict([c for c, _ in usual]), usual, strict=True))
+    after = sum(p.text == t for p, (_, t) in zip(banded.predict([c for c, _ in usual]), usual, strict=True))
+    assert after >= before - 2, (before, after)
+
+
+def test_a_two_line_plate_in_a_loose_box_is_still_read_as_two_lines() -> None:
+    # Its band holds both lines, so the band is square and read both ways like the crop was.
+    rng = np.random.default_rng(626262)
+    ocr = CtcOcr(MODELS / f"{CTC}.onnx", MODELS / f"{CTC}.yaml", text_band=0.35)
+    crops = []
+    while len(crops) < 12:
+        crop, text = render_plate_crop(rng, min_width=180)
+        if crop.shape[1] / crop.shape[0] > 3.5 and ocr.predict([crop])[0].text == text:
+            line = text_band(crop, 0.35)  # the characters' rows, a third of their height spare each side
+            w, h = line.shape[1] // 2, line.shape[0]
+            two = np.vstack([line[:, :w], line[:, w : 2 * w]])
+            body = np.full((h, w, 3), 50, np.uint8)  # a car body above and below: a box twice too tall
+            crops.append((np.vstack([body, two, body]), text))
+    preds = ocr.predict([c for c, _ in crops])
+    assert sum(p.text == t and p.lines == 2 for p, (_, t) in zip(preds, crops, strict=True)) >= 6, [
+        (p.text, p.lines, t) for p, (_, t) in zip(preds, crops, strict=True)
+    ]
+
+
+def test_the_text_band_key_reaches_the_ocr_and_is_checked() -> None:
+    from edge.config import ConfigError, parse_config
+    from edge.pipeline import load_models
+
+    ocr = load_models(parse_config(f"models:\n  ocr: {CTC}\nocr:\n  text_band: 0.5\n")).ocr
+    assert isinstance(ocr, CtcOcr)
+    assert ocr.text_band == 0.5
+    with pytest.raises(ConfigError, match="text_band"):
+        parse_config("ocr:\n  text_band: 1.5\n")
