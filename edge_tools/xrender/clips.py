@@ -17,6 +17,9 @@ SEED = 7_250_000  # the set's base seed; a clip's seed is SEED + its index (neve
 CALIB_SEED = 7_350_000
 # A second development split (tenth session): choices are checked on it before the cross set scores.
 DEV2_SEED = 7_450_000
+# A third (twelfth session): with three splits (525 vehicles) a choice's gains and losses are counted
+# vehicle by vehicle (`tracker_lab compare`), not read off one split's total.
+DEV3_SEED = 7_550_000
 
 # (name, condition, vehicles that pass, seconds, further conditions shown). Empty roads have
 # pedestrians, trees in wind and the camera's date/time overlay, and no vehicle: every read there
