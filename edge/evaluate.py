@@ -82,6 +82,8 @@ class EvalResult:
     seconds: float = 0.0
     fps: float = 0.0
     missed_plates: list[str] = field(default_factory=list)
+    # the texts of the wrong reads (not in `as_dict`): which misreads a change adds or removes
+    wrong_plates: list[str] = field(default_factory=list)
     # (confidence, exact) of each stored read, when `score` was given the confidences: how often a read
     # stored at a given calibrated confidence was exact (not in `as_dict`)
     confidence_exact: list[tuple[float, bool]] = field(default_factory=list)
@@ -94,6 +96,7 @@ class EvalResult:
         self.seconds += other.seconds
         self.fps = self.frames / self.seconds if self.seconds else 0.0
         self.missed_plates += other.missed_plates
+        self.wrong_plates += other.wrong_plates
         self.confidence_exact += other.confidence_exact
 
     @property
@@ -102,7 +105,7 @@ class EvalResult:
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        del d["confidence_exact"]
+        del d["confidence_exact"], d["wrong_plates"]
         d["exact_rate"] = round(self.exact_rate, 4)
         d["fps"] = round(self.fps, 1)
         d["seconds"] = round(self.seconds, 2)
@@ -130,6 +133,7 @@ def score(reads: list[tuple[str, int | None]], truth: Truth, *, confidences: lis
             result.unlisted_reads += 1
         elif cands:
             result.wrong_reads += 1
+            result.wrong_plates.append(plate)
         else:
             result.false_reads += 1
     for i, n in enumerate(exact):

@@ -121,9 +121,9 @@ def _load(path: Path) -> dict:
     return data
 
 
-def scored(path: Path, config: Path | None) -> Iterator[tuple[str, EvalResult, list[str], PlateTracker]]:
+def scored(path: Path, config: Path | None) -> Iterator[tuple[str, EvalResult, PlateTracker]]:
     """Each clip of a cache replayed through a fresh tracker of `config` and scored: (clip, result,
-    the texts of its wrong reads, the tracker, for its drop counts)."""
+    the tracker, for its drop counts)."""
     data = _load(path)
     cfg = load_config(config).with_db(path.with_suffix(".unused.db"))
     # As the pipeline does: the OCR model's shipped calibration, reads below store.min_confidence dropped.
@@ -139,25 +139,12 @@ def scored(path: Path, config: Path | None) -> Iterator[tuple[str, EvalResult, l
         )
         where = Path(data.get("dir", VAL))
         truth = Truth.load((SAMPLE if name == "sample" else where / f"{name}.mp4").with_suffix(".json"))
-        reads = replay(frames, tracker)
-        yield name, score(reads, truth), wrong_texts(reads, truth), tracker
-
-
-def wrong_texts(reads: list[tuple[str, int | None]], truth: Truth) -> list[str]:
-    """The texts of the reads `score` counts as wrong (a vehicle in view, none of them this plate)."""
-    return [
-        plate
-        for plate, frame in reads
-        if frame is not None
-        and (cands := truth.candidates(frame))
-        and not any(truth.vehicles[i].plate == plate for i in cands)
-        and not truth.unlisted_at(plate, frame)
-    ]
+        yield name, score(replay(frames, tracker), truth), tracker
 
 
 def score_cache(path: Path, config: Path | None) -> EvalResult:
     total = EvalResult()
-    for name, r, _, tracker in scored(path, config):
+    for name, r, tracker in scored(path, config):
         dropped = {k: n for k, n in tracker.drops.items() if n}
         if name != "sample":
             total.add(r)
@@ -188,15 +175,16 @@ def compare(a: Path, b: Path, config: Path | None, config_b: Path | None = None)
     """Two caches of the same clips (or one cache under two configs), vehicle by vehicle: which vehicles
     only B reads exactly (gained), which only A reads (lost), the sign test of that split, and the wrong
     reads only one of them makes. Returns (gained, lost, p)."""
-    got_a = {name: (r, wrong) for name, r, wrong, _ in scored(a, config) if name != "sample"}
-    got_b = {name: (r, wrong) for name, r, wrong, _ in scored(b, config_b or config) if name != "sample"}
+    got_a = {name: r for name, r, _ in scored(a, config) if name != "sample"}
+    got_b = {name: r for name, r, _ in scored(b, config_b or config) if name != "sample"}
     if set(got_a) != set(got_b):
         raise SystemExit(f"{a} and {b} hold different clips: {sorted(set(got_a) ^ set(got_b))}")
     gained = lost = 0
     wrong_a = wrong_b = 0
     print(f"{'clip':12s} {'A exact':>8s} {'B exact':>8s}  vehicles B gains (+) and loses (-)  wrong reads A -> B")
-    for name, (ra, wa) in got_a.items():
-        rb, wb = got_b[name]
+    for name, ra in got_a.items():
+        rb = got_b[name]
+        wa, wb = ra.wrong_plates, rb.wrong_plates
         miss_a, miss_b = Counter(ra.missed_plates), Counter(rb.missed_plates)
         g, lo = sorted((miss_a - miss_b).elements()), sorted((miss_b - miss_a).elements())
         gained, lost, wrong_a, wrong_b = gained + len(g), lost + len(lo), wrong_a + len(wa), wrong_b + len(wb)

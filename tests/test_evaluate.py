@@ -31,6 +31,8 @@ def test_exact_duplicate_wrong_false_missed() -> None:
     assert r.wrong_reads == 1
     assert r.false_reads == 2
     assert sorted(r.missed_plates) == ["BBB222", "CCC333"]
+    assert r.wrong_plates == ["BBB223"]  # false reads are not wrong reads of a vehicle
+    assert "wrong_plates" not in r.as_dict()
     assert r.exact_rate == pytest.approx(1 / 3)
 
 

@@ -86,7 +86,8 @@ def text_band(bgr: np.ndarray[Any, Any], threshold: float) -> np.ndarray[Any, An
     strong = energy >= threshold * energy.max()
     edges = np.flatnonzero(np.diff(np.concatenate([[0], strong.astype(np.int8), [0]])))
     runs = [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]  # [start, end)
-    core = next(i for i, (a, b) in enumerate(runs) if a <= int(np.argmax(energy)) < b)
+    peak = int(np.argmax(energy))
+    core = next(i for i, (a, b) in enumerate(runs) if a <= peak < b)
     top, bottom = runs[core]
     line = bottom - top
     for i in (core - 1, core + 1):  # the other line of a two-line plate, above or below
