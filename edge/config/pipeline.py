@@ -417,8 +417,9 @@ class TrackingConfig(Strict):
         description="A track whose plate never moved (a parked car; or text that is not on a vehicle: a camera's "
         "name, a sign) needs at least this many observations: a parked car is seen on the detector's every run "
         "near it, text the detector boxed once or twice in passing is no plate. So does a read whose frames "
-        "agreeing with its text never moved while another box of its track moved on (a car passing under a "
-        "camera's name joins its own boxes to the name's track). Fewer are dropped and counted (reason still). "
+        "agreeing with its text never moved while its track's other boxes moved (a car passing under a "
+        "camera's name joins its own boxes to the name's track): they held the text within a quarter of its "
+        "width, or within half while another box lay two widths away. Fewer are dropped and counted (reason still). "
         "0: no check.",
     )
     max_age: Duration = Field(

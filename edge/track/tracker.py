@@ -62,6 +62,10 @@ DROP_REASONS = {
 # by less than _STILL_GROWTH, never moved: a parked car, or text that is not on a vehicle.
 _STILL = 0.5
 _STILL_GROWTH = 1.25
+# The frames that read a text held it within this share of its width: the text was read only in place
+# (`stationary` at this reach). A camera's name jitters by a tenth of its width from box to box; a plate
+# read while its vehicle moves travels further between the frames that read it.
+_IN_PLACE = 0.25
 # Text read in place while another box of its track lay this many plate widths away was left
 # behind by what moved (`left_behind`).
 _LEFT_BEHIND = 2.0
@@ -171,13 +175,14 @@ def supporting(obs: list[Observation], text: str) -> list[Observation]:
     return [o for o in obs if any(_near(t.text, text) for t in o.text.readings)]
 
 
-def stationary(obs: list[Observation]) -> bool:
-    """Whether the plate never moved over `obs`: its centre stayed within half its width of where it
-    was first seen and its size changed little (a vehicle passing grows, shrinks or crosses)."""
+def stationary(obs: list[Observation], reach_widths: float = _STILL) -> bool:
+    """Whether the plate never moved over `obs`: its centre stayed within `reach_widths` of its width
+    (half, by default) of where it was first seen and its size changed little (a vehicle passing
+    grows, shrinks or crosses)."""
     widths = [o.plate.box.width for o in obs]
     if min(widths) <= 0 or max(widths) / min(widths) >= _STILL_GROWTH:
         return False
-    reach = _STILL * _median_width(obs)
+    reach = reach_widths * _median_width(obs)
     return all(_from_first(obs, o) < reach for o in obs)
 
 
@@ -598,11 +603,18 @@ class PlateTracker:
         if len(support) < self.cfg.min_agreeing:
             self.drops["disagree"] += 1
             return []
-        # The text read never moved where it was read, while the track went elsewhere: a camera's
-        # name or a sign, and a vehicle passing near it whose boxes (reading nothing, or something
-        # else) joined its track. The cross renderer's calibration split stored a camera's name
-        # (CAM7) so. Such text needs as many agreeing frames as a parked car (the rule above).
-        if len(support) < self.cfg.still_min_observations and left_behind(support, obs):
+        # The text was read only in place: a camera's name or a sign, and a vehicle passing near it
+        # whose boxes (reading nothing, or something else) joined its track. Either the text stayed
+        # while the track went elsewhere (the cross renderer's calibration split stored a camera's
+        # name, CAM7, so), or the frames that read it held it within a quarter of its width while its
+        # track's other boxes moved beside it (its development splits stored 187GATE1, 4CAM87 and
+        # M10GATE2 so: a car passing under the camera's name line). Such text needs as many agreeing
+        # frames as a parked car (the rule above); a plate read while its vehicle moves does not.
+        if (
+            support
+            and len(support) < self.cfg.still_min_observations
+            and (left_behind(support, obs) or stationary(support, _IN_PLACE))
+        ):
             self.drops["still"] += 1
             return []
         if self.calibration is not None:
