@@ -419,7 +419,7 @@ class TrackingConfig(Strict):
         "near it, text the detector boxed once or twice in passing is no plate. So does a read whose frames "
         "agreeing with its text never moved while its track's other boxes moved (a car passing under a "
         "camera's name joins its own boxes to the name's track): they held the text within a quarter of its "
-        "width, or within half while another box lay two widths away. Fewer are dropped and counted (reason still). "
+        "width. Fewer are dropped and counted (reason still). "
         "0: no check.",
     )
     max_age: Duration = Field(

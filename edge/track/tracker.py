@@ -64,11 +64,9 @@ _STILL = 0.5
 _STILL_GROWTH = 1.25
 # The frames that read a text held it within this share of its width: the text was read only in place
 # (`stationary` at this reach). A camera's name jitters by a tenth of its width from box to box; a plate
-# read while its vehicle moves travels further between the frames that read it.
+# read while its vehicle moves travels further between the frames that read it (a fast one a third to
+# a half of its width from one frame to the next: half, `_STILL`, took two such frames for still).
 _IN_PLACE = 0.25
-# Text read in place while another box of its track lay this many plate widths away was left
-# behind by what moved (`left_behind`).
-_LEFT_BEHIND = 2.0
 
 
 @dataclass
@@ -209,17 +207,6 @@ def _median_width(obs: list[Observation]) -> float:
 def _from_first(obs: list[Observation], o: Observation) -> float:
     """How far `o`'s plate centre lies from where `obs` first saw the plate (pixels)."""
     return math.dist(o.plate.box.centre, obs[0].plate.box.centre)
-
-
-def left_behind(support: list[Observation], obs: list[Observation]) -> bool:
-    """Whether the observations reading a text (`support`) never moved while another observation of
-    the same track lay at least _LEFT_BEHIND plate widths from them: the text stayed put and something
-    else moved on. A slow or queued vehicle's boxes stay together, read or not."""
-    if not support or not stationary(support):
-        return False
-    reach = _LEFT_BEHIND * _median_width(support)
-    mine = {id(o) for o in support}
-    return any(_from_first(support, o) >= reach for o in obs if id(o) not in mine)
 
 
 def _tally(observations: list[Observation]) -> tuple[str, list[tuple[float, float]]]:
@@ -603,18 +590,14 @@ class PlateTracker:
         if len(support) < self.cfg.min_agreeing:
             self.drops["disagree"] += 1
             return []
-        # The text was read only in place: a camera's name or a sign, and a vehicle passing near it
-        # whose boxes (reading nothing, or something else) joined its track. Either the text stayed
-        # while the track went elsewhere (the cross renderer's calibration split stored a camera's
-        # name, CAM7, so), or the frames that read it held it within a quarter of its width while its
-        # track's other boxes moved beside it (its development splits stored 187GATE1, 4CAM87 and
-        # M10GATE2 so: a car passing under the camera's name line). Such text needs as many agreeing
-        # frames as a parked car (the rule above); a plate read while its vehicle moves does not.
-        if (
-            support
-            and len(support) < self.cfg.still_min_observations
-            and (left_behind(support, obs) or stationary(support, _IN_PLACE))
-        ):
+        # The text was read only in place, though the track may have moved: a camera's name or a sign,
+        # and a vehicle passing near it whose boxes (reading nothing, or something else) joined its
+        # track. The cross renderer's calibration split stored a camera's name (CAM7) so, the car
+        # moving on; its development splits 187GATE1, 4CAM87 and M10GATE2, a car passing just under
+        # the camera's name line. The frames that read the text held it within a quarter of its
+        # width: it needs as many agreeing frames as a parked car (the rule above); a plate read while
+        # its vehicle moves does not.
+        if support and len(support) < self.cfg.still_min_observations and stationary(support, _IN_PLACE):
             self.drops["still"] += 1
             return []
         if self.calibration is not None:
