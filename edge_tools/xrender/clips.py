@@ -20,6 +20,9 @@ DEV2_SEED = 7_450_000
 # A third (twelfth session): with three splits (525 vehicles) a choice's gains and losses are counted
 # vehicle by vehicle (`tracker_lab compare`), not read off one split's total.
 DEV3_SEED = 7_550_000
+# A fourth (thirteenth session), rendered after that session's tracker rule was chosen on the others: a
+# held-out check of it, and one more split for the next choice.
+DEV4_SEED = 7_650_000
 
 # (name, condition, vehicles that pass, seconds, further conditions shown). Empty roads have
 # pedestrians, trees in wind and the camera's date/time overlay, and no vehicle: every read there
