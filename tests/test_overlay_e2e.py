@@ -44,12 +44,22 @@ def test_empty_road_with_an_overlay_stores_nothing_and_would_without_the_rules(
     # the overlay was found and kept out: masked once learned, and its early tracks lie on no vehicle
     assert summary["masked"] > 0, summary
     assert summary["tracks_dropped"]["off_vehicle"] > 0, summary
-    # the same clip without the overlay learner and the vehicle rule: the overlay is read as plates
-    off = tmp_path / "off.yaml"
-    off.write_text(
+    # without the overlay learner and the vehicle rule the still rules keep the clock out on their own:
+    # the frames that read each of its texts held it in place, fewer than a parked car needs
+    loose = (
         V1
         + "overlays:\n  learn: false\ntracking:\n  min_on_vehicle: 0\n  min_agreeing: 1\nstore:\n  min_confidence: 0\n"
     )
+    still = tmp_path / "still.yaml"
+    still.write_text(loose)
+    res = cli("replay", str(empty_road), "--config", str(still), "--db", str(tmp_path / "c.db"), "--json", "--quiet")
+    assert res.returncode == 0, res.stderr
+    summary = json.loads(res.stdout)
+    assert summary["reads"] == 0, summary
+    assert summary["tracks_dropped"]["still"] > 0, summary
+    # and without those too, the overlay is read as plates
+    off = tmp_path / "off.yaml"
+    off.write_text(loose.replace("min_agreeing: 1\n", "min_agreeing: 1\n  still_min_observations: 0\n"))
     res = cli("replay", str(empty_road), "--config", str(off), "--db", str(tmp_path / "b.db"), "--json", "--quiet")
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["reads"] > 0
