@@ -17,14 +17,14 @@ from edge_tools.synth.scene import render_clip
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE, TRUTH = ROOT / "samples" / "sample.mp4", ROOT / "samples" / "sample.json"
 # The other precision rules off (no overlay learner, no motion-shape check, one observation is enough,
-# no confidence floor): what is left out is left out by the vehicle detector alone. plate-det-v1 boxes
+# no still rules, no confidence floor): what is left out is left out by the vehicle detector alone. plate-det-v1 boxes
 # the camera's timestamp (plate-det-v2, the default, learned it as background and rarely does), so the
 # empty-road test keeps it to show what the vehicle check alone removes.
 BARE: dict[str, Any] = {
     "models": {"detector": "plate-det-v1"},
     "detector": {"score_threshold": 0.25},
     "overlays": {"learn": False},
-    "tracking": {"min_on_vehicle": 0, "min_agreeing": 1},
+    "tracking": {"min_on_vehicle": 0, "min_agreeing": 1, "still_min_observations": 0},
     "store": {"min_confidence": 0},
 }
 SAMPLE_EXACT = 6  # of its 9 vehicles, as the default config reads it (tests/test_replay_e2e.py)
