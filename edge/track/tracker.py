@@ -63,7 +63,7 @@ DROP_REASONS = {
 _STILL = 0.5
 _STILL_GROWTH = 1.25
 # The frames that read a text held it within this share of its width: the text was read only in place
-# (`in_place`). A camera's name jitters by a tenth of its width from box to box; a plate
+# (`stationary` at this reach). A camera's name jitters by a tenth of its width from box to box; a plate
 # read while its vehicle moves travels further between the frames that read it (a fast one a third to
 # a half of its width from one frame to the next: half, `_STILL`, took two such frames for still).
 _IN_PLACE = 0.25
@@ -173,13 +173,14 @@ def supporting(obs: list[Observation], text: str) -> list[Observation]:
     return [o for o in obs if any(_near(t.text, text) for t in o.text.readings)]
 
 
-def stationary(obs: list[Observation]) -> bool:
-    """Whether the plate never moved over `obs`: its centre stayed within half its width of where it
-    was first seen and its size changed little (a vehicle passing grows, shrinks or crosses)."""
+def stationary(obs: list[Observation], reach_widths: float = _STILL) -> bool:
+    """Whether the plate never moved over `obs`: its centre stayed within `reach_widths` of its width
+    (half, by default) of where it was first seen and its size changed little (a vehicle passing
+    grows, shrinks or crosses)."""
     widths = [o.plate.box.width for o in obs]
     if min(widths) <= 0 or max(widths) / min(widths) >= _STILL_GROWTH:
         return False
-    reach = _STILL * _median_width(obs)
+    reach = reach_widths * _median_width(obs)
     return all(_from_first(obs, o) < reach for o in obs)
 
 
@@ -196,15 +197,6 @@ def on_vehicle_count(obs: list[Observation], travel: float) -> int:
     ys = [o.plate.box.centre[1] for o in loose]
     span = math.hypot(max(xs) - min(xs), max(ys) - min(ys))
     return on + len(loose) if span >= travel * _median_width(loose) else on
-
-
-def in_place(support: list[Observation]) -> bool:
-    """Whether the observations that read a text held it within _IN_PLACE of its width of where they
-    first read it, whatever their boxes' sizes: the detector boxes more or less of a camera's text line
-    from frame to frame (dev2's 87GATE1: 147 and 222 px wide, centres 35 px apart), while a plate
-    growing by a quarter nears the camera, and its centre moves on by more than its width."""
-    reach = _IN_PLACE * _median_width(support)
-    return all(_from_first(support, o) < reach for o in support)
 
 
 def _median_width(obs: list[Observation]) -> float:
@@ -605,7 +597,7 @@ class PlateTracker:
         # the camera's name line. The frames that read the text held it within a quarter of its
         # width: it needs as many agreeing frames as a parked car (the rule above); a plate read while
         # its vehicle moves does not.
-        if support and len(support) < self.cfg.still_min_observations and in_place(support):
+        if support and len(support) < self.cfg.still_min_observations and stationary(support, _IN_PLACE):
             self.drops["still"] += 1
             return []
         if self.calibration is not None:
