@@ -124,17 +124,30 @@ class Vehicle:
     plate_roll: float
     wobble: float
     seed: int
+    # Where the vehicle stands still on its way (a queue at a light), and for how long: `Clip(stop=...)`.
+    stop_z: float | None = None
+    stop_s: float = 0.0
+
+    def _driven(self, t: float) -> float:
+        """Seconds the vehicle has been driving at `t` (its time standing at `stop_z` left out)."""
+        dt = t - self.t_start
+        if self.stop_z is not None and dt > 0:
+            reach = abs(self.stop_z - self.z_start) / self.speed
+            if dt > reach:
+                dt = max(reach, dt - self.stop_s)
+        return dt
 
     def z_at(self, t: float) -> float | None:
-        dt = t - self.t_start
-        if dt < 0:
+        if t < self.t_start:
             return None
-        d = self.speed * dt
+        d = self.speed * self._driven(t)
         if d > abs(self.z_end - self.z_start):
             return None
         return self.z_start - d if self.approaching else self.z_start + d
 
     def x_at(self, t: float) -> float:
+        if self.stop_z is not None:  # the lateral drift follows the driving time: one standing does not sway
+            t = self.t_start + self._driven(t)
         return self.lane_x + self.wobble * math.sin(0.7 * t + self.seed % 7)
 
 
@@ -555,6 +568,7 @@ class Clip:
         trees: int = 0,
         flicker: float = 0.0,
         lamps: bool = False,
+        stop: tuple[float, float] | None = None,
     ) -> None:
         self.seed, self.fps, self.size = seed, fps, size
         self.overlay = overlay
@@ -583,6 +597,8 @@ class Clip:
             # away at t_start, so shift them earlier by the time to cover the far stretch.
             if v.approaching:
                 v.t_start -= (v.z_start - 12.0) / v.speed
+            if stop is not None:  # every vehicle stands at z = stop[0] m for stop[1] s (no queueing behind another)
+                v.stop_z, v.stop_s = stop
             self.vehicles.append(v)
             lane_free[lane] = t0 + 1.6 * 9.0 / v.speed
         self._states: list[list[tuple[int, float, float]]] | None = None
@@ -904,7 +920,8 @@ def render_clip(
     """Render a clip to `path_mp4` (mp4v) and its ground truth to `truth_path_json`; return the truth.
 
     `clip_args` are `Clip`'s keyword arguments (seed, seconds, fps, size, n_vehicles, density,
-    condition, speed).
+    condition, speed, overlay, pedestrians, trees, flicker, lamps, stop: every vehicle stands at
+    z = stop[0] metres for stop[1] seconds, a queue at a light, without queueing behind another).
     """
     return write_clip(Clip(**clip_args), path_mp4, truth_path_json, progress=progress)
 
