@@ -45,6 +45,10 @@ class CtcConfig:
     img_height: int = HEIGHT
     max_width: int = MAX_WIDTH
     two_line_below: float = 0.0  # crops narrower than this times their height are also read as two lines
+    # Every input is padded with zeros on the right to at least this width (0: to the widest of its batch).
+    # The model was trained on inputs padded to the widest of a batch of 32, so read alone a narrow crop
+    # is off what it learned, and in a batch it reads differently beside a wider crop than alone.
+    pad_width: int = 0
 
 
 def preprocess(bgr: np.ndarray[Any, Any], height: int = HEIGHT, max_width: int = MAX_WIDTH) -> np.ndarray[Any, Any]:
@@ -113,9 +117,11 @@ def stitch_lines(bgr: np.ndarray[Any, Any], overlap: float = 0.06) -> np.ndarray
     return np.concatenate([top[:rows], bottom[bottom.shape[0] - rows :]], axis=1)
 
 
-def batch(images: list[np.ndarray[Any, Any]], height: int, max_width: int) -> np.ndarray[Any, Any]:
+def batch(images: list[np.ndarray[Any, Any]], height: int, max_width: int, min_width: int = 0) -> np.ndarray[Any, Any]:
+    """The images preprocessed and right-padded with zeros to one width: the widest's (a multiple of 8),
+    or `min_width` when that is wider."""
     xs = [preprocess(i, height, max_width) for i in images]
-    width = int(math.ceil(max(x.shape[2] for x in xs) / 8) * 8)
+    width = int(math.ceil(max(min_width, *(x.shape[2] for x in xs)) / 8) * 8)
     out = np.zeros((len(xs), 3, height, width), np.float32)
     for i, x in enumerate(xs):
         out[i, :, :, : x.shape[2]] = x
@@ -154,9 +160,11 @@ class CtcOcr:
         optimization: Optimization = "all",
         providers: list[str] | None = None,
         text_band: float = 0.0,
+        pad_width: int | None = None,
     ):
         """`text_band` > 0 cuts each crop to the rows of its characters before it is read
-        (`text_band`, the module function, at that threshold)."""
+        (`text_band`, the module function, at that threshold). `pad_width` overrides the YAML's (the
+        width every input is padded to at least: `CtcConfig.pad_width`)."""
         import onnxruntime as ort
 
         self.text_band = text_band
@@ -166,6 +174,7 @@ class CtcOcr:
             if not p.is_file():
                 raise EdgeError(f"{p}: OCR model file not found")
         self.config = read_ctc_config(self.config_path)
+        self.pad_width = self.config.pad_width if pad_width is None else pad_width
         self.name = self.model_path.stem
         try:
             self._session = ort.InferenceSession(
@@ -187,7 +196,7 @@ class CtcOcr:
         if not images:
             return []
         c = self.config
-        probs = self._session.run(None, {self._input: batch(images, c.img_height, c.max_width)})[0]
+        probs = self._session.run(None, {self._input: batch(images, c.img_height, c.max_width, self.pad_width)})[0]
         return decode(probs, c.alphabet)
 
     def predict(self, crops: list[Image], lines: Layouts | None = None) -> list[PlateText]:
@@ -257,4 +266,5 @@ def read_ctc_config(path: Path) -> CtcConfig:
         img_height=int(number("img_height", HEIGHT, 8, 256)),
         max_width=int(number("max_width", MAX_WIDTH, 8, 2048)),
         two_line_below=number("two_line_below", 0.0, 0.0, 10.0),
+        pad_width=int(number("pad_width", 0, 0, 2048)),
     )

@@ -73,6 +73,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--max-width", type=int, default=MAX_WIDTH, help="widest input the runtime feeds, pixels")
     ap.add_argument(
+        "--pad-width",
+        type=int,
+        default=192,
+        help="the runtime pads every input to at least this width, as training padded each batch to its widest "
+        "(0: no padding beyond the widest of a batch)",
+    )
+    ap.add_argument(
         "--init-onnx", type=Path, default=None, help="the --init-onnx the weights were trained from (their network)"
     )
     a = ap.parse_args(argv)
@@ -120,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         "img_height": HEIGHT,
         "max_width": a.max_width,
         "two_line_below": a.two_line_below,
+        "pad_width": a.pad_width,
     }
     a.out.with_suffix(".yaml").write_text(
         "# CTC line recogniser: PP-OCR (rapidocr 3.10.0, Apache-2.0) fine-tuned on rendered plates\n"
