@@ -28,41 +28,34 @@ def empty_road(tmp_path_factory: pytest.TempPathFactory) -> Path:
 V1 = "models:\n  detector: plate-det-v1\ndetector:\n  score_threshold: 0.25\n"
 
 
+def replay(clip: Path, folder: Path, name: str, config: str | None = None) -> dict:
+    """`edge-alpr replay CLIP --json` with `config` (YAML text; None: the default), its summary."""
+    args = ["replay", str(clip), "--db", str(folder / f"{name}.db"), "--json", "--quiet"]
+    if config is not None:
+        (folder / f"{name}.yaml").write_text(config)
+        args += ["--config", str(folder / f"{name}.yaml")]
+    res = cli(*args)
+    assert res.returncode == 0, res.stderr
+    summary: dict = json.loads(res.stdout)
+    return summary
+
+
 @pytest.mark.slow
 def test_empty_road_with_an_overlay_stores_nothing_and_would_without_the_rules(
     empty_road: Path, tmp_path: Path
 ) -> None:
-    res = cli("replay", str(empty_road), "--db", str(tmp_path / "d.db"), "--json", "--quiet")
-    assert res.returncode == 0, res.stderr
-    assert json.loads(res.stdout)["reads"] == 0  # the default
-    v1 = tmp_path / "v1.yaml"
-    v1.write_text(V1)
-    res = cli("replay", str(empty_road), "--config", str(v1), "--db", str(tmp_path / "a.db"), "--json", "--quiet")
-    assert res.returncode == 0, res.stderr
-    summary = json.loads(res.stdout)
+    assert replay(empty_road, tmp_path, "default")["reads"] == 0
+    summary = replay(empty_road, tmp_path, "v1", V1)
     assert summary["reads"] == 0, summary
     # the overlay was found and kept out: masked once learned, and its early tracks lie on no vehicle
     assert summary["masked"] > 0, summary
     assert summary["tracks_dropped"]["off_vehicle"] > 0, summary
-    # without the overlay learner and the vehicle rule the still rules keep the clock out on their own:
-    # the frames that read each of its texts held it in place, fewer than a parked car needs
-    loose = (
-        V1
-        + "overlays:\n  learn: false\ntracking:\n  min_on_vehicle: 0\n  min_agreeing: 1\nstore:\n  min_confidence: 0\n"
+    # without the overlay learner, the vehicle rule and the still rules, the overlay is read as plates
+    off = V1 + (
+        "overlays:\n  learn: false\ntracking:\n  min_on_vehicle: 0\n  min_agreeing: 1\n  still_min_observations: 0\n"
+        "store:\n  min_confidence: 0\n"
     )
-    still = tmp_path / "still.yaml"
-    still.write_text(loose)
-    res = cli("replay", str(empty_road), "--config", str(still), "--db", str(tmp_path / "c.db"), "--json", "--quiet")
-    assert res.returncode == 0, res.stderr
-    summary = json.loads(res.stdout)
-    assert summary["reads"] == 0, summary
-    assert summary["tracks_dropped"]["still"] > 0, summary
-    # and without those too, the overlay is read as plates
-    off = tmp_path / "off.yaml"
-    off.write_text(loose.replace("min_agreeing: 1\n", "min_agreeing: 1\n  still_min_observations: 0\n"))
-    res = cli("replay", str(empty_road), "--config", str(off), "--db", str(tmp_path / "b.db"), "--json", "--quiet")
-    assert res.returncode == 0, res.stderr
-    assert json.loads(res.stdout)["reads"] > 0
+    assert replay(empty_road, tmp_path, "off", off)["reads"] > 0
 
 
 @pytest.mark.slow
