@@ -31,8 +31,8 @@ def main(argv: list[str] | None = None) -> int:
         "--seed",
         type=int,
         default=SEED,
-        help=f"base seed: {SEED} is the cross set (default); {CALIB_SEED} the calibration split, {DEV2_SEED} and "
-        f"{DEV3_SEED}, {DEV4_SEED} a second, third and fourth development split, disjoint from it",
+        help=f"base seed: {SEED} is the cross set (default); {CALIB_SEED} the calibration split, {DEV2_SEED}, "
+        f"{DEV3_SEED} and {DEV4_SEED} a second, third and fourth development split, disjoint from it",
     )
     ap.add_argument("--truth-only", action="store_true", help="print the truth JSON of the clips, render nothing")
     a = ap.parse_args(argv)
