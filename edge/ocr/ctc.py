@@ -47,7 +47,8 @@ class CtcConfig:
     two_line_below: float = 0.0  # crops narrower than this times their height are also read as two lines
     # Every input is padded with zeros on the right to at least this width (0: to the widest of its batch).
     # The model was trained on inputs padded to the widest of a batch of 32, so read alone a narrow crop
-    # is off what it learned, and in a batch it reads differently beside a wider crop than alone.
+    # is off what it learned, and in a batch it reads differently beside a wider crop than alone; padded,
+    # it reads the same beside any crop no wider than this (a wider one still widens its batch).
     pad_width: int = 0
 
 
