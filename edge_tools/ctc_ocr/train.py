@@ -91,7 +91,12 @@ def scan(data: Path) -> list[tuple[Path, str]]:
 
 
 def batch_of(
-    items: list[tuple[Path, str]], rng: random.Random, aug: bool, two_lines: float = 0.0, dark: float = 0.0
+    items: list[tuple[Path, str]],
+    rng: random.Random,
+    aug: bool,
+    two_lines: float = 0.0,
+    dark: float = 0.0,
+    pad_width: int = 0,
 ) -> tuple[Any, Any, Any]:
     import torch
 
@@ -108,7 +113,7 @@ def batch_of(
                 img, text = two_line(img, second), plate + other
         images.append(augment(img, rng, dark) if aug else img)
         labels.append([ALPHABET.index(c) + 1 for c in text])
-    x = batch(images, HEIGHT, MAX_WIDTH)
+    x = batch(images, HEIGHT, MAX_WIDTH, pad_width)
     targets = torch.tensor([c for lab in labels for c in lab], dtype=torch.long)
     lengths = torch.tensor([len(lab) for lab in labels], dtype=torch.long)
     return torch.from_numpy(x), targets, lengths
@@ -159,6 +164,13 @@ def main(argv: list[str] | None = None) -> int:
         help="share of training crops stacked with another into a two-line plate",
     )
     ap.add_argument(
+        "--pad-width",
+        type=int,
+        default=0,
+        help="pad every batch to at least this many columns, as the runtime pads a model whose YAML sets "
+        "pad_width (edge.ocr.ctc.CtcConfig); 0: to the widest crop of the batch, as plate-ocr-ctc-v1 was trained",
+    )
+    ap.add_argument(
         "--train-fraction",
         type=float,
         default=0.5,
@@ -206,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         with torch.no_grad():
             for i in range(0, len(holdout), 64):
                 chunk = holdout[i : i + 64]
-                x, _, _ = batch_of(chunk, rng, aug=False)
+                x, _, _ = batch_of(chunk, rng, aug=False, pad_width=a.pad_width)
                 right += sum(p == t for p, (_, t) in zip(greedy(net(x)), chunk, strict=False))
         training_mode(net)
         return right / len(holdout)
@@ -222,7 +234,9 @@ def main(argv: list[str] | None = None) -> int:
             g["lr"] = a.lr * (
                 min(1.0, frac / 0.03) if frac < 0.03 else 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac))
             )
-        x, targets, lengths = batch_of(rng.sample(pool, a.batch), rng, aug=True, two_lines=a.two_lines, dark=a.dark)
+        x, targets, lengths = batch_of(
+            rng.sample(pool, a.batch), rng, aug=True, two_lines=a.two_lines, dark=a.dark, pad_width=a.pad_width
+        )
         logp = net(x).log_softmax(-1).permute(1, 0, 2)  # T, N, C
         inp_len = torch.full((x.shape[0],), logp.shape[0], dtype=torch.long)
         loss = ctc(logp, targets, inp_len, lengths)
