@@ -51,6 +51,7 @@ class StageTimes:
     no_vehicle: int = 0  # plate boxes dropped before OCR: on no detected vehicle (models.vehicle)
     ocr_calls: int = 0
     settled: int = 0  # plate boxes not read: their track's reading had settled (tracking.settled_readings)
+    narrow: int = 0  # plate boxes tracked but not read: narrower than ocr.min_width
     reads: int = 0
     tracks_dropped: dict[str, int] = field(default_factory=dict)  # the tracker's own counts, by reason
 
@@ -128,7 +129,7 @@ def load_models(cfg: Config) -> Models:
 WHOLE_PLATE_MARGIN = 0.2
 # A plate box overlapping one of the detector's run before by this much has not moved (gate.recheck_frames).
 _STILL_IOU = 0.8
-_UNREAD = PlateText("", 0.0)  # the text of a plate whose track's reading has settled: not read again
+_UNREAD = PlateText("", 0.0)  # the text of a plate not read: its track's reading has settled, or too narrow
 
 
 def _near(a: Box, b: Box) -> bool:
@@ -252,7 +253,8 @@ class Recognizer:
         at_edge = []
         vehicle = []
         unheld = []  # on no moving blob at all (not a walker's: the gate missed what carries it)
-        unread = []  # plates whose track's reading has settled (tracking.settled_readings): no OCR
+        unread = []  # no OCR: narrower than ocr.min_width, or their track's reading has settled
+        narrow = 0
         for p in plates:
             e = self._crop_box(p.box, w, h)
             # A copy, not a view: the tracker keeps crops for the whole track, and a view would keep
@@ -262,13 +264,18 @@ class Recognizer:
             at_edge.append(may_be_cut(p.box, w, h))
             vehicle.append(self._on_vehicle(p.box, moving))
             unheld.append(not vehicle[-1] and not held(p.box, moving))
-            unread.append(self.tracker.settled(frame.index, p.box))
+            if p.box.width < self.cfg.ocr.min_width:  # tracked, not read: too small to read surely
+                narrow += 1
+                unread.append(True)
+            else:
+                unread.append(self.tracker.settled(frame.index, p.box))
         to_read = [c for c, u in zip(crops, unread, strict=True) if not u]
         lines = [self.tracker.layout(frame.index, p.box) for p, u in zip(plates, unread, strict=True) if not u]
         read = iter(self.models.ocr.predict(to_read, lines) if to_read else [])  # one batch: one OCR call per frame
         texts = [_UNREAD if u else next(read) for u in unread]
         self.times.ocr_calls += len(to_read)
-        self.times.settled += len(crops) - len(to_read)
+        self.times.settled += len(crops) - len(to_read) - narrow
+        self.times.narrow += narrow
         t = self.times.add("ocr", t)
         observations = [
             Observation(frame.camera, frame.index, frame.ts, frame.live, p, txt, crop, edge, veh, off)

@@ -155,3 +155,30 @@ def test_replay_of_a_damaged_clip_reports_skipped_frames(tmp_path: Path, start: 
         assert f"frames {a}-{b}" in res.stderr
         assert "most of the clip was not read" in res.stderr
         assert "Traceback" not in res.stderr
+
+
+@pytest.mark.slow
+def test_plates_under_ocr_min_width_are_tracked_not_read(tmp_path: Path) -> None:
+    """`ocr.min_width` skips the OCR of plates too small to read surely; their tracks still follow them
+    and the nearer frames read them: the sample's reads are the same with fewer OCR readings."""
+    runs = {}
+    for width in (0, 48, 64):
+        cfg = tmp_path / f"w{width}.yaml"
+        cfg.write_text(f"ocr:\n  min_width: {width}\n")
+        res = cli(
+            "replay", str(SAMPLE), "--db", str(tmp_path / f"w{width}.db"), "--truth", str(TRUTH),
+            "--config", str(cfg), "--json",
+        )  # fmt: skip
+        assert res.returncode == 0, res.stderr
+        runs[width] = json.loads(res.stdout)
+    assert runs[0]["narrow"] == 0
+    assert 0 < runs[48]["narrow"] < runs[64]["narrow"], (runs[48]["narrow"], runs[64]["narrow"])
+    assert runs[48]["ocr_calls"] < runs[0]["ocr_calls"]
+    assert runs[64]["ocr_calls"] < runs[48]["ocr_calls"]
+
+    def plates(width: int) -> list[str]:
+        with sqlite3.connect(tmp_path / f"w{width}.db") as conn:
+            return sorted(r[0] for r in conn.execute("SELECT plate FROM reads"))
+
+    assert plates(48) == plates(0)
+    assert runs[48]["eval"]["read_exact"] == runs[0]["eval"]["read_exact"]

@@ -145,6 +145,7 @@ def replay(
         "quiet_frames": result.times.quiet_frames,
         "ocr_calls": result.times.ocr_calls,
         "settled": result.times.settled,
+        "narrow": result.times.narrow,
         "masked": result.times.masked,
         "vehicle_calls": result.times.vehicle_calls,
         "no_vehicle": result.times.no_vehicle,
@@ -200,6 +201,7 @@ def _print_summary(
         )
         + f", OCR calls {result.times.ocr_calls}"
         + (f" ({result.times.settled} plates of settled tracks not read)" if result.times.settled else "")
+        + (f" ({result.times.narrow} plates under ocr.min_width tracked, not read)" if result.times.narrow else "")
         + (
             f"; {result.times.masked} plate boxes masked (cameras[].masks, learned overlays)"
             if result.times.masked

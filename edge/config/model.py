@@ -96,6 +96,18 @@ class Config(Strict):
         return self
 
     @model_validator(mode="after")
+    def _ocr_reads_what_the_tracker_keeps(self) -> Config:
+        """A track whose plate grows to tracking.min_plate_width but stays under ocr.min_width would be
+        kept by the one and never read by the other: refuse the pair."""
+        if self.ocr.min_width > self.tracking.min_plate_width:
+            raise ValueError(
+                f"ocr.min_width {self.ocr.min_width} is above tracking.min_plate_width "
+                f"{self.tracking.min_plate_width}: plates between the two would be tracked and never read; "
+                "lower ocr.min_width (0 reads every plate)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _jurisdiction_profile(self) -> Config:
         check_profile(self)  # refuses retention, purposes or requester rules the profile's law forbids
         return self

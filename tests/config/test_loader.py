@@ -67,6 +67,12 @@ BAD = [
         ":1: ocr: ocr.second_opinion 'rapidocr' is ocr.backend already",
     ),
     ("unknown second opinion", "ocr:\n  second_opinion: tesseract\n", ":2: ocr.second_opinion: Input should be"),
+    (
+        "OCR narrower than the tracker keeps",
+        "tracking:\n  min_plate_width: 40\n",
+        "ocr.min_width 48 is above tracking.min_plate_width 40: plates between the two would be tracked and never",
+    ),
+    ("negative OCR width", "ocr:\n  min_width: -1\n", ":2: ocr.min_width: Input should be greater than or equal"),
     ("renamed key", "gate:\n  rest_fps: 15\n", ":2: gate.rest_fps: no longer a key: replaced by gate.rest_stride"),
     (
         "camera mask of two points",
