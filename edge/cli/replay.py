@@ -200,8 +200,7 @@ def _print_summary(
             else ""
         )
         + f", OCR calls {result.times.ocr_calls}"
-        + (f" ({result.times.settled} plates of settled tracks not read)" if result.times.settled else "")
-        + (f" ({result.times.narrow} plates under ocr.min_width tracked, not read)" if result.times.narrow else "")
+        + _unread(result.times.settled, result.times.narrow)
         + (
             f"; {result.times.masked} plate boxes masked (cameras[].masks, learned overlays)"
             if result.times.masked
@@ -228,3 +227,10 @@ def _print_summary(
             f"{scored.missed} missed, {scored.duplicate_reads} duplicate, {scored.wrong_reads} wrong, "
             f"{scored.false_reads} false reads"
         )
+
+
+def _unread(settled: int, narrow: int) -> str:
+    """The plate boxes tracked without OCR, by why, for the summary line: '' when none."""
+    why = [f"{settled} plates of settled tracks"] if settled else []
+    why += [f"{narrow} {'' if settled else 'plates '}under ocr.min_width"] if narrow else []
+    return f" ({' and '.join(why)} not read)" if why else ""
