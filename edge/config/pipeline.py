@@ -283,8 +283,9 @@ class OcrConfig(OnnxSessionConfig):
     min_width: int = Field(
         default=48,
         ge=0,
-        description="Plates narrower than this (pixels, the detector's box) are tracked but not read: their "
-        "motion and size count, their OCR is skipped. A plate that narrow is seldom read surely and weighs "
+        description="Plates in video narrower than this (pixels, the detector's box) are tracked but not read: "
+        "their motion and size count, their OCR is skipped (`edge-alpr read` reads every box of a still image, "
+        "which has no nearer frame to come). A plate that narrow is seldom read surely and weighs "
         "little in its track's vote; on the cross renderer's development splits and our own clips 48 skipped 13 % "
         "of OCR readings for one vehicle of 807 (models/README.md, fourteenth session). 0 reads every plate "
         "detector.min_width lets through; at most tracking.min_plate_width.",
