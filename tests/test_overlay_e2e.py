@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import cv2
 import pytest
 
 from edge_tools.synth.scene import Clip, render_clip
+from tests.support.cli import replay
 from tests.support.cli import run_cli as cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,18 +26,6 @@ def empty_road(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # plate-det-v1 boxes the camera's clock; plate-det-v2 (the default) learned such text as background and
 # rarely does. The overlay learner and the vehicle rule are shown at work with the detector that needs them.
 V1 = "models:\n  detector: plate-det-v1\ndetector:\n  score_threshold: 0.25\n"
-
-
-def replay(clip: Path, folder: Path, name: str, config: str | None = None) -> dict:
-    """`edge-alpr replay CLIP --json` with `config` (YAML text; None: the default), its summary."""
-    args = ["replay", str(clip), "--db", str(folder / f"{name}.db"), "--json", "--quiet"]
-    if config is not None:
-        (folder / f"{name}.yaml").write_text(config)
-        args += ["--config", str(folder / f"{name}.yaml")]
-    res = cli(*args)
-    assert res.returncode == 0, res.stderr
-    summary: dict = json.loads(res.stdout)
-    return summary
 
 
 @pytest.mark.slow
@@ -94,8 +82,7 @@ def test_the_camera_name_boxed_while_a_car_passes_under_it_is_no_read(tmp_path: 
     for i in range(130):  # the first 4.3 s: the camera name is boxed in frames 110 and 116
         writer.write(clip.render(i)[0])
     writer.release()
-    res = cli("replay", str(path), "--db", str(tmp_path / "default.db"), "--json", "--quiet")
-    assert res.returncode == 0, res.stderr
+    replay(path, tmp_path, "default")
     default = {r[0] for r in sqlite3.connect(tmp_path / "default.db").execute("SELECT plate FROM reads")}
     assert default
     assert "CAM01" not in default
@@ -103,19 +90,17 @@ def test_the_camera_name_boxed_while_a_car_passes_under_it_is_no_read(tmp_path: 
     # the name is boxed once or not at all in these frames, and the rule has nothing to do; the gate looks
     # at every frame in grey here, as when it was found.
     every = "gate:\n  rest_stride: 1\n  color: false\n  var_threshold: 25\n"
-    on = tmp_path / "on.yaml"
-    on.write_text(every)
-    res = cli("replay", str(path), "--config", str(on), "--db", str(tmp_path / "d.db"), "--json", "--quiet")
-    assert res.returncode == 0, res.stderr
-    summary = json.loads(res.stdout)
+    summary = replay(path, tmp_path, "on", every)
     assert summary["tracks_dropped"]["still"] >= 1, summary
-    plates = {r[0] for r in sqlite3.connect(tmp_path / "d.db").execute("SELECT plate FROM reads")}
+    plates = {r[0] for r in sqlite3.connect(tmp_path / "on.db").execute("SELECT plate FROM reads")}
     assert plates  # the vehicles are read
     assert "CAM01" not in plates
-    off = tmp_path / "off.yaml"
     # 5 characters fit no default plate format either (tracking.formats): allow them, to see this rule alone
-    off.write_text(every + "tracking:\n  still_min_observations: 0\n  formats: ['^(?=[A-Z0-9]*[0-9])[A-Z0-9]{4,8}$']\n")
-    res = cli("replay", str(path), "--config", str(off), "--db", str(tmp_path / "o.db"), "--json", "--quiet")
-    assert res.returncode == 0, res.stderr
-    plates_off = {r[0] for r in sqlite3.connect(tmp_path / "o.db").execute("SELECT plate FROM reads")}
+    replay(
+        path,
+        tmp_path,
+        "off",
+        every + "tracking:\n  still_min_observations: 0\n  formats: ['^(?=[A-Z0-9]*[0-9])[A-Z0-9]{4,8}$']\n",
+    )
+    plates_off = {r[0] for r in sqlite3.connect(tmp_path / "off.db").execute("SELECT plate FROM reads")}
     assert plates_off == plates | {"CAM01"}

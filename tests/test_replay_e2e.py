@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from edge.track.tracker import DROP_REASONS
+from tests.support.cli import replay
 from tests.support.cli import run_cli as cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,16 +162,9 @@ def test_replay_of_a_damaged_clip_reports_skipped_frames(tmp_path: Path, start: 
 def test_plates_under_ocr_min_width_are_tracked_not_read(tmp_path: Path) -> None:
     """`ocr.min_width` skips the OCR of plates too small to read surely; their tracks still follow them
     and the nearer frames read them: the sample's reads are the same with fewer OCR readings."""
-    runs = {}
-    for width in (0, 48, 64):
-        cfg = tmp_path / f"w{width}.yaml"
-        cfg.write_text(f"ocr:\n  min_width: {width}\n")
-        res = cli(
-            "replay", str(SAMPLE), "--db", str(tmp_path / f"w{width}.db"), "--truth", str(TRUTH),
-            "--config", str(cfg), "--json",
-        )  # fmt: skip
-        assert res.returncode == 0, res.stderr
-        runs[width] = json.loads(res.stdout)
+    runs = {
+        w: replay(SAMPLE, tmp_path, f"w{w}", f"ocr:\n  min_width: {w}\n", "--truth", str(TRUTH)) for w in (0, 48, 64)
+    }
     assert runs[0]["narrow"] == 0
     assert 0 < runs[48]["narrow"] < runs[64]["narrow"], (runs[48]["narrow"], runs[64]["narrow"])
     assert runs[48]["ocr_calls"] < runs[0]["ocr_calls"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -23,3 +24,16 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 900) -> subpro
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
         timeout=timeout,
     )
+
+
+def replay(clip: Path, folder: Path, name: str, config: str | None = None, *extra: str) -> dict:
+    """`edge-alpr replay CLIP --json` into FOLDER/NAME.db with `config` (YAML text, written to
+    FOLDER/NAME.yaml; None: the default) and `extra` arguments; asserts it succeeded, returns its summary."""
+    args = ["replay", str(clip), "--db", str(folder / f"{name}.db"), "--json", "--quiet", *extra]
+    if config is not None:
+        (folder / f"{name}.yaml").write_text(config)
+        args += ["--config", str(folder / f"{name}.yaml")]
+    res = run_cli(*args)
+    assert res.returncode == 0, res.stderr
+    summary: dict = json.loads(res.stdout)
+    return summary
