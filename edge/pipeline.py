@@ -28,6 +28,7 @@ from edge.ocr import CtcOcr, FastPlateOcr, PlateOcr, RapidOcr, SecondOpinion, is
 from edge.track import PlateTracker
 from edge.track.calibration import Calibration, find_calibration
 from edge.track.follow import follow
+from edge.track.tracker import Verifier
 from edge.types import Box, Frame, Observation, PlateBox, PlateText, Read, Region
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class Models:
     ocr: PlateOcr
     calibration: Calibration | None = None  # raw read confidence -> share of reads exact
     vehicles: VehicleDetector | None = None  # optional: plates count only on a detected vehicle
+    verifier: PlateOcr | None = None  # optional: a second look at unsure reads (ocr.verifier)
 
 
 def load_models(cfg: Config) -> Models:
@@ -119,7 +121,34 @@ def load_models(cfg: Config) -> Models:
             optimization=v.optimization,
             providers=providers(v.device, "vehicles.device"),
         )
-    return Models(detector=detector, ocr=ocr, calibration=find_calibration(ocr_model, ocr.name), vehicles=vehicles)
+    calibration = find_calibration(ocr_model, ocr.name)
+    verifier = verifier_ocr(cfg, calibration, ocr.name)
+    return Models(detector=detector, ocr=ocr, calibration=calibration, vehicles=vehicles, verifier=verifier)
+
+
+def verifier_ocr(cfg: Config, calibration: Calibration | None, ocr_name: str) -> PlateOcr | None:
+    """The second OCR of `ocr.verifier` (auto resolved against the calibration), or None. Its engine
+    starts on its first reading: most runs never need one."""
+    kind = cfg.ocr.verifier
+    measured = calibration is not None and calibration.verified is not None
+    if kind == "auto":
+        kind = "rapidocr" if measured and cfg.ocr.backend != "rapidocr" else "none"
+    elif kind == "rapidocr" and not measured:
+        raise EdgeError(
+            f"ocr.verifier: {kind} needs the OCR's calibration to say how often the reads it agrees with are "
+            f"exact, and {ocr_name} has {'no calibration' if calibration is None else 'no `verified` figure in its'}: "
+            "fit one with python -m edge_tools.calibrate verified, or set ocr.verifier: none"
+        )
+    if kind == "none":
+        return None
+    return RapidOcr(threads=cfg.ocr.threads, lazy=True, key="ocr.verifier")
+
+
+def make_verifier(cfg: Config, second: PlateOcr | None) -> Verifier | None:
+    """The tracker's second look at unsure reads (`ocr.verifier`) through `second`, or None."""
+    if second is None:
+        return None
+    return Verifier(lambda crops: [t.text for t in second.predict(crops)], cfg.ocr.verify_crops, cfg.ocr.verify_agree)
 
 
 # A detector box sits inside the plate's own outline: on the validation clips (2,771 boxes matched
@@ -189,6 +218,7 @@ class Recognizer:
             calibration=models.calibration,
             min_store_confidence=cfg.store.drop_below,
             masked=self._masked,
+            verifier=make_verifier(cfg, models.verifier),
         )
         self.times = StageTimes(tracks_dropped=self.tracker.drops)
         self._undetected = 0  # frames with motion since the detector last ran (detector.stride)

@@ -22,6 +22,14 @@ Example:
   python -m edge_tools.calibrate table data/obs-val.pkl --calibration models/plate-ocr-v8.calibration.json
   python -m edge_tools.calibrate cv data/obs-calib.pkl --with data/obs-ownval.pkl   # which fit, chosen on the split
   python -m edge_tools.calibrate cv data/obs-calib.pkl --score mean                  # the other raw score
+  python -m edge_tools.tracker_lab cache data/crops-calib.pkl --dir data/cross-calib --crops
+  python -m edge_tools.calibrate verified data/crops-calib.pkl data/crops-dev2.pkl \
+      --calibration models/plate-ocr-ctc-v1.calibration.json     # how often reads ocr.verifier agrees with are exact
+
+`verified` replays caches made with --crops through the tracker of a config (ocr.verifier: auto or rapidocr),
+marks each read the verifier let through (under store.min_confidence, read the same way by the second
+OCR) exact or not, and writes their share exact (one exact and one inexact added, as the map's blocks)
+into the calibration file as `verified`: the confidence such reads are stored with.
 
 The caches are pickles of this repository's own dataclasses: load only files you made.
 """
@@ -29,6 +37,7 @@ The caches are pickles of this repository's own dataclasses: load only files you
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import pickle
 import shlex
@@ -39,6 +48,7 @@ from pathlib import Path
 
 from edge.cli.common import resolve_config
 from edge.evaluate import Truth
+from edge.pipeline import make_verifier, verifier_ocr
 from edge.track import PlateTracker
 from edge.track.calibration import RAW_SCORES, Calibration, fit_isotonic
 from edge.types import Read
@@ -189,6 +199,59 @@ def table(a: argparse.Namespace) -> None:
         )
 
 
+def verified(a: argparse.Namespace) -> None:
+    cfg = resolve_config(a.config, a.cache[0].with_suffix(".unused.db"))
+    doc = json.loads(a.calibration.read_text())
+    cal = Calibration.load(a.calibration)
+    if max(cal.exact) >= 1.0:
+        raise SystemExit(f"error: {a.calibration} maps some reads to 1.0: verified reads could not be told apart")
+    # The verified reads are stored at the `verified` figure: at 1.0 here, no other read's value.
+    probe = dataclasses.replace(cal, verified=1.0)
+    second = verifier_ocr(cfg, probe, cal.ocr_model)
+    if second is None:
+        raise SystemExit("error: the config's ocr.verifier is none: verified needs one (the default, auto, has it)")
+    n = k = 0
+    parts = []
+    for cache in a.cache:
+        with cache.open("rb") as f:
+            data = pickle.load(f)  # a file tracker_lab.py wrote (see the module docstring)
+        if not data.get("crops"):
+            raise SystemExit(f"error: {cache} has no crops: make it with tracker_lab.py cache --crops")
+        n0, k0 = n, k
+        for name, frames in data["clips"].items():
+            if name == "sample":
+                continue
+            truth = Truth.load(Path(data["dir"]) / f"{name}.json")
+            tracker = PlateTracker(
+                cfg.tracking,
+                detector_model=data["detector"],
+                ocr_model=data["ocr"],
+                calibration=probe,
+                min_store_confidence=cfg.store.drop_below,
+                verifier=make_verifier(cfg, second),
+            )
+            reads: list[Read] = []
+            for fi, ts, obs in frames:
+                reads += tracker.update(fi, ts, obs)
+            reads += tracker.flush()
+            flags, _ = exact_flags([r for r in reads if r.confidence == 1.0], truth)
+            n, k = n + len(flags), k + sum(flags)
+        where = Path(data["dir"])
+        shown = where.relative_to(ROOT) if where.is_relative_to(ROOT) else where
+        parts.append(f"{k - k0} of {n - n0} in {shown}")
+        print(f"{cache}: {n - n0} verified reads, {k - k0} exact", file=sys.stderr)
+    value = round((k + 1) / (n + 2), 4)
+    doc["verified"] = value
+    doc["verified_on"] = (
+        f"{n} reads under store.min_confidence {cfg.store.min_confidence} that {second.name} read the same way "
+        f"on {cfg.ocr.verify_agree} of their best {cfg.ocr.verify_crops} crops, {k} exact ({'; '.join(parts)})"
+        + (f" ({a.note})" if a.note else "")
+    )
+    doc["verified_command"] = "python -m edge_tools.calibrate verified " + shlex.join(sys.argv[2:])
+    a.calibration.write_text(json.dumps(doc, indent=1) + "\n")
+    print(f"wrote {a.calibration}: verified {value} ({k} of {n} verified reads exact)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -207,11 +270,18 @@ def main() -> None:
     v.add_argument("--with", dest="with_", type=Path, nargs="*", default=[], help="caches to pool with the split")
     v.add_argument("--config", type=Path, default=None, help="edge-alpr config (its tracking keys)")
     v.add_argument("--score", choices=RAW_SCORES, default="weakest", help=SCORE_HELP)
+    w = sub.add_parser(
+        "verified", help="how often reads ocr.verifier lets through are exact; written to the calibration"
+    )
+    w.add_argument("cache", type=Path, nargs="+", help="caches made with tracker_lab.py cache --crops, pooled")
+    w.add_argument("--calibration", type=Path, required=True, help="the calibration JSON to add `verified` to")
+    w.add_argument("--config", type=Path, default=None, help="edge-alpr config (ocr.verifier, its crops and agree)")
+    w.add_argument("--note", default="", help="what the cache is (split, seed, vehicles), kept in verified_on")
     a = ap.parse_args()
-    for p in a.cache if a.cmd == "fit" else [a.cache, *getattr(a, "with_", [])]:
+    for p in a.cache if a.cmd in ("fit", "verified") else [a.cache, *getattr(a, "with_", [])]:
         if not p.is_file():
             raise SystemExit(f"error: {p}: no such cache (make one with edge_tools/tracker_lab.py cache {p})")
-    {"fit": fit, "table": table, "cv": cv}[a.cmd](a)
+    {"fit": fit, "table": table, "cv": cv, "verified": verified}[a.cmd](a)
 
 
 if __name__ == "__main__":

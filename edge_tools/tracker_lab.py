@@ -14,6 +14,8 @@ Example:
   python -m edge_tools.tracker_lab cache data/obs-dev1.pkl --dir data/dev1   # a set of validate.py --seed-offset
   python -m edge_tools.tracker_lab cache data/obs-calib.pkl --dir data/cross-calib   # xrender clips (all of them)
   python -m edge_tools.tracker_lab score data/obs-v4.pkl --config tracker-variant.yaml
+  python -m edge_tools.tracker_lab cache data/crops-dev2.pkl --dir data/cross-dev2 --crops   # for ocr.verifier
+  python -m edge_tools.tracker_lab score data/crops-dev2.pkl   # the default's ocr.verifier reads the crops
   python -m edge_tools.tracker_lab compare data/obs-calib.pkl data/obs-calib-cand.pkl   # vehicle by vehicle
 
 A difference of two or three vehicles in a few hundred is usually the tracker's chaos (one box more
@@ -40,7 +42,7 @@ from pathlib import Path
 from edge.capture import open_source
 from edge.config import load_config
 from edge.evaluate import EvalResult, Truth, score
-from edge.pipeline import Recognizer, load_models
+from edge.pipeline import Recognizer, load_models, make_verifier, verifier_ocr
 from edge.track import PlateTracker
 from edge.track.calibration import find_calibration
 from edge.types import Observation, Read
@@ -78,7 +80,7 @@ def clips(where: Path) -> dict[str, Path]:
     return {**found, "sample": SAMPLE}
 
 
-def cache(out: Path, config: Path | None, where: Path = VAL) -> None:
+def cache(out: Path, config: Path | None, where: Path = VAL, crops: bool = False) -> None:
     cfg = load_config(config).with_db(out.with_suffix(".unused.db"))
     models = load_models(cfg)
     result: dict[str, Frames] = {}
@@ -89,7 +91,7 @@ def cache(out: Path, config: Path | None, where: Path = VAL) -> None:
         update = recognizer.tracker.update
 
         def keep(fi: int, ts: datetime, obs: list[Observation], frames: Frames = frames, update=update) -> list[Read]:
-            frames.append((fi, ts, [dataclasses.replace(o, crop=None) for o in obs]))
+            frames.append((fi, ts, obs if crops else [dataclasses.replace(o, crop=None) for o in obs]))
             return update(fi, ts, obs)
 
         recognizer.tracker.update = keep  # type: ignore[method-assign]  # record what the tracker is given
@@ -100,7 +102,7 @@ def cache(out: Path, config: Path | None, where: Path = VAL) -> None:
         print(f"{name}: {len(frames)} frames, {n} observations ({time.time() - t0:.0f} s)", file=sys.stderr)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("wb") as f:
-        meta = {"ocr": models.ocr.name, "detector": models.detector.name, "dir": str(where.resolve())}
+        meta = {"ocr": models.ocr.name, "detector": models.detector.name, "dir": str(where.resolve()), "crops": crops}
         pickle.dump({**meta, "clips": result}, f)
     print(f"wrote {out}", file=sys.stderr)
 
@@ -129,6 +131,9 @@ def scored(path: Path, config: Path | None) -> Iterator[tuple[str, EvalResult, P
     # As the pipeline does: the OCR model's shipped calibration, reads below store.min_confidence dropped.
     calibration = find_calibration(ROOT / "models" / f"{data['ocr']}.onnx", data["ocr"])
     print(f"cache: detector {data['detector']}, OCR {data['ocr']}, calibration {'yes' if calibration else 'none'}")
+    second = verifier_ocr(cfg, calibration, data["ocr"])
+    if second is not None and not data.get("crops"):
+        raise SystemExit(f"{path}: ocr.verifier reads crops, and this cache has none: make it with cache --crops")
     for name, frames in data["clips"].items():
         tracker = PlateTracker(
             cfg.tracking,
@@ -136,6 +141,7 @@ def scored(path: Path, config: Path | None) -> Iterator[tuple[str, EvalResult, P
             ocr_model=data["ocr"],
             calibration=calibration,
             min_store_confidence=cfg.store.drop_below,
+            verifier=make_verifier(cfg, second),
         )
         where = Path(data.get("dir", VAL))
         truth = Truth.load((SAMPLE if name == "sample" else where / f"{name}.mp4").with_suffix(".json"))
@@ -212,6 +218,9 @@ def main() -> None:
     c.add_argument(
         "--dir", type=Path, default=VAL, help="clips of validate.py --dir (default data/val), or of xrender --out"
     )
+    c.add_argument(
+        "--crops", action="store_true", help="keep every plate crop too (ocr.verifier reads them; ~10x the file)"
+    )
     s = sub.add_parser("score", help="replay a cache through the tracker of a config; score each clip")
     s.add_argument("cache", type=Path)
     s.add_argument("--config", type=Path, default=None, help="edge-alpr config (its tracking keys)")
@@ -224,7 +233,7 @@ def main() -> None:
     m.add_argument("--config-b", type=Path, default=None, help="edge-alpr config of B (its tracking keys)")
     a = ap.parse_args()
     if a.cmd == "cache":
-        cache(a.out, a.config, a.dir)
+        cache(a.out, a.config, a.dir, a.crops)
     elif a.cmd == "score":
         score_cache(a.cache, a.config)
     else:

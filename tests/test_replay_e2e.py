@@ -176,3 +176,30 @@ def test_plates_under_ocr_min_width_are_tracked_not_read(tmp_path: Path) -> None
 
     assert plates(48) == plates(0)
     assert runs[48]["eval"]["read_exact"] == runs[0]["eval"]["read_exact"]
+
+
+@pytest.mark.slow
+def test_a_verifier_looks_again_only_at_unsure_tracks(tmp_path: Path) -> None:
+    """The default's ocr.verifier (auto: rapidocr, the shipped OCR's calibration has its figure) reads a
+    few crops of the tracks too unsure to store, nothing else; every unsure track is either stored at
+    the calibration's `verified` figure or counted as low_confidence, and the sure reads are those of
+    a run without it."""
+    cal = json.loads((ROOT / "models" / "plate-ocr-ctc-v1.calibration.json").read_text())
+    default = replay(SAMPLE, tmp_path, "none", "ocr:\n  verifier: none\n", "--truth", str(TRUTH))
+    verified = replay(SAMPLE, tmp_path, "verified", None, "--truth", str(TRUTH))
+    unsure = default["tracks_dropped"].get("low_confidence", 0)
+    assert unsure >= 1  # the sample has an unsure track to look at
+    assert default["verifier_crops"] == 0
+    assert default["verified"] == 0
+    assert 0 < verified["verifier_crops"] <= 3 * unsure
+    assert verified["verified"] + verified["tracks_dropped"].get("low_confidence", 0) == unsure
+    assert verified["ocr_calls"] == default["ocr_calls"]  # the plates' own OCR is unchanged
+
+    def reads(name: str) -> dict[str, float]:
+        with sqlite3.connect(tmp_path / f"{name}.db") as conn:
+            return {r[0]: r[1] for r in conn.execute("SELECT plate, confidence FROM reads")}
+
+    extra = {p: c for p, c in reads("verified").items() if p not in reads("none")}
+    assert len(extra) == verified["verified"]
+    assert all(c == cal["verified"] for c in extra.values())
+    assert reads("none").items() <= reads("verified").items()

@@ -150,6 +150,9 @@ def replay(
         "vehicle_calls": result.times.vehicle_calls,
         "no_vehicle": result.times.no_vehicle,
         "tracks_dropped": dict(result.times.tracks_dropped),
+        # unsure reads stored because ocr.verifier read them the same way, and the crops it read
+        "verified": recognizer.tracker.verified,
+        "verifier_crops": recognizer.tracker.verifier.calls if recognizer.tracker.verifier else 0,
         "alerts": [a.as_dict() for a in alerts],
         "review": [a.as_dict() for a in reviews],
     }
@@ -162,6 +165,11 @@ def replay(
         click.echo(json.dumps(summary, indent=2))
     else:
         _print_summary(result, cfg.store.path, stage_ms, alerts, reviews, scored)
+        if recognizer.tracker.verifier is not None:
+            click.echo(
+                f"ocr.verifier: {recognizer.tracker.verified} unsure read(s) stored because it read them the same "
+                f"way ({recognizer.tracker.verifier.calls} crops read)"
+            )
     if result.decode_errors > result.frames:
         raise InputError(
             f"{clip}: {result.decode_errors} of {result.decode_errors + result.frames} frames could not be decoded "

@@ -265,8 +265,8 @@ class OcrConfig(OnnxSessionConfig):
     backend: Literal["fast-plate-ocr", "rapidocr"] = Field(
         default="fast-plate-ocr",
         description="OCR engine: fast-plate-ocr runs the project's model named by `models.ocr` (a fast-plate-ocr "
-        "model, or a CTC line recogniser when its YAML says `recognizer: ctc`); rapidocr (optional extra) its own "
-        "models.",
+        "model, or a CTC line recogniser when its YAML says `recognizer: ctc`); rapidocr (PP-OCR, a dependency) its "
+        "own models.",
     )
     crop_pad: float = Field(
         default=0.10, ge=0, le=0.5, description="Grow the detector box by this fraction per side before OCR."
@@ -300,7 +300,7 @@ class OcrConfig(OnnxSessionConfig):
 
     second_opinion: Literal["none", "rapidocr"] = Field(
         default="none",
-        description="Also read every crop with this backend (optional extra) and vote on both readings: "
+        description="Also read every crop with this backend and vote on both readings: "
         "fewer wrong reads and more plates right, at several times the OCR time per plate "
         "(models/README.md). Needs backend fast-plate-ocr.",
     )
@@ -317,6 +317,23 @@ class OcrConfig(OnnxSessionConfig):
         "reading: 86 (a 72 px plate) about halves its cost for one vehicle fewer in 480 (models/README.md).",
     )
 
+    verifier: Literal["auto", "none", "rapidocr"] = Field(
+        default="auto",
+        description="A second OCR that looks again at a read too unsure to store (calibrated confidence under "
+        "store.min_confidence): the read is stored, at the calibration's `verified` precision, when it reads the "
+        "same text on ocr.verify_agree of the track's best ocr.verify_crops crops. It reads only those few crops "
+        "of unsure tracks, not every plate. rapidocr: PP-OCR (the default OCR's parent, pretrained on real text); "
+        "needs a calibration with a `verified` figure (edge_tools.calibrate verified). auto: rapidocr where the "
+        "OCR's calibration has that figure and ocr.backend is not rapidocr, none otherwise. On the cross "
+        "renderer's development splits it stored 7 more reads, 6 exact (models/README.md, fifteenth session).",
+    )
+    verify_crops: int = Field(
+        default=3, ge=1, le=10, description="How many of an unsure track's best crops ocr.verifier reads."
+    )
+    verify_agree: int = Field(
+        default=2, ge=1, le=10, description="How many of those readings must be the read's text to store it."
+    )
+
     @model_validator(mode="after")
     def _keys_fit_the_backend(self) -> OcrConfig:
         if self.backend == "rapidocr" and (
@@ -329,6 +346,13 @@ class OcrConfig(OnnxSessionConfig):
         if self.second_opinion == self.backend:
             raise ValueError(
                 f"ocr.second_opinion {self.second_opinion!r} is ocr.backend already: pick another or 'none'"
+            )
+        if self.verifier == self.backend:
+            raise ValueError(f"ocr.verifier {self.verifier!r} is ocr.backend already: a verifier must be another OCR")
+        if self.verify_agree > self.verify_crops:
+            raise ValueError(
+                f"ocr.verify_agree ({self.verify_agree}) is more than ocr.verify_crops ({self.verify_crops}): "
+                "no read could ever agree that often"
             )
         return self
 

@@ -39,6 +39,9 @@ class Calibration:
     raw: tuple[float, ...]
     exact: tuple[float, ...]
     score: str = "mean"
+    # The share of reads under store.min_confidence that a second OCR (`ocr.verifier`) read the same
+    # way, that were exact where the map was fitted (`edge_tools.calibrate verified`); None: not fitted.
+    verified: float | None = None
 
     def __call__(self, confidence: float) -> float:
         return float(np.interp(confidence, self.raw, self.exact))
@@ -50,6 +53,7 @@ class Calibration:
             "score": self.score,
             "raw": list(self.raw),
             "exact": list(self.exact),
+            **({} if self.verified is None else {"verified": self.verified}),
         }
 
     @classmethod
@@ -60,6 +64,7 @@ class Calibration:
             exact = tuple(float(v) for v in data["exact"])
             name = str(data["ocr_model"])
             score = str(data.get("score", "mean"))
+            verified = None if data.get("verified") is None else float(data["verified"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise InputError(f"{path}: not a calibration file ({exc!r}); expected ocr_model, raw[], exact[]") from None
         if score not in RAW_SCORES:
@@ -70,7 +75,9 @@ class Calibration:
             raise InputError(f"{path}: raw must be ascending")
         if any(b < a for a, b in pairwise(exact)) or not all(0 <= v <= 1 for v in exact):
             raise InputError(f"{path}: exact must be non-decreasing values in [0, 1]")
-        return cls(name, raw, exact, score)
+        if verified is not None and not 0 <= verified <= 1:
+            raise InputError(f"{path}: verified must be in [0, 1], not {verified}")
+        return cls(name, raw, exact, score, verified)
 
 
 def calibration_path(ocr_model_path: Path) -> Path:

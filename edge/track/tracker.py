@@ -23,7 +23,7 @@ import cv2
 from edge.config.pipeline import TrackingConfig
 from edge.track.calibration import RAW_SCORES, Calibration
 from edge.track.formats import PlateFormats
-from edge.types import Box, Observation, PlateBox, PlateText, Read
+from edge.types import Box, Image, Observation, PlateBox, PlateText, Read
 
 # Two reads at least this sure (OCR confidence) that share less than this (difflib ratio) are
 # two different plates.
@@ -49,7 +49,7 @@ DROP_REASONS = {
     "overlay": "in burned-in text or a mask, as known when it ended (overlays, cameras[].masks)",
     "off_vehicle": "not on a moving vehicle (tracking.min_on_vehicle)",
     "disagree": "too few frames agreeing on the text (tracking.min_agreeing)",
-    "low_confidence": "too unsure (tracking.min_confidence, store.min_confidence)",
+    "low_confidence": "too unsure (tracking.min_confidence, store.min_confidence; ocr.verifier did not agree)",
     "format": "fit no plate format (tracking.formats, invalid_format: drop)",
     "still": (
         "never moved (or its text never did) and seen too few times for a parked vehicle "
@@ -58,6 +58,32 @@ DROP_REASONS = {
     "static": "a plate that never moved, read at its place already (tracking.parked_window)",
     "repeat": "repeated a plate just read (tracking.dedupe_window)",
 }
+
+
+class Verifier:
+    """A second OCR's look at a read too unsure to store (`ocr.verifier`): the read is stored when the
+    second OCR reads the same text (letters and digits, normalised to the plate formats) on at least `agree` of the
+    track's best `crops` crops that read it. Its stored confidence is then the calibration's `verified`
+    figure: the share of such reads that were exact where the map was fitted.
+
+    `read` is the second OCR (crops in, one text per crop out); `edge.pipeline` builds it."""
+
+    def __init__(self, read: Callable[[list[Image]], list[str]], crops: int, agree: int):
+        if not 1 <= agree <= crops:
+            raise ValueError(f"verifier: agree ({agree}) must be between 1 and crops ({crops})")
+        self.read, self.crops, self.agree = read, crops, agree
+        self.calls = 0  # crops read (its cost)
+
+    def agrees(self, evidence: list[Observation], text: str, formats: PlateFormats) -> bool:
+        crops = [o.crop for o in evidence if o.crop is not None][: self.crops]
+        if len(crops) < self.agree:
+            return False
+        self.calls += len(crops)
+        want = formats.normalise(text)[0]
+        readings = ("".join(c for c in t.upper() if c.isascii() and c.isalnum()) for t in self.read(crops))
+        return sum(formats.normalise(t)[0] == want for t in readings if t) >= self.agree
+
+
 # A track whose plate centre stayed within this share of the plate's width, and whose width changed
 # by less than _STILL_GROWTH, never moved: a parked car, or text that is not on a vehicle.
 _STILL = 0.5
@@ -289,6 +315,7 @@ class PlateTracker:
         min_store_confidence: float = 0.0,
         masked: Callable[[Box], bool] | None = None,
         score: str | None = None,
+        verifier: Verifier | None = None,
     ):
         """`calibration` maps a read's raw confidence to the stored one (`edge.track.calibration`);
         the raw confidence is the `score` it was fitted on (`read_confidence`), or `score` when given
@@ -297,7 +324,8 @@ class PlateTracker:
         (`store.min_confidence` when `store.low_confidence` is drop) are dropped as low_confidence.
         `masked` says whether a plate box lies in the camera's masks or its burned-in text as learned
         so far: a track mostly there when it ends is dropped, though its first boxes came before the
-        text was learned (a camera's clock and name, read while the overlay learner still watched)."""
+        text was learned (a camera's clock and name, read while the overlay learner still watched).
+        `verifier` (`ocr.verifier`) gets a second look at a read too unsure to store: `Verifier`."""
         self.cfg = cfg
         self.masked = masked
         self.calibration = calibration
@@ -305,6 +333,10 @@ class PlateTracker:
         if self.score not in RAW_SCORES:
             raise ValueError(f"score {self.score!r}: one of {RAW_SCORES}")
         self.min_store_confidence = min_store_confidence
+        if verifier is not None and (calibration is None or calibration.verified is None):
+            raise ValueError("a verifier needs a calibration with a `verified` figure (edge_tools.calibrate verified)")
+        self.verifier = verifier
+        self.verified = 0  # reads stored because the verifier agreed (replay prints it)
         self.detector_model = detector_model
         self.ocr_model = ocr_model
         self.keep_crops = keep_crops
@@ -565,6 +597,14 @@ class PlateTracker:
             reads += self._read(track, part, f"{track.id}.{i}" if i else track.id)
         return reads
 
+    @staticmethod
+    def _evidence(obs: list[Observation], text: str) -> list[Observation]:
+        """The observations that read `text` (a second backend's reading counts), best first: whole
+        plates (not cut by the frame's edge) before cut ones, then by width times sureness."""
+        sure = {id(o): _sureness(o, text) for o in obs}
+        agreeing = [o for o in obs if sure[id(o)] is not None]
+        return sorted(agreeing, key=lambda o: (not o.at_edge, o.plate.box.width * (sure[id(o)] or 0.0)), reverse=True)
+
     def _read(self, track: _Track, obs: list[Observation], track_id: str) -> list[Read]:
         """The read of one vehicle's observations (a track, or one plate's part of it), or none."""
         if len(obs) < self.cfg.min_observations:
@@ -602,9 +642,18 @@ class PlateTracker:
             return []
         if self.calibration is not None:
             confidence = self.calibration(confidence)
-        if confidence < max(self.cfg.min_confidence, self.min_store_confidence):
-            self.drops["low_confidence"] += 1
-            return []
+        floor = max(self.cfg.min_confidence, self.min_store_confidence)
+        if confidence < floor:
+            if self.verifier is None or not self.verifier.agrees(self._evidence(obs, text), text, self._formats):
+                self.drops["low_confidence"] += 1
+                return []
+            assert self.calibration is not None  # __init__ checked: a verifier comes with a verified figure
+            assert self.calibration.verified is not None
+            confidence = self.calibration.verified
+            if confidence < floor:  # the verified reads' own precision is under the bar too
+                self.drops["low_confidence"] += 1
+                return []
+            self.verified += 1
         text, valid = self._formats.normalise(text)
         if not valid and self.cfg.invalid_format == "drop":
             self.drops["format"] += 1

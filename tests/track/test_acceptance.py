@@ -3,53 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from edge.config.pipeline import TrackingConfig
 from edge.track import PlateTracker
 from edge.track.calibration import Calibration
 from edge.track.tracker import DROP_REASONS, stationary, supporting
-from edge.types import Box, Observation, PlateBox, PlateText, Read
-
-T0 = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def ob(
-    frame: int,
-    text: str,
-    x: float,
-    *,
-    conf: float = 0.9,
-    width: float = 120,
-    on_vehicle: bool = True,
-    unheld: bool = False,
-) -> Observation:
-    return Observation(
-        camera="c",
-        frame_index=frame,
-        ts=T0 + timedelta(seconds=frame / 30),
-        live=False,
-        plate=PlateBox(Box(x, 100, x + width, 100 + width / 3), 0.9),
-        text=PlateText(text, conf, tuple([conf] * len(text))),
-        on_vehicle=on_vehicle,
-        unheld=unheld,
-    )
-
-
-def run(tracker: PlateTracker, frames: list[list[Observation]]) -> list[Read]:
-    reads: list[Read] = []
-    for i, obs in enumerate(frames):
-        reads += tracker.update(obs[0].frame_index if obs else i, T0 + timedelta(seconds=i / 30), obs)
-    return reads + tracker.flush()
+from edge.types import Box, PlateText
+from tests.support.track import T0, ob, passing, run
 
 
 def tracker(**kw: object) -> PlateTracker:
     return PlateTracker(TrackingConfig(**kw), detector_model="d", ocr_model="o")  # type: ignore[arg-type]
-
-
-def passing(text: str = "ABC1234", n: int = 10, **kw: object) -> list[list[Observation]]:
-    """A plate passing: moving and growing, read `text` every frame."""
-    return [[ob(f, text, 100 + 12 * f, width=100 + 4 * f, **kw)] for f in range(n)]  # type: ignore[arg-type]
 
 
 def test_every_reason_is_documented_with_its_key() -> None:
