@@ -643,6 +643,7 @@ class PlateTracker:
         if self.calibration is not None:
             confidence = self.calibration(confidence)
         floor = max(self.cfg.min_confidence, self.min_store_confidence)
+        verified = False
         if confidence < floor:
             if self.verifier is None or not self.verifier.agrees(self._evidence(obs, text), text, self._formats):
                 self.drops["low_confidence"] += 1
@@ -653,7 +654,7 @@ class PlateTracker:
             if confidence < floor:  # the verified reads' own precision is under the bar too
                 self.drops["low_confidence"] += 1
                 return []
-            self.verified += 1
+            verified = True
         text, valid = self._formats.normalise(text)
         if not valid and self.cfg.invalid_format == "drop":
             self.drops["format"] += 1
@@ -678,6 +679,7 @@ class PlateTracker:
             ok, buf = cv2.imencode(".jpg", best.crop, [cv2.IMWRITE_JPEG_QUALITY, 80])
             crop = buf.tobytes() if ok else None
         b = best.plate.box
+        self.verified += verified
         return [
             Read(
                 id=str(uuid.uuid4()),
