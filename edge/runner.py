@@ -35,6 +35,7 @@ from edge.capture.base import Source
 from edge.capture.live import LiveSource, open_camera
 from edge.config import Config
 from edge.gate import make_gate
+from edge.ocr import RapidOcr
 from edge.pipeline import Models, Recognizer, StageTimes, load_models
 from edge.types import Frame, LatencyHistogram, Read, Region
 
@@ -472,6 +473,8 @@ class Runner:
             for cam in cfg.cameras:
                 opened[cam.name] = sources[cam.name] if sources and cam.name in sources else open_camera(cam)
             self.models = models if models is not None else load_models(cfg)
+            if isinstance(self.models.verifier, RapidOcr):
+                self.models.verifier.warm()  # not at a camera's first unsure read: 0.7 s of frames would queue
         except Exception:
             for src in opened.values():
                 src.close()

@@ -48,9 +48,13 @@ class RapidOcr:
             }
         )
 
-    def predict(self, crops: list[Image], lines: Layouts | None = None) -> list[PlateText]:
+    def warm(self) -> None:
+        """Start the engine now, not on the first reading (a camera would stall on it for its start)."""
         if self._engine is None:
             self._engine = self._start()
+
+    def predict(self, crops: list[Image], lines: Layouts | None = None) -> list[PlateText]:
+        self.warm()
         out = []
         for crop in crops:
             result = self._engine(crop)
