@@ -54,6 +54,7 @@ class StageTimes:
     settled: int = 0  # plate boxes not read: their track's reading had settled (tracking.settled_readings)
     narrow: int = 0  # plate boxes tracked but not read: narrower than ocr.min_width
     reads: int = 0
+    verified: int = 0  # of the reads, those stored because ocr.verifier read them the same way
     tracks_dropped: dict[str, int] = field(default_factory=dict)  # the tracker's own counts, by reason
 
     def add(self, stage: str, since: float) -> float:
@@ -316,6 +317,7 @@ class Recognizer:
             self.gate.plates_moving = bool(self._plates_moving or self.tracker.moving_tracks)
         self.times.add("track", t)
         self.times.reads += len(reads)
+        self.times.verified = self.tracker.verified
         return reads
 
     def _all_quiet(self, regions: list[Region], index: int) -> bool:
@@ -453,6 +455,7 @@ class Recognizer:
     def finish(self) -> list[Read]:
         reads = self.tracker.flush()
         self.times.reads += len(reads)
+        self.times.verified = self.tracker.verified
         return reads
 
 

@@ -151,7 +151,7 @@ def replay(
         "no_vehicle": result.times.no_vehicle,
         "tracks_dropped": dict(result.times.tracks_dropped),
         # unsure reads stored because ocr.verifier read them the same way, and the crops it read
-        "verified": recognizer.tracker.verified,
+        "verified": result.times.verified,
         "verifier_crops": recognizer.tracker.verifier.calls if recognizer.tracker.verifier else 0,
         "alerts": [a.as_dict() for a in alerts],
         "review": [a.as_dict() for a in reviews],

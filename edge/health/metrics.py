@@ -9,7 +9,7 @@ exports each of them and no other):
 
     camera_up, camera_last_frame_age_seconds, camera_fps, frames_total, frames_dropped_total,
     frames_processed_total, decode_errors_total, recognition_errors_total, camera_reopens_total,
-    reads_total, reads_refused_total, stage_seconds_total{stage}, tracks_dropped_total{reason},
+    reads_total, reads_verified_total, reads_refused_total, stage_seconds_total{stage}, tracks_dropped_total{reason},
     plate_boxes_dropped_total{reason},
     frame_latency_seconds (histogram)
     (per camera); store_written_total, store_refused_total{reason}, store_queue_depth, store_reads
@@ -38,7 +38,9 @@ from edge.track.tracker import DROP_REASONS
 P = "edge_alpr_"
 
 # The per-camera counters of `CameraLive`, each exported as one counter family.
-CounterKey = Literal["frames", "dropped", "processed", "decode_errors", "errors", "reopens", "reads", "refused"]
+CounterKey = Literal[
+    "frames", "dropped", "processed", "decode_errors", "errors", "reopens", "reads", "refused", "reads_verified"
+]
 
 
 def _ts(text: str | None) -> float | None:
@@ -93,6 +95,11 @@ def _camera_metrics(cameras: list[CameraStatus]) -> Iterator[Metric]:
         "errors": ("recognition_errors", "Frames whose recognition failed (skipped)."),
         "reopens": ("camera_reopens", "Attempts to reopen a lost camera or stream."),
         "reads": ("reads", "Reads (one per vehicle pass) the store accepted."),
+        "reads_verified": (
+            "reads_verified",
+            "Reads stored only because a second OCR read them the same way (ocr.verifier), at the calibration's "
+            "verified confidence.",
+        ),
         "refused": ("reads_refused", "Reads the store refused (disk low, queue full, closed)."),
     }
     fams = {k: CounterMetricFamily(P + name, text, labels=cam) for k, (name, text) in counters.items()}

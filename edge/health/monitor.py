@@ -291,6 +291,7 @@ class HealthMonitor:
                 "latency_histogram": s.latency_histogram,
                 "stage_ms": s.stage_ms,
                 "tracks_dropped": s.tracks_dropped,
+                "reads_verified": w.recognizer.times.verified,
                 "stage_seconds": dict(w.recognizer.times.seconds, capture=w.capture_seconds),
                 "boxes_dropped": {"masked": w.recognizer.times.masked, "no_vehicle": w.recognizer.times.no_vehicle},
             }

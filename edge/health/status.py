@@ -75,6 +75,7 @@ class CameraLive(TypedDict):
     errors: int
     reads: int
     refused: int
+    reads_verified: int  # of those reads, stored because ocr.verifier agreed
     reopens: int
     disconnects: int
     latency_p50_ms: float

@@ -84,6 +84,8 @@ def test_metrics_parse_as_prometheus_text(service: Service) -> None:
     assert value("edge_alpr_stage_seconds", camera="lane-1", stage="capture") >= 0
     for reason in DROP_REASONS:  # tracks that ended without a read, by reason: every reason exported
         assert value("edge_alpr_tracks_dropped", camera="lane-1", reason=reason) >= 0
+    # reads stored because the second OCR agreed (ocr.verifier): part of the reads, never more
+    assert 0 <= value("edge_alpr_reads_verified", camera="lane-1") <= value("edge_alpr_reads", camera="lane-1")
     for reason in ("masked", "no_vehicle"):  # plate boxes dropped before OCR
         assert value("edge_alpr_plate_boxes_dropped", camera="lane-1", reason=reason) >= 0
     assert value("edge_alpr_store_written") == 1
