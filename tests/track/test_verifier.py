@@ -115,3 +115,22 @@ def test_the_config_refuses_a_verifier_that_could_never_agree_or_is_the_backend(
         OcrConfig(verifier="rapidocr", verify_crops=2, verify_agree=3)
     with pytest.raises(ValueError, match="verifier"):
         OcrConfig(backend="rapidocr", verifier="rapidocr")
+
+
+def test_auto_uses_the_verifier_only_where_the_calibration_measured_it() -> None:
+    from edge.config import Config
+    from edge.errors import EdgeError
+    from edge.ocr import RapidOcr
+    from edge.pipeline import verifier_ocr
+
+    default = Config()
+    assert default.ocr.verifier == "auto"
+    assert isinstance(verifier_ocr(default, CAL, "o"), RapidOcr)  # measured: on
+    assert verifier_ocr(default, replace(CAL, verified=None), "o") is None  # a map without the figure: off
+    assert verifier_ocr(default, None, "o") is None  # no calibration at all (e.g. a second opinion's vote)
+    on_rapid = Config.model_validate({"ocr": {"backend": "rapidocr"}})
+    assert verifier_ocr(on_rapid, CAL, "o") is None  # the backend already is PP-OCR
+    asked = Config.model_validate({"ocr": {"verifier": "rapidocr"}})
+    with pytest.raises(EdgeError, match=r"ocr\.verifier: rapidocr needs .* no `verified` figure"):
+        verifier_ocr(asked, replace(CAL, verified=None), "plate-ocr-v8")
+    assert verifier_ocr(Config.model_validate({"ocr": {"verifier": "none"}}), CAL, "o") is None
