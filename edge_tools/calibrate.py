@@ -48,10 +48,11 @@ from pathlib import Path
 
 from edge.cli.common import resolve_config
 from edge.evaluate import Truth
-from edge.pipeline import make_verifier, verifier_ocr
+from edge.pipeline import verifier_ocr
 from edge.track import PlateTracker
 from edge.track.calibration import RAW_SCORES, Calibration, fit_isotonic
 from edge.types import Read
+from edge_tools.tracker_lab import cache_tracker
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "sample.json"
@@ -222,14 +223,7 @@ def verified(a: argparse.Namespace) -> None:
             if name == "sample":
                 continue
             truth = Truth.load(Path(data["dir"]) / f"{name}.json")
-            tracker = PlateTracker(
-                cfg.tracking,
-                detector_model=data["detector"],
-                ocr_model=data["ocr"],
-                calibration=probe,
-                min_store_confidence=cfg.store.drop_below,
-                verifier=make_verifier(cfg, second),
-            )
+            tracker = cache_tracker(cfg, data, probe, second)
             reads: list[Read] = []
             for fi, ts, obs in frames:
                 reads += tracker.update(fi, ts, obs)

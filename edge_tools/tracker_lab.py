@@ -40,11 +40,12 @@ from datetime import datetime
 from pathlib import Path
 
 from edge.capture import open_source
-from edge.config import load_config
+from edge.config import Config, load_config
 from edge.evaluate import EvalResult, Truth, score
+from edge.ocr import PlateOcr
 from edge.pipeline import Recognizer, load_models, make_verifier, verifier_ocr
 from edge.track import PlateTracker
-from edge.track.calibration import find_calibration
+from edge.track.calibration import Calibration, find_calibration
 from edge.types import Observation, Read
 from edge_tools.validate import CLIPS as VALIDATION_CLIPS
 
@@ -123,6 +124,19 @@ def _load(path: Path) -> dict:
     return data
 
 
+def cache_tracker(cfg: Config, data: dict, calibration: Calibration | None, second: PlateOcr | None) -> PlateTracker:
+    """A fresh tracker for one clip of a cache, as the pipeline builds it: the config's tracking keys,
+    the cache's model names, `calibration`, the store's threshold, and `second` as ocr.verifier's OCR."""
+    return PlateTracker(
+        cfg.tracking,
+        detector_model=data["detector"],
+        ocr_model=data["ocr"],
+        calibration=calibration,
+        min_store_confidence=cfg.store.drop_below,
+        verifier=make_verifier(cfg, second),
+    )
+
+
 def scored(path: Path, config: Path | None) -> Iterator[tuple[str, EvalResult, PlateTracker]]:
     """Each clip of a cache replayed through a fresh tracker of `config` and scored: (clip, result,
     the tracker, for its drop counts)."""
@@ -135,14 +149,7 @@ def scored(path: Path, config: Path | None) -> Iterator[tuple[str, EvalResult, P
     if second is not None and not data.get("crops"):
         raise SystemExit(f"{path}: ocr.verifier reads crops, and this cache has none: make it with cache --crops")
     for name, frames in data["clips"].items():
-        tracker = PlateTracker(
-            cfg.tracking,
-            detector_model=data["detector"],
-            ocr_model=data["ocr"],
-            calibration=calibration,
-            min_store_confidence=cfg.store.drop_below,
-            verifier=make_verifier(cfg, second),
-        )
+        tracker = cache_tracker(cfg, data, calibration, second)
         where = Path(data.get("dir", VAL))
         truth = Truth.load((SAMPLE if name == "sample" else where / f"{name}.mp4").with_suffix(".json"))
         yield name, score(replay(frames, tracker), truth), tracker
