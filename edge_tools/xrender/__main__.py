@@ -7,6 +7,7 @@ Example:
   python -m edge_tools.xrender --out data/cross-dev2 --seed 7450000   # a second development split
   python -m edge_tools.xrender --out data/cross-dev3 --seed 7550000   # a third
   python -m edge_tools.xrender --out data/cross-dev4 --seed 7650000   # a fourth
+  python -m edge_tools.xrender --out data/cross-dev5 --seed 7750000   # a fifth (and 7850000 a sixth)
   edge-alpr eval data/cross/day.mp4 --truth data/cross/day.json
 """
 
@@ -17,7 +18,18 @@ import json
 import sys
 from pathlib import Path
 
-from edge_tools.xrender.clips import CALIB_SEED, CROSS_SET, DEV2_SEED, DEV3_SEED, DEV4_SEED, SEED, clip_set, render_set
+from edge_tools.xrender.clips import (
+    CALIB_SEED,
+    CROSS_SET,
+    DEV2_SEED,
+    DEV3_SEED,
+    DEV4_SEED,
+    DEV5_SEED,
+    DEV6_SEED,
+    SEED,
+    clip_set,
+    render_set,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=SEED,
         help=f"base seed: {SEED} is the cross set (default); {CALIB_SEED} the calibration split, {DEV2_SEED}, "
-        f"{DEV3_SEED} and {DEV4_SEED} a second, third and fourth development split, disjoint from it",
+        f"{DEV3_SEED}, {DEV4_SEED}, {DEV5_SEED} and {DEV6_SEED} the second to sixth development splits, disjoint "
+        "from it",
     )
     ap.add_argument("--truth-only", action="store_true", help="print the truth JSON of the clips, render nothing")
     a = ap.parse_args(argv)

@@ -23,6 +23,9 @@ DEV3_SEED = 7_550_000
 # A fourth (thirteenth session), rendered after that session's tracker rule was chosen on the others: a
 # held-out check of it, and one more split for the next choice.
 DEV4_SEED = 7_650_000
+# A fifth and sixth (fifteenth session), rendered after ocr.verifier was chosen on the four above.
+DEV5_SEED = 7_750_000
+DEV6_SEED = 7_850_000
 
 # (name, condition, vehicles that pass, seconds, further conditions shown). Empty roads have
 # pedestrians, trees in wind and the camera's date/time overlay, and no vehicle: every read there
