@@ -167,7 +167,7 @@ def replay(
         _print_summary(result, cfg.store.path, stage_ms, alerts, reviews, scored)
         if recognizer.tracker.verifier is not None:
             click.echo(
-                f"ocr.verifier: {recognizer.tracker.verified} unsure read(s) stored because it read them the same "
+                f"ocr.verifier: {result.times.verified} unsure read(s) stored because it read them the same "
                 f"way ({recognizer.tracker.verifier.calls} crops read)"
             )
     if result.decode_errors > result.frames:

@@ -599,11 +599,17 @@ class PlateTracker:
 
     @staticmethod
     def _evidence(obs: list[Observation], text: str) -> list[Observation]:
-        """The observations that read `text` (a second backend's reading counts), best first: whole
-        plates (not cut by the frame's edge) before cut ones, then by width times sureness."""
+        """The observations that read `text`, best first: the ones a person would check first, where
+        the plate is whole (not cut by the frame's edge), largest and read most surely (a receding
+        car's plate is largest as it enters, half out of the frame). An observation's sureness is that
+        of its reading of `text` (a second backend's counts its weight), not of a reading that disagrees."""
         sure = {id(o): _sureness(o, text) for o in obs}
         agreeing = [o for o in obs if sure[id(o)] is not None]
-        return sorted(agreeing, key=lambda o: (not o.at_edge, o.plate.box.width * (sure[id(o)] or 0.0)), reverse=True)
+        return sorted(
+            agreeing,
+            key=lambda o: (not o.at_edge, o.plate.box.width * (sure[id(o)] or 0.0), o.plate.score),
+            reverse=True,
+        )
 
     def _read(self, track: _Track, obs: list[Observation], track_id: str) -> list[Read]:
         """The read of one vehicle's observations (a track, or one plate's part of it), or none."""
@@ -665,15 +671,15 @@ class PlateTracker:
         if self._repeats(track.camera, obs, text):
             self.drops["repeat"] += 1
             return []
-        # The read's frame and crop: among observations that read the voted text, the one a person
-        # would check first, where the plate is whole (not cut by the frame's edge), largest and
-        # read most surely. A receding car's plate is largest as it enters, half out of the frame.
-        # An observation's sureness is that of its reading of the voted text (a second backend's
-        # counts its weight), not of a reading that disagrees.
-        sure = {id(o): _sureness(o, text) for o in obs}
-        agreeing = [o for o in obs if sure[id(o)] is not None] or obs
-        agreeing = [o for o in agreeing if not o.at_edge] or agreeing
-        best = max(agreeing, key=lambda o: (o.plate.box.width * (sure[id(o)] or o.text.confidence), o.plate.score))
+        # The read's frame and crop: the best evidence of the voted text; if no observation reads it
+        # (a format repair changed it), the whole, largest, surest observation.
+        evidence = self._evidence(obs, text)
+        whole = [o for o in obs if not o.at_edge] or obs
+        best = (
+            evidence[0]
+            if evidence
+            else max(whole, key=lambda o: (o.plate.box.width * o.text.confidence, o.plate.score))
+        )
         crop = None
         if self.keep_crops and best.crop is not None:
             ok, buf = cv2.imencode(".jpg", best.crop, [cv2.IMWRITE_JPEG_QUALITY, 80])
