@@ -29,7 +29,7 @@ Each repeat runs every mode once before the next repeat (interleaved: a change i
 load hits all modes alike); the median run by CPU ms/frame is reported, and each ratio is the median
 of the repeats' side-by-side ratios (a mode against decode or the baseline of the same repeat).
 
-Usage:
+Usage and examples:
   python scripts/bench.py                                   # all clips, all modes; table on stdout
   python scripts/bench.py --sizes 720 --json docs/bench-720.json
   python scripts/bench.py costs                             # CPU ms per operation; Pi 4 / Pi 5 estimate

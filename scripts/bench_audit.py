@@ -1,5 +1,6 @@
 """Measure the audit ledger: verify time for N entries, durable append cost, and what auditing adds to a search.
 
+Examples:
     .venv/bin/python scripts/bench_audit.py --entries 1000000          # the 1M verify figure (~1 min)
     .venv/bin/python scripts/bench_audit.py --entries 100000 --report /tmp/audit-report
 

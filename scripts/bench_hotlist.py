@@ -1,6 +1,7 @@
 """Hotlist benchmark: import a large synthetic hotlist through the real path, then time matching per read.
 
 Usage:  .venv/bin/python scripts/bench_hotlist.py [--entries 1000000] [--reads 20000] [--json]
+Example: .venv/bin/python scripts/bench_hotlist.py --entries 100000 --reads 5000
 
 Measures (all synthetic, random plates):
 - parse + import of N entries (CSV -> hotlists.db with its ledger entry), database size;

@@ -6,6 +6,7 @@ latency (p50/p95/max), and the store write rate with the outbox hook on. The aud
 real one (one fsync'd entry per batch) unless --no-ledger.
 
 Usage: .venv/bin/python scripts/bench_share.py [--reads 5000] [--batch 50] [--inflight 100] [--no-ledger]
+Example: .venv/bin/python scripts/bench_share.py --reads 5000 --batch 50
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reads", type=int, default=5000)
     ap.add_argument("--batch", type=int, default=50, help="rows per publish batch (one ledger entry each)")
     ap.add_argument("--inflight", type=int, default=100)

@@ -1,5 +1,6 @@
 """Store benchmarks: purge of N past-retention reads, and exact-plate lookup over M rows.
 
+Examples:
     .venv/bin/python scripts/bench_store.py                      # 1M purge, 10M lookup (a few minutes)
     .venv/bin/python scripts/bench_store.py --purge-rows 100000 --lookup-rows 1000000   # quick
 

@@ -4,11 +4,13 @@
 #   N: SIGKILL cycles (default 200). Broker restarts: max(20, N/10). Needs root for the disk-full tmpfs.
 #   Environment: CHAOS_RESTARTS, CHAOS_CONFIG_EXAMPLES, CHAOS_SEARCH_EXAMPLES, CHAOS_ATHERIS_RUNS override sizes.
 # The short form (a few cycles of each) runs with the other tests: pytest -m chaos, or bash scripts/test.sh.
+# Example: sudo bash scripts/chaos.sh 200        (about an hour; docs/RELIABILITY.md says what it measures)
 set -euo pipefail
+if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0; fi
 cd "$(dirname "$0")/.."
 N="${1:-200}"
 shift || true
-case "$N" in '' | *[!0-9]*) echo "usage: bash scripts/chaos.sh [N] [options]; N must be a number of cycles" >&2; exit 2 ;; esac
+case "$N" in '' | *[!0-9]*) echo "usage: bash scripts/chaos.sh [N] [options]; N must be a number of cycles (--help)" >&2; exit 2 ;; esac
 command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null
 } || { echo "error: mosquitto is needed (apt-get install -y mosquitto)" >&2; exit 1; }

@@ -4,8 +4,9 @@
 # models/manifest.yaml.
 # Usage: scripts/export_ocr.sh [--help] RUN_DIR/best.keras [NAME]   (NAME default plate-ocr-v8;
 #        PYTHON: training venv python)
+# Example: PYTHON=/work/venv-train/bin/python bash scripts/export_ocr.sh runs/2026-12-01/best.keras plate-ocr-v8
 set -euo pipefail
-if [[ "${1:-}" == "--help" || "${1:-}" == "-h" || $# -lt 1 ]]; then sed -n '2,6p' "$0"; exit 0; fi
+if [[ "${1:-}" == "--help" || "${1:-}" == "-h" || $# -lt 1 ]]; then sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
 PY="${PYTHON:-/work/venv-train/bin/python}"
 export KERAS_BACKEND=torch

@@ -2,6 +2,8 @@
 # Install edge-alpr as a systemd service on a Raspberry Pi 4/5 (64-bit Raspberry Pi OS) or another
 # Debian-based device. Idempotent: run it again to upgrade; the config and the ledger key are kept.
 #
+# Usage: [sudo] bash scripts/install-pi.sh [options]
+# Examples:
 #   sudo bash scripts/install-pi.sh                      # install, enable and start the service
 #   sudo bash scripts/install-pi.sh --camera /dev/video2 # starter config with another camera
 #   bash scripts/install-pi.sh --dry-run                 # print every step, change nothing
@@ -35,7 +37,7 @@ PY=${PYTHON:-python3}
 APT_PACKAGES=(python3 python3-venv python3-pip ca-certificates v4l-utils sqlite3 curl)
 
 usage() {
-  sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'
   cat <<'EOF'
 
 Options:

@@ -1,6 +1,7 @@
 """Confusion matrix of prohibited-use matching over the phrasing tables in tests/policy/.
 
 Usage:  python scripts/policy_matrix.py [--json] [--show-errors]
+Example: python scripts/policy_matrix.py --show-errors
 
 Reads tests/policy/phrasings_prohibited.txt (each line must be refused) and
 tests/policy/phrasings_legitimate.txt (each line must be allowed), and the held-out table
@@ -31,7 +32,7 @@ def phrasings(name: str) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", action="store_true", help="print the matrix as JSON")
     ap.add_argument("--show-errors", action="store_true", help="list every misclassified phrasing")
     args = ap.parse_args(argv)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The one command that checks everything: installs what the tests need, then lint, types, tests.
 # Usage: bash scripts/test.sh [pytest args...]
+# Example: bash scripts/test.sh tests/share -x      (what .ci/run and README's test command run, without args)
 set -euo pipefail
+if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0; fi
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use for real (never mocked); installed when missing. Under CI=true a test

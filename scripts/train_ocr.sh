@@ -58,8 +58,9 @@
 #       pandas scikit-learn torch==2.13.0 onnx onnxscript onnxslim opencv-python-headless pillow
 # (not the [train] extra: it pulls tensorflow). The train/export commands are called through their
 # click functions, because fast-plate-ocr's CLI entry point also imports matplotlib.
+# Example: PYTHON=/work/venv-train/bin/python bash scripts/train_ocr.sh plate-ocr-v8 /work/data-gen
 set -euo pipefail
-if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0; fi
+if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0; fi
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
 NAME="${1:-plate-ocr-v8}"
 DATA="${2:-/work/data-gen}"

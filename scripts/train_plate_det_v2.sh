@@ -16,8 +16,9 @@
 #   export EPOCH's weights to ONNX with the score shift 0.811 (as v1)
 # The epoch was chosen on the cross renderer's calibration split (seed 7350000), never the cross set.
 # Needs: pip install torch==2.13.0 onnx onnxruntime opencv-python-headless Pillow numpy; CPU only.
+# Example: bash scripts/train_plate_det_v2.sh 12 /work/data-gen
 set -euo pipefail
-if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
+if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0; fi
 EPOCH=${1:-12}
 ROOT=${2:-/work/data-gen}
 cd "$(dirname "$0")/.."
