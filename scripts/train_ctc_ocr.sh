@@ -8,7 +8,8 @@
 #
 # Stages (the shipped model went through exactly these; see models/NAME.md):
 #   crops  edge_tools.ctc_ocr.gen, seeds 1 and 2 (training generator edge_tools.synth only, plus
-#          11 font files from Debian packages that the cross renderer never uses, in DATA_ROOT/fonts)
+#          11 font files from Debian packages that the cross renderer never uses, listed in
+#          scripts/ctc-ocr-fonts.txt, linked into DATA_ROOT/fonts)
 #   run1   48 min from PP-OCR's weights (rapidocr 3.10.0's PP-OCRv6 small recognition, head cut to
 #          blank + 0-9A-Z), last half of the parameters trained, lr 1e-4, batch 32 (1,573 steps)
 # run1's last weights are exported; no checkpoint within a run is chosen. A run2 (36 min more from
@@ -16,22 +17,17 @@
 # calibration split (never the cross set) it stored 58 reads with 10 wrong at the default threshold
 # against run1's 53 with 6, for one more vehicle read exactly (models/plate-ocr-ctc-v1.md).
 # Needs: pip install torch==2.13.0 onnx2torch==1.5.15 onnx onnxruntime rapidocr==3.10.0 pyyaml
-#        opencv-python-headless Pillow numpy (the `train` extra); CPU only, about 1 hour on 2 cores.
+#        opencv-python-headless Pillow numpy (the `train` extra); CPU only, about 1 hour on 2 cores
+#        (on a GPU machine: scripts/train_ctc_ocr_gpu.sh).
+# Example: bash scripts/train_ctc_ocr.sh plate-ocr-ctc-v2 /work/data-gen/ppocr
 set -euo pipefail
-if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
+if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0; fi
 NAME=${1:-plate-ocr-ctc-v1}
 ROOT=${2:-/work/data-gen/ppocr}
 cd "$(dirname "$0")/.."
 mkdir -p "$ROOT/fonts"
-for f in /usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf \
-         /usr/share/fonts/truetype/liberation2/LiberationSerif-Bold.ttf \
-         /usr/share/fonts/truetype/liberation/LiberationSansNarrow-Bold.ttf \
-         /usr/share/fonts/opentype/urw-base35/C059-Bold.otf /usr/share/fonts/opentype/urw-base35/P052-Bold.otf \
-         /usr/share/fonts/opentype/urw-base35/URWBookman-Demi.otf /usr/share/fonts/opentype/urw-base35/NimbusRoman-Bold.otf \
-         /usr/share/fonts/truetype/freefont/FreeSerifBold.ttf \
-         /usr/share/fonts/truetype/roboto/unhinted/RobotoTTF/Roboto-Medium.ttf \
-         /usr/share/fonts/truetype/roboto/unhinted/RobotoCondensed-Light.ttf; do
-  [[ -f "$f" ]] && ln -sf "$f" "$ROOT/fonts/" || echo "font missing (apt-get install fonts-dejavu-core fonts-liberation fonts-liberation2 fonts-urw-base35 fonts-freefont-ttf fonts-roboto-unhinted): $f" >&2
+grep -v '^#' scripts/ctc-ocr-fonts.txt | while read -r f; do
+  [[ -f "$f" ]] && ln -sf "$f" "$ROOT/fonts/" || echo "font missing (Debian packages: scripts/ctc-ocr-fonts.txt): $f" >&2
 done
 export EDGE_SYNTH_FONT_DIR="$ROOT/fonts"
 python -m edge_tools.ctc_ocr.gen --out "$ROOT/crops" --count 12000 --seed 1

@@ -14,6 +14,7 @@ Remember: the module onnx2torch returns is in training mode; call .eval() before
 from __future__ import annotations
 
 import math
+import os
 import string
 import sys
 import types
@@ -24,6 +25,13 @@ ALPHABET = string.digits + string.ascii_uppercase  # index i + 1 in the head; 0 
 
 
 def rapidocr_rec_model() -> Path:
+    """PP-OCR's recognition ONNX in rapidocr's wheel, or the copy of it $EDGE_PPOCR_REC names (a
+    machine without rapidocr, such as a lent GPU machine: scripts/train_ctc_ocr_gpu.sh)."""
+    if os.environ.get("EDGE_PPOCR_REC"):
+        path = Path(os.environ["EDGE_PPOCR_REC"])
+        if not path.is_file():
+            raise SystemExit(f"EDGE_PPOCR_REC={path}: no such file")
+        return path
     import rapidocr
 
     found = sorted(Path(rapidocr.__file__).parent.glob("models/*rec*.onnx"))
