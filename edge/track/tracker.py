@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from difflib import SequenceMatcher
@@ -21,6 +21,7 @@ from difflib import SequenceMatcher
 import cv2
 
 from edge.config.pipeline import TrackingConfig
+from edge.lookalike import AS_DIGIT
 from edge.track.calibration import RAW_SCORES, Calibration
 from edge.track.formats import PlateFormats
 from edge.types import Box, Image, Observation, PlateBox, PlateText, Read
@@ -29,6 +30,8 @@ from edge.types import Box, Image, Observation, PlateBox, PlateText, Read
 # two different plates.
 _SURE = 0.75
 _SAME_PLATE = 0.4
+# No tracking.letter_weights: every character counts its reading's weight (`vote`).
+_NO_WEIGHTS: Mapping[str, float] = {}
 # A track is split in two (`_split`) when one part's vote is at least this sure, both have at least
 # _MIN_SEGMENT observations and they read different plates (_SAME_PLATE).
 _SPLIT_SURE = 0.6
@@ -105,6 +108,7 @@ class _Track:
     # (`PlateTracker._absorb`): part of this vehicle's pass, read with it, never associated with.
     absorbed: list[Observation] = field(default_factory=list)
     _voted: tuple[str, float] | None = None
+    weights: Mapping[str, float] = field(default_factory=dict)  # tracking.letter_weights (`vote`)
 
     def add(self, ob: Observation) -> None:
         self.observations.append(ob)
@@ -114,7 +118,7 @@ class _Track:
     def voted(self) -> tuple[str, float]:
         """The track's text so far (`vote` over its observations), cached until the next `add`."""
         if self._voted is None:
-            self._voted = vote(self.observations)
+            self._voted = vote(self.observations, self.weights)
         return self._voted
 
     @property
@@ -142,7 +146,7 @@ class _Track:
         return Box(cx - w, cy - h, cx + w, cy + h)
 
 
-def _split(obs: list[Observation], least: int) -> list[list[Observation]]:
+def _split(obs: list[Observation], least: int, weights: Mapping[str, float]) -> list[list[Observation]]:
     """A track's observations as one part per plate: split once where one part reads surely as a
     plate and the other reads differently (another plate, or junk); each part is then read, or
     dropped, by the rules as a track of its own.
@@ -161,7 +165,7 @@ def _split(obs: list[Observation], least: int) -> list[list[Observation]]:
         return [obs]
     best: tuple[float, int, str, str] | None = None
     for k in range(least, n - least + 1, max(1, (n - 2 * least) // 40 + 1)):
-        (a, ca), (b, cb) = vote(obs[:k]), vote(obs[k:])
+        (a, ca), (b, cb) = vote(obs[:k], weights), vote(obs[k:], weights)
         sure, different = max(ca, cb) >= _SPLIT_SURE, SequenceMatcher(None, a, b).ratio() < _SAME_PLATE
         if sure and different and (best is None or ca + cb > best[0]):
             best = (ca + cb, k, a, b)
@@ -235,7 +239,7 @@ def _from_first(obs: list[Observation], o: Observation) -> float:
     return math.dist(o.plate.box.centre, obs[0].plate.box.centre)
 
 
-def _tally(observations: list[Observation]) -> tuple[str, list[tuple[float, float]]]:
+def _tally(observations: list[Observation], letters: Mapping[str, float]) -> tuple[str, list[tuple[float, float]]]:
     """Character-wise vote weighted by OCR confidence and plate size, among the most supported
     text length: the voted text and, per position, the winning character's share of the weight and
     its mean confidence (`vote` and `read_confidence` say what they make of them).
@@ -244,7 +248,10 @@ def _tally(observations: list[Observation]) -> tuple[str, list[tuple[float, floa
     squared: a plate read at half the size has a quarter of the pixels, and the far frames of a
     receding car (many, small, often misread) must not outvote the few near ones. A second
     backend's reading of the same crop (`PlateText.others`) votes beside it, its weight scaled by
-    its own `weight`.
+    its own `weight`. Where a letter of `letters` (tracking.letter_weights) and the digit it reads
+    like (`AS_DIGIT`: O and 0, I and 1) both have readings at a position, the letter's support counts
+    its weight in `letters`: I, O and Q, which many plate systems leave out, lose a split vote to
+    their digit twins, and nothing else changes; the winner's share is of the weighted total.
     """
     seen = [ob for ob in observations if any(t.text for t in ob.text.readings)]
     if not seen:
@@ -262,32 +269,38 @@ def _tally(observations: list[Observation]) -> tuple[str, list[tuple[float, floa
     chars: list[str] = []
     per: list[tuple[float, float]] = []
     for pos in range(length):
-        weights: dict[str, float] = defaultdict(float)
+        votes: dict[str, float] = defaultdict(float)
         confs: dict[str, float] = defaultdict(float)
         sizes: dict[str, float] = defaultdict(float)
         for t, w in group:
             c = t.text[pos]
             conf = t.char_conf[pos] if pos < len(t.char_conf) else t.confidence
-            weights[c] += max(conf, 1e-3) * w
+            votes[c] += max(conf, 1e-3) * w
             confs[c] += conf * w
             sizes[c] += w
-        best = max(weights, key=lambda c: weights[c])
+        for letter, weight in letters.items():  # a rare letter against the digit it reads like
+            if letter in votes and AS_DIGIT[letter] in votes:
+                votes[letter] *= weight
+        best = max(votes, key=lambda c: votes[c])
         chars.append(best)
-        per.append((weights[best] / sum(weights.values()), confs[best] / sizes[best]))
+        per.append((votes[best] / sum(votes.values()), confs[best] / sizes[best]))
     return "".join(chars), per
 
 
-def vote(observations: list[Observation]) -> tuple[str, float]:
-    """The voted text (`_tally`) and a confidence in [0, 1]: the mean over positions of the winning
-    character's share of the weight times its mean confidence. The tracker's own decisions (is a
-    track sure enough to split, to contradict a box, settled) use this figure."""
-    text, per = _tally(observations)
+def vote(observations: list[Observation], weights: Mapping[str, float] = _NO_WEIGHTS) -> tuple[str, float]:
+    """The voted text (`_tally`, with the characters' `weights`: tracking.letter_weights) and a
+    confidence in [0, 1]: the mean over positions of the winning character's share of the weight
+    times its mean confidence. The tracker's own decisions (is a track sure enough to split, to
+    contradict a box, settled) use this figure."""
+    text, per = _tally(observations, weights)
     if not text:
         return "", 0.0
     return text, sum(share * conf for share, conf in per) / len(per)
 
 
-def read_confidence(observations: list[Observation], score: str) -> tuple[str, float]:
+def read_confidence(
+    observations: list[Observation], score: str, weights: Mapping[str, float] = _NO_WEIGHTS
+) -> tuple[str, float]:
     """The voted text and the raw confidence of the read made from it, as `score` (`RAW_SCORES`) says.
 
     "mean" is `vote`'s figure. "weakest" is the mean OCR confidence of the voted text's least sure
@@ -296,8 +309,8 @@ def read_confidence(observations: list[Observation], score: str) -> tuple[str, f
     average 0.93). The calibration file names the score it was fitted on (`Calibration.score`).
     """
     if score == "mean":
-        return vote(observations)
-    text, per = _tally(observations)
+        return vote(observations, weights)
+    text, per = _tally(observations, weights)
     if not text:
         return "", 0.0
     return text, min(conf for _, conf in per)
@@ -386,7 +399,8 @@ class PlateTracker:
             self._tracks[ti].add(unmatched[oi])
         for oi, ob in enumerate(unmatched):
             if oi not in used_o:
-                self._tracks.append(_Track(id=uuid.uuid4().hex[:12], camera=ob.camera, observations=[ob]))
+                track = _Track(uuid.uuid4().hex[:12], ob.camera, [ob], weights=self.cfg.letter_weights)
+                self._tracks.append(track)
         reads: list[Read] = []
         still: list[_Track] = []
         for track in self._tracks:
@@ -593,7 +607,7 @@ class PlateTracker:
         reads: list[Read] = []
         # A split track's second vehicle gets a track id of its own: one id, one vehicle pass.
         obs = sorted(track.observations + track.absorbed, key=lambda o: o.frame_index)
-        for i, part in enumerate(_split(obs, max(self.cfg.min_observations, _MIN_SEGMENT))):
+        for i, part in enumerate(_split(obs, max(self.cfg.min_observations, _MIN_SEGMENT), self.cfg.letter_weights)):
             reads += self._read(track, part, f"{track.id}.{i}" if i else track.id)
         return reads
 
@@ -628,7 +642,7 @@ class PlateTracker:
         if self.cfg.min_on_vehicle and on_vehicle_count(obs, self.cfg.unheld_travel) < self.cfg.min_on_vehicle:
             self.drops["off_vehicle"] += 1
             return []
-        text, confidence = read_confidence(obs, self.score)
+        text, confidence = read_confidence(obs, self.score, self.cfg.letter_weights)
         if not text:
             self.drops["short"] += 1
             return []

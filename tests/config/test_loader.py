@@ -47,6 +47,8 @@ BAD = [
     ("bad camera name", "cameras:\n  - name: Lane 1\n    source: '0'\n", ":2: cameras.0.name: String should match"),
     ("dup camera", "cameras:\n  - {name: a, source: '0'}\n  - {name: a, source: '1'}\n", "camera names must be unique"),
     ("bad regex", "tracking:\n  formats: ['[A-Z']\n", ":2: tracking.formats: invalid regular expression"),
+    ("letter weight of zero", "tracking:\n  letter_weights: {O: 0}\n", ":2: tracking.letter_weights: the weight"),
+    ("letter weight of no look-alike", "tracking:\n  letter_weights: {A: 0.5}\n", "'A' is none of the letters"),
     ("explicit tag on bad text", "store:\n  keep_crops: !!float x\n", ":2: store.keep_crops: invalid YAML value 'x'"),
     ("merge key", "a: &x {b: 1}\nstore:\n  <<: *x\n", ":3: YAML merge keys"),
     ("bad optimisation level", "ocr:\n  optimization: max\n", ":2: ocr.optimization: Input should be"),

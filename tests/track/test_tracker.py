@@ -475,3 +475,33 @@ def test_a_track_whose_layouts_differ_or_with_the_rule_off_is_read_both_ways() -
     assert asked[2] == 2
     assert asked[3] is None
     assert asked[5] == 1
+
+
+def test_rare_letters_lose_a_split_vote_to_the_digit_they_read_like() -> None:
+    """tracking.letter_weights: I, O and Q, which many plate systems leave out, count 0.3 of a
+    reading. A track read WHO6701 in 6 frames and WH06701 in 4 votes the digit; {} votes as before."""
+    split = [ob(f, "WHO6701" if f % 5 < 3 else "WH06701", 8 * f) for f in range(10)]
+    assert vote(split)[0] == "WHO6701"  # no weights: the majority
+    assert vote(split, TrackingConfig().letter_weights)[0] == "WH06701"
+    tr = tracker()
+    reads = [r for f, o in enumerate(split) for r in tr.update(f, T0, [o])] + tr.flush()
+    assert [r.plate for r in reads] == ["WH06701"]
+    tr = tracker(letter_weights={})
+    reads = [r for f, o in enumerate(split) for r in tr.update(f, T0, [o])] + tr.flush()
+    assert [r.plate for r in reads] == ["WHO6701"]
+
+
+def test_a_letter_read_in_every_frame_stays_a_letter() -> None:
+    """The weight only tips a vote split between a letter and its digit twin: with the default weights,
+    a plate read with an O in every frame, or with the O in 8 of 10, keeps its O (the digit would need
+    a third of the letter's support), and a split between I and T is not the weights' business."""
+    every = [ob(f, "JOB1234", 8 * f) for f in range(10)]
+    assert vote(every, TrackingConfig().letter_weights)[0] == "JOB1234"
+    mostly = [ob(f, "JOB1234" if f < 8 else "J0B1234", 8 * f) for f in range(10)]
+    assert vote(mostly, TrackingConfig().letter_weights)[0] == "JOB1234"
+    other = [ob(f, "XYZ789" if f % 2 else "XYZ780", 8 * f) for f in range(10)]  # no rare letter: untouched
+    assert vote(other, TrackingConfig().letter_weights) == vote(other)
+    # I against another letter (T), not its digit twin: the weights leave the split alone
+    letters = [ob(f, "766KJI" if f % 5 < 3 else "766KJT", 8 * f) for f in range(10)]
+    assert vote(letters, TrackingConfig().letter_weights) == vote(letters)
+    assert vote(letters)[0] == "766KJI"
