@@ -192,17 +192,16 @@ def pair(caches: list[Path], config: Path | None) -> tuple[EvalResult, EvalResul
     validate.py counts them: an exact read of a plate the truth lists as never legible is stored, not
     wrong) and the points of vehicles read exactly under accepting every read. Prints a Markdown table
     and returns the pooled (default, accepting all) results."""
-    rows: list[tuple[str, EvalResult, EvalResult]] = []
-    for path in caches:
-        kept, every = EvalResult(), EvalResult()
+
+    def total(path: Path, accept_all: bool) -> EvalResult:
+        out = EvalResult()
         with contextlib.redirect_stdout(io.StringIO()):  # scored's header line, once per pass
-            for name, r, _tracker in scored(path, config):
-                if name != "sample":
-                    kept.add(r)
-            for name, r, _tracker in scored(path, config, accept_all=True):
-                if name != "sample":
-                    every.add(r)
-        rows.append((path.stem, kept, every))
+            for name, r, _tracker in scored(path, config, accept_all):
+                if name != "sample":  # not in the validation totals (score_cache)
+                    out.add(r)
+        return out
+
+    rows = [(path.stem, total(path, False), total(path, True)) for path in caches]
     pooled, pooled_all = EvalResult(), EvalResult()
     for _name, kept, every in rows:
         pooled.add(kept)
