@@ -31,9 +31,13 @@ def test_a_kept_photo_that_differs_from_its_pin_is_refused(tmp_path: Path) -> No
 
 def test_the_table_counts_exact_and_wrong_reads_without_printing_plates() -> None:
     crop, _, scene = PHOTOS[0], PHOTOS[1], PHOTOS[2]
-    results = [RealResult(crop, [crop.truth]), RealResult(scene, ["X1X1X1", scene.truth], boxes=2, boxes_off_plate=1)]
+    results = [
+        RealResult(crop, [crop.truth]),
+        RealResult(scene, ["X1X1X1", scene.truth], boxes=3, boxes_off_plate=2, boxes_used=2, used_off_plate=1),
+    ]
     text = table(results)
     assert "real photos read exactly: 2 of 2" in text
-    assert f"| {scene.name} | {scene.package} {scene.version} (MIT) | scene | yes | 1 | 2 | 1 |" in text
+    assert f"| {scene.name} | {scene.package} {scene.version} (MIT) | scene | yes | 1 | 3 | 2 | 2 | 1 |" in text
+    assert f"| {crop.name} | {crop.package} {crop.version} (MIT) | crop | yes | 0 | - | - | - | - |" in text
     assert crop.truth not in text
     assert scene.truth not in text
