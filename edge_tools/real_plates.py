@@ -188,7 +188,7 @@ def score(folder: Path, cfg: Config) -> list[RealResult]:
 def table(results: list[RealResult]) -> str:
     lines = [
         "| photo | package | kind | read exactly | wrong reads | detector boxes | off the plate "
-        "| boxes the pipeline reads (>= detector.min_width) | off the plate |",
+        "| boxes the pipeline keeps (>= detector.min_width) | off the plate |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:

@@ -424,7 +424,7 @@ def side_by_side(own: dict[str, EvalResult] | None, cross: dict[str, EvalResult]
                      f"wrong reads {sum(r.wrong for r in real)}; detector boxes off the plate "
                      f"{sum(r.boxes_off_plate for r in real)} of {sum(r.boxes for r in real)} ("
                      f"{sum(r.used_off_plate for r in real)} of the {sum(r.boxes_used for r in real)} "
-                     f"wide enough for the pipeline to read)")  # fmt: skip
+                     f"wide enough for the pipeline to keep)")  # fmt: skip
     return lines
 
 
