@@ -244,6 +244,34 @@ def rewrite_and_roll_back(site: Site) -> None:
     _refresh_companion(site)
 
 
+def rewrite_raise_interval(site: Site) -> None:
+    """As rewrite_and_roll_back, and raise the interval the ledger's meta table records, so that a device
+    trusting it takes the rewritten tail for one not yet signed (files only: no key, no config change)."""
+    rewrite_and_roll_back(site)
+    conn = attacker(site.ledger)
+    conn.execute("UPDATE meta SET value = '1000000' WHERE key = 'checkpoint_every'")
+    conn.close()
+
+
+def rewrite_raise_interval_config(site: Site) -> None:
+    """As rewrite_raise_interval, and raise audit.checkpoint_every in the site's config too."""
+    rewrite_raise_interval(site)
+    text = site.config.read_text(encoding="utf-8")
+    site.config.write_text(text.replace(f"checkpoint_every: {EVERY}", "checkpoint_every: 1000000"), encoding="utf-8")
+
+
+def rewrite_fake_checkpoint(site: Site) -> None:
+    """As rewrite_and_roll_back, then a checkpoint row at the rewritten head holding a genuine older note
+    (the attacker cannot sign): a device that read the row's size as signed would sign the rewrite."""
+    rewrite_and_roll_back(site)
+    conn = attacker(site.ledger)
+    last = int(conn.execute("SELECT max(seq) FROM entries").fetchone()[0])
+    head = bytes(conn.execute("SELECT hash FROM entries WHERE seq = ?", (last,)).fetchone()[0])
+    ts, note = conn.execute("SELECT ts, note FROM checkpoints ORDER BY size DESC LIMIT 1").fetchone()
+    conn.execute("INSERT INTO checkpoints(size, ts, head, note) VALUES (?, ?, ?, ?)", (last, ts, head, note))
+    conn.close()
+
+
 def rewrite_last_entry(site: Site) -> None:
     """The smallest rewrite: the last entry only (within one checkpoint interval), its checkpoint deleted
     and the companion rolled back to the checkpoint before it."""
@@ -380,6 +408,9 @@ class Attack:
 ATTACKS: tuple[Attack, ...] = (
     Attack("rewrite from a denied search, re-hash, delete later checkpoints", "files", rewrite_from_k, True),
     Attack("... and roll the key's companion back too", "files", rewrite_and_roll_back, True),
+    Attack("... and raise the interval in the ledger's meta table", "files", rewrite_raise_interval, True),
+    Attack("... and in the config too", "files", rewrite_raise_interval_config, True),
+    Attack("... and a checkpoint row at the new head with an older note", "files", rewrite_fake_checkpoint, True),
     Attack("rewrite only the last entry, roll back checkpoint and companion", "files", rewrite_last_entry, False),
     Attack("rewrite only the last entry, roll back checkpoint and companion", "files", rewrite_last_entry, True, True),
     Attack("delete an entry, renumber, re-hash, delete later checkpoints", "files", delete_and_renumber, True),

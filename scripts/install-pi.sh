@@ -321,4 +321,6 @@ install-pi: done. Next:
   curl -s http://127.0.0.1:${PORT:-9108}/healthz                the same as JSON (HTTP 503 when unhealthy)
   journalctl -u $SERVICE -f                         the log (JSON lines, no plate text)
   sudo nano $CONFIG_DIR/config.yaml && sudo systemctl reload $SERVICE   change the config
+  Note the verifier key printed above, and keep signed checkpoints off the device
+  (edge-alpr audit checkpoint --config $CONFIG_DIR/config.yaml): README.md, step 9.
 EOF

@@ -25,6 +25,7 @@ class Action(StrEnum):
     SHUTDOWN = "shutdown"
     VERIFY = "verify"
     GENESIS = "genesis"
+    CHECKPOINT_INTERVAL = "checkpoint_interval"
 
 
 ACTION_HELP: dict[Action, str] = {
@@ -56,6 +57,10 @@ ACTION_HELP: dict[Action, str] = {
     Action.GENESIS: "The ledger's first entry, written by the ledger itself when it is created (detail: ledger "
     "id, device node_id, origin and verifier key); its hash is anchored in the store and beside the key.",
     Action.VERIFY: "Someone verified the ledger (detail: result, first bad sequence number if any).",
+    Action.CHECKPOINT_INTERVAL: "Written by the ledger itself, and signed at once, when audit.checkpoint_every "
+    "differs from the interval the signed entries set (detail: the new and the old interval): how many "
+    "unsigned entries the device and verify accept after the last checkpoint is taken from the signed chain "
+    "only, never from a file an attacker could edit.",
 }
 
 

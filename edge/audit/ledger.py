@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import sqlite3
 import threading
@@ -86,7 +87,27 @@ CREATE TRIGGER IF NOT EXISTS checkpoints_no_delete BEFORE DELETE ON checkpoints
     BEGIN SELECT RAISE(ABORT, 'the audit ledger is append-only'); END;
 """
 
-_ACTIONS = frozenset(a.value for a in Action) - {Action.GENESIS.value}  # genesis: written by the ledger only
+# genesis and checkpoint_interval: written by the ledger only
+_ACTIONS = frozenset(a.value for a in Action) - {Action.GENESIS.value, Action.CHECKPOINT_INTERVAL.value}
+
+
+def signed_interval(conn: sqlite3.Connection, upto: int) -> int | None:
+    """The checkpoint interval set last by entries 1..`upto` (the genesis entry's, or a later
+    checkpoint_interval entry's); None when none of them sets one (a ledger older than these entries)."""
+    rows = conn.execute(
+        "SELECT detail FROM entries WHERE seq <= ? AND action IN (?, ?) ORDER BY seq DESC",
+        (upto, Action.CHECKPOINT_INTERVAL.value, Action.GENESIS.value),
+    )
+    for (detail,) in rows:
+        try:
+            value = json.loads(detail).get("checkpoint_every")
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    return None
+
+
 LEDGER_FORMAT = 2  # 2: entry 1 is the genesis entry naming the ledger, device and key
 
 
@@ -214,7 +235,6 @@ class Ledger:
         self.vkey: str | None = meta.get("vkey")
         self.ledger_id: str | None = meta.get("ledger_id")
         self.node_id: str = meta.get("node_id", node_id or _node_of(self.origin))
-        self.recorded_every = int(meta.get("checkpoint_every", "0") or 0)
         if self._key is not None and self.vkey is not None:
             mine = vkey(self.origin, self._key.public_key())
             if mine != self.vkey:
@@ -292,6 +312,7 @@ class Ledger:
                             "origin": meta["origin"],
                             "vkey": meta["vkey"],
                             "created": meta.get("created"),
+                            "checkpoint_every": self.checkpoint_every,
                         }
                     ),
                     "ok",
@@ -338,17 +359,45 @@ class Ledger:
                 self._check_signed_head(companion.checkpoint, companion.source)
         size, _ = self._head()
         latest = self.latest_checkpoint()
-        signed = latest.size if latest is not None else 0
-        limit = max(self.checkpoint_every, self.recorded_every)
+        signed = 0
+        if latest is not None:  # a row in a file: only its signature and the chain's hash make it signed
+            signed = self._check_signed_head(latest.note, "ledger's latest checkpoint").size
+        # The interval comes from the signed entries (genesis, checkpoint_interval), not from meta or the
+        # config: both are files an attacker can edit to make a rewritten tail look short enough.
+        # A ledger older than that (no interval signed) is held to the config's interval.
+        limit = signed_interval(self._conn, signed) or self.checkpoint_every
         if size - signed >= limit:
             raise LedgerError(
                 f"audit ledger {self.path}: entries {signed + 1}..{size} are past the last signed checkpoint "
                 f"({signed}), at least the interval of {limit}: checkpoints were removed. Run "
                 "`edge-alpr audit verify`"
             )
+        if signed_interval(self._conn, size) != self.checkpoint_every:
+            latest = self._record_interval(signed_interval(self._conn, size)) or latest
         self._refresh_companion(latest)
 
-    def _check_signed_head(self, note: str, source: str) -> None:
+    def _record_interval(self, was: int | None) -> Checkpoint | None:
+        """Chain a checkpoint_interval entry for the configured interval and sign it at once."""
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            _, cp = self._insert(
+                Action.CHECKPOINT_INTERVAL.value,
+                "system",
+                self.node_id,
+                canonical_json({"checkpoint_every": self.checkpoint_every, "was": was}),
+                "ok",
+                force_checkpoint=True,
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return cp
+
+    def _check_signed_head(self, note: str, source: str) -> Checkpoint:
+        """The checkpoint `note` opened with this ledger's key, if the chain holds its head at its size."""
         key = self.public_key
         assert key is not None
         try:
@@ -362,6 +411,7 @@ class Ledger:
                 f"audit ledger {self.path} no longer holds the head this device signed at entry {cp.size} "
                 f"({source}); the ledger {what}: it was truncated or rewritten. Run `edge-alpr audit verify`"
             )
+        return cp
 
     def _refresh_companion(self, latest: Checkpoint | None) -> None:
         if self.readonly or self.key_path is None:

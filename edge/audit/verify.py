@@ -26,7 +26,7 @@ from urllib.parse import quote
 from edge.audit.anchor import Anchor
 from edge.audit.canonical import GENESIS
 from edge.audit.checkpoint import BadCheckpoint, SigningKeyError, open_checkpoint, parse_vkey
-from edge.audit.ledger import LedgerError, entry_hash
+from edge.audit.ledger import LedgerError, entry_hash, signed_interval
 from edge.audit.merkle import tree_root
 from edge.audit.tlog import tlog_origin
 
@@ -95,12 +95,20 @@ def verify_ledger(
         res = _verify_file(path, trusted_key, notes, anchors, max_tail, live=True)
     res.seconds = round(time.perf_counter() - started, 3)
     if res.ok:
+        # the anchors' checkpoints were checked as witness copies: count them with the anchors
+        res.witnesses = min(res.witnesses, len(witness_notes))
         res.message = (
             f"intact: {res.entries} entries, {res.checkpoints} checkpoint(s)"
             + (f", {res.witnesses} witness copy(ies)" if res.witnesses else "")
             + (f", {res.anchors} anchor(s)" if res.anchors else "")
             + " verified"
         )
+        if not witness_notes:
+            res.notes.append(
+                "no witness copy was checked (--witness, audit.witness_dir): this proves the ledger agrees with "
+                "itself and with the anchors on this device; a rollback of every file here, or a rewrite re-signed "
+                "with this device's key, shows only against a checkpoint kept off the device"
+            )
     return res
 
 
@@ -231,6 +239,7 @@ def _verify(conn: sqlite3.Connection, res: VerifyResult, trusted_key: str | None
     prev_prev = GENESIS
     expect = 1
     hashes: list[bytes] | None = [] if tree_heads else None
+    last_ts, back, first_back = "", 0, 0  # entries dated before the one they follow (the clock set back)
     cur = conn.execute("SELECT seq, ts, user, agency, action, detail, outcome, prev, hash FROM entries ORDER BY seq")
     for seq, ts, user, agency, action, detail, outcome, p, h in cur:
         if hashes is not None:
@@ -274,6 +283,10 @@ def _verify(conn: sqlite3.Connection, res: VerifyResult, trusted_key: str | None
         if digest != h:
             _fail(res, "edited", seq, f"entry {seq} does not match its hash: edited")
             return
+        if ts < last_ts:
+            back += 1
+            first_back = first_back or seq
+        last_ts = max(last_ts, ts)
         if seq == next_cp:
             want, source = expected[seq]
             if h != want:
@@ -294,6 +307,12 @@ def _verify(conn: sqlite3.Connection, res: VerifyResult, trusted_key: str | None
         expect += 1
     res.entries = expect - 1
     res.head = prev.hex()
+    if back:
+        res.notes.append(
+            f"{back} entr{'y is' if back == 1 else 'ies are'} dated before an entry they follow (first: entry "
+            f"{first_back}): the device's clock was set back while they were written; their order in the chain, "
+            "not their times, is what the signatures vouch for (a report by date counts them by their times)"
+        )
     res.signed = min(sizes[-1], res.entries) if sizes else 0
     for size, root, source in sorted(tree_heads):
         assert hashes is not None
@@ -369,7 +388,11 @@ def _check_identity(
             )
             return
         res.anchors += 1
-    limit = max_tail if max_tail is not None else int(meta.get("checkpoint_every", "0") or 0) or None
+    # The interval the signed entries set (genesis, checkpoint_interval): the meta table and the config are
+    # files an attacker can edit. A ledger older than those entries: the caller's, else the recorded one.
+    limit = signed_interval(conn, res.signed)
+    if limit is None:
+        limit = max_tail if max_tail is not None else int(meta.get("checkpoint_every", "0") or 0) or None
     tail = res.entries - res.signed
     if tail > 0 and limit is not None and tail >= limit:
         _fail(

@@ -72,9 +72,14 @@ def verify(
     more unsigned entries after the last checkpoint than audit.checkpoint_every (checkpoints
     deleted), and a ledger deleted and re-created, replaced or re-keyed (its genesis entry against
     the anchors kept in the store and beside the signing key, and the pinned key). Names the first
-    bad sequence number. Exit status 4 when the ledger is not intact, 5 when it cannot be
-    opened or read (not a finding of tampering). The file is only read: a copy without a -wal file is
-    opened immutable, so a read-only copy works and nothing is written beside it.
+    bad sequence number. Exit status 4 when the ledger is not intact (or gone while the store or the
+    key's companion still names it), 5 when it cannot be opened or read (not a finding of tampering).
+    A ledger that fails is not written to (no 'verify' entry: the next checkpoint would sign it); one
+    that passes gets a 'verify' entry unless --no-record. "intact" without --witness means the ledger
+    agrees with itself and the anchors on this device: a rollback of every file on it, or a rewrite
+    re-signed with its key, shows only against a checkpoint kept elsewhere (`audit checkpoint --out`).
+    The file is only read: a copy without a -wal file is opened immutable, so a read-only copy works
+    and nothing is written beside it.
 
     \b
     Example:
@@ -90,13 +95,37 @@ def verify(
     from edge.audit.anchor import witness_notes
 
     notes = tuple(w.read_text(encoding="utf-8") for w in witnesses) + witness_notes(cfg.audit.witness_dir)
+    anchors = ledger_anchors(cfg, key_path)
+    if not path.exists() and anchors:
+        # The store or the key's companion names a ledger that is not there: deleted, not merely unset up.
+        named = ", ".join(f"the {a.source} names ledger {a.ledger_id}" for a in anchors)
+        message = f"no audit ledger at {path}, but {named}: the ledger was deleted or moved"
+        if as_json:
+            click.echo(json.dumps({"ok": False, "problem": "deleted", "first_bad_seq": 1, "message": message}))
+        else:
+            click.echo(f"NOT INTACT: {message}")
+        raise LedgerTampered(f"ledger {path} is not intact: first bad entry 1 (deleted)")
     res = verify_ledger(
         path,
         trusted_key=public_key or cfg.audit.public_key,
         witness_notes=notes,
-        anchors=ledger_anchors(cfg, key_path),
+        anchors=anchors,
         max_tail=cfg.audit.checkpoint_every,
     )
+    if not res.ok:
+        # Nothing is written to a ledger that failed: an appended entry would be signed with the device's
+        # key at the next checkpoint, and that signature would cover the tampered entries before it.
+        res.notes.append("no 'verify' entry was written: a ledger that failed verification is left as it is")
+    if as_json:
+        click.echo(json.dumps(res.as_dict(), indent=2))
+    else:
+        click.echo(res.message if res.ok else f"NOT INTACT: {res.message}")
+        if res.ok:
+            click.echo(f"entries {res.entries}, head {res.head[:16]}…, {res.seconds:.2f}s")
+        for note in res.notes:
+            click.echo(f"note: {note}", err=True)
+    if not res.ok:
+        raise LedgerTampered(f"ledger {path} is not intact: first bad entry {res.first_bad_seq} ({res.problem})")
     if not no_record:
         with open_ledger(cfg, ledger=ledger_path) as ledger:
             ledger.append(
@@ -109,17 +138,8 @@ def verify(
                     "checkpoints": res.checkpoints,
                     "witnesses": res.witnesses,
                 },
-                "intact" if res.ok else "failed",
+                "intact",
             )
-    if as_json:
-        click.echo(json.dumps(res.as_dict(), indent=2))
-    else:
-        click.echo(res.message if res.ok else f"NOT INTACT: {res.message}")
-        click.echo(f"entries {res.entries}, head {res.head[:16]}…, {res.seconds:.2f}s")
-        for note in res.notes:
-            click.echo(f"note: {note}", err=True)
-    if not res.ok:
-        raise LedgerTampered(f"ledger {path} is not intact: first bad entry {res.first_bad_seq} ({res.problem})")
 
 
 def ledger_anchors(cfg: Config, key_path: Path) -> tuple[Anchor, ...]:

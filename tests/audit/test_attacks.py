@@ -31,6 +31,16 @@ def test_files_only_rewrites_are_found_through_the_anchor_and_refused_by_the_dev
     o = _get(outcomes, "... and roll the key's companion back too")
     assert o.by.startswith("unsigned-tail at ")  # more unsigned entries than the checkpoint interval
     assert "past the last signed checkpoint" in o.next_search
+    # The interval comes from the signed chain, a checkpoint row counts only if its note verifies there:
+    # the meta table, the config and the checkpoints table are files this attacker writes.
+    for name in (
+        "... and raise the interval in the ledger's meta table",
+        "... and in the config too",
+        "... and a checkpoint row at the new head with an older note",
+    ):
+        o = _get(outcomes, name)
+        assert o.detected, name
+        assert "past the last signed checkpoint" in o.next_search, (name, o.next_search)
     o = _get(outcomes, "delete an entry, renumber, re-hash, delete later checkpoints")
     assert o.by.startswith("truncated at ")
     o = _get(outcomes, "truncate the tail and its checkpoints")
@@ -39,7 +49,7 @@ def test_files_only_rewrites_are_found_through_the_anchor_and_refused_by_the_dev
 
 def test_a_deleted_or_recreated_ledger_or_a_new_key_is_found_and_refused(outcomes):
     o = _get(outcomes, "delete audit.db")
-    assert "no audit ledger at" in o.by
+    assert o.by == "deleted at 1"  # exit 4, not "cannot open": the anchors name the ledger that is gone
     assert "there is no ledger at" in o.next_search  # the store names its ledger: no fresh one is started
     o = _get(outcomes, "delete audit.db and the key's companion, start a new ledger")
     assert o.by == "replaced at 1"
@@ -92,3 +102,40 @@ def test_the_transparency_report_flags_a_recreated_ledger(tmp_path):
     data = json.loads((tmp_path / "r" / "report.json").read_text())
     assert (data["verification"]["ok"], data["verification"]["first_bad_seq"]) == (False, 1)
     assert "re-created" in data["verification"]["message"]
+
+
+def test_a_refused_rewrite_stays_found_after_searches_and_a_recording_verify(tmp_path):
+    """Helper review 2026-12-06: with the interval read from the meta table, the device's next search
+    signed a files-only rewrite, and a recording `audit verify` appended and signed it too; afterwards
+    verify said intact. Now neither writes to it, and verify still fails after both."""
+    site = atk.build_site(tmp_path / "site", searches=8)
+    atk.rewrite_raise_interval_config(site)
+    size = site.size()
+    code, _, err = atk.search(site, atk.PLATES[0], atk.GOOD)
+    assert code != 0
+    assert "past the last signed checkpoint" in err
+    code, out, err = atk.cli("audit", "verify", "--config", str(site.config))  # recording, as an officer runs it
+    assert code == 4, out + err
+    assert out.startswith("NOT INTACT: ")
+    assert "no 'verify' entry was written" in err
+    assert site.size() == size  # nothing appended, nothing signed
+    code, out, _ = atk.cli("audit", "verify", "--config", str(site.config), "--no-record", "--json")
+    assert code == 4
+    assert '"problem": "unsigned-tail"' in out
+
+
+def test_a_changed_interval_is_recorded_and_signed_at_once(tmp_path):
+    from edge.audit.events import Actor
+    from edge.audit.ledger import Ledger, signed_interval
+
+    path, key = tmp_path / "audit.db", tmp_path / "k"
+    with Ledger(path, key, checkpoint_every=5) as book:
+        book.append("startup", Actor.system("node-1"), {})
+    with Ledger(path, key, checkpoint_every=50) as book:
+        entries = list(book.entries())
+        assert [e.action for e in entries][-1] == "checkpoint_interval"
+        assert book.latest_checkpoint().size == len(entries)  # signed when written
+        assert signed_interval(book._conn, len(entries)) == 50
+        assert '"was":5' in entries[-1].detail
+    with Ledger(path, key, checkpoint_every=50) as book:  # the same interval again: nothing more
+        assert [e.action for e in book.entries()][-1] == "checkpoint_interval"

@@ -80,12 +80,12 @@ def test_bad_entries_are_refused(tmp_path, action, actor, detail, message):
 
 def test_append_fails_when_another_writer_holds_the_lock(tmp_path):
     path, key = make_ledger(tmp_path, 1)
-    ledger = Ledger(path, key, busy_timeout=0.1)
+    ledger = Ledger(path, key, busy_timeout=0.1, checkpoint_every=5)  # make_ledger's interval: nothing to record
     blocker = sqlite3.connect(path, isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
     try:
         with pytest.raises(LedgerError, match="cannot open"):
-            Ledger(path, key, busy_timeout=0.1)
+            Ledger(path, key, busy_timeout=0.1, checkpoint_every=5)
         with pytest.raises(LedgerError, match="cannot write"):
             ledger.append("search", ACTOR, {"i": 2})
     finally:
