@@ -310,6 +310,16 @@ def recreate_ledger(site: Site) -> None:
         book.append("startup", Actor.system("springfield-1"), {"cameras": []})
 
 
+def recreate_ledger_and_store_anchor(site: Site) -> None:
+    """As recreate_ledger, and first delete the store's anchor row (dropping the trigger that guards it):
+    every local record of the old ledger is gone, and the new one is bound to the store afresh."""
+    store = sqlite3.connect(site.store, isolation_level=None)
+    store.execute("DROP TRIGGER ledger_anchor_no_delete")
+    store.execute("DELETE FROM ledger_anchor")
+    store.close()
+    recreate_ledger(site)
+
+
 def replace_key(site: Site) -> None:
     """A new signing key: re-sign every checkpoint, rewrite the genesis and recorded key, re-chain, and
     rewrite the key's companion to match. Only the store's anchor and the pinned key still know."""
@@ -418,6 +428,19 @@ ATTACKS: tuple[Attack, ...] = (
     Attack("delete audit.db", "files", delete_ledger, True),
     Attack("delete audit.db and the key's companion, start a new ledger", "files", recreate_ledger, True),
     Attack("replace the key, re-sign everything, rewrite the companion", "files", replace_key, True),
+    Attack(
+        "delete audit.db, the companion and the store's anchor row, start a new ledger",
+        "files",
+        recreate_ledger_and_store_anchor,
+        False,
+    ),
+    Attack(
+        "delete audit.db, the companion and the store's anchor row, start a new ledger",
+        "files",
+        recreate_ledger_and_store_anchor,
+        True,
+        True,
+    ),
     Attack("roll back to an earlier signed head and companion", "files", rollback_to_checkpoint, False),
     Attack("roll back to an earlier signed head and companion", "files", rollback_to_checkpoint, True, True),
     Attack("rewrite from a denied search and re-sign with the device key", "key", resign_with_key, False),

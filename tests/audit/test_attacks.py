@@ -72,6 +72,7 @@ def test_the_limits_hold_only_until_a_witness_is_asked(outcomes):
         "rewrite only the last entry, roll back checkpoint and companion",
         "rewrite from a denied search and re-sign with the device key",
         "new key, store anchor and pinned key rewritten",
+        "delete audit.db, the companion and the store's anchor row, start a new ledger",
     ):
         assert not _get(outcomes, name).detected, name
         assert _get(outcomes, name, witness=True).detected, name
