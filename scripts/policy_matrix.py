@@ -4,8 +4,9 @@ Usage:  python scripts/policy_matrix.py [--json] [--show-errors]
 Example: python scripts/policy_matrix.py --show-errors
 
 Reads tests/policy/phrasings_prohibited.txt (each line must be refused) and
-tests/policy/phrasings_legitimate.txt (each line must be allowed), and the held-out table
-tests/policy/phrasings_heldout.txt (written after the tuning and never tuned on), runs each through
+tests/policy/phrasings_legitimate.txt (each line must be allowed), and the held-out tables
+tests/policy/phrasings_heldout.txt and phrasings_heldout2.txt (each written after the tuning before
+it; their headers say what was tuned on them since), runs each through
 ``edge.policy.text.find_term`` with the project baseline's terms (the check every search field,
 grant, hotlist and agency name goes through) and prints the matrix, the rates and the time per text.
 The same numbers are in docs/SECURITY.md ("Prohibited-use matching"); tests/policy/test_phrasings.py
@@ -42,10 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     missed = [t for t in bad if find_term(t, sets) is None]
     false = [(t, m.describe()) for t in good if (m := find_term(t, sets)) is not None]
     per_text_ms = (time.perf_counter() - t0) * 1000 / (len(bad) + len(good))
-    held = [ln.split(": ", 1) for ln in phrasings("phrasings_heldout.txt")]
-    held_missed = [t for k, t in held if k == "refuse" and find_term(t, sets) is None]
-    held_false = [f"{t} -> {m.describe()}" for k, t in held if k == "allow" and (m := find_term(t, sets)) is not None]
-    n_ref, n_all = sum(k == "refuse" for k, _ in held), sum(k == "allow" for k, _ in held)
+    held_out = {name: _held_out(name, sets) for name in HELD_OUT}
     doc = {
         "prohibited": {"total": len(bad), "refused": len(bad) - len(missed), "allowed": len(missed)},
         "legitimate": {"total": len(good), "refused": len(false), "allowed": len(good) - len(false)},
@@ -54,12 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         "ms_per_text": round(per_text_ms, 2),
         "missed": missed,
         "false_refusals": [f"{t} -> {why}" for t, why in false],
-        "held_out": {
-            "prohibited": {"total": n_ref, "refused": n_ref - len(held_missed), "allowed": len(held_missed)},
-            "legitimate": {"total": n_all, "refused": len(held_false), "allowed": n_all - len(held_false)},
-            "missed": held_missed,
-            "false_refusals": held_false,
-        },
+        "held_out": held_out,
     }
     if args.json:
         print(json.dumps(doc, indent=2, ensure_ascii=False))
@@ -70,15 +63,31 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'legitimate phrasings':24}{g['refused']:>10}{g['allowed']:>10}{g['total']:>8}")
     print(f"prohibited refused: {doc['refused_rate_prohibited']:.2%}   legitimate refused: "
           f"{doc['refused_rate_legitimate']:.2%}   {doc['ms_per_text']} ms per text")  # fmt: skip
-    h = doc["held_out"]
-    print(f"held out (never tuned on): prohibited refused {h['prohibited']['refused']}/{h['prohibited']['total']}, "
-          f"legitimate refused {h['legitimate']['refused']}/{h['legitimate']['total']}")  # fmt: skip
+    for name, h in held_out.items():
+        print(f"{name}: prohibited refused {h['prohibited']['refused']}/{h['prohibited']['total']}, "
+              f"legitimate refused {h['legitimate']['refused']}/{h['legitimate']['total']}")  # fmt: skip
     if args.show_errors:
-        for t in [*missed, *h["missed"]]:
+        for t in [*missed, *(t for h in held_out.values() for t in h["missed"])]:
             print(f"MISSED  {t}")
-        for line in [*doc["false_refusals"], *h["false_refusals"]]:
+        for line in [*doc["false_refusals"], *(x for h in held_out.values() for x in h["false_refusals"])]:
             print(f"FALSE   {line}")
     return 0
+
+
+HELD_OUT = ("phrasings_heldout.txt", "phrasings_heldout2.txt")
+
+
+def _held_out(name: str, sets: tuple) -> dict:
+    held = [ln.split(": ", 1) for ln in phrasings(name)]
+    missed = [t for k, t in held if k == "refuse" and find_term(t, sets) is None]
+    false = [f"{t} -> {m.describe()}" for k, t in held if k == "allow" and (m := find_term(t, sets)) is not None]
+    n_ref, n_all = sum(k == "refuse" for k, _ in held), sum(k == "allow" for k, _ in held)
+    return {
+        "prohibited": {"total": n_ref, "refused": n_ref - len(missed), "allowed": len(missed)},
+        "legitimate": {"total": n_all, "refused": len(false), "allowed": n_all - len(false)},
+        "missed": missed,
+        "false_refusals": false,
+    }
 
 
 if __name__ == "__main__":

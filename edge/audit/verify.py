@@ -105,9 +105,9 @@ def verify_ledger(
         )
         if not witness_notes:
             res.notes.append(
-                "no witness copy was checked (--witness, audit.witness_dir): this proves the ledger agrees with "
-                "itself and with the anchors on this device; a rollback of every file here, or a rewrite re-signed "
-                "with this device's key, shows only against a checkpoint kept off the device"
+                "no witness copy was checked (a checkpoint kept elsewhere, audit.witness_dir): this proves the "
+                "ledger agrees with itself and with the anchors on this device; a rollback of every file here, or a "
+                "rewrite re-signed with this device's key, shows only against a checkpoint kept off the device"
             )
     return res
 

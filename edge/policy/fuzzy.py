@@ -23,7 +23,7 @@ NEAR_WORDS = frozenset(
         "reproduce", "emigrant", "emigrants", "emigrate", "immigrate", "importation", "abortive", "portion",
         "vagrant", "vagrants", "migrate", "migrated", "migrating", "migration", "sanctuaries", "naturalist",
         "overstate", "overstated", "reportado", "deportee", "emigration", "deputation", "importations",
-        "documenting", "undocked",
+        "documenting", "undocked", "deportes", "deporte", "deportivo", "deportiva", "deportivos", "deportment",
     }
 )  # fmt: skip
 

@@ -27,9 +27,19 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"})
 _SYMBOL_LEET = str.maketrans({"@": "a", "$": "s", "!": "i", "|": "i", "€": "e"})
 _COLLAPSE = str.maketrans({"l": "i"})  # after leet: 1 and | are already i
-# Small capitals and other letters the confusables table maps to non-ASCII look-alikes.
-_NAMED = re.compile(r"^LATIN (?:LETTER SMALL CAPITAL|SMALL CAPITAL LETTER) ([A-Z])$")
-_SCAN = ((0x0180, 0x02B0), (0x1D00, 0x1DC0), (0xA720, 0xA800))
+# Letters the confusables table leaves out or maps to non-ASCII look-alikes, read by their Unicode names:
+# small capitals, turned, reversed and open letters, letters with a bar or stroke, and the enclosed and
+# regional-indicator letters NFKC leaves alone ("🅘🅒🅔", "🇮🇨🇪").
+_NAMED = re.compile(
+    r"^(?:LATIN (?:LETTER SMALL CAPITAL|SMALL CAPITAL LETTER|(?:SMALL|CAPITAL) LETTER (?:TURNED|REVERSED|OPEN))"
+    r"|NEGATIVE (?:CIRCLED|SQUARED) LATIN CAPITAL LETTER|SQUARED LATIN CAPITAL LETTER"
+    r"|REGIONAL INDICATOR SYMBOL LETTER) ([A-Z])$"
+    r"|^LATIN (?:CAPITAL|SMALL) LETTER ([A-Z]) WITH (?:BAR|STROKE|HOOK|TAIL|CURL|LONG LEG)\b"
+)
+_SCAN = ((0x0100, 0x02B0), (0x1D00, 0x1DC0), (0x1E00, 0x1F00), (0x2C60, 0x2C80), (0xA720, 0xA800),
+         (0xAB30, 0xAB70), (0x1F100, 0x1F200))  # fmt: skip
+# Look-alikes the table maps only to other non-ASCII letters.
+_EXTRA = {"\u0404": "e", "\u0454": "e", "\u03f9": "c", "\u03f2": "c", "\ua7fe": "i"}
 
 
 @cache
@@ -52,14 +62,61 @@ def _confusables() -> dict[int, str]:
     for lo, hi in _SCAN:
         for cp in range(lo, hi):
             m = _NAMED.match(unicodedata.name(chr(cp), ""))
-            if m:
-                table[cp] = m.group(1).lower()
+            if m and cp not in table:
+                table[cp] = (m.group(1) or m.group(2)).lower()
+    table.update({ord(k): v for k, v in _EXTRA.items()})
     return table
 
 
+# Bidirectional controls: text that displays in another order than it is stored ("\u202eECI" shows as
+# "ICE" and is stored as "ECI"). A justification must read the same to its auditor as to the matcher.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
+
+def hidden_order(text: str) -> str | None:
+    """The first bidirectional control character in `text` (as U+XXXX), or None."""
+    return next((f"U+{ord(ch):04X}" for ch in text if ch in _BIDI), None)
+
+
+def mixed_script(text: str) -> str | None:
+    """The first word of `text` mixing Latin letters with letters of another writing system ("ⵊCE":
+    Tifinagh and Latin; "ІCE": Cyrillic and Latin), or None. A name or a word in another language is
+    written in one script; a word mixing them is made to pass for what it is not."""
+    for word in re.findall(r"\w+", unicodedata.normalize("NFKC", text)):
+        scripts = {_script(ch) for ch in word if ch.isalpha()}
+        if "LATIN" in scripts and len(scripts) > 1:
+            return word
+    return None
+
+
+def foreign_script(text: str) -> str | None:
+    """The first word of three or more letters written in a script other than Latin ("депортации"), or
+    None. The terms are matched on Latin letters (other scripts' look-alikes read as Latin), so text in
+    another script cannot be checked; letters from other scripts inside a word are `mixed_script`."""
+    for word in re.findall(r"\w+", unicodedata.normalize("NFKC", text)):
+        letters = [ch for ch in word if ch.isalpha()]
+        if len(letters) >= 3 and all(_script(ch) != "LATIN" for ch in letters):
+            return word
+    return None
+
+
+_CJK = frozenset({"CJK", "HIRAGANA", "KATAKANA", "IDEOGRAPHIC", "HALFWIDTH"})
+
+
+def _script(ch: str) -> str:
+    """The writing system of a letter, by the first word of its Unicode name (LATIN, GREEK, CYRILLIC,
+    TIFINAGH...; Japanese kana and kanji as one, since a Japanese word mixes them)."""
+    if ch.isascii():
+        return "LATIN"
+    first = unicodedata.name(ch, "?").split(" ")[0]
+    return "CJK" if first in _CJK else first
+
+
 def fold(text: str) -> str:
-    """NFKC, format characters out, UTS #39 skeleton to ASCII letters, case folded, accents dropped."""
-    text = unicodedata.normalize("NFKC", text)
+    """NFKC, format characters out, UTS #39 skeleton to ASCII letters, case folded, accents dropped. The
+    look-alikes are read before NFKC too: it turns some into letters that look like nothing Latin
+    (U+03F9, a lunate sigma drawn as C, becomes Σ)."""
+    text = unicodedata.normalize("NFKC", text.translate(_confusables()))
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     text = text.translate(_confusables()).casefold()
     decomposed = unicodedata.normalize("NFKD", text)
@@ -76,8 +133,8 @@ def collapse(key: str) -> str:
     return key.translate(_LEET).translate(_COLLAPSE)
 
 
-def tokens_of(folded: str) -> list[str]:
-    """Alphanumeric tokens; runs of single letters ("i c e") joined into one."""
+def tokens_of(folded: str, runs: list[str] | None = None) -> list[str]:
+    """Alphanumeric tokens; runs of single letters ("i c e") joined into one (also appended to `runs`)."""
     tokens: list[str] = []
     run: list[str] = []
     for tok in _TOKEN.findall(folded):
@@ -86,18 +143,30 @@ def tokens_of(folded: str) -> list[str]:
             continue
         if run:
             tokens.append("".join(run))
+            if runs is not None and len(run) > 1:
+                runs.append(tokens[-1])
             run = []
         tokens.append(tok)
     if run:
         tokens.append("".join(run))
+        if runs is not None and len(run) > 1:
+            runs.append(tokens[-1])
     return tokens
+
+
+_POSSESSIVE = re.compile(r"([a-z0-9])['\u2019]s\b")
+_LONE_DIGIT = re.compile(r"(?<![a-z0-9])[0-9](?![a-z0-9])")
+_LETTERS_DIGITS = re.compile(r"[a-z]+|[0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    name: str  # plain, leet or skeleton
+    name: str  # plain, leet, skeleton or parts
     tokens: tuple[str, ...]
     joined: str  # every token concatenated, no separators
+    # Runs of single letters joined into one token ("U.S. I.C.E." -> "usice"): the matcher looks for a
+    # short term anywhere inside them, since whoever spells letters out may add one before or after.
+    runs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,18 +180,28 @@ class Normalised:
 
 
 def readings_of(folded: str) -> Normalised:
-    """The three readings of already folded (and context-masked) text."""
-    plain = tuple(tokens_of(folded))
-    leet_src = tokens_of(folded.translate(_SYMBOL_LEET))
+    """The four readings of already folded (and context-masked) text: plain; leet (a lone digit among
+    spelt-out letters read as a letter too: "1.C.E.", "D.H.5."); skeleton; and parts, the plain tokens
+    cut where letters meet digits ("ice2026", "hsi2026" as a case number)."""
+    # A possessive is part of its word ("subject's I-94": the "s" is no spelt-out letter before "I-94").
+    folded = _POSSESSIVE.sub(r"\1s", folded)
+    runs: list[str] = []
+    plain = tuple(tokens_of(folded, runs))
+    leet_runs: list[str] = []
+    symbols = folded.replace("()", "o").translate(_SYMBOL_LEET)
+    leet_src = tokens_of(_LONE_DIGIT.sub(lambda m: m.group(0).translate(_LEET), symbols), leet_runs)
     leet = tuple(t if t.isdigit() else t.translate(_LEET) for t in leet_src)
     mixed = tuple(t.translate(_LEET) if (not t.isalpha() and not t.isdigit()) else t for t in leet_src)
     skeleton = tuple(t if t.isdigit() else t.translate(_COLLAPSE) for t in leet)
+    parts = tuple(p for t in plain for p in _LETTERS_DIGITS.findall(t))
+    leet_runs = [r.translate(_LEET) for r in leet_runs]
     return Normalised(
         plain,
         (
-            Reading("plain", plain, "".join(plain)),
-            Reading("leet", mixed, "".join(leet)),
-            Reading("skeleton", skeleton, "".join(skeleton)),
+            Reading("plain", plain, "".join(plain), tuple(runs)),
+            Reading("leet", mixed, "".join(leet), tuple(leet_runs)),
+            Reading("skeleton", skeleton, "".join(skeleton), tuple(r.translate(_COLLAPSE) for r in leet_runs)),
+            Reading("parts", parts, "".join(parts)),
         ),
     )
 

@@ -2,8 +2,9 @@
 
 A search runs only if every rule passes, checked in this order (the first failing rule is the reason):
 
-1. ``prohibited-use``: no field (reason, case number, purpose, requester, on-behalf-of) reveals a
-   prohibited use, however it is written (see ``edge.policy.text``).
+1. ``prohibited-use``: no field (reason, case number, purpose, user, requester, on-behalf-of) reveals
+   a prohibited use, however it is written (see ``edge.policy.text``); and none is written to read
+   otherwise than it is stored (a bidirectional control, a word mixing scripts: rule ``reason``).
 2. ``prohibited-purpose``: the purpose code is not on the profile's or the config's prohibited list.
 3. ``unknown-purpose``: the purpose is one the config lists.
 4. ``unknown-agency``: requester and on-behalf-of agency are registered (unknown agencies are refused).
@@ -30,6 +31,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Literal
 
 from edge.policy.decision import Decision
+from edge.policy.normalise import foreign_script, hidden_order, mixed_script
 from edge.policy.terms import CATEGORY_HELP, termsets
 from edge.policy.text import TermSet, find_term, normalise, squash
 
@@ -191,6 +193,29 @@ def check_agency(name: str, policy: SearchPolicy, role: str = "requester") -> De
     return Decision.allow("agency", f"{role} {agency.id} ({agency.kind}, {agency.state}) may search")
 
 
+def _unreadable(text: str) -> str | None:
+    """Why `text` would read differently to its auditor than to the matcher, or None: a bidirectional
+    control (it displays in another order than it is stored), a word mixing Latin letters with letters
+    of another script ("ІCE" with a Cyrillic І, "ⵊCE"), or words in a script the terms are not matched
+    in (the matcher reads Latin letters; a reason in Cyrillic could say anything)."""
+    control = hidden_order(text)
+    if control is not None:
+        return (
+            f"contains a bidirectional control character ({control}), which makes it display otherwise than "
+            "it is stored"
+        )
+    word = mixed_script(text)
+    if word is not None:
+        return f"mixes writing systems in the word {word!r}"
+    word = foreign_script(text)
+    if word is not None:
+        return (
+            f"is written in a script the prohibited-use check cannot read ({word!r}); write it in the Latin "
+            "alphabet (any language)"
+        )
+    return None
+
+
 def _vague(reason: str) -> bool:
     words = [t for t in normalise(reason).tokens if not t.isdigit()]
     return not [w for w in words if w not in GENERIC_WORDS]
@@ -210,7 +235,12 @@ def decide(request: SearchRequest, policy: SearchPolicy) -> Decision:
         ("reason", request.reason),
         ("purpose", request.purpose),
         ("case number", request.case_number or ""),
+        ("user", request.user),
     )
+    for label, text in (*fields, ("requester", request.requester), ("on-behalf-of agency", request.on_behalf_of or "")):
+        unreadable = _unreadable(text)
+        if unreadable is not None:
+            return _deny("reason", f"{label} {unreadable}")
     for label, text in fields:
         hit = find_term(text, policy.termsets)
         if hit is not None:

@@ -13,13 +13,18 @@ with the layer and the text that matched it:
 4. exact terms (``edge.policy.terms``): short terms (acronyms such as ICE, ERO, HSI, CBP and short
    words, or any term written "=word") match whole tokens, a token split in two ("Ic.E"), the plural
    ("ICEs") or a compound with an enforcement word ("ICEwarrant"), never a substring of a longer word
-   ("police", "juice"). Long terms (six letters or more, and phrases) match anywhere in the text with
-   separators removed ("immi gra-tion", "immigration_status", "borderpatrol").
+   ("police", "juice"); inside spelt-out letters they match anywhere ("U.S. I.C.E.", "I C E R O"). Long
+   terms (six letters or more, and phrases) match across separators ("immi gra-tion",
+   "immigration_status", "borderpatrol") from where a word starts to where one ends, or beside an
+   inflection, prefix or enforcement word ("deportations", "immigrationhold"): "Bayside Port" is no
+   "deport". A fourth reading cuts words where letters meet digits ("ICE2026", "HSI2026-5").
 5. ``fuzzy``: single-word terms of seven letters or more within one edit (two from twelve letters).
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -121,8 +126,14 @@ class TermMatch:
         return f"matched {seen} ({how})"
 
 
-def _short_hit(tokens: tuple[str, ...], keys: Keys) -> tuple[str, str] | None:
+def _short_hit(reading: Reading, keys: Keys) -> tuple[str, str] | None:
     short, glue = keys.short, keys.glue
+    tokens = reading.tokens
+    for run in reading.runs:  # spelt-out letters: a term with initials around it ("U.S. I.C.E.", "I C E R O")
+        for key in sorted(short, key=len, reverse=True):
+            i = run.find(key) if len(key) >= 3 and key.isalpha() else -1
+            if i != -1 and all(_initials(p, short, glue) for p in (run[:i], run[i + len(key) :])):
+                return key, run
     for tok in tokens:
         if tok in short:
             return tok, tok
@@ -147,6 +158,55 @@ def _short_hit(tokens: tuple[str, ...], keys: Keys) -> tuple[str, str] | None:
     return None
 
 
+# What may follow a long term inside one word ("deportations", "deportee", "immigrationhold") or come
+# before it ("nonimmigrant"): inflections, prefixes, digits, and the enforcement words and other terms.
+_ENDINGS = frozenset({"s", "ed", "ing", "ee", "ees", "er", "ers", "able", "ation", "ations"})
+_PREFIXES = frozenset({"non", "anti", "pro", "self", "re", "pre", "un", "ex"})
+
+
+def _long_hit(reading: Reading, keys: Keys) -> str | None:
+    """The first long term in the reading's joined text that starts and ends where words do, across any
+    separators ("immi gra-tion", "borderpatrol"), or inside a word only beside an inflection, a prefix,
+    digits, an enforcement word or another term ("deportations", "nonimmigrant", "immigrationhold") —
+    never a word's middle: "Bayside Port" is not "deport", "green cardigan" not "green card"."""
+    joined = reading.joined
+    starts, ends = [], []
+    at = 0
+    for tok in reading.tokens:
+        starts.append(at)
+        at += len(tok)
+        ends.append(at)
+    if not starts:
+        return None
+    start_set, end_set = set(starts), set(ends)
+    glue = keys.glue | keys.short
+    for term in keys.long:
+        i = joined.find(term)
+        while i != -1:
+            e = i + len(term)
+            if (i in start_set or _fits(joined[max(s for s in starts if s <= i) : i], _PREFIXES, glue)) and (
+                e in end_set or _fits(joined[e : min(x for x in ends if x >= e)], _ENDINGS, glue)
+            ):
+                return term
+            i = joined.find(term, i + 1)
+    return None
+
+
+def _initials(piece: str, short: frozenset[str], glue: frozenset[str]) -> bool:
+    """Whether letters spelt out beside a term are a couple of initials or other terms ("U.S." of "U.S.
+    I.C.E.", "ERO" of "I C E R O"), not the rest of a word spelt out ("P.O.L.I.C.E.")."""
+    return (
+        len(piece) <= 2
+        or piece in short
+        or piece in glue
+        or any(piece.startswith(k) and _initials(piece[len(k) :], short, glue) for k in short)
+    )
+
+
+def _fits(piece: str, words: frozenset[str], glue: frozenset[str]) -> bool:
+    return piece.isdigit() or piece in words or piece in glue
+
+
 def _compound(rest: str, short: frozenset[str], glue: frozenset[str]) -> bool:
     if not rest:
         return False
@@ -159,10 +219,10 @@ def _match(norm: Normalised, ts: TermSet, *, fuzzy: bool) -> tuple[str, str, str
     """(term key, matched text, layer) in one normalised text, exact first, then fuzzy."""
     for reading in norm.readings:
         keys = ts.keys_for(reading)
-        for term in keys.long:
-            if term in reading.joined:
-                return ts.term(term, reading), term, "exact"
-        hit = _short_hit(reading.tokens, keys)
+        term = _long_hit(reading, keys)
+        if term is not None:
+            return ts.term(term, reading), term, "exact"
+        hit = _short_hit(reading, keys)
         if hit is not None:
             return ts.term(hit[0], reading), hit[1], "exact"
     if fuzzy:
@@ -174,12 +234,30 @@ def _match(norm: Normalised, ts: TermSet, *, fuzzy: bool) -> tuple[str, str, str
     return None
 
 
+def camel_split(text: str) -> str:
+    """`text` with every run of two or more capitals inside a word of mixed case set apart by spaces
+    ("ICEpartner" -> " ICE partner", "xICEx" -> "x ICE x"); words in one case are left as they are, so
+    "POLICE" and "police" stay whole."""
+
+    def split(m: re.Match[str]) -> str:
+        word = m.group(0)
+        if word.isupper() or word.islower() or not any(c.isupper() for c in word):
+            return word
+        return re.sub(r"[^\W\d_a-z]{2,}", lambda u: f" {u.group(0)} " if u.group(0).isupper() else u.group(0), word)
+
+    return re.sub(r"\w+", split, unicodedata.normalize("NFKC", text))
+
+
 def find_term(text: str, termsets: Iterable[TermSet]) -> TermMatch | None:
     """First prohibited term found in `text` (or in what it encodes), or None."""
     if not text or not text.strip():
         return None
     sets = tuple(termsets)
-    norms = [(how, readings_of(mask(fold(candidate))[0])) for how, candidate in variants(text)]
+    texts = variants(text)
+    split = camel_split(text)
+    if split != text:  # an acronym in capitals inside a word of small letters: "ICEpartner", "fedICE"
+        texts.append(("capitals", split))
+    norms = [(how, readings_of(mask(fold(candidate))[0])) for how, candidate in texts]
     for fuzzy in (False, True):
         for how, norm in norms:
             for ts in sets:

@@ -77,6 +77,12 @@ def test_a_plate_of_separators_only_is_refused_as_empty(site, monkeypatch, capsy
         (("--requester", "GARY-PD"), "out-of-state"),
         (("--on-behalf-of", "ICE"), "prohibited-use"),
         (("--purpose", "immigration-enforcement"), "prohibited-use"),
+        # an insider's wordings from the review of 2026-12-06, let through before
+        (("--reason", "Locate subject for U.S. I.C.E. field office"), "prohibited-use"),
+        (("--reason", "Locate subject per ICE2026 tasking"), "prohibited-use"),
+        (("--reason", "Subject is on the ICE list, locate vehicle"), "prohibited-use"),
+        (("--reason", "Locate subject for \u202eECI\u202c hold"), "reason"),
+        (("--user", "ICE-ERO liaison"), "prohibited-use"),
     ],
 )
 def test_denied_search_exits_3_says_why_and_is_recorded(site, monkeypatch, capsys, change, rule):

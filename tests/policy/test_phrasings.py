@@ -108,3 +108,14 @@ def test_context_neutralises_only_the_ordinary_word():
     assert find_term("ICE hold on a car that slid on black ice", ALL) is not None
     assert find_term("black ice warrant", ALL) is not None  # an enforcement word keeps it prohibited
     assert find_term("Asylum Ave, assist ERO", ALL) is not None
+
+
+def test_the_second_held_out_table_stays_where_it_was_measured():
+    """Written blind on 2026-12-06 (its header says what was tuned on it since): a regression gate at the
+    figures docs/SECURITY.md gives, not an accuracy."""
+    held = [ln.split(": ", 1) for ln in table("phrasings_heldout2.txt")]
+    assert sorted({k for k, _ in held}) == ["allow", "refuse"]
+    missed = [t for k, t in held if k == "refuse" and find_term(t, ALL) is None]
+    refused = [t for k, t in held if k == "allow" and find_term(t, ALL) is not None]
+    assert len(missed) <= 5, missed
+    assert len(refused) <= 3, refused

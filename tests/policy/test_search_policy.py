@@ -171,3 +171,46 @@ def test_a_prohibited_use_refusal_names_the_matched_text_and_layer():
 def test_on_behalf_of_must_be_a_registered_agency_before_any_text_rule():
     d = decide(req(on_behalf_of="Springfield Neighbourhood Watch"), IL)
     assert d.rule == "unknown-agency"
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "says"),
+    [
+        ("reason", "Locate subject for \u202eECI\u202c hold", "bidirectional control character (U+202E)"),
+        ("reason", "Locate subject for \u0406CE hold", "mixes writing systems in the word"),  # Cyrillic І, Latin CE
+        ("reason", "Locate subject for \u2d4aCE hold", "mixes writing systems"),  # Tifinagh
+        ("reason", "Найти для депортации", "script the prohibited-use check cannot read"),
+        ("case_number", "2026-\u202e321", "case number contains a bidirectional control"),
+        ("user", "officer\u2067x", "user contains a bidirectional control"),
+    ],
+)
+def test_text_that_reads_otherwise_than_it_is_stored_is_refused(field, text, says):
+    """Insider review 2026-12-06: a right-to-left override showed "ICE hold" while the matcher read "ECI";
+    a word mixing scripts and a reason in Cyrillic passed unread. Refused with the reason, rule 'reason'."""
+    d = decide(req(**{field: text}), IL)
+    assert not d.allowed
+    assert d.rule == "reason"
+    assert says in d.reason
+
+
+def test_names_and_other_languages_in_latin_letters_still_pass():
+    for reason in (
+        "Stolen car of José Pérez from Łódź Street lot",
+        "Robo de vehículo en la calle Elm, conductor huyó",
+        "Car of Zoë Ångström stolen from naïve café lot",
+    ):
+        assert decide(req(reason=reason), IL).allowed, reason
+
+
+def test_the_user_field_is_read_for_prohibited_uses_too():
+    d = decide(req(user="ICE-ERO liaison"), IL)
+    assert (d.allowed, d.rule) == (False, "prohibited-use")
+    assert d.reason.startswith("user indicates")
+
+
+@pytest.mark.parametrize("case", ["ICE2026-0001", "HSI2026-5", "ERO2026/17", "I247A-2026"])
+def test_an_agency_glued_to_digits_in_a_case_number_is_refused(case):
+    policy = build_policy(parse_config(site_yaml("none", kinds="[local, state, federal]")))
+    assert policy.case_pattern  # the default pattern allows letters: the text rule has to catch it
+    d = decide(req(case_number=case), policy)
+    assert (d.allowed, d.rule) == (False, "prohibited-use"), d.reason
