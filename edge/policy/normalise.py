@@ -78,14 +78,17 @@ def hidden_order(text: str) -> str | None:
     return next((f"U+{ord(ch):04X}" for ch in text if ch in _BIDI), None)
 
 
+_WORD: re.Pattern[str] = re.compile(r"\w+")
+
+
 def mixed_script(text: str) -> str | None:
     """The first word of `text` mixing Latin letters with letters of another writing system ("ⵊCE":
     Tifinagh and Latin; "ІCE": Cyrillic and Latin), or None. A name or a word in another language is
     written in one script; a word mixing them is made to pass for what it is not."""
-    for word in re.findall(r"\w+", unicodedata.normalize("NFKC", text)):
+    for word in _WORD.findall(unicodedata.normalize("NFKC", text)):
         scripts = {_script(ch) for ch in word if ch.isalpha()}
         if "LATIN" in scripts and len(scripts) > 1:
-            return word
+            return str(word)
     return None
 
 
@@ -93,10 +96,10 @@ def foreign_script(text: str) -> str | None:
     """The first word of three or more letters written in a script other than Latin ("депортации"), or
     None. The terms are matched on Latin letters (other scripts' look-alikes read as Latin), so text in
     another script cannot be checked; letters from other scripts inside a word are `mixed_script`."""
-    for word in re.findall(r"\w+", unicodedata.normalize("NFKC", text)):
+    for word in _WORD.findall(unicodedata.normalize("NFKC", text)):
         letters = [ch for ch in word if ch.isalpha()]
         if len(letters) >= 3 and all(_script(ch) != "LATIN" for ch in letters):
-            return word
+            return str(word)
     return None
 
 
