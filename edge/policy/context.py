@@ -21,7 +21,12 @@ _GUARD = (
     r"partners?|liaisons?|field|office|targets?|sweeps?|checks?|dates?|hearings?|appearances?|claims?|"
     r"applications?|seekers?|interviews?|proceedings|judge|order|notice|lookups?|tips?|subjects?|priority|"
     r"hotlists?|watchlists?|wanted|fugitives?|absconders?|detainees?|referrals?|locate|locating|find|finding|"
-    r"track|trace|no\W+show|noshow)\b)"
+    r"track|trace|no\W+show|noshow|radar|database|databases|system|systems|records?|files?|court|courts|"
+    r"on\W+(?:the\W+)?(?:subject|suspect|target|him|her|them))\b)"
+)
+# A card that is expired, held or applied for is the status, wherever it was found.
+_CARD_GUARD = (
+    r"\b(?!\W+(?:was\W+|is\W+)?(?:found\W+)?(?:expired|invalid|fake|fraudulent|forged|holders?|status|renewal)\b)"
 )
 # A word right after one of these is addressed, not described ("deliver subject to ICE house"): no
 # ordinary meaning is read into it.
@@ -66,7 +71,7 @@ RULES: tuple[ContextRule, ...] = (
     # field office" is the agency's office in a city.
     _rule(
         "street named Ice",
-        rf"\b(?:\d+[a-z]?|on|at|near|off|onto|along|of|from|and|&)\W+(?P<w>ice)\W+{_STREET}\b{_GUARD}",
+        rf"\b(?:\d+[a-z]?|on|at|near|off|onto|along|of|from|and|&)\W+(?P<w>ice)\W+(?!court\b|ct\b){_STREET}\b{_GUARD}",
     ),
     _rule("church or place name", rf"\b(?P<w>sanctuary|asylum|eros)\W+{_PLACE}\b{_GUARD}"),
     _rule(
@@ -94,17 +99,22 @@ RULES: tuple[ContextRule, ...] = (
     # The card itself lost, found or stolen (or in a wallet): "Lost track of him, check his green card" is not.
     _rule(
         "document in lost or stolen property",
-        r"\b(?P<w>green\W+card)\b(?=\W+(?:was\W+|is\W+)?(?:inside|lost|found|stolen|missing|turned\W+in)\b"
-        r"(?!\W+(?:expired|invalid|fake|fraudulent|forged|holder|status|renewal)\b)"
-        r"|.{0,60}\b(?:wallet|purse|bag|backpack)\b)"
-        r"|\b(?:wallet|purse|bag|backpack)\b.{0,60}\b(?P<w2>green\W+card)\b"
-        r"|\b(?:lost|found|stolen|missing)\W+(?:\w+\W+){0,2}?(?P<w3>green\W+card)\b",
+        rf"\b(?P<w>green\W+card){_CARD_GUARD}(?=\W+(?:was\W+|is\W+)?(?:inside|lost|found|stolen|missing|turned\W+in)\b"
+        r"|.{0,40}\b(?:wallet|purse|bag|backpack)\b)"
+        rf"|\b(?:wallet|purse|bag|backpack)\b.{{0,60}}\b(?P<w2>green\W+card){_CARD_GUARD}"
+        rf"|\b(?:lost|found|stolen|missing)\W+(?:\w+\W+){{0,2}}?(?P<w3>green\W+card){_CARD_GUARD}",
+    ),
+    _rule("a weight in grams", r"\b(?P<w>287\W*g)\b(?=\W+(?:of|grams?)\b)"),
+    _rule(
+        "payment card",
+        r"\b(?P<w>visa)\W+(?:(?:debit|credit|gift|prepaid)\W+)?cards?\b|\b(?:card|cards)\W+(?:\w+\W+){0,2}?(?P<w2>visa)\b",
     ),
     _rule("order of protection", r"\b(?P<w>final\W+order)\W+of\W+protection\b"),
     _rule(
         "protective or custody order",
         r"\b(?:protective|restraining|custody|divorce|no\W+contact)\W+order\b.{0,60}\b(?P<w>final\W+order)\b"
-        r"|\b(?P<w2>final\W+order)\W+(?:of\W+)?(?:protection|custody|divorce|dissolution)\b",
+        r"|\b(?P<w2>final\W+order)\W+(?:of\W+)?(?:protection|custody|divorce|dissolution|restitution|judgment|"
+        r"dismissal|forfeiture|adoption|guardianship)\b",
     ),
     # Only where the text spells it out beside the letters: "DHS (Human Services)", "Department of Human
     # Services (DHS)"; not a "human services" anywhere else in the text.

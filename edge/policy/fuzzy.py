@@ -23,9 +23,15 @@ NEAR_WORDS = frozenset(
         "reproduce", "emigrant", "emigrants", "emigrate", "immigrate", "importation", "abortive", "portion",
         "vagrant", "vagrants", "migrate", "migrated", "migrating", "migration", "sanctuaries", "naturalist",
         "overstate", "overstated", "reportado", "deportee", "emigration", "deputation", "importations",
-        "documenting", "undocked", "deportes", "deporte", "deportivo", "deportiva", "deportivos", "deportment",
+        "documenting", "undocked", "verify", "verified", "portable", "setback", "setbacks", "reparation",
+        "reparations", "exportation", "expulsion", "removeable", "importable", "deportes", "deporte", "deportivo",
+        "deportiva", "deportivos", "deportment",
     }
 )  # fmt: skip
+
+
+# The skeleton reading reads l as i: a word of the list stays itself in that reading too.
+_NEAR = NEAR_WORDS | {w.replace("l", "i") for w in NEAR_WORDS}
 
 
 def max_edits(term: str) -> int:
@@ -64,17 +70,22 @@ def fuzzy_hit(tokens: tuple[str, ...], terms: tuple[str, ...]) -> tuple[str, str
     letter pairs, so a token sharing fewer than ``pairs - 3 * edits`` of a term's pairs is skipped.
     """
     seen: set[str] = set()
-    candidates: list[tuple[str, set[str]]] = []
-    for tok in [*tokens, *(a + b for a, b in pairwise(tokens))]:
-        if len(tok) >= MIN_LEN - 2 and tok not in seen and tok[:1].isalpha() and tok not in NEAR_WORDS:
+    candidates: list[tuple[str, set[str], int]] = []  # (token, its letter pairs, edits taken off the limit)
+    singles = [(t, 0) for t in tokens]
+    pairs = [(a + b, 1) for a, b in pairwise(tokens) if a not in _NEAR and b not in _NEAR]  # "Mia Grant"
+    for tok, stricter in [*singles, *pairs]:
+        if len(tok) >= MIN_LEN - 2 and tok not in seen and tok[:1].isalpha() and tok not in _NEAR:
             seen.add(tok)
-            candidates.append((tok, _bigrams(tok)))
+            candidates.append((tok, _bigrams(tok), stricter))
     if not candidates:
         return None
     by_length = _by_length(terms)
-    for tok, grams in candidates:
+    for tok, grams, stricter in candidates:
         for n in range(len(tok) - 2, len(tok) + 3):
-            for term, limit, pairs in by_length.get(n, ()):
+            for term, full, pairs in by_length.get(n, ()):
+                limit = full - stricter
+                if limit <= 0:
+                    continue
                 near = abs(len(tok) - n) <= limit and len(grams & pairs) >= len(pairs) - 3 * limit
                 if near and within(tok, term, limit):
                     return term, tok

@@ -25,7 +25,7 @@ from importlib import resources
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"})
-_SYMBOL_LEET = str.maketrans({"@": "a", "$": "s", "!": "i", "|": "i", "€": "e"})
+_SYMBOL_LEET = str.maketrans({"@": "a", "$": "s", "!": "i", "|": "i", "€": "e", "*": "o"})  # "ab*rtion"
 _COLLAPSE = str.maketrans({"l": "i"})  # after leet: 1 and | are already i
 # Letters the confusables table leaves out or maps to non-ASCII look-alikes, read by their Unicode names:
 # small capitals, turned, reversed and open letters, letters with a bar or stroke, and the enclosed and
@@ -93,12 +93,12 @@ def mixed_script(text: str) -> str | None:
 
 
 def foreign_script(text: str) -> str | None:
-    """The first word of three or more letters written in a script other than Latin ("депортации"), or
-    None. The terms are matched on Latin letters (other scripts' look-alikes read as Latin), so text in
-    another script cannot be checked; letters from other scripts inside a word are `mixed_script`."""
+    """The first word with a letter of a script other than Latin ("депортации", "移民", "м и г р а"), or
+    None. The terms are matched on Latin letters, so text in another script cannot be checked: two CJK
+    characters or spaced Cyrillic letters say as much as a sentence. Letters of other scripts used as
+    symbols (µ, Δ) and modifier letters count as Latin."""
     for word in _WORD.findall(unicodedata.normalize("NFKC", text)):
-        letters = [ch for ch in word if ch.isalpha()]
-        if len(letters) >= 3 and all(_script(ch) != "LATIN" for ch in letters):
+        if any(ch.isalpha() and _script(ch) != "LATIN" for ch in word):
             return str(word)
     return None
 
@@ -106,11 +106,16 @@ def foreign_script(text: str) -> str | None:
 _CJK = frozenset({"CJK", "HIRAGANA", "KATAKANA", "IDEOGRAPHIC", "HALFWIDTH"})
 
 
+# Letters of other scripts used as symbols in Latin text: the micro sign (NFKC makes it Greek mu), delta
+# ("Δ8-THC"), omega, alpha, beta, gamma, pi.
+_SYMBOLS = frozenset("\u00b5\u03bc\u0394\u03b4\u03a9\u03c9\u03b1\u03b2\u03b3\u03c0")
+
+
 def _script(ch: str) -> str:
     """The writing system of a letter, by the first word of its Unicode name (LATIN, GREEK, CYRILLIC,
     TIFINAGH...; Japanese kana and kanji as one, since a Japanese word mixes them)."""
-    if ch.isascii():
-        return "LATIN"
+    if ch.isascii() or ch in _SYMBOLS or unicodedata.category(ch) == "Lm":
+        return "LATIN"  # modifier letters (the okina of "Hawaiʻi", "Dʼ") go with any script
     first = unicodedata.name(ch, "?").split(" ")[0]
     return "CJK" if first in _CJK else first
 
@@ -157,7 +162,9 @@ def tokens_of(folded: str, runs: list[str] | None = None) -> list[str]:
     return tokens
 
 
-_POSSESSIVE = re.compile(r"([a-z0-9])['\u2019]s\b")
+_APOSTROPHE = re.compile(r"([a-z0-9])['\u2019\u02bc]([a-z])")
+# Words the skeleton reading would turn into a term (l read as I): "Allen" is not "alien", HSL not HSI.
+_NOT_LOOKALIKES = frozenset({"allen", "allens", "hsl"})
 _LONE_DIGIT = re.compile(r"(?<![a-z0-9])[0-9](?![a-z0-9])")
 _LETTERS_DIGITS = re.compile(r"[a-z]+|[0-9]+")
 
@@ -186,8 +193,9 @@ def readings_of(folded: str) -> Normalised:
     """The four readings of already folded (and context-masked) text: plain; leet (a lone digit among
     spelt-out letters read as a letter too: "1.C.E.", "D.H.5."); skeleton; and parts, the plain tokens
     cut where letters meet digits ("ice2026", "hsi2026" as a case number)."""
-    # A possessive is part of its word ("subject's I-94": the "s" is no spelt-out letter before "I-94").
-    folded = _POSSESSIVE.sub(r"\1s", folded)
+    # An apostrophe inside a word keeps it one word: a possessive ("subject's I-94": the "s" is no
+    # spelt-out letter), a name ("O'Hare" is not "o", which "of" before it would make "ofo").
+    folded = _APOSTROPHE.sub(r"\1\2", folded)
     runs: list[str] = []
     plain = tuple(tokens_of(folded, runs))
     leet_runs: list[str] = []
@@ -195,7 +203,7 @@ def readings_of(folded: str) -> Normalised:
     leet_src = tokens_of(_LONE_DIGIT.sub(lambda m: m.group(0).translate(_LEET), symbols), leet_runs)
     leet = tuple(t if t.isdigit() else t.translate(_LEET) for t in leet_src)
     mixed = tuple(t.translate(_LEET) if (not t.isalpha() and not t.isdigit()) else t for t in leet_src)
-    skeleton = tuple(t if t.isdigit() else t.translate(_COLLAPSE) for t in leet)
+    skeleton = tuple(t if t.isdigit() or t in _NOT_LOOKALIKES else t.translate(_COLLAPSE) for t in leet)
     parts = tuple(p for t in plain for p in _LETTERS_DIGITS.findall(t))
     leet_runs = [r.translate(_LEET) for r in leet_runs]
     return Normalised(

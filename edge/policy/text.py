@@ -27,6 +27,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from edge.policy.context import mask
 from edge.policy.decode import variants
@@ -146,16 +147,22 @@ def _short_hit(reading: Reading, keys: Keys) -> tuple[str, str] | None:
                 return head, tok
             if tail in short and _compound(tok[:-k], short, glue):
                 return tail, tok
-    # A short term split across adjacent tokens ("Ic.E", "H SI", "us ci s").
+    # A short term split across adjacent tokens ("Ic.E", "H SI", "us ci s"); a common short word joins
+    # only a piece of one or two letters ("I CE"), not a word ("a lien" is no "alien", "of O" no "ofo").
     for i in range(len(tokens)):
         glued = tokens[i]
         for j in range(i + 1, len(tokens)):
+            if j == i + 1 and tokens[i] in _SMALL_WORDS and len(tokens[j]) > 2:
+                break
             glued += tokens[j]
             if len(glued) > _SHORT:
                 break
             if glued in short:
                 return glued, " ".join(tokens[i : j + 1])
     return None
+
+
+_SMALL_WORDS = frozenset({"a", "i", "an", "of", "to", "in", "on", "at", "is", "as", "or", "by", "dr", "er", "hs", "st"})
 
 
 # What may follow a long term inside one word ("deportations", "deportee", "immigrationhold") or come
@@ -184,8 +191,11 @@ def _long_hit(reading: Reading, keys: Keys) -> str | None:
         i = joined.find(term)
         while i != -1:
             e = i + len(term)
-            if (i in start_set or _fits(joined[max(s for s in starts if s <= i) : i], _PREFIXES, glue)) and (
-                e in end_set or _fits(joined[e : min(x for x in ends if x >= e)], _ENDINGS, glue)
+            before = joined[max(s for s in starts if s <= i) : i]
+            after = joined[e : min(x for x in ends if x >= e)]
+            # digits beside a term that starts or ends in one are another number: "18 USC", "SB 8123"
+            if (i in start_set or _fits(before, _PREFIXES, glue, term[0].isdigit())) and (
+                e in end_set or _fits(after, _ENDINGS, glue, term[-1].isdigit())
             ):
                 return term
             i = joined.find(term, i + 1)
@@ -203,8 +213,8 @@ def _initials(piece: str, short: frozenset[str], glue: frozenset[str]) -> bool:
     )
 
 
-def _fits(piece: str, words: frozenset[str], glue: frozenset[str]) -> bool:
-    return piece.isdigit() or piece in words or piece in glue
+def _fits(piece: str, words: frozenset[str], glue: frozenset[str], numeric: bool) -> bool:
+    return (piece.isdigit() and not numeric) or piece in words or piece in glue
 
 
 def _compound(rest: str, short: frozenset[str], glue: frozenset[str]) -> bool:
@@ -235,15 +245,19 @@ def _match(norm: Normalised, ts: TermSet, *, fuzzy: bool) -> tuple[str, str, str
 
 
 def camel_split(text: str) -> str:
-    """`text` with every run of two or more capitals inside a word of mixed case set apart by spaces
-    ("ICEpartner" -> " ICE partner", "xICEx" -> "x ICE x"); words in one case are left as they are, so
-    "POLICE" and "police" stay whole."""
+    """`text` with every word of mixed case reduced to its runs of two or more capitals ("ICEpartner" ->
+    "ICE", "xICEx" -> "ICE"); words in one case stay whole ("POLICE", "police"), the rest of a mixed word
+    is dropped ("JRice" -> "JR", not "ice"), and a word typed with caps lock inverted ("vICE") is kept."""
 
     def split(m: re.Match[str]) -> str:
         word = m.group(0)
         if word.isupper() or word.islower() or not any(c.isupper() for c in word):
             return word
-        return re.sub(r"[^\W\d_a-z]{2,}", lambda u: f" {u.group(0)} " if u.group(0).isupper() else u.group(0), word)
+        if word[0].islower() and word[1:].isupper():
+            return word  # caps lock on and shift held: "vICE UNIT" is "Vice unit"
+        runs = ["".join(g) for upper, g in groupby(word, key=str.isupper) if upper]
+        runs = [r for r in runs if len(r) >= 2]
+        return " ".join(runs) if runs else word
 
     return re.sub(r"\w+", split, unicodedata.normalize("NFKC", text))
 

@@ -214,3 +214,18 @@ def test_an_agency_glued_to_digits_in_a_case_number_is_refused(case):
     assert policy.case_pattern  # the default pattern allows letters: the text rule has to catch it
     d = decide(req(case_number=case), policy)
     assert (d.allowed, d.rule) == (False, "prohibited-use"), d.reason
+
+
+@pytest.mark.parametrize("reason", ["Locate subject for 移民 enforcement partner", "la м и г р а", "Ай Си И"])
+def test_any_letter_of_a_script_the_terms_are_not_matched_in_is_refused(reason):
+    """Second review: two CJK characters or spaced Cyrillic letters passed a rule that wanted three letters."""
+    d = decide(req(reason=reason), IL)
+    assert (d.allowed, d.rule) == (False, "reason")
+    assert "Latin alphabet" in d.reason
+
+
+@pytest.mark.parametrize(
+    "reason", ["50 µg of carfentanil found in car", "Δ8THC shop burglary", "Suspect from Hawaiʻi fled"]
+)
+def test_symbols_and_modifier_letters_are_not_another_script(reason):
+    assert decide(req(reason=reason), IL).allowed
