@@ -207,6 +207,9 @@ class Ledger:
         self._lock = threading.RLock()
         self._key: Ed25519PrivateKey | None = None
         self._auth = os_identity()
+        # The last (entry, hash) this process signed or checked against a signature: nothing is signed
+        # unless the chain from it to the new head still holds (_check_before_signing).
+        self._verified: tuple[int, bytes] = (0, GENESIS)
         companion: Anchor | None = None
         try:
             if not readonly:
@@ -361,7 +364,8 @@ class Ledger:
         latest = self.latest_checkpoint()
         signed = 0
         if latest is not None:  # a row in a file: only its signature and the chain's hash make it signed
-            signed = self._check_signed_head(latest.note, "ledger's latest checkpoint").size
+            cp = self._check_signed_head(latest.note, "ledger's latest checkpoint")
+            signed, self._verified = cp.size, (cp.size, cp.head)
         # The interval comes from the signed entries (genesis, checkpoint_interval), not from meta or the
         # config: both are files an attacker can edit to make a rewritten tail look short enough.
         # A ledger older than that (no interval signed) is held to the config's interval.
@@ -372,20 +376,48 @@ class Ledger:
                 f"({signed}), at least the interval of {limit}: checkpoints were removed. Run "
                 "`edge-alpr audit verify`"
             )
-        if signed_interval(self._conn, size) != self.checkpoint_every:
-            latest = self._record_interval(signed_interval(self._conn, size)) or latest
+        recorded = signed_interval(self._conn, size)
+        if recorded is not None and self.checkpoint_every > recorded:
+            # A longer interval is a longer unsigned tail an attacker may rewrite: the config alone (a file)
+            # does not get it. `edge-alpr audit interval N` records it, signed, with who asked.
+            log.warning(
+                "audit.checkpoint_every %d is above the interval the ledger signed (%d): keeping %d; raise it "
+                "with `edge-alpr audit interval %d`",
+                self.checkpoint_every,
+                recorded,
+                recorded,
+                self.checkpoint_every,
+            )
+            self.checkpoint_every = recorded
+        elif recorded != self.checkpoint_every:  # shorter (always safe), or a ledger that recorded none yet
+            latest = self._record_interval(recorded) or latest
         self._refresh_companion(latest)
 
-    def _record_interval(self, was: int | None) -> Checkpoint | None:
+    @_locked
+    def raise_interval(self, every: int, actor: Actor) -> Checkpoint | None:
+        """Record a longer checkpoint interval, signed at once, with who asked (`edge-alpr audit interval`)."""
+        if self.readonly or self._key is None:
+            raise LedgerError("the ledger was opened read-only")
+        was = self.checkpoint_every
+        self.checkpoint_every = max(1, every)
+        try:
+            return self._record_interval(was, actor)
+        except BaseException:
+            self.checkpoint_every = was
+            raise
+
+    def _record_interval(self, was: int | None, actor: Actor | None = None) -> Checkpoint | None:
         """Chain a checkpoint_interval entry for the configured interval and sign it at once."""
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
+            who = actor or Actor.system(self.node_id)
+            detail = {"checkpoint_every": self.checkpoint_every, "was": was, "auth": dict(self._auth)}
             _, cp = self._insert(
                 Action.CHECKPOINT_INTERVAL.value,
-                "system",
-                self.node_id,
-                canonical_json({"checkpoint_every": self.checkpoint_every, "was": was}),
+                _clean("user", who.user),
+                _clean("agency", who.agency),
+                canonical_json(detail),
                 "ok",
                 force_checkpoint=True,
             )
@@ -524,12 +556,71 @@ class Ledger:
 
     def _write_checkpoint(self, size: int, head: bytes, origin: str | None = None) -> Checkpoint:
         assert self._key is not None
+        self._check_before_signing(size, head)
         ts = utc_text(datetime.now(UTC))
         cp = sign_checkpoint(self._key, origin or self.origin, size, head, ts)
         self._conn.execute(
             "INSERT OR IGNORE INTO checkpoints(size, ts, head, note) VALUES (?, ?, ?, ?)", (size, ts, head, cp.note)
         )
+        self._verified = (size, head)
         return cp
+
+    def _check_before_signing(self, size: int, head: bytes) -> None:
+        """Refuse to sign `head` at `size` unless the chain still holds from the last entry this process
+        signed or checked against a signature: that entry keeps its hash, every later entry links to the
+        one before and hashes to what it says, every stored checkpoint in between verifies on it, and no
+        more than the signed interval lies between the last of those and `size`. The device opens the
+        ledger once and may run for weeks: between its appends, someone with the file could rewrite
+        what it wrote and let its next checkpoint sign the rewrite."""
+        start, anchor = self._verified
+        conn = self._conn
+        rows = conn.execute(
+            "SELECT seq, ts, user, agency, action, detail, outcome, prev, hash FROM entries WHERE seq >= ? "
+            "ORDER BY seq",
+            (max(start, 1),),
+        ).fetchall()
+        prev, expect = anchor, start + 1
+        for seq, ts, user, agency, action, detail, outcome, p, h in rows:
+            if seq == start:
+                if bytes(h) != anchor:
+                    raise LedgerError(self._changed(start, f"entry {start} no longer has the hash it had"))
+                continue
+            if (
+                seq != expect
+                or bytes(p) != prev
+                or entry_hash(seq, ts, user, agency, action, detail, outcome, prev) != h
+            ):
+                raise LedgerError(self._changed(start, f"entry {seq} does not follow from the entries before it"))
+            prev, expect = bytes(h), expect + 1
+        if expect - 1 != size or prev != head:
+            raise LedgerError(self._changed(start, f"the head is not entry {size}"))
+        last = start
+        between = conn.execute(
+            "SELECT size, note FROM checkpoints WHERE size > ? AND size < ? ORDER BY size", (start, size)
+        ).fetchall()
+        key = self.public_key if between else None  # (none while the genesis entry is being signed)
+        for csize, note in between:
+            try:
+                cp = open_checkpoint(note, key, self.origin) if key is not None else None
+            except BadCheckpoint:
+                cp = None
+            row = conn.execute("SELECT hash FROM entries WHERE seq = ?", (csize,)).fetchone()
+            if cp is None or cp.size != csize or row is None or bytes(row[0]) != cp.head:
+                raise LedgerError(self._changed(start, f"the checkpoint at entry {csize} does not verify on the chain"))
+            last = csize
+        limit = signed_interval(conn, last) or self.checkpoint_every
+        if size - last > limit:
+            raise LedgerError(
+                self._changed(
+                    start, f"entries {last + 1}..{size} follow the last signature, more than the interval {limit}"
+                )
+            )
+
+    def _changed(self, start: int, what: str) -> str:
+        return (
+            f"audit ledger {self.path} changed under this process since entry {start}, which it had checked: {what}. "
+            "Nothing was signed. Run `edge-alpr audit verify`"
+        )
 
     @_locked
     def checkpoint(self) -> Checkpoint | None:

@@ -87,7 +87,9 @@ def verify_ledger(
     `max_tail` is the checkpoint interval: more unsigned entries after the last checkpoint than that is
     a finding (default: the interval the ledger recorded)."""
     started = time.perf_counter()
-    path = Path(path)
+    # The file itself, not a link to it: SQLite keeps a linked ledger's -wal beside the file it points
+    # to, and a check for it beside the link would read the file as still and miss what the WAL holds.
+    path = Path(path).resolve()
     notes = witness_notes + tuple(a.checkpoint for a in anchors if a.checkpoint)
     res = _verify_file(path, trusted_key, notes, anchors, max_tail, live=_has_wal(path))
     if not res.ok and not res.live and _has_wal(path):
@@ -390,6 +392,16 @@ def _check_identity(
         res.anchors += 1
     # The interval the signed entries set (genesis, checkpoint_interval): the meta table and the config are
     # files an attacker can edit. A ledger older than those entries: the caller's, else the recorded one.
+    for seq, user, detail in conn.execute(
+        "SELECT seq, user, detail FROM entries WHERE action = 'checkpoint_interval' ORDER BY seq"
+    ).fetchall():
+        doc = json.loads(detail)
+        new, was = doc.get("checkpoint_every"), doc.get("was")
+        if isinstance(new, int) and isinstance(was, int) and new > was:
+            res.notes.append(
+                f"entry {seq}: {user} raised the checkpoint interval from {was} to {new} (a longer unsigned "
+                "tail may be rewritten by someone with the files)"
+            )
     limit = signed_interval(conn, res.signed)
     if limit is None:
         limit = max_tail if max_tail is not None else int(meta.get("checkpoint_every", "0") or 0) or None

@@ -176,6 +176,36 @@ def checkpoint(config_path: Path | None, db: Path | None, ledger_path: Path | No
     click.echo(cp.note, nl=False)
 
 
+@audit_group.command("interval")
+@config_options
+@_LEDGER
+@click.argument("every", type=click.IntRange(1, 1_000_000))
+def interval(config_path: Path | None, db: Path | None, ledger_path: Path | None, every: int) -> None:
+    """Record a longer checkpoint interval in the ledger (signed at once, with who asked).
+
+    The ledger signs its head every audit.checkpoint_every entries; the entries after the last signature
+    are the ones someone with the files could rewrite. A shorter interval in the config takes effect by
+    itself; a longer one is only taken from this command, which is recorded, because the config is a
+    file such a person could edit too. Set audit.checkpoint_every to the same value.
+
+    \b
+    Example:
+      edge-alpr audit interval 1000 --config site.yaml
+    """
+    from edge.audit.events import Actor
+    from edge.audit.ledger import open_ledger
+
+    cfg = resolve_config(config_path, db)
+    with open_ledger(cfg, ledger=ledger_path) as ledger:
+        before = ledger.checkpoint_every
+        if every <= before:
+            raise EdgeError(
+                f"the ledger's interval is {before}; a shorter one needs no command (set audit.checkpoint_every)"
+            )
+        ledger.raise_interval(every, Actor(getpass.getuser(), cfg.node_id))
+    click.echo(f"checkpoint interval {before} -> {every}, recorded and signed")
+
+
 @audit_group.command("tlog")
 @config_options
 @_LEDGER

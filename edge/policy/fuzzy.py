@@ -72,8 +72,8 @@ def fuzzy_hit(tokens: tuple[str, ...], terms: tuple[str, ...]) -> tuple[str, str
     seen: set[str] = set()
     candidates: list[tuple[str, set[str], int]] = []  # (token, its letter pairs, edits taken off the limit)
     singles = [(t, 0) for t in tokens]
-    pairs = [(a + b, 1) for a, b in pairwise(tokens) if a not in _NEAR and b not in _NEAR]  # "Mia Grant"
-    for tok, stricter in [*singles, *pairs]:
+    joined = [(a + b, 1) for a, b in pairwise(tokens) if a not in _NEAR and b not in _NEAR]  # "Mia Grant"
+    for tok, stricter in [*singles, *joined]:
         if len(tok) >= MIN_LEN - 2 and tok not in seen and tok[:1].isalpha() and tok not in _NEAR:
             seen.add(tok)
             candidates.append((tok, _bigrams(tok), stricter))

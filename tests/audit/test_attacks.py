@@ -125,18 +125,97 @@ def test_a_refused_rewrite_stays_found_after_searches_and_a_recording_verify(tmp
     assert '"problem": "unsigned-tail"' in out
 
 
-def test_a_changed_interval_is_recorded_and_signed_at_once(tmp_path):
+def test_a_shorter_interval_is_recorded_and_a_longer_one_only_by_command(tmp_path):
+    """Second review: the config raised the interval and the device signed the raise at its next open,
+    after which every later entry was as rewritable as the interval was long. A config may shorten it
+    (recorded, signed at once); a longer one comes only from `edge-alpr audit interval`, recorded with who."""
     from edge.audit.events import Actor
     from edge.audit.ledger import Ledger, signed_interval
 
     path, key = tmp_path / "audit.db", tmp_path / "k"
-    with Ledger(path, key, checkpoint_every=5) as book:
-        book.append("startup", Actor.system("node-1"), {})
     with Ledger(path, key, checkpoint_every=50) as book:
+        book.append("startup", Actor.system("node-1"), {})
+    with Ledger(path, key, checkpoint_every=5) as book:  # shorter: recorded and signed at once
         entries = list(book.entries())
-        assert [e.action for e in entries][-1] == "checkpoint_interval"
-        assert book.latest_checkpoint().size == len(entries)  # signed when written
-        assert signed_interval(book._conn, len(entries)) == 50
-        assert '"was":5' in entries[-1].detail
-    with Ledger(path, key, checkpoint_every=50) as book:  # the same interval again: nothing more
+        assert entries[-1].action == "checkpoint_interval"
+        assert book.latest_checkpoint().size == len(entries)
+        assert signed_interval(book._conn, len(entries)) == 5
+        assert '"was":50' in entries[-1].detail
+    with Ledger(path, key, checkpoint_every=1000) as book:  # longer, from the config alone: not taken
+        assert book.checkpoint_every == 5
         assert [e.action for e in book.entries()][-1] == "checkpoint_interval"
+        assert signed_interval(book._conn, book.head()[0]) == 5
+        book.raise_interval(1000, Actor("admin", "node-1"))  # what `edge-alpr audit interval` does
+        last = list(book.entries())[-1]
+        assert (last.action, last.actor.user) == ("checkpoint_interval", "admin")
+        assert signed_interval(book._conn, book.head()[0]) == 1000
+
+
+def test_the_config_raising_the_interval_does_not_widen_what_can_be_rewritten(tmp_path):
+    """The second review's attack: raise audit.checkpoint_every in the config, let the device open, then
+    rewrite what followed and roll the companion back. The device kept the signed interval: refused."""
+    site = atk.build_site(tmp_path / "site", searches=6)
+    text = site.config.read_text(encoding="utf-8")
+    site.config.write_text(
+        text.replace(f"checkpoint_every: {atk.EVERY}", "checkpoint_every: 1000000"), encoding="utf-8"
+    )
+    for _ in range(3):
+        code, _, err = atk.search(site, atk.PLATES[0], atk.GOOD)
+        assert code == 0, err
+    code, _, _ = atk.search(site, atk.PLATES[0], atk.DENIED)
+    assert code == 3
+    for _ in range(6):
+        atk.search(site, atk.PLATES[1], atk.GOOD)
+    atk.rewrite_and_roll_back(site)  # the denied search edited, later checkpoints gone, companion rolled back
+    code, _, err = atk.search(site, atk.PLATES[0], atk.GOOD)
+    assert code != 0
+    assert "past the last signed checkpoint" in err or "no longer holds" in err
+    code, out, _ = atk.cli("audit", "verify", "--config", str(site.config), "--no-record", "--json")
+    assert code == 4, out
+
+
+def test_a_process_holding_the_ledger_open_signs_nothing_rewritten_under_it(tmp_path):
+    """Second review: the service opens the ledger once and runs for weeks; someone with the file rewrote
+    what it had written and deleted the checkpoints, and its next checkpoint signed the rewrite. Now it
+    checks the chain from the last entry it signed before it signs again, and refuses."""
+    from edge.audit.events import Actor
+    from edge.audit.ledger import Ledger, LedgerError
+
+    site = atk.build_site(tmp_path / "site", searches=8)
+    device = Ledger(site.ledger, site.key, checkpoint_every=atk.EVERY)
+    device.append("startup", Actor.system("springfield-1"), {"cameras": []})
+    atk.rewrite_from_k(site)  # edit the denied search, re-chain, delete the checkpoints from it
+    refused = []
+    for _ in range(atk.EVERY):  # appends until one is due a checkpoint
+        try:
+            device.append("alert", Actor.system("springfield-1"), {"read": "r1"})
+        except LedgerError as exc:
+            refused.append(str(exc))
+            break
+    assert refused
+    assert "changed under this process" in refused[0]
+    with pytest.raises(LedgerError, match="changed under this process"):
+        device.close()
+    code, out, _ = atk.cli("audit", "verify", "--config", str(site.config), "--no-record", "--json")
+    assert code == 4, out
+
+
+def test_verify_reads_a_linked_ledger_through_the_wal_beside_the_file(tmp_path):
+    """Second review: verify looked for the -wal beside the link, found none and read the file as still,
+    while the report read it through the WAL beside the file: two different ledgers."""
+    from edge.audit.events import Actor
+    from edge.audit.ledger import Ledger
+    from edge.audit.verify import verify_ledger
+
+    real = tmp_path / "real" / "audit.db"
+    real.parent.mkdir()
+    link = tmp_path / "audit.db"
+    link.symlink_to(real)
+    writer = Ledger(real, tmp_path / "k", checkpoint_every=1000)
+    for i in range(7):
+        writer.append("startup", Actor.system("n1"), {"i": i})  # in the WAL, not yet in the file
+    assert (tmp_path / "real" / "audit.db-wal").stat().st_size > 0
+    try:
+        assert verify_ledger(link).entries == verify_ledger(real).entries == 8
+    finally:
+        writer.close()
