@@ -5,8 +5,8 @@ Example: python scripts/policy_matrix.py --show-errors
 
 Reads tests/policy/phrasings_prohibited.txt (each line must be refused) and
 tests/policy/phrasings_legitimate.txt (each line must be allowed), and the held-out tables
-tests/policy/phrasings_heldout.txt and phrasings_heldout2.txt (each written after the tuning before
-it; their headers say what was tuned on them since), runs each through
+tests/policy/phrasings_heldout.txt, phrasings_heldout2.txt and phrasings_heldout3.txt (each written
+after the tuning before it; their headers say what was tuned on them since), runs each through
 ``edge.policy.text.find_term`` with the project baseline's terms (the check every search field,
 grant, hotlist and agency name goes through) and prints the matrix, the rates and the time per text.
 The same numbers are in docs/SECURITY.md ("Prohibited-use matching"); tests/policy/test_phrasings.py
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-HELD_OUT = ("phrasings_heldout.txt", "phrasings_heldout2.txt")
+HELD_OUT = ("phrasings_heldout.txt", "phrasings_heldout2.txt", "phrasings_heldout3.txt")
 
 
 def _held_out(name: str, sets: tuple) -> dict:

@@ -119,3 +119,13 @@ def test_the_second_held_out_table_stays_where_it_was_measured():
     refused = [t for k, t in held if k == "allow" and find_term(t, ALL) is not None]
     assert len(missed) <= 5, missed
     assert len(refused) <= 3, refused
+
+
+def test_the_third_held_out_table_stays_where_it_was_measured():
+    """Written blind after both reviews of 2026-12-06, run once, not tuned on: a regression gate at its
+    one run's figures (docs/SECURITY.md), not an accuracy."""
+    held = [ln.split(": ", 1) for ln in table("phrasings_heldout3.txt")]
+    missed = [t for k, t in held if k == "refuse" and find_term(t, ALL) is None]
+    refused = [t for k, t in held if k == "allow" and find_term(t, ALL) is not None]
+    assert len(missed) <= 6, missed
+    assert len(refused) <= 7, refused
