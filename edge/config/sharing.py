@@ -141,8 +141,9 @@ class PeerGrant(Strict):
     request_key: str | None = Field(
         default=None,
         description="The peer's Ed25519 public key (ed25519:BASE64): its search requests must be signed with it, "
-        "fresh (sent_at within 5 minutes) and not replayed; others are refused and recorded. Required with "
-        "search: true on a broker that is not on this machine (the broker's ACL is not the peer's identity).",
+        "addressed to this device, fresh (sent_at within 5 minutes) and not replayed; others are refused and "
+        "recorded. Required with search: true, on a broker on this machine too (the broker's ACL is not the "
+        "peer's identity).",
     )
     qos: Literal[1] = Field(default=1, description="MQTT QoS (always 1: at least once, deduped by read id).")
     max_inflight: int = Field(default=100, ge=1, le=10000, description="Most unacknowledged messages at a time.")
@@ -238,18 +239,23 @@ class PeerGrant(Strict):
                 "home_assistant and seal_key exclude each other: Home Assistant reads its topics in clear; "
                 "give Home Assistant a grant of its own on a broker on this machine"
             )
-        if not is_loopback(url.hostname):
-            if self.seal_key is None and (self.share != "checkpoints" or self.search):
-                raise ValueError(
-                    f"seal_key: required for a peer on broker {url.hostname} (not this machine) that receives reads "
-                    "or search replies: without it the broker, and anyone its ACL lets subscribe, reads the plates. "
-                    "Give the peer's x25519 public key (`edge-alpr share keygen` on the peer prints it)"
-                )
-            if self.search and self.request_key is None:
-                raise ValueError(
-                    f"request_key: required with search: true on broker {url.hostname} (not this machine): the "
-                    "broker's ACL is not the peer's identity. Give the peer's ed25519 public key"
-                )
+        if not is_loopback(url.hostname) and self.seal_key is None and (self.share != "checkpoints" or self.search):
+            raise ValueError(
+                f"seal_key: required for a peer on broker {url.hostname} (not this machine) that receives reads "
+                "or search replies: without it the broker, and anyone its ACL lets subscribe, reads the plates. "
+                "Give the peer's x25519 public key (`edge-alpr share keygen` on the peer prints it)"
+            )
+        if self.search and self.request_key is None:
+            raise ValueError(
+                "request_key: required with search: true: the broker's ACL is not the peer's identity, on this "
+                "machine too (a local broker may listen on the network, or let any local client publish). Give "
+                "the peer's ed25519 public key (`edge-alpr share keygen` on the peer prints it)"
+            )
+        if self.search and self.share == "checkpoints":
+            raise ValueError(
+                "search: true with share: checkpoints: a grant that sends no reads does not answer searches for "
+                "them (a reply would still say whether and how often a plate was seen)"
+            )
         return self
 
     @property

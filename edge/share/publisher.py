@@ -44,6 +44,13 @@ from edge.store.timefmt import utcnow
 
 log = logging.getLogger(__name__)
 
+# A search request is a few hundred bytes; anything past this is not one (a flood, or JSON nested to
+# crash the parser) and is dropped before it is queued.
+MAX_REQUEST_BYTES = 64 * 1024
+# Requests answered per turn of the loop before the outbox gets its turn: a flood of requests does not
+# hold back the reads the grant sends.
+REQUESTS_PER_TURN = 10
+
 SearchHandler = Callable[[PeerGrant, dict[str, Any]], dict[str, Any]]
 
 
@@ -230,6 +237,14 @@ class PeerPublisher:
 
     def _on_message(self, _c: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
         if msg.topic != self.topics.search_request:
+            return
+        if msg.retain:
+            # A request is asked once, by someone waiting for the answer; one kept by the broker is
+            # replayed to every new subscription (a device's every start) by whoever left it there.
+            log.warning("share %s: a retained search request was ignored", self.grant.name)
+            return
+        if len(msg.payload) > MAX_REQUEST_BYTES:
+            log.warning("share %s: a search request of %d bytes was ignored", self.grant.name, len(msg.payload))
             return
         try:
             self._requests.put_nowait(bytes(msg.payload))
@@ -525,34 +540,46 @@ class PeerPublisher:
         return True
 
     def _serve_requests(self) -> None:
-        handler = self.search_handler
-        while handler is not None:
+        for _ in range(REQUESTS_PER_TURN):
             try:
-                raw = self._requests.get_nowait()
+                raw = self._requests.get_nowait() if self.search_handler is not None else None
             except queue.Empty:
                 return
-            request: Any = None
-            reply: dict[str, Any] = {"status": "error", "reason": "request is not a JSON object"}
+            if raw is None:
+                return
             try:
-                request = json.loads(self._opened(raw))
-            except SealError as exc:  # nothing of it can be read: answered, never run
-                log.warning("share %s: a search request could not be opened: %s", self.grant.name, exc)
-                reply = {"status": "error", "reason": f"request not opened: {exc}"}
-            except ValueError:
-                pass
-            if not isinstance(request, dict):
-                request = {}
-            else:
-                try:
-                    reply = handler(self.grant, request)
-                except EdgeError as exc:
-                    reply = {"status": "error", "reason": str(exc)}
-                except Exception:
-                    log.exception("share %s: search request failed", self.grant.name)
-                    reply = {"status": "error", "reason": "internal error; nothing was returned"}
-            reply.setdefault("request_id", request.get("request_id"))
-            reply.setdefault("node_id", self.node_id)
-            self._client.publish(self.topics.search_reply, self._payload(reply, self.topics.search_reply), qos=1)
+                self._serve(raw)
+            except Exception:  # one request never ends the publisher (nor the reads it sends)
+                log.exception("share %s: a search request could not be answered", self.grant.name)
+        if not self._requests.empty():
+            self._wake.set()
+
+    def _serve(self, raw: bytes) -> None:
+        """Answer one request on the reply topic (an error reply for what cannot be read)."""
+        handler = self.search_handler
+        assert handler is not None
+        request: Any = None
+        reply: dict[str, Any] = {"status": "error", "reason": "request is not a JSON object"}
+        try:
+            request = json.loads(self._opened(raw))
+        except SealError as exc:  # nothing of it can be read: answered, never run
+            log.warning("share %s: a search request could not be opened: %s", self.grant.name, exc)
+            reply = {"status": "error", "reason": f"request not opened: {exc}"}
+        except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
+            pass
+        if not isinstance(request, dict):
+            request = {}
+        else:
+            try:
+                reply = handler(self.grant, request)
+            except EdgeError as exc:
+                reply = {"status": "error", "reason": str(exc)}
+            except Exception:
+                log.exception("share %s: search request failed", self.grant.name)
+                reply = {"status": "error", "reason": "internal error; nothing was returned"}
+        reply.setdefault("request_id", request.get("request_id"))
+        reply.setdefault("node_id", self.node_id)
+        self._client.publish(self.topics.search_reply, self._payload(reply, self.topics.search_reply), qos=1)
 
     def _payload(self, message: dict[str, Any], topic: str) -> bytes:
         """The message as sent: sealed to the peer's key when the grant names one (edge.share.seal)."""

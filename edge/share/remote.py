@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,6 +56,20 @@ def _text(req: dict[str, Any], key: str, *, required: bool = False) -> str | Non
     if not isinstance(value, str):
         raise InputError(f"{key} must be a string")
     return value
+
+
+def _named(value: Any, limit: int = 100) -> str:
+    """A name a request gives (user, requester) as the ledger can hold it: control and format
+    characters out, at most `limit` characters, "unknown" when nothing is left. A name the ledger
+    refused would leave a refused request unrecorded."""
+    text = "".join(ch for ch in str(value or "") if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp"))
+    text = " ".join(text.split())[:limit]
+    return text or "unknown"
+
+
+# Unsigned or badly signed requests recorded one by one per peer and minute; past that one entry counts
+# the rest (anyone the broker lets publish can send them: they must not fill the ledger).
+UNSIGNED_PER_MINUTE = 10
 
 
 class LivePolicy:
@@ -111,39 +126,116 @@ def make_search_handler(
 
     live = LivePolicy(cfg)
     store_path = Path(cfg.store.path)
-    replays = ReplayGuard()
+    # Kept beside the store so a restart does not forget them (one owner: this handler).
+    replays = ReplayGuard(path=store_path.with_name(f"{store_path.stem}.share-replays.db"))
+    unsigned_seen: dict[str, tuple[datetime, int]] = {}  # peer -> (minute, requests in it)
+
+    def shared(grant: PeerGrant, reads: list[Any]) -> list[Any]:
+        """The reads of a search the grant lets the peer have: all of them under share: all; under hits
+        only reads with a hotlist hit, under hit_categories only hits of its categories (the outbox's
+        rule: a search does not get what the grant would never have sent)."""
+        if grant.share == "all" or not reads:
+            return reads
+        from edge.store.reads import hit_fields
+
+        categories = grant.categories if grant.share == "hit_categories" else None
+        conn = connect(store_path, readonly=True)
+        try:
+            return [r for r in reads if hit_fields(conn, r.id, categories)]
+        finally:
+            conn.close()
 
     def handle(grant: PeerGrant, req: dict[str, Any]) -> dict[str, Any]:
         policy, misuse = live.current()
         base: dict[str, Any] = {"request_id": req.get("request_id"), "peer": grant.name}
         with ledger_factory() as ledger:
             unsigned = (
-                verify_request(req, request_public_key(grant.request_key), replays, clock())
+                verify_request(
+                    req, request_public_key(grant.request_key), replays, clock(), node_id=cfg.node_id, peer=grant.name
+                )
                 if grant.request_key is not None and grant.search
                 else None
             )
-            requester = str(req.get("requester") or "") if unsigned else _text(req, "requester", required=True) or ""
-            mine, theirs = policy.agency(grant.agency), policy.agency(requester)
-            if unsigned or not grant.search or mine is None or theirs is None or mine.id != theirs.id:
-                rule = "request-signature" if unsigned else "peer-grant"
-                reason = unsigned or (
-                    f"peer {grant.name} has no search grant"
-                    if not grant.search
-                    else f"requester {requester!r} is not the peer's agency ({grant.agency})"
-                )
+            if unsigned:
+                # Nothing of an unverified request is taken as said: not its user, not its requester
+                # (recorded under them, it would let anyone who can publish frame an officer).
+                minute = clock().replace(second=0, microsecond=0)
+                start, count = unsigned_seen.get(grant.name, (minute, 0))
+                if start != minute:
+                    if count > UNSIGNED_PER_MINUTE:
+                        ledger.append(
+                            Action.SEARCH_DENIED,
+                            Actor(f"{grant.name}:unverified", grant.agency),
+                            {
+                                "peer": grant.name,
+                                "grant": grant_ref(grant),
+                                "rule": "request-signature",
+                                "reason": f"{count - UNSIGNED_PER_MINUTE} more unverified request(s) in the minute "
+                                f"from {start.isoformat()}, not recorded one by one",
+                                "auth": _peer_auth(grant),
+                            },
+                            "denied",
+                        )
+                    start, count = minute, 0
+                unsigned_seen[grant.name] = (start, count + 1)
+                if count >= UNSIGNED_PER_MINUTE:
+                    return {
+                        **base,
+                        "status": "denied",
+                        "rule": "request-signature",
+                        "reason": unsigned,
+                        "ledger_seq": None,
+                    }
                 entry = ledger.append(
                     Action.SEARCH_DENIED,
-                    Actor(f"{grant.name}:{req.get('user') or 'unknown'}", requester or grant.agency),
+                    Actor(f"{grant.name}:unverified", grant.agency),
                     {
                         "peer": grant.name,
                         "grant": grant_ref(grant),
-                        "rule": rule,
+                        "rule": "request-signature",
+                        "reason": unsigned,
+                        "claimed": {"user": _named(req.get("user")), "requester": _named(req.get("requester"))},
+                        "auth": _peer_auth(grant),
+                    },
+                    "denied",
+                )
+                return {
+                    **base,
+                    "status": "denied",
+                    "rule": "request-signature",
+                    "reason": unsigned,
+                    "ledger_seq": entry.seq,
+                }
+            requester = _named(_text(req, "requester", required=True), 200)
+            user = _named(_text(req, "user"))
+            purpose = (_text(req, "purpose", required=True) or "").strip().lower()
+            mine, theirs = policy.agency(grant.agency), policy.agency(requester)
+            granted = {p.strip().lower() for p in grant.purposes}
+            reason = (
+                f"peer {grant.name} has no search grant"
+                if not grant.search
+                else f"peer {grant.name}'s grant shares checkpoints only"
+                if grant.share == "checkpoints"
+                else f"requester {requester!r} is not the peer's agency ({grant.agency})"
+                if mine is None or theirs is None or mine.id != theirs.id
+                else f"purpose {purpose!r} is not one the grant with {grant.name} allows ({', '.join(sorted(granted))})"
+                if purpose not in granted
+                else None
+            )
+            if reason is not None:
+                entry = ledger.append(
+                    Action.SEARCH_DENIED,
+                    Actor(f"{grant.name}:{user}", requester if theirs is not None else grant.agency),
+                    {
+                        "peer": grant.name,
+                        "grant": grant_ref(grant),
+                        "rule": "peer-grant",
                         "reason": reason,
                         "auth": _peer_auth(grant),
                     },
                     "denied",
                 )
-                return {**base, "status": "denied", "rule": rule, "reason": reason, "ledger_seq": entry.seq}
+                return {**base, "status": "denied", "rule": "peer-grant", "reason": reason, "ledger_seq": entry.seq}
             query = SearchQuery(
                 plate=_text(req, "plate"),
                 pattern=_text(req, "pattern"),
@@ -158,12 +250,12 @@ def make_search_handler(
                 requester=requester,
                 case_number=_text(req, "case"),
                 on_behalf_of=_text(req, "on_behalf_of"),
-                user=f"{grant.name}:{_text(req, 'user') or 'unknown'}",
+                user=f"{grant.name}:{user}",
             )
 
             def run(q: SearchQuery) -> list[Any]:
                 with Store.from_config(cfg) as store:
-                    return list(
+                    found = list(
                         store.search(
                             plate=q.plate,
                             pattern=q.pattern,
@@ -173,6 +265,7 @@ def make_search_handler(
                             limit=q.limit,
                         )
                     )
+                return shared(grant, found)  # what is recorded as returned is what the peer gets
 
             try:
                 outcome = justified_search(

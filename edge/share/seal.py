@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import sqlite3
 import threading
 from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
@@ -116,7 +117,7 @@ def is_sealed(payload: bytes) -> bool:
         return False
     try:
         obj = json.loads(payload)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested past the parser's depth
         return False
     return isinstance(obj, dict) and obj.get("sealed") == SCHEME
 
@@ -146,35 +147,69 @@ def canonical(obj: dict[str, Any]) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def sign_request(request: dict[str, Any], key: Ed25519PrivateKey, now: datetime | None = None) -> dict[str, Any]:
-    """`request` with ``sent_at`` (if absent) and ``sig``: what a peer sends."""
+def sign_request(
+    request: dict[str, Any], key: Ed25519PrivateKey, now: datetime | None = None, *, to: str
+) -> dict[str, Any]:
+    """`request` addressed to device `to` (its node_id), with ``sent_at`` (if absent) and ``sig``: what a
+    peer sends. The address is signed: a request copied to another device's topic is refused there."""
     body = {k: v for k, v in request.items() if k != "sig"}
+    body["to"] = to
     body.setdefault("sent_at", (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"))
     return {**body, "sig": _b64(key.sign(canonical(body)))}
 
 
 class ReplayGuard:
-    """Request ids seen within the freshness window: a replayed request is refused."""
+    """Request ids seen within the freshness window, per peer: a replayed request is refused.
 
-    def __init__(self, capacity: int = 10000) -> None:
-        self._seen: OrderedDict[str, datetime] = OrderedDict()
+    With `path` they are kept in a SQLite file, so a restart does not forget them (a request captured
+    before it, or left retained on the broker, would be answered again). Ids are forgotten only once
+    too old to be fresh (2 x MAX_SKEW); when `capacity` fresh ids are held, new requests are refused
+    rather than old ones forgotten early (a flood from one peer would otherwise reopen another's)."""
+
+    def __init__(self, capacity: int = 10000, path: Path | None = None) -> None:
         self._lock = threading.Lock()
         self.capacity = capacity
+        self._seen: OrderedDict[str, datetime] = OrderedDict()
+        self._db: sqlite3.Connection | None = None
+        if path is not None:
+            private_file(path)  # 0600 in a 0700 folder, like the store beside it
+            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=5.0)
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS seen (peer TEXT NOT NULL, request_id TEXT NOT NULL, at TEXT NOT NULL, "
+                "PRIMARY KEY (peer, request_id))"
+            )
 
-    def first_time(self, request_id: str, now: datetime) -> bool:
+    def first_time(self, request_id: str, now: datetime, peer: str = "") -> bool | None:
+        """True the first time; False for a replay; None when the window is full (refuse, forget nothing)."""
+        cutoff = now - 2 * MAX_SKEW
         with self._lock:
-            while self._seen and (
-                now - next(iter(self._seen.values())) > 2 * MAX_SKEW or len(self._seen) >= self.capacity
-            ):
+            if self._db is not None:
+                db = self._db
+                db.execute("DELETE FROM seen WHERE at < ?", (cutoff.isoformat(),))
+                if db.execute("SELECT 1 FROM seen WHERE peer = ? AND request_id = ?", (peer, request_id)).fetchone():
+                    return False
+                if db.execute("SELECT count(*) FROM seen").fetchone()[0] >= self.capacity:
+                    return None
+                db.execute(
+                    "INSERT INTO seen (peer, request_id, at) VALUES (?, ?, ?)", (peer, request_id, now.isoformat())
+                )
+                return True
+            key = f"{peer}\0{request_id}"
+            while self._seen and next(iter(self._seen.values())) < cutoff:
                 self._seen.popitem(last=False)
-            if request_id in self._seen:
+            if key in self._seen:
                 return False
-            self._seen[request_id] = now
+            if len(self._seen) >= self.capacity:
+                return None
+            self._seen[key] = now
             return True
 
 
-def verify_request(request: dict[str, Any], key: Ed25519PublicKey, guard: ReplayGuard, now: datetime) -> str | None:
-    """None when `request` is signed by `key`, fresh and not seen before; else why not."""
+def verify_request(
+    request: dict[str, Any], key: Ed25519PublicKey, guard: ReplayGuard, now: datetime, *, node_id: str, peer: str = ""
+) -> str | None:
+    """None when `request` is signed by `key`, addressed to `node_id`, fresh and not seen before from
+    `peer`; else why not."""
     sig = request.get("sig")
     if not isinstance(sig, str) or not sig:
         return "the request is not signed (grants[].request_key is set: requests must carry sig)"
@@ -189,10 +224,15 @@ def verify_request(request: dict[str, Any], key: Ed25519PublicKey, guard: Replay
         return "the signed request has no valid sent_at (UTC, ISO 8601)"
     if sent.tzinfo is None or abs(now - sent) > MAX_SKEW:
         return f"the signed request was sent at {body.get('sent_at')}, more than {MAX_SKEW} from now: refused as stale"
+    if body.get("to") != node_id:
+        return f"the signed request is addressed to {body.get('to')!r}, not to this device ({node_id!r})"
     rid = body.get("request_id")
     if not isinstance(rid, str) or not rid:
         return "the signed request has no request_id"
-    if not guard.first_time(rid, now):
+    first = guard.first_time(rid, now, peer)
+    if first is None:
+        return "too many requests within the freshness window: refused (none is forgotten early)"
+    if not first:
         return f"request {rid!r} was already answered: a replay is refused"
     return None
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from edge_tools.chaos.chaos_lib import FuzzFigures, fuzz, run_atheris, site_config, size
+from edge_tools.harness.grants import signed
 
 pytestmark = pytest.mark.chaos
 
@@ -40,7 +41,7 @@ def test_search_request_with_an_impossible_limit_is_answered_not_raised(tmp_path
         "request_id": "r-1", "purpose": "stolen-vehicle", "case": "2026-00123", "requester": "SPRINGFIELD-PD",
         "reason": "Vehicle reported stolen from the Elm St lot", "user": "officer1", "plate": "ZZ00001", "limit": limit,
     }  # fmt: skip
-    reply = handler(cfg.sharing.peers[0], request)
+    reply = handler(cfg.sharing.peers[0], signed(request))
     assert reply["status"] == "error"
     assert reply["request_id"] == "r-1"
 

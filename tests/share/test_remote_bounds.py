@@ -27,7 +27,7 @@ from edge.errors import EdgeError
 from edge.reload import Reloader
 from edge.share.remote import make_search_handler
 from edge.store import Store
-from edge_tools.harness.grants import NODE, grant_yaml
+from edge_tools.harness.grants import NODE, grant_yaml, signed
 from edge_tools.harness.mosquitto import Pki, Subscriber
 from tests.support.share import BrokerFactory, MakeRead, default_acl, search_site_yaml
 
@@ -48,7 +48,7 @@ def site(
 
 def ask(cfg: Config, handler: Any, **fields: Any) -> dict[str, Any]:
     body = {
-        "request_id": "r1",
+        "request_id": uuid.uuid4().hex,
         "purpose": "stolen-vehicle",
         "case": "2026-00123",
         "reason": "Vehicle reported stolen from Elm St lot last night",
@@ -57,7 +57,7 @@ def ask(cfg: Config, handler: Any, **fields: Any) -> dict[str, Any]:
         "since": (datetime.now(UTC) - timedelta(hours=2)).isoformat(),
         **fields,
     }
-    reply: dict[str, Any] = handler(cfg.sharing.peers[0], body)
+    reply: dict[str, Any] = handler(cfg.sharing.peers[0], signed(body))
     return reply
 
 
@@ -197,20 +197,22 @@ def test_sighup_on_edge_alpr_run_reaches_remote_search_over_mqtt(
     )  # fmt: skip
 
     def reply_to_a_request(timeout: float) -> dict[str, Any]:
-        request_id = str(uuid.uuid4())
-        body = {
-            "request_id": request_id, "purpose": "stolen-vehicle", "case": "2026-00123", "plate": "RMT0001",
-            "reason": "Vehicle reported stolen from Elm St lot last night", "requester": "SPRINGFIELD-PD",
-        }  # fmt: skip
+        asked: set[str] = set()  # a request is answered once: each try is a new one (a resend is a replay)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert proc.poll() is None, proc.communicate()[1][-3000:]
+            request_id = str(uuid.uuid4())
+            asked.add(request_id)
+            body = signed({
+                "request_id": request_id, "purpose": "stolen-vehicle", "case": "2026-00123", "plate": "RMT0001",
+                "reason": "Vehicle reported stolen from Elm St lot last night", "requester": "SPRINGFIELD-PD",
+            })  # fmt: skip
             asker.client.publish(f"peers/a/search/request/{NODE}", json.dumps(body), qos=1).wait_for_publish(10)
             end = time.monotonic() + 3
             while time.monotonic() < end:
                 for _topic, payload in peer.payloads():
                     reply: dict[str, Any] = json.loads(payload)
-                    if reply.get("request_id") == request_id:
+                    if reply.get("request_id") in asked:
                         return reply
                 time.sleep(0.1)
         raise AssertionError("no reply from edge-alpr run")
@@ -264,3 +266,60 @@ def test_remote_searches_use_the_applications_ledger_and_sign_no_head_each(tmp_p
         assert len(list(session.ledger.entries(actions=("search", "search_result")))) == 6
     _, detail = last_action(cfg)
     assert detail["auth"]["peer"] == "peer-a"
+
+
+# -- a review of 2026-12-06 as an insider or a loose broker (each let through or broke before) ------------
+
+
+def test_a_search_gets_only_what_the_grant_would_send_and_only_for_its_purposes(tmp_path, pki, make_read):
+    """A peer limited to hits of one category searched out reads it was never granted, and under a
+    purpose its grant does not list."""
+    path = site(tmp_path, pki)
+    text = path.read_text().replace("share: all", "share: hit_categories\n      categories: [stolen-vehicle]")
+    path.write_text(text.replace("fields: [plate, time, camera]", "fields: [plate, time, camera, hit]"))
+    cfg = filled(path, make_read)
+    with Store.from_config(cfg) as store:
+        ids = {r.plate: r.id for r in store.search(pattern="*", limit=10)}
+        store.mark_hit(ids["RMT0001"], "ncic", category="stolen-vehicle")
+        store.mark_hit(ids["RMT0002"], "local", category="wanted-person")
+        store.flush()
+    handler = make_search_handler(cfg, lambda: open_ledger(cfg))
+    reply = ask(cfg, handler, pattern="RMT000?", limit=50)
+    assert reply["status"] == "ok", reply
+    assert [r["fields"]["plate"] for r in reply["results"]] == ["RMT0001"]
+    assert last_action(cfg)[0] == "search"
+    reply = ask(cfg, handler, plate="RMT0001", purpose="missing-person")
+    assert (reply["status"], reply["rule"]) == ("denied", "peer-grant"), reply
+    assert "not one the grant" in reply["reason"]
+    assert last_action(cfg)[1]["rule"] == "peer-grant"
+
+
+def test_unverified_requests_are_recorded_under_the_peer_not_the_names_they_give_and_a_flood_is_counted(
+    tmp_path, pki, make_read
+):
+    cfg = filled(site(tmp_path, pki), make_read)
+    handler = make_search_handler(cfg, lambda: open_ledger(cfg))
+    body = {
+        "request_id": "x",
+        "purpose": "stolen-vehicle",
+        "reason": "r",
+        "requester": "SPRINGFIELD-PD",
+        "user": "jdoe",
+    }
+    for i in range(14):
+        reply = handler(cfg.sharing.peers[0], {**body, "request_id": f"x{i}"})
+        assert (reply["status"], reply["rule"]) == ("denied", "request-signature")
+    with open_ledger(cfg, readonly=True) as ledger:
+        denied = list(ledger.entries(actions=("search_denied",)))
+    assert len(denied) == 10  # one by one up to the minute's allowance; the rest counted at the next minute
+    assert {e.actor.user for e in denied} == {"peer-a:unverified"}  # not jdoe: nothing unverified is believed
+    assert denied[0].detail_obj()["claimed"]["user"] == "jdoe"
+
+
+def test_names_the_ledger_could_not_hold_are_cut_down_so_the_request_is_still_recorded(tmp_path, pki, make_read):
+    cfg = filled(site(tmp_path, pki), make_read)
+    handler = make_search_handler(cfg, lambda: open_ledger(cfg))
+    reply = ask(cfg, handler, plate="RMT0001", user="jdoe\x01" + "x" * 300, requester="X" * 300)
+    assert reply["status"] == "denied", reply  # not "error": the refusal is recorded
+    action, detail = last_action(cfg)
+    assert (action, detail["rule"]) == ("search_denied", "peer-grant")

@@ -35,7 +35,7 @@ from edge.share.seal import (
     verify_request,
 )
 from edge.store import Store
-from edge_tools.harness.grants import NODE, grant_yaml
+from edge_tools.harness.grants import NODE, PEER_A_REQUEST_KEY, grant_yaml
 from edge_tools.harness.mosquitto import Broker, Pki, Subscriber
 from tests.support.schemas import check
 from tests.support.share import BrokerFactory, MakeRead, default_acl, search_site_yaml
@@ -63,20 +63,38 @@ def test_a_sealed_payload_opens_only_with_the_key_and_on_its_topic() -> None:
         open_sealed(json.dumps(env).encode(), key, TOPIC)
 
 
-def test_a_request_must_be_signed_fresh_and_new() -> None:
+def test_a_request_must_be_signed_fresh_new_and_addressed_to_this_device(tmp_path: Path) -> None:
     key = Ed25519PrivateKey.generate()
     guard = ReplayGuard()
     body = {"request_id": "q1", "plate": "ZZT4821", "purpose": "stolen-vehicle"}
-    signed = sign_request(body, key, NOW)
-    assert verify_request(signed, key.public_key(), guard, NOW + timedelta(seconds=30)) is None
-    assert "already answered" in (verify_request(signed, key.public_key(), guard, NOW) or "")
-    assert "not signed" in (verify_request({**body, "request_id": "q2"}, key.public_key(), guard, NOW) or "")
-    forged = {**sign_request({**body, "request_id": "q3"}, key, NOW), "purpose": "immigration"}
-    assert "does not verify" in (verify_request(forged, key.public_key(), guard, NOW) or "")
-    other = sign_request({**body, "request_id": "q4"}, Ed25519PrivateKey.generate(), NOW)
-    assert "does not verify" in (verify_request(other, key.public_key(), guard, NOW) or "")
-    stale = sign_request({**body, "request_id": "q5"}, key, NOW - timedelta(minutes=6))
-    assert "stale" in (verify_request(stale, key.public_key(), guard, NOW) or "")
+
+    def check(request: dict, when: datetime = NOW, g: ReplayGuard = guard) -> str:
+        return verify_request(request, key.public_key(), g, when, node_id=NODE, peer="hub") or ""
+
+    signed = sign_request(body, key, NOW, to=NODE)
+    assert check(signed, NOW + timedelta(seconds=30)) == ""
+    assert "already answered" in check(signed)
+    assert "not signed" in check({**body, "request_id": "q2"})
+    forged = {**sign_request({**body, "request_id": "q3"}, key, NOW, to=NODE), "purpose": "immigration"}
+    assert "does not verify" in check(forged)
+    other = sign_request({**body, "request_id": "q4"}, Ed25519PrivateKey.generate(), NOW, to=NODE)
+    assert "does not verify" in check(other)
+    stale = sign_request({**body, "request_id": "q5"}, key, NOW - timedelta(minutes=6), to=NODE)
+    assert "stale" in check(stale)
+    # Review of 2026-12-06: a request copied to another device's topic was answered there.
+    elsewhere = sign_request({**body, "request_id": "q6"}, key, NOW, to="edge-node2")
+    assert "not to this device" in check(elsewhere)
+    # ...and a restart forgot the ids seen, so a captured request was answered again.
+    kept = tmp_path / "replays.db"
+    again = sign_request({**body, "request_id": "q7"}, key, NOW, to=NODE)
+    assert check(again, g=ReplayGuard(path=kept)) == ""
+    assert "already answered" in check(again, g=ReplayGuard(path=kept))  # a new guard: the service restarted
+    # ...and a flood of one peer's requests pushed another's used ids out: now refused instead
+    full = ReplayGuard(capacity=2)
+    assert full.first_time("a", NOW, "peer-b")
+    assert full.first_time("b", NOW, "peer-b")
+    assert full.first_time("q1", NOW, "hub") is None
+    assert "too many requests" in check(sign_request({**body, "request_id": "q8"}, key, NOW, to=NODE), g=full)
 
 
 def _grant(broker: str, extra: str = "", search: bool = True) -> str:
@@ -110,8 +128,16 @@ def test_a_peer_on_another_machine_needs_a_seal_key_and_a_request_key() -> None:
         _grant("mqtts://hub.example.org:8883", f"      seal_key: {seal_key}\n      request_key: {request_key}\n")
     )
     assert cfg.sharing.peers[0].seal_key == seal_key
-    # a broker on this machine may stay in clear (its ACL is the device's own)
-    assert parse_config(_grant("mqtts://127.0.0.1:8883")).sharing.peers[0].seal_key is None
+    # a broker on this machine may stay in clear (its ACL is the device's own), but searches are signed there too
+    with pytest.raises(ConfigError, match=r"request_key: required with search: true"):
+        parse_config(_grant("mqtts://127.0.0.1:8883"))
+    assert parse_config(_grant("mqtts://127.0.0.1:8883", search=False)).sharing.peers[0].seal_key is None
+    with pytest.raises(ConfigError, match=r"search: true with share: checkpoints"):
+        parse_config(
+            _grant("mqtts://127.0.0.1:8883", f"      request_key: {request_key}\n").replace(
+                "share: all", "share: checkpoints"
+            )
+        )
     with pytest.raises(ConfigError, match=r":\d+: sharing.peers.0.seal_key: .*expected x25519:BASE64"):
         parse_config(_grant("mqtts://127.0.0.1:8883", f"      seal_key: {request_key}\n"))
     with pytest.raises(ConfigError, match="home_assistant and seal_key exclude each other"):
@@ -137,7 +163,8 @@ def test_keygen_writes_private_keys_0600_prints_public_ones_and_never_overwrites
 
 def _site(tmp_path: Path, broker: Broker, pki: Pki, peer: dict[str, str], device: dict[str, str]) -> Path:
     text = search_site_yaml(tmp_path / "store.db") + grant_yaml(broker.url, pki, search=True)
-    text += f"      seal_key: {peer['seal_key']}\n      request_key: {peer['request_key']}\n"
+    text = text.replace(f"request_key: {PEER_A_REQUEST_KEY}", f"request_key: {peer['request_key']}")
+    text += f"      seal_key: {peer['seal_key']}\n"
     text += f"  open_key: {device['seal_private']}\n"
     path = tmp_path / "site.yaml"
     path.write_text(text)
@@ -180,7 +207,7 @@ def test_a_broker_that_lets_anyone_read_learns_nothing_and_cannot_forge_a_search
         "plate": "RMT0001",
     }
     unsigned = {**body, "request_id": str(uuid.uuid4())}
-    signed = sign_request({**body, "request_id": str(uuid.uuid4())}, sign)
+    signed = sign_request({**body, "request_id": str(uuid.uuid4())}, sign, to=NODE)
     try:
         assert store.write(target)
         store.flush()
@@ -201,8 +228,10 @@ def test_a_broker_that_lets_anyone_read_learns_nothing_and_cannot_forge_a_search
         eavesdropper.close()
         peer.close()
 
+    forged = json.dumps(unsigned).encode()  # the attacker's, not a request the schema describes
     for topic, payload in eavesdropper.payloads():
-        check(topic, payload)  # every payload on the wire fits its published schema (the envelope, when sealed)
+        if payload != forged:
+            check(topic, payload)  # every payload on the wire fits its published schema (the envelope, when sealed)
     assert {check(t, p) for t, p in peer.payloads() if "/search/request/" not in t} == {"sealed-envelope"}
     seen = b"".join(p for _, p in eavesdropper.payloads())
     assert eavesdropper.payloads(), "the eavesdropper saw no traffic at all: the test proves nothing"

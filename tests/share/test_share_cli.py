@@ -19,6 +19,7 @@ from edge.cli import main
 from edge.config import load_config
 from edge.share import Outbox
 from edge.store import Store
+from edge_tools.harness.grants import signed
 from edge_tools.harness.mosquitto import Broker, Pki, Subscriber
 from tests.support.schemas import check
 from tests.support.share import NODE, BrokerFactory, MakeRead, default_acl, grant_yaml, search_site_yaml
@@ -173,14 +174,16 @@ def test_remote_search_goes_through_policy_and_ledger(
     try:
         pub = service.publishers["peer-a"]
         assert pub.listening.wait(20), "the publisher did not subscribe to its request topic"
-        body = {
-            "request_id": request_id,
-            "plate": "rmt-0001",  # typed as people type it: the same normalisation as the CLI search
-            "case": "2026-00123",
-            "reason": "Vehicle reported stolen from Elm St lot last night",
-            "user": "jdoe",
-            **request_fields,
-        }
+        body = signed(
+            {
+                "request_id": request_id,
+                "plate": "rmt-0001",  # typed as people type it: the same normalisation as the CLI search
+                "case": "2026-00123",
+                "reason": "Vehicle reported stolen from Elm St lot last night",
+                "user": "jdoe",
+                **request_fields,
+            }
+        )
         asker = Subscriber(broker, "peer-a", [], identity=pki.client("peer-a"))
         assert asker.connected.wait(10)
         asker.client.publish(f"peers/a/search/request/{NODE}", json.dumps(body), qos=1).wait_for_publish(10)
@@ -210,3 +213,50 @@ def test_remote_search_goes_through_policy_and_ledger(
     else:
         assert reply["reason"]
         assert actions == ["search_denied"]
+
+
+def test_a_crafted_or_retained_request_does_not_stop_the_publisher(
+    broker_factory: BrokerFactory, pki: Pki, tmp_path: Path, make_read: MakeRead
+) -> None:
+    """Review of 2026-12-06: JSON nested past the parser's depth raised RecursionError and ended the
+    publisher's thread (no more reads shared, no more searches answered); left retained on the broker it
+    did so again at every start. Now such a request gets an error reply, a retained one is ignored, and a
+    signed request after them is answered."""
+    from edge.audit.ledger import open_ledger
+    from edge.share import ShareService
+    from edge.share.remote import make_search_handler
+
+    broker = broker_factory(default_acl())
+    cfg = load_config(write_config(tmp_path, broker, pki, search=True))
+    with Store.from_config(cfg) as store:
+        store.write(make_read(plate="RMT0001"))
+        store.flush()
+    topic = f"peers/a/search/request/{NODE}"
+    asker = Subscriber(broker, "peer-a", [], identity=pki.client("peer-a"))
+    assert asker.connected.wait(10)
+    asker.client.publish(topic, b"[" * 30000, qos=1, retain=True).wait_for_publish(10)  # waiting for every start
+    peer = Subscriber(broker, "peer-a", ["peers/a/search/reply/#"])
+    peer.wait_ready()
+    service = ShareService(
+        cfg, ledger=lambda: open_ledger(cfg), search_handler=make_search_handler(cfg, lambda: open_ledger(cfg))
+    )
+    service.start()
+    try:
+        pub = service.publishers["peer-a"]
+        assert pub.listening.wait(20), "the publisher did not subscribe to its request topic"
+        asker.client.publish(topic, b"[" * 30000, qos=1).wait_for_publish(10)  # not retained: answered
+        body = signed({
+            "request_id": str(uuid.uuid4()), "plate": "RMT0001", "case": "2026-00123", "purpose": "stolen-vehicle",
+            "reason": "Vehicle reported stolen from Elm St lot last night", "requester": "SPRINGFIELD-PD",
+        })  # fmt: skip
+        asker.client.publish(topic, json.dumps(body), qos=1).wait_for_publish(10)
+        assert peer.wait_for(lambda m: len(m) >= 2, timeout=30), f"replies: {peer.payloads()}"
+        assert pub.status().connected
+    finally:
+        service.stop()
+        asker.client.publish(topic, b"", qos=1, retain=True).wait_for_publish(10)  # clear the retained one
+        asker.close()
+        peer.close()
+    replies = [json.loads(p) for _, p in peer.payloads()]
+    assert [r["status"] for r in replies] == ["error", "ok"], replies  # the retained one got no answer at all
+    assert replies[1]["request_id"] == body["request_id"]
