@@ -50,6 +50,8 @@ MAX_REQUEST_BYTES = 64 * 1024
 # Requests answered per turn of the loop before the outbox gets its turn: a flood of requests does not
 # hold back the reads the grant sends.
 REQUESTS_PER_TURN = 10
+# Sealed search replies are padded to a multiple of this many bytes (_payload).
+REPLY_BUCKET = 2048
 
 SearchHandler = Callable[[PeerGrant, dict[str, Any]], dict[str, Any]]
 
@@ -582,9 +584,15 @@ class PeerPublisher:
         self._client.publish(self.topics.search_reply, self._payload(reply, self.topics.search_reply), qos=1)
 
     def _payload(self, message: dict[str, Any], topic: str) -> bytes:
-        """The message as sent: sealed to the peer's key when the grant names one (edge.share.seal)."""
+        """The message as sent: sealed to the peer's key when the grant names one (edge.share.seal). A
+        sealed search reply is padded with spaces (JSON ignores them) to a multiple of REPLY_BUCKET
+        bytes: its size told the broker whether the plate was seen (335 bytes for none, 511 for one)."""
         data = encode(message)
-        return data if self._seal_to is None else seal(data, self._seal_to, topic)
+        if self._seal_to is None:
+            return data
+        if topic == self.topics.search_reply:
+            data += b" " * (-len(data) % REPLY_BUCKET)
+        return seal(data, self._seal_to, topic)
 
     def _opened(self, raw: bytes) -> bytes:
         """A request as sent, or opened with this device's key if the peer sealed it."""

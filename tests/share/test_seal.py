@@ -233,6 +233,9 @@ def test_a_broker_that_lets_anyone_read_learns_nothing_and_cannot_forge_a_search
         if payload != forged:
             check(topic, payload)  # every payload on the wire fits its published schema (the envelope, when sealed)
     assert {check(t, p) for t, p in peer.payloads() if "/search/request/" not in t} == {"sealed-envelope"}
+    # the replies' sizes say nothing of what they hold (one denied, one with a read, one replay refused)
+    sizes = {len(p) for t, p in eavesdropper.payloads() if "/search/reply/" in t}
+    assert len(sizes) == 1, sizes
     seen = b"".join(p for _, p in eavesdropper.payloads())
     assert eavesdropper.payloads(), "the eavesdropper saw no traffic at all: the test proves nothing"
     assert b"RMT0001" not in seen.replace(json.dumps(unsigned).encode(), b"")  # only what the peer sent in clear
