@@ -27,6 +27,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import groupby
 
 from edge.policy.context import mask
@@ -140,8 +141,9 @@ def _short_hit(reading: Reading, keys: Keys) -> tuple[str, str] | None:
             return tok, tok
         if tok.endswith("s") and tok[:-1] in short:
             return tok[:-1], tok
-        # Compounds: an acronym glued to other prohibited terms or enforcement words.
-        for k in range(1, len(tok)):
+        # Compounds: an acronym glued to other prohibited terms or enforcement words. Only as far as the
+        # longest short term: a 60,000-letter token took a minute when every split was tried.
+        for k in range(1, min(len(tok), _longest(short) + 1)):
             head, tail = tok[:k], tok[-k:]
             if head in short and _compound(tok[k:], short, glue):
                 return head, tok
@@ -215,6 +217,11 @@ def _initials(piece: str, short: frozenset[str], glue: frozenset[str]) -> bool:
 
 def _fits(piece: str, words: frozenset[str], glue: frozenset[str], numeric: bool) -> bool:
     return (piece.isdigit() and not numeric) or piece in words or piece in glue
+
+
+@lru_cache(maxsize=64)
+def _longest(short: frozenset[str]) -> int:
+    return max((len(k) for k in short), default=0)
 
 
 def _compound(rest: str, short: frozenset[str], glue: frozenset[str]) -> bool:

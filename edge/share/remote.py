@@ -55,14 +55,20 @@ def _text(req: dict[str, Any], key: str, *, required: bool = False) -> str | Non
         return None
     if not isinstance(value, str):
         raise InputError(f"{key} must be a string")
+    if len(value) > MAX_FIELD:
+        raise InputError(f"{key} is longer than {MAX_FIELD} characters")
     return value
+
+
+MAX_FIELD = 2000  # characters of one text field of a request (a reason is a sentence or two)
 
 
 def _named(value: Any, limit: int = 100) -> str:
     """A name a request gives (user, requester) as the ledger can hold it: control and format
     characters out, at most `limit` characters, "unknown" when nothing is left. A name the ledger
     refused would leave a refused request unrecorded."""
-    text = "".join(ch for ch in str(value or "") if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp"))
+    drop = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")  # Cs: a lone surrogate (JSON "\ud800") has no UTF-8
+    text = "".join(ch for ch in str(value or "") if unicodedata.category(ch) not in drop)
     text = " ".join(text.split())[:limit]
     return text or "unknown"
 
@@ -151,7 +157,12 @@ def make_search_handler(
         with ledger_factory() as ledger:
             unsigned = (
                 verify_request(
-                    req, request_public_key(grant.request_key), replays, clock(), node_id=cfg.node_id, peer=grant.name
+                    req,
+                    request_public_key(grant.request_key),
+                    replays,
+                    clock(),
+                    node_id=cfg.node_id,
+                    peer=grant.request_key,  # per key: the same key on two grants is one signer
                 )
                 if grant.request_key is not None and grant.search
                 else None
@@ -178,6 +189,20 @@ def make_search_handler(
                         )
                     start, count = minute, 0
                 unsigned_seen[grant.name] = (start, count + 1)
+                if count == UNSIGNED_PER_MINUTE:  # at once, so the ledger shows the flood even if it stops here
+                    ledger.append(
+                        Action.SEARCH_DENIED,
+                        Actor(f"{grant.name}:unverified", grant.agency),
+                        {
+                            "peer": grant.name,
+                            "grant": grant_ref(grant),
+                            "rule": "request-signature",
+                            "reason": f"more than {UNSIGNED_PER_MINUTE} unverified requests in the minute from "
+                            f"{start.isoformat()}: the rest of them are counted, the count follows",
+                            "auth": _peer_auth(grant),
+                        },
+                        "denied",
+                    )
                 if count >= UNSIGNED_PER_MINUTE:
                     return {
                         **base,
@@ -206,52 +231,67 @@ def make_search_handler(
                     "reason": unsigned,
                     "ledger_seq": entry.seq,
                 }
-            requester = _named(_text(req, "requester", required=True), 200)
-            user = _named(_text(req, "user"))
-            purpose = (_text(req, "purpose", required=True) or "").strip().lower()
-            mine, theirs = policy.agency(grant.agency), policy.agency(requester)
-            granted = {p.strip().lower() for p in grant.purposes}
-            reason = (
-                f"peer {grant.name} has no search grant"
-                if not grant.search
-                else f"peer {grant.name}'s grant shares checkpoints only"
-                if grant.share == "checkpoints"
-                else f"requester {requester!r} is not the peer's agency ({grant.agency})"
-                if mine is None or theirs is None or mine.id != theirs.id
-                else f"purpose {purpose!r} is not one the grant with {grant.name} allows ({', '.join(sorted(granted))})"
-                if purpose not in granted
-                else None
-            )
-            if reason is not None:
+            try:
+                requester = _named(_text(req, "requester", required=True), 200)
+                user = _named(_text(req, "user"))
+                if user.lower() == "unverified":  # the name unverified requests are recorded under
+                    user = "user named unverified"
+                purpose = (_text(req, "purpose", required=True) or "").strip().lower()
+                mine, theirs = policy.agency(grant.agency), policy.agency(requester)
+                granted = {p.strip().lower() for p in grant.purposes}
+                reason = (
+                    f"peer {grant.name} has no search grant"
+                    if not grant.search
+                    else f"peer {grant.name}'s grant shares checkpoints only"
+                    if grant.share == "checkpoints"
+                    else f"requester {requester!r} is not the peer's agency ({grant.agency})"
+                    if mine is None or theirs is None or mine.id != theirs.id
+                    else f"purpose {purpose!r} is not one the grant with {grant.name} allows "
+                    f"({', '.join(sorted(granted))})"
+                    if purpose not in granted
+                    else None
+                )
+                if reason is not None:
+                    entry = ledger.append(
+                        Action.SEARCH_DENIED,
+                        Actor(f"{grant.name}:{user}", requester if theirs is not None else grant.agency),
+                        {
+                            "peer": grant.name,
+                            "grant": grant_ref(grant),
+                            "rule": "peer-grant",
+                            "reason": reason,
+                            "auth": _peer_auth(grant),
+                        },
+                        "denied",
+                    )
+                    return {**base, "status": "denied", "rule": "peer-grant", "reason": reason, "ledger_seq": entry.seq}
+                query = SearchQuery(
+                    plate=_text(req, "plate"),
+                    pattern=_text(req, "pattern"),
+                    since=_when(req.get("since"), "since"),
+                    until=_when(req.get("until"), "until"),
+                    camera=_text(req, "camera"),
+                    limit=int(req.get("limit") or 100),
+                )
+                request = SearchRequest(
+                    purpose=_text(req, "purpose", required=True) or "",
+                    reason=_text(req, "reason", required=True) or "",
+                    requester=requester,
+                    case_number=_text(req, "case"),
+                    on_behalf_of=_text(req, "on_behalf_of"),
+                    user=f"{grant.name}:{user}",
+                )
+                query.check()
+            except (InputError, ValueError, TypeError, OverflowError) as exc:  # OverflowError: int(1e999)
+                # A verified peer's malformed request is a refusal like any other: recorded.
                 entry = ledger.append(
                     Action.SEARCH_DENIED,
-                    Actor(f"{grant.name}:{user}", requester if theirs is not None else grant.agency),
-                    {
-                        "peer": grant.name,
-                        "grant": grant_ref(grant),
-                        "rule": "peer-grant",
-                        "reason": reason,
-                        "auth": _peer_auth(grant),
-                    },
+                    Actor(f"{grant.name}:{_named(req.get('user'))}", grant.agency),
+                    {"peer": grant.name, "grant": grant_ref(grant), "rule": "input", "reason": str(exc),
+                     "auth": _peer_auth(grant)},
                     "denied",
-                )
-                return {**base, "status": "denied", "rule": "peer-grant", "reason": reason, "ledger_seq": entry.seq}
-            query = SearchQuery(
-                plate=_text(req, "plate"),
-                pattern=_text(req, "pattern"),
-                since=_when(req.get("since"), "since"),
-                until=_when(req.get("until"), "until"),
-                camera=_text(req, "camera"),
-                limit=int(req.get("limit") or 100),
-            )
-            request = SearchRequest(
-                purpose=_text(req, "purpose", required=True) or "",
-                reason=_text(req, "reason", required=True) or "",
-                requester=requester,
-                case_number=_text(req, "case"),
-                on_behalf_of=_text(req, "on_behalf_of"),
-                user=f"{grant.name}:{user}",
-            )
+                )  # fmt: skip
+                return {**base, "status": "denied", "rule": "input", "reason": str(exc), "ledger_seq": entry.seq}
 
             def run(q: SearchQuery) -> list[Any]:
                 with Store.from_config(cfg) as store:

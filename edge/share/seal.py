@@ -158,6 +158,9 @@ def sign_request(
     return {**body, "sig": _b64(key.sign(canonical(body)))}
 
 
+MAX_REQUEST_ID = 128  # characters: the ids are kept on disk for the freshness window
+
+
 class ReplayGuard:
     """Request ids seen within the freshness window, per peer: a replayed request is refused.
 
@@ -180,29 +183,43 @@ class ReplayGuard:
             )
 
     def first_time(self, request_id: str, now: datetime, peer: str = "") -> bool | None:
-        """True the first time; False for a replay; None when the window is full (refuse, forget nothing)."""
+        """True the first time; False for a replay; None when this peer's window is full or the file
+        cannot be read or written (refuse, forget nothing). `peer`: whose key signed it."""
         cutoff = now - 2 * MAX_SKEW
         with self._lock:
             if self._db is not None:
-                db = self._db
-                db.execute("DELETE FROM seen WHERE at < ?", (cutoff.isoformat(),))
-                if db.execute("SELECT 1 FROM seen WHERE peer = ? AND request_id = ?", (peer, request_id)).fetchone():
-                    return False
-                if db.execute("SELECT count(*) FROM seen").fetchone()[0] >= self.capacity:
-                    return None
-                db.execute(
-                    "INSERT INTO seen (peer, request_id, at) VALUES (?, ?, ?)", (peer, request_id, now.isoformat())
-                )
-                return True
+                return self._first_in_file(request_id, now, peer, cutoff)
             key = f"{peer}\0{request_id}"
             while self._seen and next(iter(self._seen.values())) < cutoff:
                 self._seen.popitem(last=False)
             if key in self._seen:
                 return False
-            if len(self._seen) >= self.capacity:
+            if sum(k.startswith(f"{peer}\0") for k in self._seen) >= self.capacity:
                 return None
             self._seen[key] = now
             return True
+
+    def _first_in_file(self, request_id: str, now: datetime, peer: str, cutoff: datetime) -> bool | None:
+        db = self._db
+        assert db is not None
+        try:
+            db.execute("BEGIN IMMEDIATE")  # check and insert as one, against another process on the file
+            try:
+                db.execute("DELETE FROM seen WHERE at < ?", (cutoff.isoformat(),))
+                seen = db.execute("SELECT 1 FROM seen WHERE peer = ? AND request_id = ?", (peer, request_id)).fetchone()
+                full = db.execute("SELECT count(*) FROM seen WHERE peer = ?", (peer,)).fetchone()[0] >= self.capacity
+                if not seen and not full:
+                    db.execute(
+                        "INSERT INTO seen (peer, request_id, at) VALUES (?, ?, ?)", (peer, request_id, now.isoformat())
+                    )
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error:  # locked, read-only, damaged: refused (and recorded), never answered unchecked
+            return None
+        return False if seen else (None if full else True)
 
 
 def verify_request(
@@ -216,7 +233,7 @@ def verify_request(
     body = {k: v for k, v in request.items() if k != "sig"}
     try:
         key.verify(_unb64(sig, "sig"), canonical(body))
-    except (InvalidSignature, SealError):
+    except (InvalidSignature, SealError, ValueError):  # ValueError: a lone surrogate has no UTF-8 to sign
         return "the request's signature does not verify with the peer's request_key"
     try:
         sent = datetime.fromisoformat(str(body.get("sent_at", "")).replace("Z", "+00:00"))
@@ -229,9 +246,11 @@ def verify_request(
     rid = body.get("request_id")
     if not isinstance(rid, str) or not rid:
         return "the signed request has no request_id"
+    if len(rid) > MAX_REQUEST_ID:
+        return f"the signed request's request_id is longer than {MAX_REQUEST_ID} characters"
     first = guard.first_time(rid, now, peer)
     if first is None:
-        return "too many requests within the freshness window: refused (none is forgotten early)"
+        return "the replay check could not take it (too many requests in the freshness window, or its file): refused"
     if not first:
         return f"request {rid!r} was already answered: a replay is refused"
     return None

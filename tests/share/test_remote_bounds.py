@@ -311,9 +311,23 @@ def test_unverified_requests_are_recorded_under_the_peer_not_the_names_they_give
         assert (reply["status"], reply["rule"]) == ("denied", "request-signature")
     with open_ledger(cfg, readonly=True) as ledger:
         denied = list(ledger.entries(actions=("search_denied",)))
-    assert len(denied) == 10  # one by one up to the minute's allowance; the rest counted at the next minute
+    # one by one up to the minute's allowance, then at once a notice that the rest are counted (the count
+    # follows at the next minute)
+    assert len(denied) == 11
+    assert "the rest of them are counted" in denied[-1].detail_obj()["reason"]
     assert {e.actor.user for e in denied} == {"peer-a:unverified"}  # not jdoe: nothing unverified is believed
     assert denied[0].detail_obj()["claimed"]["user"] == "jdoe"
+
+
+def test_a_signed_but_malformed_request_is_a_recorded_refusal(tmp_path, pki, make_read):
+    """Second review: a verified peer's request with plate and pattern, since after until, or a limit of
+    -5 was answered 'error' with nothing in the ledger (and its id used up)."""
+    cfg = filled(site(tmp_path, pki), make_read)
+    handler = make_search_handler(cfg, lambda: open_ledger(cfg))
+    for fields in ({"plate": "RMT0001", "pattern": "RMT*"}, {"plate": "RMT0001", "limit": -5}, {"plate": ["x"]}):
+        reply = ask(cfg, handler, **fields)
+        assert (reply["status"], reply["rule"]) == ("denied", "input"), reply
+        assert last_action(cfg)[1]["rule"] == "input"
 
 
 def test_names_the_ledger_could_not_hold_are_cut_down_so_the_request_is_still_recorded(tmp_path, pki, make_read):
@@ -323,3 +337,15 @@ def test_names_the_ledger_could_not_hold_are_cut_down_so_the_request_is_still_re
     assert reply["status"] == "denied", reply  # not "error": the refusal is recorded
     action, detail = last_action(cfg)
     assert (action, detail["rule"]) == ("search_denied", "peer-grant")
+
+
+def test_a_lone_surrogate_in_a_request_is_still_a_recorded_refusal(tmp_path, pki, make_read):
+    """Second review: JSON "\\ud800" in an unverified request made signing and the ledger fail, so it was
+    answered 'error' with nothing recorded and nothing counted."""
+    cfg = filled(site(tmp_path, pki), make_read)
+    handler = make_search_handler(cfg, lambda: open_ledger(cfg))
+    body = {"request_id": "s1", "purpose": "stolen-vehicle", "reason": "r", "requester": "\ud800", "user": "\ud800"}
+    for req in (body, {**body, "request_id": "s2", "sig": "AAAA"}):
+        reply = handler(cfg.sharing.peers[0], req)
+        assert (reply["status"], reply["rule"]) == ("denied", "request-signature"), reply
+        assert reply["ledger_seq"] is not None

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import sqlite3
 import stat
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -89,12 +90,32 @@ def test_a_request_must_be_signed_fresh_new_and_addressed_to_this_device(tmp_pat
     again = sign_request({**body, "request_id": "q7"}, key, NOW, to=NODE)
     assert check(again, g=ReplayGuard(path=kept)) == ""
     assert "already answered" in check(again, g=ReplayGuard(path=kept))  # a new guard: the service restarted
-    # ...and a flood of one peer's requests pushed another's used ids out: now refused instead
-    full = ReplayGuard(capacity=2)
-    assert full.first_time("a", NOW, "peer-b")
-    assert full.first_time("b", NOW, "peer-b")
-    assert full.first_time("q1", NOW, "hub") is None
-    assert "too many requests" in check(sign_request({**body, "request_id": "q8"}, key, NOW, to=NODE), g=full)
+    # ...and a flood of one peer's requests pushed another's used ids out: each peer has its own window
+    # now, and a full one refuses rather than forgets (second review: one shared count let one peer
+    # lock the others out)
+    for path in (None, tmp_path / "full.db"):
+        full = ReplayGuard(capacity=2, path=path)
+        assert full.first_time("a", NOW, "peer-b")
+        assert full.first_time("b", NOW, "peer-b")
+        assert full.first_time("c", NOW, "peer-b") is None
+        assert full.first_time("q1", NOW, "hub")
+        assert full.first_time("q2", NOW, "hub")
+        assert "too many requests" in check(sign_request({**body, "request_id": "q8"}, key, NOW, to=NODE), g=full)
+    # a replay file another process holds locked: refused, not an error nobody records
+    locked = tmp_path / "locked.db"
+    guard_locked = ReplayGuard(path=locked)
+    blocker = sqlite3.connect(locked, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    guard_locked._db.execute("PRAGMA busy_timeout = 100")  # type: ignore[union-attr]
+    try:
+        assert "replay check could not take it" in check(
+            sign_request({**body, "request_id": "q9"}, key, NOW, to=NODE), g=guard_locked
+        )
+    finally:
+        blocker.execute("ROLLBACK")
+    # a lone surrogate (JSON "\ud800") has no UTF-8 to sign: "does not verify", not an unrecorded error
+    assert "does not verify" in check({**signed, "request_id": "q10", "user": "\ud800"})
+    assert "longer than 128" in check(sign_request({**body, "request_id": "r" * 200}, key, NOW, to=NODE))
 
 
 def _grant(broker: str, extra: str = "", search: bool = True) -> str:
