@@ -167,41 +167,39 @@ def make_search_handler(
                 if grant.request_key is not None and grant.search
                 else None
             )
+
+            def refuse(who: str, agency: str, rule: str, reason: str, **extra: Any) -> dict[str, Any]:
+                """Record a refusal (search_denied) under `who` and return the reply saying so."""
+                detail = {"peer": grant.name, "grant": grant_ref(grant), "rule": rule, "reason": reason, **extra}
+                entry = ledger.append(
+                    Action.SEARCH_DENIED, Actor(who, agency), {**detail, "auth": _peer_auth(grant)}, "denied"
+                )
+                return {**base, "status": "denied", "rule": rule, "reason": reason, "ledger_seq": entry.seq}
+
             if unsigned:
                 # Nothing of an unverified request is taken as said: not its user, not its requester
                 # (recorded under them, it would let anyone who can publish frame an officer).
+                unverified = f"{grant.name}:unverified"
                 minute = clock().replace(second=0, microsecond=0)
                 start, count = unsigned_seen.get(grant.name, (minute, 0))
                 if start != minute:
                     if count > UNSIGNED_PER_MINUTE:
-                        ledger.append(
-                            Action.SEARCH_DENIED,
-                            Actor(f"{grant.name}:unverified", grant.agency),
-                            {
-                                "peer": grant.name,
-                                "grant": grant_ref(grant),
-                                "rule": "request-signature",
-                                "reason": f"{count - UNSIGNED_PER_MINUTE} more unverified request(s) in the minute "
-                                f"from {start.isoformat()}, not recorded one by one",
-                                "auth": _peer_auth(grant),
-                            },
-                            "denied",
+                        refuse(
+                            unverified,
+                            grant.agency,
+                            "request-signature",
+                            f"{count - UNSIGNED_PER_MINUTE} more unverified request(s) in the minute from "
+                            f"{start.isoformat()}, not recorded one by one",
                         )
                     start, count = minute, 0
                 unsigned_seen[grant.name] = (start, count + 1)
                 if count == UNSIGNED_PER_MINUTE:  # at once, so the ledger shows the flood even if it stops here
-                    ledger.append(
-                        Action.SEARCH_DENIED,
-                        Actor(f"{grant.name}:unverified", grant.agency),
-                        {
-                            "peer": grant.name,
-                            "grant": grant_ref(grant),
-                            "rule": "request-signature",
-                            "reason": f"more than {UNSIGNED_PER_MINUTE} unverified requests in the minute from "
-                            f"{start.isoformat()}: the rest of them are counted, the count follows",
-                            "auth": _peer_auth(grant),
-                        },
-                        "denied",
+                    refuse(
+                        unverified,
+                        grant.agency,
+                        "request-signature",
+                        f"more than {UNSIGNED_PER_MINUTE} unverified requests in the minute from {start.isoformat()}: "
+                        "the rest of them are counted, the count follows",
                     )
                 if count >= UNSIGNED_PER_MINUTE:
                     return {
@@ -211,26 +209,8 @@ def make_search_handler(
                         "reason": unsigned,
                         "ledger_seq": None,
                     }
-                entry = ledger.append(
-                    Action.SEARCH_DENIED,
-                    Actor(f"{grant.name}:unverified", grant.agency),
-                    {
-                        "peer": grant.name,
-                        "grant": grant_ref(grant),
-                        "rule": "request-signature",
-                        "reason": unsigned,
-                        "claimed": {"user": _named(req.get("user")), "requester": _named(req.get("requester"))},
-                        "auth": _peer_auth(grant),
-                    },
-                    "denied",
-                )
-                return {
-                    **base,
-                    "status": "denied",
-                    "rule": "request-signature",
-                    "reason": unsigned,
-                    "ledger_seq": entry.seq,
-                }
+                claimed = {"user": _named(req.get("user")), "requester": _named(req.get("requester"))}
+                return refuse(unverified, grant.agency, "request-signature", unsigned, claimed=claimed)
             try:
                 requester = _named(_text(req, "requester", required=True), 200)
                 user = _named(_text(req, "user"))
@@ -252,19 +232,9 @@ def make_search_handler(
                     else None
                 )
                 if reason is not None:
-                    entry = ledger.append(
-                        Action.SEARCH_DENIED,
-                        Actor(f"{grant.name}:{user}", requester if theirs is not None else grant.agency),
-                        {
-                            "peer": grant.name,
-                            "grant": grant_ref(grant),
-                            "rule": "peer-grant",
-                            "reason": reason,
-                            "auth": _peer_auth(grant),
-                        },
-                        "denied",
+                    return refuse(
+                        f"{grant.name}:{user}", requester if theirs is not None else grant.agency, "peer-grant", reason
                     )
-                    return {**base, "status": "denied", "rule": "peer-grant", "reason": reason, "ledger_seq": entry.seq}
                 query = SearchQuery(
                     plate=_text(req, "plate"),
                     pattern=_text(req, "pattern"),
@@ -284,14 +254,7 @@ def make_search_handler(
                 query.check()
             except (InputError, ValueError, TypeError, OverflowError) as exc:  # OverflowError: int(1e999)
                 # A verified peer's malformed request is a refusal like any other: recorded.
-                entry = ledger.append(
-                    Action.SEARCH_DENIED,
-                    Actor(f"{grant.name}:{_named(req.get('user'))}", grant.agency),
-                    {"peer": grant.name, "grant": grant_ref(grant), "rule": "input", "reason": str(exc),
-                     "auth": _peer_auth(grant)},
-                    "denied",
-                )  # fmt: skip
-                return {**base, "status": "denied", "rule": "input", "reason": str(exc), "ledger_seq": entry.seq}
+                return refuse(f"{grant.name}:{_named(req.get('user'))}", grant.agency, "input", str(exc))
 
             def run(q: SearchQuery) -> list[Any]:
                 with Store.from_config(cfg) as store:
