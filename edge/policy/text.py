@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -132,7 +133,7 @@ def _short_hit(reading: Reading, keys: Keys) -> tuple[str, str] | None:
     short, glue = keys.short, keys.glue
     tokens = reading.tokens
     for run in reading.runs:  # spelt-out letters: a term with initials around it ("U.S. I.C.E.", "I C E R O")
-        for key in sorted(short, key=len, reverse=True):
+        for key in _longest_first(short):
             i = run.find(key) if len(key) >= 3 and key.isalpha() else -1
             if i != -1 and all(_initials(p, short, glue) for p in (run[:i], run[i + len(key) :])):
                 return key, run
@@ -193,8 +194,8 @@ def _long_hit(reading: Reading, keys: Keys) -> str | None:
         i = joined.find(term)
         while i != -1:
             e = i + len(term)
-            before = joined[max(s for s in starts if s <= i) : i]
-            after = joined[e : min(x for x in ends if x >= e)]
+            before = joined[starts[bisect_right(starts, i) - 1] : i]
+            after = joined[e : ends[bisect_left(ends, e)]]
             # digits beside a term that starts or ends in one are another number: "18 USC", "SB 8123"
             if (i in start_set or _fits(before, _PREFIXES, glue, term[0].isdigit())) and (
                 e in end_set or _fits(after, _ENDINGS, glue, term[-1].isdigit())
@@ -207,16 +208,28 @@ def _long_hit(reading: Reading, keys: Keys) -> str | None:
 def _initials(piece: str, short: frozenset[str], glue: frozenset[str]) -> bool:
     """Whether letters spelt out beside a term are a couple of initials or other terms ("U.S." of "U.S.
     I.C.E.", "ERO" of "I C E R O"), not the rest of a word spelt out ("P.O.L.I.C.E.")."""
-    return (
-        len(piece) <= 2
-        or piece in short
-        or piece in glue
-        or any(piece.startswith(k) and _initials(piece[len(k) :], short, glue) for k in short)
-    )
+    # Whether each suffix piece[j:] is: two letters or fewer, a term or glue word, or a short term
+    # followed by such a suffix (from the end, without recursion: a spelt-out run may be long).
+    n = len(piece)
+    ok = [False] * (n + 1)
+    for j in range(n, -1, -1):
+        rest = piece[j:]
+        ok[j] = (
+            n - j <= 2
+            or rest in short
+            or rest in glue
+            or any(piece.startswith(k, j) and ok[j + len(k)] for k in short if k)
+        )
+    return ok[0]
 
 
 def _fits(piece: str, words: frozenset[str], glue: frozenset[str], numeric: bool) -> bool:
     return (piece.isdigit() and not numeric) or piece in words or piece in glue
+
+
+@lru_cache(maxsize=64)
+def _longest_first(short: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(short, key=len, reverse=True))
 
 
 @lru_cache(maxsize=64)
